@@ -1,0 +1,47 @@
+# siphon-http for the JVM. Two commands do all set-up: `make run` and `make test`.
+SHELL := /bin/bash
+JDK := $(shell bin/find-jdk)
+ifeq ($(JDK),)
+$(error no JDK >= 21 found: set JAVA_HOME to one, or install one under /usr/lib/jvm)
+endif
+export JAVA_HOME := $(JDK)
+export PATH := $(JDK)/bin:$(PATH)
+MVN ?= mvn
+MVNFLAGS ?= -B -q -Dstyle.color=never
+SOURCES := $(shell find router engine tls pybridge client bench -name '*.java' -o -name 'pom.xml' -o -name '*.py' -o -name '*.yaml' 2>/dev/null | grep -v /target/) pom.xml
+STAMP := engine/target/.built
+ENGINE_CP = engine/target/siphon-engine.jar:engine/target/lib/*
+JAVA_FLAGS ?= -XX:+UseParallelGC
+
+.PHONY: build run test bench bench-e2e clean jdk
+
+jdk:
+	@echo "$(JDK)"
+
+$(STAMP): $(SOURCES)
+	$(MVN) $(MVNFLAGS) install -DskipTests
+	@touch $@
+
+build: $(STAMP)
+
+## Serves the demo on 127.0.0.1:8080: GET /hello/{name} -> "hi <name>".
+run: $(STAMP)
+	java $(JAVA_FLAGS) -cp '$(ENGINE_CP)' dev.siphon.http.demo.HelloServer 127.0.0.1:8080
+
+## Builds and runs every test.
+test:
+	bin/ensure-tools
+	$(MVN) $(MVNFLAGS) install
+	@touch $(STAMP)
+
+## JMH micro-benchmarks (see docs/performance.md).
+bench: $(STAMP)
+	java -jar bench/target/siphon-bench.jar $(JMH_ARGS)
+
+## End-to-end load comparison against the Netty peer (see docs/performance.md).
+bench-e2e: $(STAMP)
+	bin/ensure-tools bench
+	bench/e2e.sh
+
+clean:
+	$(MVN) $(MVNFLAGS) clean
