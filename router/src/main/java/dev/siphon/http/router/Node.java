@@ -1,0 +1,74 @@
+package dev.siphon.http.router;
+
+/**
+ * One position of the compiled route trie: the children for the next path segment, and the
+ * {@link Endpoint} when a pattern ends here.
+ *
+ * <p>Immutable; built once by {@link RouteTrie#compile()} and then read concurrently, without
+ * locks, by every I/O loop thread that matches requests.
+ */
+final class Node<H> {
+
+    /** Static children's segments, in the raw form of the request, parallel to {@link #statics}. */
+    private final String[] literals;
+    private final Node<H>[] statics;
+    private final Node<H> param;
+    private final Node<H> catchAll;
+    final Endpoint<H> endpoint;
+
+    Node(String[] literals, Node<H>[] statics, Node<H> param, Node<H> catchAll, Endpoint<H> endpoint) {
+        this.literals = literals;
+        this.statics = statics;
+        this.param = param;
+        this.catchAll = catchAll;
+        this.endpoint = endpoint;
+    }
+
+    /**
+     * The node whose pattern matches {@code path} from the segment starting at {@code start},
+     * or {@code null}. At each segment a static child is tried before the parameter, and the
+     * parameter before the catch-all; a branch that dead-ends below is left for the next one.
+     * Each node is visited at most once (a node's depth fixes its segment), so a lookup costs
+     * at most the size of the trie, never more.
+     */
+    static <H> Node<H> find(Node<H> node, String path, int start) {
+        int length = path.length();
+        int end = path.indexOf('/', start);
+        if (end < 0) {
+            end = length;
+        }
+        boolean last = end == length;
+        Node<H> child = node.staticChild(path, start, end);
+        if (child != null) {
+            Node<H> found = last ? terminal(child) : find(child, path, end + 1);
+            if (found != null) {
+                return found;
+            }
+        }
+        child = node.param;
+        if (child != null && end > start) {
+            Node<H> found = last ? terminal(child) : find(child, path, end + 1);
+            if (found != null) {
+                return found;
+            }
+        }
+        // A catch-all always ends a pattern and needs one character at least.
+        return length > start ? node.catchAll : null;
+    }
+
+    private static <H> Node<H> terminal(Node<H> node) {
+        return node.endpoint != null ? node : null;
+    }
+
+    private Node<H> staticChild(String path, int start, int end) {
+        int length = end - start;
+        String[] candidates = literals;
+        for (int i = 0; i < candidates.length; i++) {
+            String literal = candidates[i];
+            if (literal.length() == length && path.startsWith(literal, start)) {
+                return statics[i];
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,155 @@
+package dev.siphon.http.router;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * The route trie while routes are being registered: one mutable node per pattern prefix,
+ * conflict detection, and {@link #compile()} into the immutable {@link Node}s that match.
+ *
+ * <p>A position in the trie has one parameter name and one catch-all name: registering
+ * {@code /users/{name}} next to {@code /users/{id}} is a conflict even if their methods differ,
+ * because the two patterns would match exactly the same paths. A parameter and a catch-all at
+ * the same position are fine (the parameter wins, the catch-all takes what it does not match).
+ *
+ * <p>Confined to the thread that builds the router.
+ */
+final class RouteTrie<H> {
+
+    private record Registration(String method, String pattern, Object handler) {
+        String describe() {
+            return method + " " + pattern;
+        }
+    }
+
+    private static final class Draft {
+        /** The route that created this node, named in conflict messages. */
+        final String origin;
+        /** The parameter or catch-all name, for a node that is one. */
+        final String name;
+        final Map<String, Draft> statics = new LinkedHashMap<>();
+        Draft param;
+        Draft catchAll;
+        final Map<String, Registration> routes = new LinkedHashMap<>();
+
+        Draft(String origin, String name) {
+            this.origin = origin;
+            this.name = name;
+        }
+    }
+
+    private final Draft root = new Draft("", null);
+
+    /** Adds {@code pattern} for each of {@code methods}; all or none of them. */
+    void insert(List<String> methods, RoutePattern pattern, H handler) {
+        String route = String.join(",", methods) + " " + pattern.text();
+        Draft existing = walk(route, pattern);
+        if (existing != null) {
+            for (String method : methods) {
+                Registration previous = existing.routes.get(method);
+                if (previous != null) {
+                    throw new RouteException("route " + route + " conflicts with " + previous.describe()
+                            + ": " + method + " is registered twice for the same path");
+                }
+            }
+        }
+        Draft node = root;
+        for (RoutePattern.Segment segment : pattern.segments()) {
+            node = switch (segment) {
+                case RoutePattern.Static s -> node.statics.computeIfAbsent(s.literal(), k -> new Draft(route, null));
+                case RoutePattern.Param p -> node.param != null ? node.param : (node.param = new Draft(route, p.name()));
+                case RoutePattern.CatchAll c ->
+                        node.catchAll != null ? node.catchAll : (node.catchAll = new Draft(route, c.name()));
+            };
+        }
+        for (String method : methods) {
+            node.routes.put(method, new Registration(method, pattern.text(), handler));
+        }
+    }
+
+    /**
+     * Follows {@code pattern} through the existing nodes, failing on a differently named
+     * parameter or catch-all on the way; returns the node where it ends, or {@code null} if the
+     * pattern leaves the existing trie.
+     */
+    private Draft walk(String route, RoutePattern pattern) {
+        Draft node = root;
+        for (RoutePattern.Segment segment : pattern.segments()) {
+            node = switch (segment) {
+                case RoutePattern.Static s -> node.statics.get(s.literal());
+                case RoutePattern.Param p -> sameName(route, "{" + p.name() + "}", p.name(), node.param, "{");
+                case RoutePattern.CatchAll c -> sameName(route, "{*" + c.name() + "}", c.name(), node.catchAll, "{*");
+            };
+            if (node == null) {
+                return null;
+            }
+        }
+        return node;
+    }
+
+    private static Draft sameName(String route, String written, String name, Draft existing, String open) {
+        if (existing != null && !existing.name.equals(name)) {
+            throw new RouteException("route " + route + " conflicts with " + existing.origin + ": "
+                    + written + " and " + open + existing.name + "} at the same position");
+        }
+        return existing;
+    }
+
+    Node<H> compile() {
+        return compile(root, 0, new ArrayList<>(), new ArrayList<>(), false);
+    }
+
+    @SuppressWarnings("unchecked")
+    private Node<H> compile(Draft draft, int depth, List<String> names, List<Integer> segments, boolean catchAll) {
+        String[] literals = draft.statics.keySet().toArray(new String[0]);
+        Node<H>[] statics = (Node<H>[]) new Node<?>[literals.length];
+        for (int i = 0; i < literals.length; i++) {
+            statics[i] = compile(draft.statics.get(literals[i]), depth + 1, names, segments, false);
+        }
+        Node<H> param = null;
+        if (draft.param != null) {
+            names.add(draft.param.name);
+            segments.add(depth);
+            param = compile(draft.param, depth + 1, names, segments, false);
+            names.removeLast();
+            segments.removeLast();
+        }
+        Node<H> catchAllNode = null;
+        if (draft.catchAll != null) {
+            names.add(draft.catchAll.name);
+            segments.add(depth);
+            catchAllNode = compile(draft.catchAll, depth + 1, names, segments, true);
+            names.removeLast();
+            segments.removeLast();
+        }
+        return new Node<>(literals, statics, param, catchAllNode, endpoint(draft, names, segments, catchAll));
+    }
+
+    private Endpoint<H> endpoint(Draft draft, List<String> names, List<Integer> segments, boolean catchAll) {
+        int count = draft.routes.size();
+        if (count == 0) {
+            return null;
+        }
+        String[] methods = new String[count];
+        Object[] handlers = new Object[count];
+        String[] patterns = new String[count];
+        TreeSet<String> allow = new TreeSet<>();
+        int i = 0;
+        for (Registration registration : draft.routes.values()) {
+            methods[i] = registration.method();
+            handlers[i] = registration.handler();
+            patterns[i] = registration.pattern();
+            allow.add(registration.method());
+            i++;
+        }
+        if (allow.contains("GET")) {
+            allow.add("HEAD");
+        }
+        int[] paramSegments = segments.stream().mapToInt(Integer::intValue).toArray();
+        return new Endpoint<>(methods, handlers, patterns, String.join(", ", allow),
+                names.toArray(new String[0]), paramSegments, catchAll);
+    }
+}
