@@ -300,9 +300,10 @@ class RouterMatchingTest {
     }
 
     @Test
-    void staticEncodedPatternMatchesEitherHexCase() {
+    void staticPatternHexIsUpperCasedAndComparedExactly() {
         Router<String> router = Router.<String>builder().add("GET", "/a%2fb", "ab").build();
         assertEquals(found("ab", "/a%2fb", Map.of()), router.match("GET", "/a%2Fb"));
+        assertEquals(NOT_FOUND, router.match("GET", "/a%2fb"));
         assertEquals(NOT_FOUND, router.match("GET", "/a/b"));
     }
 
