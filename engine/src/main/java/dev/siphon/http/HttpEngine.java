@@ -1,0 +1,268 @@
+package dev.siphon.http;
+
+import dev.siphon.http.config.ConfigException;
+import dev.siphon.http.config.ConfigLoader;
+import dev.siphon.http.config.EngineSettings;
+import dev.siphon.http.config.HttpConfig;
+import dev.siphon.http.config.LoopThreads;
+import dev.siphon.http.config.ServerConfig;
+import dev.siphon.http.dispatch.Dispatcher;
+import dev.siphon.http.dispatch.ListenerContext;
+import dev.siphon.http.h1.Http1Session;
+import dev.siphon.http.internal.Counters;
+import dev.siphon.http.net.EventLoop;
+import dev.siphon.http.net.Listener;
+import dev.siphon.http.router.Router;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The engine: event loops, listeners and routes. Start one with {@link #builder()}:
+ *
+ * <pre>{@code
+ * try (HttpEngine engine = HttpEngine.builder()
+ *         .listen("127.0.0.1:0")
+ *         .route("GET", "/hello/{name}", req -> Response.text(200, "hi " + req.pathParam("name")))
+ *         .start()) {
+ *     int port = engine.port();
+ *     ...
+ * }
+ * }</pre>
+ *
+ * <p>{@link #close()} stops accepting, lets requests in flight finish for up to
+ * {@code engine.shutdown_grace_ms}, then closes every socket and stops every loop thread,
+ * returning every pooled buffer. Thread-safe.
+ */
+public final class HttpEngine implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger("siphon.http");
+    private static final int BACKLOG = 1024;
+
+    private final EngineSettings settings;
+    private final EventLoop[] loops;
+    private final Thread[] threads;
+    private final List<Listener> listeners;
+    private final Counters counters;
+    private volatile boolean closed;
+
+    private HttpEngine(EngineSettings settings, EventLoop[] loops, Thread[] threads, List<Listener> listeners,
+                       Counters counters) {
+        this.settings = settings;
+        this.loops = loops;
+        this.threads = threads;
+        this.listeners = listeners;
+        this.counters = counters;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The bound port of the first listener (useful with port 0). */
+    public int port() {
+        return port(0);
+    }
+
+    public int port(int listener) {
+        return listeners.get(listener).localAddress().getPort();
+    }
+
+    public List<InetSocketAddress> addresses() {
+        return listeners.stream().map(Listener::localAddress).toList();
+    }
+
+    public EngineSettings settings() {
+        return settings;
+    }
+
+    public Counters counters() {
+        return counters;
+    }
+
+    /** Pooled buffers currently taken and not returned, over all loops; 0 when idle. */
+    public long buffersOutstanding() {
+        long n = 0;
+        for (EventLoop l : loops) {
+            n += l.pool().outstanding();
+        }
+        return n;
+    }
+
+    /** Blocks until the engine is closed (for example by a shutdown hook). */
+    public void awaitTermination() throws InterruptedException {
+        for (Thread t : threads) {
+            t.join();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        long grace = TimeUnit.MILLISECONDS.toNanos(settings.shutdownGraceMs());
+        for (EventLoop l : loops) {
+            l.shutdown(grace);
+        }
+        boolean interrupted = false;
+        for (int i = 0; i < loops.length; i++) {
+            try {
+                if (!loops[i].awaitStopped(settings.shutdownGraceMs() + 5000, TimeUnit.MILLISECONDS)) {
+                    LOG.log(System.Logger.Level.WARNING, "event loop " + i + " did not stop in time");
+                }
+                threads[i].join(1000);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Collects listeners, settings and routes; {@link #start()} binds and serves. Not thread-safe. */
+    public static final class Builder {
+        private final List<ServerConfig> servers = new ArrayList<>();
+        private final Router.Builder<AsyncHandler> routes = Router.builder();
+        private EngineSettings settings = EngineSettings.defaults();
+
+        private Builder() {}
+
+        /** Adds a cleartext listener on "host:port" ("[::1]:8080" for IPv6; port 0 picks a free port). */
+        public Builder listen(String hostPort) {
+            servers.add(ServerConfig.listen(hostPort));
+            return this;
+        }
+
+        public Builder listen(ServerConfig server) {
+            servers.add(Objects.requireNonNull(server));
+            return this;
+        }
+
+        public Builder settings(EngineSettings settings) {
+            this.settings = Objects.requireNonNull(settings);
+            return this;
+        }
+
+        /** Takes the listeners and engine settings of a loaded http.yaml. */
+        public Builder config(HttpConfig config) {
+            servers.addAll(config.servers());
+            settings = config.engine();
+            return this;
+        }
+
+        /** Loads an http.yaml; a bad file fails with a message naming the file, key and line. */
+        public Builder config(Path httpYaml) throws ConfigException {
+            return config(ConfigLoader.load(httpYaml));
+        }
+
+        /**
+         * A route answered on the I/O loop by a handler that must not block.
+         *
+         * @throws dev.siphon.http.router.RouteException for a malformed pattern or a conflict, naming both patterns
+         */
+        public Builder route(String method, String pattern, Handler handler) {
+            Objects.requireNonNull(handler);
+            return routeAsync(method, pattern, (req, out) -> out.send(handler.handle(req)));
+        }
+
+        public Builder route(Collection<String> methods, String pattern, Handler handler) {
+            Objects.requireNonNull(handler);
+            return routeAsync(methods, pattern, (req, out) -> out.send(handler.handle(req)));
+        }
+
+        /** A route whose handler answers later, from any thread, through its {@link Responder}. */
+        public Builder routeAsync(String method, String pattern, AsyncHandler handler) {
+            routes.add(method, pattern, Objects.requireNonNull(handler));
+            return this;
+        }
+
+        public Builder routeAsync(Collection<String> methods, String pattern, AsyncHandler handler) {
+            routes.add(methods, pattern, Objects.requireNonNull(handler));
+            return this;
+        }
+
+        /**
+         * Starts the loops and binds every listener. Either all listeners are bound and serving,
+         * or nothing is left running and the exception names the address that failed.
+         */
+        public HttpEngine start() throws IOException {
+            Dispatcher dispatcher = new Dispatcher(routes.build());
+            Counters counters = new Counters();
+            int n = settings.ioLoops();
+            EventLoop[] loops = new EventLoop[n];
+            Thread[] threads = new Thread[n];
+            for (int i = 0; i < n; i++) {
+                loops[i] = new EventLoop(i, settings.bufferSize());
+            }
+            List<Listener> listeners = new ArrayList<>();
+            try {
+                for (int i = 0; i < servers.size(); i++) {
+                    ServerConfig s = servers.get(i);
+                    if (s.tls() != null) {
+                        throw new IOException("listener " + s.listen() + ": TLS is not available in this build");
+                    }
+                    ListenerContext ctx = new ListenerContext(s, settings, dispatcher, counters,
+                            trustedProxies(s), "http");
+                    InetSocketAddress address = new InetSocketAddress(InetAddress.getByName(s.host()), s.port());
+                    Listener l;
+                    try {
+                        l = new Listener(address, BACKLOG, loops[i % n], j -> loops[j], n,
+                                c -> new Http1Session(c, ctx), counters, ctx);
+                    } catch (IOException e) {
+                        throw new IOException("cannot listen on " + s.listen() + ": " + e.getMessage(), e);
+                    }
+                    listeners.add(l);
+                }
+            } catch (IOException | RuntimeException e) {
+                for (Listener l : listeners) {
+                    l.close();
+                }
+                throw e;
+            }
+            for (int i = 0; i < n; i++) {
+                String name = "siphon-loop-" + i;
+                threads[i] = settings.loopThreads() == LoopThreads.PLATFORM
+                        ? Thread.ofPlatform().name(name).start(loops[i])
+                        : Thread.ofVirtual().name(name).start(loops[i]);
+            }
+            for (Listener l : listeners) {
+                l.start();
+            }
+            HttpEngine engine = new HttpEngine(settings, loops, threads, List.copyOf(listeners), counters);
+            for (Listener l : listeners) {
+                LOG.log(System.Logger.Level.INFO, "listening on http://" + hostPort(l.localAddress()));
+            }
+            return engine;
+        }
+
+        private static Set<String> trustedProxies(ServerConfig s) throws IOException {
+            Set<String> set = new HashSet<>();
+            for (String ip : s.trustedProxies()) {
+                // normalised to the form InetAddress prints, which is what the socket peer is compared as
+                set.add(InetAddress.getByName(ip).getHostAddress());
+            }
+            return Set.copyOf(set);
+        }
+    }
+
+    /** "host:port", with IPv6 hosts in brackets. */
+    public static String hostPort(InetSocketAddress a) {
+        String host = a.getAddress().getHostAddress();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
+    }
+
+    Map<String, Long> metrics() {
+        return counters.snapshot();
+    }
+}

@@ -1,0 +1,152 @@
+package dev.siphon.http;
+
+import dev.siphon.http.router.QueryParser;
+import java.net.Inet6Address;
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One inbound request, fully buffered (head and body, within the listener's caps).
+ *
+ * <p>Built by the connection's I/O loop once the route is resolved; immutable except for the
+ * lazily computed views ({@link #queryParams()}, {@link #client()}), which may be computed twice
+ * under a race but always to the same value. Safe to hand to another thread.
+ */
+public final class Request {
+    private static final byte[] EMPTY = new byte[0];
+
+    private final String method;
+    private final String path;
+    private final String rawQuery;
+    private final String version;
+    private final String scheme;
+    private final Headers headers;
+    private final byte[] body;
+    private final InetSocketAddress remote;
+    private final Set<String> trustedProxies;
+    private final Map<String, String> pathParams;
+    private final String routePattern;
+    private Map<String, String> queryParams;
+    private String client;
+
+    public Request(String method, String path, String rawQuery, String version, String scheme,
+                   Headers headers, byte[] body, InetSocketAddress remote, Set<String> trustedProxies,
+                   String routePattern, Map<String, String> pathParams) {
+        this.method = method;
+        this.path = path;
+        this.rawQuery = rawQuery;
+        this.version = version;
+        this.scheme = scheme;
+        this.headers = headers;
+        this.body = body == null ? EMPTY : body;
+        this.remote = remote;
+        this.trustedProxies = trustedProxies;
+        this.routePattern = routePattern;
+        this.pathParams = pathParams == null ? Map.of() : pathParams;
+    }
+
+    public String method() {
+        return method;
+    }
+
+    /** The request path as received (percent-encoded), without the query string. */
+    public String path() {
+        return path;
+    }
+
+    /** The raw query string without '?', or null when the target had none. */
+    public String rawQuery() {
+        return rawQuery;
+    }
+
+    /** "HTTP/1.0", "HTTP/1.1" or "HTTP/2". */
+    public String version() {
+        return version;
+    }
+
+    /** "http" or "https". */
+    public String scheme() {
+        return scheme;
+    }
+
+    public Headers headers() {
+        return headers;
+    }
+
+    /** One header, case-insensitive; repeated fields joined with ", "; null when absent. */
+    public String header(String name) {
+        return headers.get(name);
+    }
+
+    /** The whole buffered body; empty when there was none. */
+    public byte[] body() {
+        return body;
+    }
+
+    public InetSocketAddress remoteAddress() {
+        return remote;
+    }
+
+    /** Percent-decoded values of the matched route's {name} and {*rest} segments. */
+    public Map<String, String> pathParams() {
+        return pathParams;
+    }
+
+    public String pathParam(String name) {
+        return pathParams.get(name);
+    }
+
+    /** The pattern of the route that matched, e.g. "/hello/{name}". */
+    public String routePattern() {
+        return routePattern;
+    }
+
+    /** Query parameters: '+' and %XX decoded, the last value wins for repeated keys. */
+    public Map<String, String> queryParams() {
+        Map<String, String> q = queryParams;
+        if (q == null) {
+            q = rawQuery == null ? Map.of() : QueryParser.parse(rawQuery);
+            queryParams = q;
+        }
+        return q;
+    }
+
+    /**
+     * The client as "ip:port" ("[::1]:port" for IPv6). When the socket peer is one of the
+     * listener's {@code trusted_proxies} and the request carries {@code X-Forwarded-For}, the
+     * left-most forwarded address instead (as the proxy wrote it, without a port).
+     */
+    public String client() {
+        String c = client;
+        if (c == null) {
+            c = computeClient();
+            client = c;
+        }
+        return c;
+    }
+
+    private String computeClient() {
+        String ip = remote.getAddress().getHostAddress();
+        if (!trustedProxies.isEmpty() && trustedProxies.contains(ip)) {
+            String xff = headers.get("x-forwarded-for");
+            if (xff != null) {
+                int comma = xff.indexOf(',');
+                String first = (comma < 0 ? xff : xff.substring(0, comma)).trim();
+                if (!first.isEmpty()) {
+                    return first;
+                }
+            }
+        }
+        if (remote.getAddress() instanceof Inet6Address) {
+            int zone = ip.indexOf('%');
+            return "[" + (zone < 0 ? ip : ip.substring(0, zone)) + "]:" + remote.getPort();
+        }
+        return ip + ":" + remote.getPort();
+    }
+
+    @Override
+    public String toString() {
+        return method + " " + path + (rawQuery == null ? "" : "?" + rawQuery) + " " + version;
+    }
+}

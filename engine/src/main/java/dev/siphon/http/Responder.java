@@ -1,0 +1,23 @@
+package dev.siphon.http;
+
+/**
+ * Completes one request. Safe to call from any thread; the first call wins and later calls
+ * are ignored. When the request was already answered by the engine (its
+ * {@code request_timeout_ms} expired: 504) or its connection is gone, the response is
+ * dropped and {@link #isCancelled()} is true.
+ */
+public interface Responder {
+    void send(Response response);
+
+    /** Answers {@code 500} and logs the cause once. */
+    void fail(Throwable cause);
+
+    boolean isCancelled();
+
+    /**
+     * Runs {@code action} once when the request is cancelled (timeout or connection closed)
+     * before a response was sent; runs it at once when already cancelled. The action runs on
+     * the connection's loop and must not block.
+     */
+    void onCancel(Runnable action);
+}

@@ -1,0 +1,42 @@
+package dev.siphon.http.dispatch;
+
+import dev.siphon.http.AsyncHandler;
+import dev.siphon.http.Response;
+import dev.siphon.http.router.RouteMatch;
+import dev.siphon.http.router.Router;
+
+/**
+ * Routes a request and calls its handler. 404, 405 (with {@code Allow}) and 400 for a
+ * malformed path are answered here without calling any handler. Called on the connection's
+ * loop thread; immutable, shared by all loops.
+ */
+public final class Dispatcher {
+    private final Router<AsyncHandler> router;
+
+    public Dispatcher(Router<AsyncHandler> router) {
+        this.router = router;
+    }
+
+    public RouteMatch<AsyncHandler> match(String method, String path) {
+        return router.match(method, path);
+    }
+
+    /** The engine's answer for a request that matched no handler. */
+    public static Response answerFor(RouteMatch<AsyncHandler> m) {
+        return switch (m) {
+            case RouteMatch.NotFound<AsyncHandler> nf -> Responses.error(404);
+            case RouteMatch.MethodNotAllowed<AsyncHandler> mna -> Responses.error(405).header("allow", mna.allow());
+            case RouteMatch.BadPath<AsyncHandler> bad -> Responses.error(400);
+            case RouteMatch.Found<AsyncHandler> f -> throw new IllegalArgumentException("route was found");
+        };
+    }
+
+    /** Calls the handler; anything it throws answers 500 (logged once, with the route). */
+    public static void invoke(AsyncHandler handler, Exchange exchange) {
+        try {
+            handler.handle(exchange.request(), exchange);
+        } catch (Throwable t) {
+            exchange.fail(t);
+        }
+    }
+}

@@ -1,0 +1,140 @@
+package dev.siphon.http.dispatch;
+
+import dev.siphon.http.Request;
+import dev.siphon.http.Responder;
+import dev.siphon.http.Response;
+import dev.siphon.http.net.EventLoop;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * One request in flight and the promise of its response. Handlers answer through
+ * {@link #send} from any thread; the response always reaches the connection on its own loop
+ * ({@link Sink#complete}), which drops it when the stream or connection is gone. The first of
+ * answer, timeout and cancellation wins.
+ */
+public final class Exchange implements Responder {
+    private static final System.Logger LOG = System.getLogger("siphon.http.handler");
+    private static final int PENDING = 0;
+    private static final int ANSWERED = 1;
+    private static final int CANCELLED = 2;
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(Exchange.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** Receives the response on the connection's loop thread. */
+    public interface Sink {
+        void complete(Exchange exchange, Response response);
+    }
+
+    private final EventLoop loop;
+    private final Sink sink;
+    private final long deadlineNanos;
+    private volatile int state;
+    private Request request;
+    private Runnable cancelAction; // loop thread only
+
+    // Owned by the protocol session, loop thread only.
+    /** The response once it reached the loop; sessions write responses in order. */
+    public Response response;
+    /** A HEAD request: the response body is dropped. */
+    public boolean head;
+    /** Close the connection after this response. */
+    public boolean closeAfter;
+
+    public Exchange(EventLoop loop, Sink sink, long deadlineNanos) {
+        this.loop = loop;
+        this.sink = sink;
+        this.deadlineNanos = deadlineNanos;
+    }
+
+    public void request(Request request) {
+        this.request = request;
+    }
+
+    public Request request() {
+        return request;
+    }
+
+    public long deadlineNanos() {
+        return deadlineNanos;
+    }
+
+    public boolean isPending() {
+        return state == PENDING;
+    }
+
+    @Override
+    public void send(Response r) {
+        if (r == null) {
+            fail(new NullPointerException("handler answered null"));
+            return;
+        }
+        if (STATE.compareAndSet(this, PENDING, ANSWERED)) {
+            if (loop.inLoop()) {
+                sink.complete(this, r);
+            } else {
+                loop.submit(() -> sink.complete(this, r));
+            }
+        }
+    }
+
+    @Override
+    public void fail(Throwable cause) {
+        if (state != PENDING) {
+            return;
+        }
+        Request r = request;
+        LOG.log(System.Logger.Level.ERROR,
+                () -> "handler for " + (r == null ? "?" : r.method() + " " + r.path()
+                        + (r.routePattern() == null ? "" : " (route " + r.routePattern() + ")")) + " failed",
+                cause);
+        send(Responses.error(500));
+    }
+
+    @Override
+    public boolean isCancelled() {
+        return state == CANCELLED;
+    }
+
+    @Override
+    public void onCancel(Runnable action) {
+        if (loop.inLoop()) {
+            if (state == CANCELLED) {
+                action.run();
+            } else {
+                cancelAction = action;
+            }
+        } else {
+            loop.submit(() -> onCancel(action));
+        }
+    }
+
+    /**
+     * Cancels the exchange (its connection closed, or its deadline passed) unless already
+     * answered. Loop thread.
+     *
+     * @return true when this call cancelled it
+     */
+    public boolean cancel() {
+        if (STATE.compareAndSet(this, PENDING, CANCELLED)) {
+            Runnable a = cancelAction;
+            cancelAction = null;
+            if (a != null) {
+                try {
+                    a.run();
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, "cancel action failed", e);
+                }
+            }
+            return true;
+        }
+        return false;
+    }
+}

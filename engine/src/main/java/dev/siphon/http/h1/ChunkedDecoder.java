@@ -1,0 +1,163 @@
+package dev.siphon.http.h1;
+
+import dev.siphon.http.internal.Counters.Limit;
+import dev.siphon.http.internal.RequestError;
+
+/**
+ * Decodes the chunked transfer coding (RFC 9112 §7.1) incrementally: bytes may arrive split
+ * anywhere. Strict: every line ends in CRLF (a bare LF is an error), chunk sizes are bounded by
+ * the body cap before any data is accepted, chunk extensions and trailers are bounded and
+ * discarded (RFC 9112 §7.1.1, RFC 9110 §6.5.1 allow that). Loop thread only.
+ */
+final class ChunkedDecoder {
+    /** Hex digits in a chunk size: 15 keep the size below 2^60, far above any body cap. */
+    private static final int MAX_SIZE_DIGITS = 15;
+    /** Bytes of chunk extensions allowed on one chunk-size line. */
+    static final int MAX_EXTENSION_BYTES = 4096;
+
+    private enum State { SIZE, EXTENSION, SIZE_LF, DATA, DATA_CR, DATA_LF, TRAILER_LINE_START, TRAILER_LINE, TRAILER_LF, END_LF, DONE }
+
+    private final int maxTrailerBytes;
+    private State state = State.SIZE;
+    private long chunkSize;
+    private int digits;
+    private int extensionBytes;
+    private int trailerBytes;
+
+    ChunkedDecoder(int maxTrailerBytes) {
+        this.maxTrailerBytes = maxTrailerBytes;
+    }
+
+    boolean done() {
+        return state == State.DONE;
+    }
+
+    /**
+     * Consumes bytes from {@code b[p, end)}, appending chunk data to {@code body}.
+     *
+     * @return the index of the first byte not consumed (bytes after the final CRLF stay unconsumed)
+     */
+    int decode(byte[] b, int p, int end, BodyBuffer body) throws RequestError {
+        while (p < end) {
+            switch (state) {
+                case SIZE -> {
+                    int c = b[p];
+                    int v = hex(c);
+                    if (v >= 0) {
+                        if (++digits > MAX_SIZE_DIGITS) {
+                            throw new RequestError(400, "chunk size too long");
+                        }
+                        chunkSize = (chunkSize << 4) | v;
+                        p++;
+                    } else if (digits == 0) {
+                        throw new RequestError(400, "missing chunk size");
+                    } else if (c == '\r') {
+                        state = State.SIZE_LF;
+                        p++;
+                    } else if (c == ';' || c == ' ' || c == '\t') {
+                        // chunk-ext = *( BWS ";" BWS ext-name [ BWS "=" BWS ext-val ] )
+                        state = State.EXTENSION;
+                    } else {
+                        throw new RequestError(400, "invalid chunk size");
+                    }
+                }
+                case EXTENSION -> {
+                    int c = b[p] & 0xFF;
+                    if (c == '\r') {
+                        state = State.SIZE_LF;
+                    } else if ((c < ' ' && c != '\t') || c == 0x7F) {
+                        throw new RequestError(400, "invalid character in chunk extension");
+                    } else if (++extensionBytes > MAX_EXTENSION_BYTES) {
+                        throw new RequestError(400, "chunk extension too long");
+                    }
+                    p++;
+                }
+                case SIZE_LF -> {
+                    if (b[p++] != '\n') {
+                        throw new RequestError(400, "chunk size line not ended by CRLF");
+                    }
+                    if (chunkSize == 0) {
+                        state = State.TRAILER_LINE_START;
+                    } else {
+                        body.ensureFits(chunkSize); // reject an over-cap chunk before reading it
+                        state = State.DATA;
+                    }
+                }
+                case DATA -> {
+                    int take = (int) Math.min(chunkSize, end - p);
+                    body.append(b, p, take);
+                    p += take;
+                    chunkSize -= take;
+                    if (chunkSize == 0) {
+                        state = State.DATA_CR;
+                    }
+                }
+                case DATA_CR -> {
+                    if (b[p++] != '\r') {
+                        throw new RequestError(400, "chunk data not followed by CRLF");
+                    }
+                    state = State.DATA_LF;
+                }
+                case DATA_LF -> {
+                    if (b[p++] != '\n') {
+                        throw new RequestError(400, "chunk data not followed by CRLF");
+                    }
+                    state = State.SIZE;
+                    digits = 0;
+                    extensionBytes = 0;
+                }
+                case TRAILER_LINE_START -> {
+                    // trailer-section = *( field-line CRLF ), then the final CRLF
+                    if (b[p] == '\r') {
+                        state = State.END_LF;
+                        p++;
+                    } else {
+                        state = State.TRAILER_LINE;
+                    }
+                }
+                case TRAILER_LINE -> {
+                    int c = b[p] & 0xFF;
+                    if (++trailerBytes > maxTrailerBytes) {
+                        throw new RequestError(431, "trailer section too large", Limit.HEADER_BYTES);
+                    }
+                    if (c == '\r') {
+                        state = State.TRAILER_LF;
+                    } else if ((c < ' ' && c != '\t') || c == 0x7F) {
+                        throw new RequestError(400, "invalid character in trailer");
+                    }
+                    p++;
+                }
+                case TRAILER_LF -> {
+                    if (b[p++] != '\n') {
+                        throw new RequestError(400, "trailer line not ended by CRLF");
+                    }
+                    state = State.TRAILER_LINE_START;
+                }
+                case END_LF -> {
+                    if (b[p++] != '\n') {
+                        throw new RequestError(400, "chunked body not ended by CRLF");
+                    }
+                    state = State.DONE;
+                    return p;
+                }
+                case DONE -> {
+                    return p;
+                }
+            }
+        }
+        return p;
+    }
+
+    private static int hex(int c) {
+        if (c >= '0' && c <= '9') {
+            return c - '0';
+        }
+        if (c >= 'a' && c <= 'f') {
+            return c - 'a' + 10;
+        }
+        if (c >= 'A' && c <= 'F') {
+            return c - 'A' + 10;
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,278 @@
+package dev.siphon.http.h1;
+
+import dev.siphon.http.Headers;
+import dev.siphon.http.internal.Counters.Limit;
+import dev.siphon.http.internal.RequestError;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Parses an HTTP/1.1 request head (RFC 9112 §2–§5). A pure function over bytes: it waits until
+ * the whole head is buffered (within {@code maxHeadBytes}), then parses it in one straight pass.
+ * {@link #parse} answers the number of bytes consumed when the head is complete, 0 when more
+ * bytes are needed (remembering how far it scanned, so trickled bytes are not rescanned), or
+ * throws a {@link RequestError} with the status to answer.
+ *
+ * <p>Strict by default: bare LF, whitespace before the colon, obs-fold and control characters
+ * are rejected, never repaired. One instance per connection; loop thread only.
+ */
+public final class Http1HeadParser {
+    /** RFC 9112 §2.2: a server SHOULD ignore at least one empty line before the request-line. */
+    static final int MAX_LEADING_EMPTY_LINES = 8;
+
+    private static final boolean[] TCHAR = new boolean[256];
+
+    static {
+        // RFC 9110 §5.6.2: tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." /
+        //   "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
+        for (char c = '0'; c <= '9'; c++) {
+            TCHAR[c] = true;
+        }
+        for (char c = 'a'; c <= 'z'; c++) {
+            TCHAR[c] = true;
+            TCHAR[c - 32] = true;
+        }
+        for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
+            TCHAR[c] = true;
+        }
+    }
+
+    private final int maxHeadBytes;
+    private final int maxHeaderCount;
+    private final byte[] scratch;
+
+    public Http1HeadParser(int maxHeadBytes, int maxHeaderCount) {
+        this.maxHeadBytes = maxHeadBytes;
+        this.maxHeaderCount = maxHeaderCount;
+        this.scratch = new byte[maxHeadBytes];
+    }
+
+    /**
+     * @param b     buffer holding the bytes received so far
+     * @param start first unconsumed byte (the same on every call for one head)
+     * @param end   one past the last received byte
+     * @return bytes consumed (head complete, {@code head} filled), or 0 when more are needed
+     */
+    public int parse(byte[] b, int start, int end, RequestHead head) throws RequestError {
+        int p = start;
+        // RFC 9112 §2.2: skip empty lines (CRLF) received before the request-line.
+        int empty = 0;
+        while (p + 1 < end && b[p] == '\r' && b[p + 1] == '\n') {
+            p += 2;
+            if (++empty > MAX_LEADING_EMPTY_LINES) {
+                throw new RequestError(400, "too many empty lines before the request-line");
+            }
+        }
+        if (p < end && b[p] == '\n') {
+            throw new RequestError(400, "bare LF before the request-line");
+        }
+        int headStart = p;
+        int headEnd = findEnd(b, headStart, end, head);
+        if (headEnd < 0) {
+            if (end - headStart > maxHeadBytes) {
+                throw new RequestError(431, "request head exceeds " + maxHeadBytes + " bytes", Limit.HEADER_BYTES);
+            }
+            return 0;
+        }
+        if (headEnd - headStart > maxHeadBytes) {
+            throw new RequestError(431, "request head exceeds " + maxHeadBytes + " bytes", Limit.HEADER_BYTES);
+        }
+        head.reset();
+        int lineEnd = parseRequestLine(b, headStart, headEnd, head);
+        head.headers = new Headers(16);
+        parseFields(b, lineEnd, headEnd - 2, head);
+        BodyFraming.decide(head);
+        return headEnd - start;
+    }
+
+    /** Index just past the CRLFCRLF that ends the head, or -1; resumes where the last call stopped. */
+    private static int findEnd(byte[] b, int from, int end, RequestHead head) {
+        int i = from + Math.max(0, head.scanned - 3);
+        for (; i + 3 < end; i++) {
+            if (b[i + 3] > '\r') {
+                i += 3; // none of the next four bytes can end the head at i
+                continue;
+            }
+            if (b[i] == '\r' && b[i + 1] == '\n' && b[i + 2] == '\r' && b[i + 3] == '\n') {
+                head.scanned = 0;
+                return i + 4;
+            }
+        }
+        head.scanned = Math.max(0, end - from);
+        return -1;
+    }
+
+    /** request-line = method SP request-target SP HTTP-version CRLF (RFC 9112 §3). */
+    private int parseRequestLine(byte[] b, int p, int end, RequestHead head) throws RequestError {
+        int m = p;
+        while (m < end && TCHAR[b[m] & 0xFF]) {
+            m++;
+        }
+        if (m == p || m >= end || b[m] != ' ') {
+            throw new RequestError(400, "malformed method");
+        }
+        head.method = method(b, p, m - p);
+        int t = m + 1;
+        int q = -1;
+        int te = t;
+        for (; te < end; te++) {
+            int c = b[te] & 0xFF;
+            if (c <= ' ' || c >= 0x7F) {
+                break; // RFC 9112 §3.2: the target has no whitespace, CTLs or raw non-ASCII
+            }
+            if (c == '?' && q < 0) {
+                q = te;
+            }
+        }
+        if (te == t || te >= end || b[te] != ' ') {
+            throw new RequestError(400, "malformed request-target");
+        }
+        // HTTP-version = "HTTP/" DIGIT "." DIGIT, then CRLF (RFC 9112 §2.3)
+        int v = te + 1;
+        if (v + 10 > end || b[v] != 'H' || b[v + 1] != 'T' || b[v + 2] != 'T' || b[v + 3] != 'P' || b[v + 4] != '/'
+                || !digit(b[v + 5]) || b[v + 6] != '.' || !digit(b[v + 7])) {
+            throw new RequestError(400, "malformed HTTP-version");
+        }
+        if (b[v + 8] != '\r' || b[v + 9] != '\n') {
+            throw new RequestError(400, "request-line not ended by CRLF");
+        }
+        if (b[v + 5] != '1') {
+            throw new RequestError(505, "HTTP version not supported");
+        }
+        // RFC 9110 §6.2: a higher 1.x minor version is served as 1.1
+        head.version = b[v + 7] == '0' ? 10 : 11;
+        setTarget(b, t, te, q, head);
+        return v + 10;
+    }
+
+    private static void setTarget(byte[] b, int t, int te, int q, RequestHead head) throws RequestError {
+        String target = new String(b, t, te - t, StandardCharsets.ISO_8859_1);
+        head.target = target;
+        int pathEnd = q < 0 ? te : q;
+        if (b[t] == '/') { // origin-form (RFC 9112 §3.2.1)
+            head.path = q < 0 ? target : target.substring(0, q - t);
+        } else if (b[t] == '*' && te - t == 1) { // asterisk-form, OPTIONS only (§3.2.4)
+            if (!"OPTIONS".equals(head.method)) {
+                throw new RequestError(400, "asterisk-form target is for OPTIONS only");
+            }
+            head.path = "*";
+        } else {
+            // absolute-form (§3.2.2): a server MUST accept it; route on its path
+            int scheme = target.indexOf("://");
+            if (scheme <= 0 || !target.regionMatches(true, 0, "http", 0, 4)) {
+                throw new RequestError(400, "malformed request-target");
+            }
+            int slash = target.indexOf('/', scheme + 3);
+            int rel = slash < 0 || (q >= 0 && slash > q - t) ? -1 : slash;
+            head.path = rel < 0 ? "/" : target.substring(rel, pathEnd - t);
+        }
+        head.query = q < 0 ? null : target.substring(q - t + 1);
+    }
+
+    /** field-line = field-name ":" OWS field-value OWS, each ended by CRLF (RFC 9112 §5). */
+    private void parseFields(byte[] b, int p, int end, RequestHead head) throws RequestError {
+        Headers headers = head.headers;
+        int count = 0;
+        while (p < end) {
+            if (++count > maxHeaderCount) {
+                throw new RequestError(431, "more than " + maxHeaderCount + " header fields", Limit.HEADER_COUNT);
+            }
+            int n = p;
+            while (n < end && TCHAR[b[n] & 0xFF]) {
+                n++;
+            }
+            if (n == p) {
+                // RFC 9112 §5.2: obs-fold (a line starting with SP/HTAB) is rejected with 400
+                throw new RequestError(400, b[p] == ' ' || b[p] == '\t' ? "obsolete line folding" : "malformed field name");
+            }
+            if (n >= end || b[n] != ':') {
+                // RFC 9112 §5.1: no whitespace between field name and colon -> 400
+                throw new RequestError(400, "malformed field line");
+            }
+            String name = FieldNames.lowerCase(b, p, n - p, scratch);
+            int v = n + 1;
+            while (v < end && (b[v] == ' ' || b[v] == '\t')) {
+                v++;
+            }
+            int ve = v;
+            while (true) {
+                if (ve >= end) {
+                    throw new RequestError(400, "field line not ended by CRLF");
+                }
+                int c = b[ve] & 0xFF;
+                if (c == '\r') {
+                    break;
+                }
+                // RFC 9110 §5.5: field-value is VCHAR, obs-text, SP and HTAB; NUL, LF and other CTLs are invalid
+                if ((c < ' ' && c != '\t') || c == 0x7F) {
+                    throw new RequestError(400, "invalid character in field value");
+                }
+                ve++;
+            }
+            if (ve + 1 > end || b[ve + 1] != '\n') {
+                throw new RequestError(400, "bare CR in field line");
+            }
+            int next = ve + 2;
+            while (ve > v && (b[ve - 1] == ' ' || b[ve - 1] == '\t')) {
+                ve--;
+            }
+            String value = new String(b, v, ve - v, StandardCharsets.ISO_8859_1);
+            headers.add(name, value);
+            BodyFraming.onField(name, value, head);
+            p = next;
+        }
+    }
+
+    private static boolean digit(byte c) {
+        return c >= '0' && c <= '9';
+    }
+
+    /** The method string, shared for the standard methods (RFC 9110 §9) so they need no allocation. */
+    private static String method(byte[] b, int off, int len) {
+        switch (len) {
+            case 3:
+                if (b[off] == 'G' && b[off + 1] == 'E' && b[off + 2] == 'T') {
+                    return "GET";
+                }
+                if (b[off] == 'P' && b[off + 1] == 'U' && b[off + 2] == 'T') {
+                    return "PUT";
+                }
+                break;
+            case 4:
+                if (b[off] == 'P' && b[off + 1] == 'O' && b[off + 2] == 'S' && b[off + 3] == 'T') {
+                    return "POST";
+                }
+                if (b[off] == 'H' && b[off + 1] == 'E' && b[off + 2] == 'A' && b[off + 3] == 'D') {
+                    return "HEAD";
+                }
+                break;
+            case 5:
+                if (b[off] == 'P' && b[off + 1] == 'A' && b[off + 2] == 'T' && b[off + 3] == 'C' && b[off + 4] == 'H') {
+                    return "PATCH";
+                }
+                if (b[off] == 'T' && b[off + 1] == 'R' && b[off + 2] == 'A' && b[off + 3] == 'C' && b[off + 4] == 'E') {
+                    return "TRACE";
+                }
+                break;
+            case 6:
+                if (b[off] == 'D' && b[off + 1] == 'E' && b[off + 2] == 'L' && b[off + 3] == 'E' && b[off + 4] == 'T'
+                        && b[off + 5] == 'E') {
+                    return "DELETE";
+                }
+                break;
+            case 7:
+                if (b[off] == 'O' && b[off + 1] == 'P' && b[off + 2] == 'T' && b[off + 3] == 'I' && b[off + 4] == 'O'
+                        && b[off + 5] == 'N' && b[off + 6] == 'S') {
+                    return "OPTIONS";
+                }
+                if (b[off] == 'C' && b[off + 1] == 'O' && b[off + 2] == 'N' && b[off + 3] == 'N' && b[off + 4] == 'E'
+                        && b[off + 5] == 'C' && b[off + 6] == 'T') {
+                    return "CONNECT";
+                }
+                break;
+            default:
+                break;
+        }
+        // RFC 9110 §9.1: methods are case-sensitive; anything else is kept as sent
+        return new String(b, off, len, StandardCharsets.ISO_8859_1);
+    }
+}

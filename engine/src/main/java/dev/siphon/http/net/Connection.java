@@ -1,0 +1,316 @@
+package dev.siphon.http.net;
+
+import dev.siphon.http.internal.Counters;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+
+/**
+ * One accepted socket: reads into a pooled buffer, hands the bytes to its {@link Session}, and
+ * writes what the session queues. Loop thread only.
+ *
+ * <p>The read buffer is held only while it has unconsumed bytes, so an idle keep-alive
+ * connection holds no buffer.
+ */
+public final class Connection {
+    private static final System.Logger LOG = System.getLogger("siphon.http.connection");
+    /** Consecutive reads per readiness event before yielding to other connections. */
+    private static final int READS_PER_EVENT = 4;
+    /** Queued output above which the session stops taking new requests until the peer reads. */
+    private static final long OUTPUT_HIGH_WATER = 1 << 20;
+
+    private final EventLoop loop;
+    private final SocketChannel channel;
+    private final Listener listener;
+    private final InetSocketAddress remote;
+    private final OutboundQueue out;
+    private final Counters counters;
+    private SelectionKey key;
+    private Session session;
+    private ByteBuffer in; // write mode between reads; null when empty
+    private boolean closed;
+    private boolean readPaused;
+    private boolean inputClosed;
+    private boolean closeWhenDrained;
+    private boolean inRead;
+    private boolean flushRequested;
+    private boolean writeBlocked; // the socket refused bytes: waiting for OP_WRITE
+    int loopIndex = -1;
+
+    Connection(EventLoop loop, SocketChannel channel, Listener listener, InetSocketAddress remote, Counters counters) {
+        this.loop = loop;
+        this.channel = channel;
+        this.listener = listener;
+        this.remote = remote;
+        this.counters = counters;
+        this.out = new OutboundQueue(loop.pool());
+    }
+
+    /** Registers with the loop's selector and starts the session. Loop thread. */
+    void start(SessionFactory factory) {
+        if (loop.isStopped()) {
+            closeChannelQuietly(); // accepted while the engine was closing
+            return;
+        }
+        try {
+            key = channel.register(loop.selector(), SelectionKey.OP_READ, this);
+        } catch (ClosedChannelException e) {
+            closeChannelQuietly();
+            return;
+        }
+        loop.add(this);
+        counters.connectionAccepted();
+        session = factory.create(this);
+        if (loop.isShuttingDown()) {
+            shutdown();
+        }
+    }
+
+    public EventLoop loop() {
+        return loop;
+    }
+
+    public InetSocketAddress remoteAddress() {
+        return remote;
+    }
+
+    public Listener listener() {
+        return listener;
+    }
+
+    public OutboundQueue out() {
+        return out;
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    void onReady(SelectionKey k) {
+        if (!k.isValid()) {
+            close();
+            return;
+        }
+        int ops = k.readyOps();
+        if ((ops & SelectionKey.OP_WRITE) != 0) {
+            flushNow();
+        }
+        if (!closed && (ops & SelectionKey.OP_READ) != 0) {
+            read();
+        }
+    }
+
+    private void read() {
+        inRead = true;
+        try {
+            for (int i = 0; i < READS_PER_EVENT && !readPaused && !closed; i++) {
+                if (in == null) {
+                    in = loop.pool().acquire();
+                }
+                int n = channel.read(in);
+                if (n < 0) {
+                    onEof();
+                    break;
+                }
+                if (n > 0) {
+                    deliver();
+                }
+                if (in != null && in.hasRemaining()) {
+                    break; // the socket had no more for now
+                }
+                if (in != null && !in.hasRemaining() && readPaused) {
+                    break;
+                }
+            }
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.TRACE, "read failed", e);
+            close();
+        } finally {
+            inRead = false;
+        }
+        releaseEmptyInput();
+        if (flushRequested && !closed) {
+            flushNow();
+        }
+    }
+
+    private void deliver() {
+        in.flip();
+        try {
+            session.onRead(in);
+        } finally {
+            if (in != null) {
+                in.compact();
+            }
+        }
+    }
+
+    private void releaseEmptyInput() {
+        if (in != null && in.position() == 0) {
+            loop.pool().release(in);
+            in = null;
+        }
+    }
+
+    private void onEof() {
+        inputClosed = true;
+        setInterest(SelectionKey.OP_READ, false);
+        session.onInputClosed();
+    }
+
+    /**
+     * Feeds bytes still buffered to the session again (after it resumed from a pause). Must not
+     * be called from inside {@link Session#onRead}.
+     */
+    public void redeliver() {
+        if (closed || in == null || in.position() == 0 || inRead) {
+            return;
+        }
+        inRead = true;
+        try {
+            deliver();
+        } finally {
+            inRead = false;
+        }
+        releaseEmptyInput();
+    }
+
+    /** Stops reading from the socket (backpressure); bytes already buffered stay buffered. */
+    public void pauseReading() {
+        if (!readPaused) {
+            readPaused = true;
+            setInterest(SelectionKey.OP_READ, false);
+        }
+    }
+
+    /** Resumes reading and re-feeds buffered bytes. */
+    public void resumeReading() {
+        if (readPaused && !closed) {
+            readPaused = false;
+            if (!inputClosed) {
+                setInterest(SelectionKey.OP_READ, true);
+            }
+            redeliver();
+        }
+    }
+
+    public boolean isInputClosed() {
+        return inputClosed;
+    }
+
+    /** Bytes received and not yet consumed by the session. */
+    public int bufferedInput() {
+        return in == null ? 0 : in.position();
+    }
+
+    /**
+     * Writes what the session queued: batched to the end of the current read when called from
+     * inside one (so pipelined responses leave in one write), else at once.
+     */
+    public void flush() {
+        if (closed) {
+            return;
+        }
+        if (inRead) {
+            flushRequested = true;
+        } else {
+            flushNow();
+        }
+    }
+
+    private void flushNow() {
+        flushRequested = false;
+        try {
+            if (out.flush(channel)) {
+                writeBlocked = false;
+                setInterest(SelectionKey.OP_WRITE, false);
+                if (closeWhenDrained) {
+                    close();
+                } else {
+                    session.onDrained();
+                }
+            } else {
+                writeBlocked = true;
+                setInterest(SelectionKey.OP_WRITE, true);
+            }
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.TRACE, "write failed", e);
+            close();
+        }
+    }
+
+    /**
+     * True while the peer is not reading fast enough: the socket refused bytes, or more than
+     * {@link #OUTPUT_HIGH_WATER} bytes are queued. Sessions take no new requests meanwhile.
+     */
+    public boolean isWriteBlocked() {
+        return writeBlocked || out.pendingBytes() > OUTPUT_HIGH_WATER;
+    }
+
+    /** Closes once everything queued is written; reads nothing more. */
+    public void closeAfterFlush() {
+        closeWhenDrained = true;
+        pauseReading();
+        if (!inRead && out.isEmpty()) {
+            close();
+        } else {
+            flush();
+        }
+    }
+
+    void onTick(long now) {
+        if (!closed) {
+            session.onTick(now);
+        }
+    }
+
+    void shutdown() {
+        if (!closed) {
+            session.onShutdown();
+        }
+    }
+
+    private void setInterest(int op, boolean on) {
+        if (key == null || !key.isValid()) {
+            return;
+        }
+        int ops = key.interestOps();
+        int next = on ? ops | op : ops & ~op;
+        if (next != ops) {
+            key.interestOps(next);
+        }
+    }
+
+    /** Closes at once, dropping anything unwritten. Idempotent. */
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (key != null) {
+            key.cancel();
+        }
+        closeChannelQuietly();
+        out.discard();
+        if (in != null) {
+            loop.pool().release(in); // a session closing from onRead must not touch the buffer again
+            in = null;
+        }
+        loop.remove(this);
+        counters.connectionClosed();
+        if (session != null) {
+            session.onClosed();
+        }
+    }
+
+    private void closeChannelQuietly() {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.TRACE, "close failed", e);
+        }
+    }
+}
