@@ -1,0 +1,402 @@
+#!/usr/bin/env bash
+# End-to-end load comparison of this engine against a Netty 4.2 peer, all in
+# one run on one machine. How to read the output: bench/README.md.
+#
+# Method. Every server is started up front on its own port, pinned to core
+# SERVER_CPU; the load tool is pinned to LOAD_CPU. Each server is checked (it
+# must answer "hi bench"), then warmed up. Then ROUNDS rounds: in each, every
+# server gets one measured run, the order rotating from round to round so no
+# server always goes first. Before each measured run ../shared/tools/wait-quiet
+# (when present) waits for an idle machine. During each run the script reads
+# the server's CPU time (/proc/PID/stat), the load tool's, and the whole
+# machine's (/proc/stat); what neither used is "other" CPU, and a run where it
+# exceeds OTHER_MAX percent of one core is flagged and left out of the medians
+# (unless a server has no clean run, in which case its cell says so).
+#
+# Scenarios. A scenario NAME is a function scenario_NAME (with "-" as "_")
+# taking SERVER PORT SECONDS that
+# drives one load run and leaves its numbers in R_* (see run_wrk). Adding one
+# (h2c with h2load, TLS) means: a run_TOOL function that parses the tool's
+# output into the same R_* variables, a scenario_NAME function, and its name in
+# SCENARIOS. The servers a scenario applies to are all of SERVERS.
+#
+# Environment (defaults in brackets):
+#   SERVERS        servers to run ["siphon-virtual siphon-platform netty"]
+#   SCENARIOS      scenarios to run ["h1-hello"]
+#   DURATION       seconds per measured run [10]
+#   WARMUP         seconds of warm-up load per server and scenario [10; 0 skips]
+#   ROUNDS         measured runs per server and scenario [3]
+#   CONNECTIONS    load tool connections [64]
+#   IO_LOOPS       --io-loops for this engine [1, as the peer's one event loop]
+#   SERVER_CPU     core the servers are pinned to [0]
+#   LOAD_CPU       core the load tool is pinned to [1]
+#   PORT_BASE      the i-th server listens on PORT_BASE+i [18080]
+#   START_TIMEOUT  seconds a server may take to answer [60]
+#   QUIET_TIMEOUT  seconds wait-quiet may wait before each run [60]
+#   OTHER_MAX      percent of one core others may use during a clean run [10]
+#   JAVA_OPTS      JVM flags for every server [-XX:+UseParallelGC]
+#   NETTY_OPTS     extra JVM flags for the Netty peer (its fast settings on JDK 25)
+#   RESULTS        markdown results [bench/target/e2e-results.md]
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+SERVERS=${SERVERS:-"siphon-virtual siphon-platform netty"}
+SCENARIOS=${SCENARIOS:-"h1-hello"}
+DURATION=${DURATION:-10}
+WARMUP=${WARMUP:-10}
+ROUNDS=${ROUNDS:-3}
+CONNECTIONS=${CONNECTIONS:-64}
+IO_LOOPS=${IO_LOOPS:-1}
+SERVER_CPU=${SERVER_CPU:-0}
+LOAD_CPU=${LOAD_CPU:-1}
+PORT_BASE=${PORT_BASE:-18080}
+START_TIMEOUT=${START_TIMEOUT:-60}
+QUIET_TIMEOUT=${QUIET_TIMEOUT:-60}
+OTHER_MAX=${OTHER_MAX:-10}
+JAVA_OPTS=${JAVA_OPTS:-"-XX:+UseParallelGC"}
+NETTY_OPTS=${NETTY_OPTS:-"--sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED -Dio.netty.leakDetection.level=disabled"}
+RESULTS=${RESULTS:-bench/target/e2e-results.md}
+
+ENGINE_CP='engine/target/siphon-engine.jar:engine/target/lib/*'
+BENCH_JAR=bench/target/siphon-bench.jar
+QUIET_TOOL=$ROOT/../shared/tools/wait-quiet
+CLK_TCK=$(getconf CLK_TCK)
+
+die() { echo "e2e: $*" >&2; exit 1; }
+log() { echo "e2e: $*" >&2; }
+
+for n in DURATION WARMUP ROUNDS CONNECTIONS IO_LOOPS SERVER_CPU LOAD_CPU PORT_BASE START_TIMEOUT QUIET_TIMEOUT OTHER_MAX; do
+  [[ ${!n} =~ ^[0-9]+$ ]] || die "$n must be a whole number, not '${!n}'"
+done
+[ "$DURATION" -gt 0 ] && [ "$ROUNDS" -gt 0 ] || die "DURATION and ROUNDS must be at least 1"
+
+# The Makefile exports a suitable JAVA_HOME; run directly, bin/find-jdk picks one.
+JAVA_HOME=$(bin/find-jdk) || exit 1
+export JAVA_HOME
+JAVA=$JAVA_HOME/bin/java
+
+for tool in taskset curl wrk; do
+  command -v "$tool" >/dev/null || die "$tool not found: run bin/ensure-tools bench"
+done
+
+LOG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/siphon-e2e.XXXXXX")
+RUNS=$LOG_DIR/runs.tsv   # one line per measured run, see measure
+: >"$RUNS"
+
+# ---------------------------------------------------------------- servers
+
+declare -A PORT PID
+STARTED=()
+LOAD_PID=
+
+# Sets CMD to the command line of server $1 listening on port $2.
+server_command() {
+  local name=$1 port=$2
+  # shellcheck disable=SC2206  # the *_OPTS variables are word lists on purpose
+  case $name in
+    siphon-virtual|siphon-platform)
+      CMD=("$JAVA" $JAVA_OPTS -cp "$ENGINE_CP" dev.siphon.http.demo.HelloServer "127.0.0.1:$port"
+           --loop-threads "${name#siphon-}" --io-loops "$IO_LOOPS") ;;
+    netty)
+      CMD=("$JAVA" $JAVA_OPTS $NETTY_OPTS -cp "$BENCH_JAR" dev.siphon.http.bench.NettyHelloServer "127.0.0.1:$port") ;;
+    *) die "unknown server '$name' (known: siphon-virtual siphon-platform netty)" ;;
+  esac
+}
+
+required_files() {
+  case $1 in
+    siphon-*) echo engine/target/siphon-engine.jar ;;
+    netty) echo "$BENCH_JAR" ;;
+  esac
+}
+
+stop_servers() {
+  local pid i
+  for pid in "${STARTED[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${STARTED[@]}"; do
+    for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  STARTED=()
+}
+
+on_exit() {
+  local rc=$?
+  [ -z "${LOAD_PID:-}" ] || kill "$LOAD_PID" 2>/dev/null || true
+  stop_servers
+  echo "e2e: server logs and raw load-tool output: $LOG_DIR" >&2
+  exit $rc
+}
+trap on_exit EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+start_server() {
+  local name=$1 port=$2
+  if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/"; then
+    die "port $port already answers HTTP: another server would be measured (set PORT_BASE)"
+  fi
+  server_command "$name" "$port"
+  echo "${CMD[*]}" >"$LOG_DIR/$name.cmd"
+  taskset -c "$SERVER_CPU" "${CMD[@]}" >"$LOG_DIR/$name.log" 2>&1 &
+  PID[$name]=$!
+  PORT[$name]=$port
+  STARTED+=("$!")
+}
+
+# Waits until server $1 answers GET /hello/bench with "hi bench".
+wait_ready() {
+  local name=$1 url="http://127.0.0.1:${PORT[$1]}/hello/bench" body deadline=$((SECONDS + START_TIMEOUT))
+  while ((SECONDS < deadline)); do
+    kill -0 "${PID[$name]}" 2>/dev/null || { tail -n 20 "$LOG_DIR/$name.log" >&2; die "$name exited before answering"; }
+    if body=$(curl -s --max-time 2 "$url"); then
+      [ "$body" = "hi bench" ] || die "$name answered $url with '$body', not 'hi bench'"
+      log "$name ready on port ${PORT[$name]} (pid ${PID[$name]})"
+      return
+    fi
+    sleep 0.25
+  done
+  tail -n 20 "$LOG_DIR/$name.log" >&2
+  die "$name did not answer within $START_TIMEOUT s"
+}
+
+# ---------------------------------------------------------------- load tools
+#
+# A run_TOOL function runs one load, pinned to LOAD_CPU, through run_load in
+# this shell (not a subshell: the tool's CPU time is read from this shell's
+# cutime/cstime once it is reaped), writes the tool's output to $OUT and sets:
+#   R_RPS (requests per second), R_REQS (requests completed),
+#   R_P50, R_P99 (latency percentiles in microseconds), R_ERRORS (failed
+#   requests plus socket errors).
+
+# Prints a wrk latency such as 245.00us, 1.23ms or 1.02s in microseconds.
+to_us() {
+  awk -v v="$1" 'BEGIN {
+    n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
+    if (u == "us") print n; else if (u == "ms") print n * 1000; else if (u == "s") print n * 1000000;
+    else if (u == "m") print n * 60000000; else print "nan" }'
+}
+
+# Runs a load tool command in the background and waits for it: a signal to
+# this script then interrupts the wait at once (a foreground child would defer
+# the trap until it finished), and on_exit stops the tool.
+run_load() {
+  "$@" >"$OUT" 2>&1 &
+  LOAD_PID=$!
+  local rc=0
+  wait "$LOAD_PID" || rc=$?
+  LOAD_PID=
+  return $rc
+}
+
+run_wrk() {  # SERVER URL SECONDS
+  run_load taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"$3"s --latency "$2" \
+    || { cat "$OUT" >&2; die "wrk failed against $1"; }
+  R_RPS=$(awk '/^Requests\/sec:/ {print $2}' "$OUT")
+  R_REQS=$(awk '/ requests in / {print $1}' "$OUT")
+  R_P50=$(to_us "$(awk '$1 == "50%" {print $2}' "$OUT")")
+  R_P99=$(to_us "$(awk '$1 == "99%" {print $2}' "$OUT")")
+  R_ERRORS=$(awk '
+    /Socket errors:/ { gsub(/,/, ""); e += $4 + $6 + $8 + $10 }
+    /Non-2xx or 3xx responses:/ { e += $NF }
+    END { print e + 0 }' "$OUT")
+  [ -n "$R_RPS" ] && [ -n "$R_REQS" ] || { cat "$OUT" >&2; die "could not read wrk output for $1"; }
+}
+
+# ---------------------------------------------------------------- scenarios
+
+scenario_h1_hello() {  # SERVER PORT SECONDS: HTTP/1.1 keep-alive, GET /hello/bench
+  run_wrk "$1" "http://127.0.0.1:$2/hello/bench" "$3"
+}
+
+# ---------------------------------------------------------------- measuring
+
+proc_ticks() {  # utime+stime of process $1, in clock ticks
+  local s f
+  s=$(<"/proc/$1/stat")
+  s=${s##*) }   # drop "pid (comm) ": field 3 (state) is now the first
+  read -r -a f <<<"$s"
+  echo $((f[11] + f[12]))
+}
+
+children_ticks() {  # cutime+cstime of this shell: CPU of its finished children
+  local s f
+  s=$(<"/proc/$$/stat")
+  s=${s##*) }
+  read -r -a f <<<"$s"
+  echo $((f[13] + f[14]))
+}
+
+machine_busy_ticks() {  # all cores, from the first line of /proc/stat
+  local cpu user nice system idle iowait irq softirq steal rest
+  read -r cpu user nice system idle iowait irq softirq steal rest </proc/stat
+  echo $((user + nice + system + irq + softirq + steal))
+}
+
+quiet_before() {  # yes | no | unchecked
+  [ -f "$QUIET_TOOL" ] || { echo unchecked; return; }
+  if python3 "$QUIET_TOOL" --timeout "$QUIET_TIMEOUT" >>"$LOG_DIR/wait-quiet.log" 2>&1; then echo yes; else echo no; fi
+}
+
+# One measured run of scenario $1 against server $2 in round $3; appends to RUNS:
+# scenario server round req/s p50_us p99_us cpu_share req_per_cpu_s other_pct quiet errors load_share
+measure() {
+  local scenario=$1 name=$2 round=$3 pid=${PID[$2]} quiet
+  quiet=$(quiet_before)
+  OUT=$LOG_DIR/$scenario.$name.round$round.txt
+  local s0 c0 m0 t0 s1 c1 m1 t1
+  s0=$(proc_ticks "$pid"); c0=$(children_ticks); m0=$(machine_busy_ticks); t0=$EPOCHREALTIME
+  "scenario_${scenario//-/_}" "$name" "${PORT[$name]}" "$DURATION"
+  t1=$EPOCHREALTIME; s1=$(proc_ticks "$pid"); c1=$(children_ticks); m1=$(machine_busy_ticks)
+  kill -0 "$pid" 2>/dev/null || die "$name died during the run (log: $LOG_DIR/$name.log)"
+  awk -v OFS='\t' -v sc="$scenario" -v n="$name" -v r="$round" -v q="$quiet" -v hz="$CLK_TCK" \
+      -v rps="$R_RPS" -v reqs="$R_REQS" -v p50="$R_P50" -v p99="$R_P99" -v err="$R_ERRORS" \
+      -v srv=$((s1 - s0)) -v load=$((c1 - c0)) -v all=$((m1 - m0)) -v t0="$t0" -v t1="$t1" 'BEGIN {
+    wall = t1 - t0
+    share = srv / (wall * hz)
+    per_cpu = srv > 0 ? reqs / (srv / hz) : 0
+    other = 100 * (all - srv - load) / (wall * hz)
+    if (other < 0) other = 0
+    printf "%s\t%s\t%d\t%.0f\t%.0f\t%.0f\t%.3f\t%.0f\t%.1f\t%s\t%d\t%.3f\n", sc, n, r, rps, p50, p99, share, per_cpu, other, q, err, load / (wall * hz)
+  }' >>"$RUNS"
+  tail -n 1 "$RUNS" | awk -F'\t' '{ printf "e2e: %s %s round %d: %s req/s, p50 %s us, p99 %s us, server CPU %.0f%%, %s req/CPU-s, load tool CPU %.0f%%, other CPU %s%%, quiet before: %s, errors %s\n", $1, $2, $3, $4, $5, $6, $7 * 100, $8, $12 * 100, $9, $10, $11 }' >&2
+}
+
+# ---------------------------------------------------------------- report
+
+# Prints the markdown summary of RUNS.
+summarize() {
+  awk -F'\t' -v other_max="$OTHER_MAX" -v servers="$SERVERS" -v scenarios="$SCENARIOS" '
+    function cell(key, col,   n, i, j, t, v, lo, hi, med, fmt) {
+      n = 0
+      for (i = 1; i <= cnt[key]; i++) if (use[key, i]) v[++n] = val[key, i, col]
+      if (n == 0) return "n/a"
+      for (i = 2; i <= n; i++) { t = v[i]; for (j = i - 1; j >= 1 && v[j] > t; j--) v[j + 1] = v[j]; v[j + 1] = t }
+      med = n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+      medians[key, col] = med
+      fmt = col == 7 ? "%.0f%%" : "%.0f"
+      if (col == 7) { med *= 100; lo = v[1] * 100; hi = v[n] * 100 } else { lo = v[1]; hi = v[n] }
+      if (n == 1) return sprintf(fmt, med)
+      return sprintf(fmt " (" fmt "–" fmt ")", med, lo, hi)
+    }
+    {
+      key = $1 SUBSEP $2
+      i = ++cnt[key]
+      for (c = 4; c <= 8; c++) val[key, i, c] = $c
+      valid[key, i] = $11 == 0
+      clean[key, i] = $11 == 0 && $9 <= other_max
+      if (clean[key, i]) nclean[key]++
+      if (valid[key, i]) nvalid[key]++
+    }
+    END {
+      ns = split(scenarios, sc, " "); nv = split(servers, sv, " ")
+      for (a = 1; a <= ns; a++) {
+        print "### " sc[a]
+        print ""
+        print "| server | req/s | p50 µs | p99 µs | server CPU | req per CPU-second | runs used |"
+        print "|---|---|---|---|---|---|---|"
+        for (b = 1; b <= nv; b++) {
+          key = sc[a] SUBSEP sv[b]
+          if (!cnt[key]) continue
+          # Clean runs when there are any, else every run with no errors, flagged.
+          note = ""
+          for (i = 1; i <= cnt[key]; i++) use[key, i] = nclean[key] ? clean[key, i] : valid[key, i]
+          if (!nclean[key]) { note = nvalid[key] ? " (none quiet: noisy)" : " (all had errors)"; noisy = 1 }
+          used = nclean[key] ? nclean[key] : nvalid[key]
+          printf "| %s | %s | %s | %s | %s | %s | %d of %d%s |\n", sv[b], cell(key, 4), cell(key, 5), cell(key, 6), cell(key, 7), cell(key, 8), used, cnt[key], note
+        }
+        print ""
+        if (noisy) {
+          print "Warning: some servers had no clean run; their cells use noisy runs and are not comparable."
+          print ""
+          noisy = 0
+        }
+        peer = sc[a] SUBSEP "netty"
+        if ((peer, 4) in medians && medians[peer, 4] > 0 && medians[peer, 8] > 0) {
+          for (b = 1; b <= nv; b++) {
+            if (sv[b] == "netty") continue
+            key = sc[a] SUBSEP sv[b]
+            if (!((key, 4) in medians)) continue
+            printf "- %s / netty: req/s %.2f, req per CPU-second %.2f\n", sv[b], medians[key, 4] / medians[peer, 4], medians[key, 8] / medians[peer, 8]
+          }
+          print ""
+        }
+      }
+    }' "$RUNS"
+}
+
+all_runs_table() {
+  echo "| scenario | server | round | req/s | p50 µs | p99 µs | server CPU | req per CPU-s | load tool CPU | other CPU | quiet before | errors |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+  awk -F'\t' '{ printf "| %s | %s | %d | %s | %s | %s | %.0f%% | %s | %.0f%% | %s%% | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7 * 100, $8, $12 * 100, $9, $10, $11 }' "$RUNS"
+}
+
+write_results() {
+  local summary=$1 rev
+  rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+  git diff --quiet HEAD 2>/dev/null || rev="$rev (with uncommitted changes)"
+  mkdir -p "$(dirname "$RESULTS")"
+  {
+    echo "# End-to-end results"
+    echo
+    echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $rev"
+    echo "- machine: $(nproc) cores, $(uname -sr), JDK: $("$JAVA" -version 2>&1 | head -n 1)"
+    echo "- servers pinned to core $SERVER_CPU, load tool to core $LOAD_CPU; $CONNECTIONS connections;" \
+         "${WARMUP} s warm-up, $ROUNDS rounds of ${DURATION} s; this engine with --io-loops $IO_LOOPS"
+    echo "- JVM flags: \`$JAVA_OPTS\`; Netty also \`$NETTY_OPTS\`"
+    echo "- cells: median (min–max) over clean runs (others used at most $OTHER_MAX% of a core)"
+    echo
+    echo "$summary"
+    echo
+    echo "## Every run"
+    echo
+    all_runs_table
+  } >"$RESULTS"
+}
+
+# ---------------------------------------------------------------- main
+
+read -r -a SERVER_LIST <<<"$SERVERS"
+read -r -a SCENARIO_LIST <<<"$SCENARIOS"
+[ ${#SERVER_LIST[@]} -gt 0 ] || die "SERVERS is empty"
+for sc in "${SCENARIO_LIST[@]}"; do
+  declare -F "scenario_${sc//-/_}" >/dev/null || die "unknown scenario '$sc'"
+done
+for name in "${SERVER_LIST[@]}"; do
+  server_command "$name" 0
+  f=$(required_files "$name")
+  [ -f "$f" ] || die "$f is missing: build first (make build)"
+done
+[ -f "$QUIET_TOOL" ] || log "no $QUIET_TOOL: runs will not wait for a quiet machine"
+
+i=0
+for name in "${SERVER_LIST[@]}"; do
+  start_server "$name" $((PORT_BASE + i))
+  i=$((i + 1))
+done
+for name in "${SERVER_LIST[@]}"; do wait_ready "$name"; done
+
+for sc in "${SCENARIO_LIST[@]}"; do
+  if [ "$WARMUP" -gt 0 ]; then
+    for name in "${SERVER_LIST[@]}"; do
+      log "$sc: warming up $name for $WARMUP s"
+      OUT=$LOG_DIR/$sc.$name.warmup.txt
+      "scenario_${sc//-/_}" "$name" "${PORT[$name]}" "$WARMUP"
+    done
+  fi
+  n=${#SERVER_LIST[@]}
+  for ((round = 1; round <= ROUNDS; round++)); do
+    for ((k = 0; k < n; k++)); do
+      measure "$sc" "${SERVER_LIST[$(((round - 1 + k) % n))]}" "$round"
+    done
+  done
+done
+
+stop_servers
+SUMMARY=$(summarize)
+write_results "$SUMMARY"
+echo
+echo "$SUMMARY"
+echo "results: $RESULTS"
