@@ -31,12 +31,12 @@ import org.openjdk.jmh.annotations.Warmup;
 public class Http1ParseBench {
     static final String BROWSER_REQUEST = "GET /users/12345/orders?page=2&sort=desc HTTP/1.1\r\n"
             + "Host: shop.example.com\r\n"
-            + "User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0\r\n"
-            + "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8\r\n"
-            + "Accept-Language: en-US,en;q=0.5\r\n"
-            + "Accept-Encoding: gzip, deflate, br\r\n"
+            + "User-Agent: Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0\r\n"
+            + "Accept: text/html,application/xhtml+xml,*/*;q=0.8\r\n"
+            + "Accept-Language: en-US\r\n"
+            + "Accept-Encoding: gzip, br\r\n"
             + "Connection: keep-alive\r\n"
-            + "Cookie: session=4f2a9c1e\r\n"
+            + "Cookie: sid=4f2a\r\n"
             + "Upgrade-Insecure-Requests: 1\r\n"
             + "\r\n";
 
@@ -53,7 +53,7 @@ public class Http1ParseBench {
         head = new RequestHead();
         int n = parser.parse(request, 0, request.length, head);
         if (n != request.length || !"/users/12345/orders".equals(head.path) || head.headers.size() != 8
-                || !"gzip, deflate, br".equals(head.headers.get("accept-encoding"))) {
+                || !"gzip, br".equals(head.headers.get("accept-encoding"))) {
             throw new IllegalStateException("unexpected parse: consumed " + n + ", path " + head.path);
         }
         if (request.length < 280 || request.length > 360) {
