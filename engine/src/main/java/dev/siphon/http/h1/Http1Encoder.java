@@ -7,6 +7,7 @@ import dev.siphon.http.internal.Status;
 import dev.siphon.http.net.OutboundQueue;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 
 /**
  * Writes HTTP/1.1 responses (RFC 9112 §4, §6). Response framing is decided here and only here:
@@ -21,8 +22,13 @@ public final class Http1Encoder {
     private static final byte[] CONNECTION_KEEP_ALIVE = "connection: keep-alive\r\n".getBytes(StandardCharsets.US_ASCII);
     static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final int FIXED_OVERHEAD = 160;
+    /** RFC 9110 §5.6.2 tchar: the characters a field name may have. */
+    private static final boolean[] TOKEN = new boolean[128];
 
     static {
+        for (char c = '!'; c <= '~'; c++) {
+            TOKEN[c] = "\"(),/:;<=>?@[\\]{}".indexOf(c) < 0;
+        }
         for (int s = 100; s < 1000; s++) {
             STATUS_LINES[s] = ("HTTP/1.1 " + s + " " + Status.reason(s) + "\r\n").getBytes(StandardCharsets.US_ASCII);
         }
@@ -55,45 +61,55 @@ public final class Http1Encoder {
             estimate += h.name(i).length() + 3 * h.value(i).length() + 4;
         }
         ByteBuffer buf = out.reserve(estimate);
-        int start = buf.position();
+        byte[] a = buf.array();
+        int p = buf.arrayOffset() + buf.position();
         boolean handlerClose = false;
-        try {
-            buf.put(STATUS_LINES[status]);
-            for (int i = 0; i < h.size(); i++) {
-                String name = h.name(i);
-                if (isFramingField(name)) {
-                    if (name.equalsIgnoreCase("connection") && h.value(i).toLowerCase(java.util.Locale.ROOT).contains("close")) {
-                        handlerClose = true;
-                    }
-                    continue;
+        p = put(a, p, STATUS_LINES[status]);
+        for (int i = 0; i < h.size(); i++) {
+            String name = h.name(i);
+            if (isFramingField(name)) {
+                if (name.equalsIgnoreCase("connection") && h.value(i).toLowerCase(Locale.ROOT).contains("close")) {
+                    handlerClose = true;
                 }
-                putName(buf, name);
-                buf.put((byte) ':').put((byte) ' ');
-                putValue(buf, h.value(i));
-                buf.put((byte) '\r').put((byte) '\n');
+                continue;
             }
-            buf.put(DATE).put(HttpDate.bytes()).put((byte) '\r').put((byte) '\n');
-            boolean bodyless = Status.bodyless(status);
-            if (!bodyless) {
-                // RFC 9110 §8.6: also for HEAD, the length the GET would have sent
-                buf.put(CONTENT_LENGTH);
-                putDecimal(buf, body.length);
-                buf.put((byte) '\r').put((byte) '\n');
-            }
-            if (close || handlerClose) {
-                buf.put(CONNECTION_CLOSE);
-            } else if (keepAlive10) {
-                buf.put(CONNECTION_KEEP_ALIVE);
-            }
-            buf.put((byte) '\r').put((byte) '\n');
-            if (!bodyless && !headRequest) {
-                out.add(body);
-            }
-        } catch (InvalidHeaderException e) {
-            buf.position(start);
-            throw e;
+            p = putName(a, p, name);
+            a[p++] = ':';
+            a[p++] = ' ';
+            p = putValue(a, p, h.value(i));
+            a[p++] = '\r';
+            a[p++] = '\n';
+        }
+        p = put(a, p, DATE);
+        p = put(a, p, HttpDate.bytes());
+        a[p++] = '\r';
+        a[p++] = '\n';
+        boolean bodyless = Status.bodyless(status);
+        if (!bodyless) {
+            // RFC 9110 §8.6: also for HEAD, the length the GET would have sent
+            p = put(a, p, CONTENT_LENGTH);
+            p = putDecimal(a, p, body.length);
+            a[p++] = '\r';
+            a[p++] = '\n';
+        }
+        if (close || handlerClose) {
+            p = put(a, p, CONNECTION_CLOSE);
+        } else if (keepAlive10) {
+            p = put(a, p, CONNECTION_KEEP_ALIVE);
+        }
+        a[p++] = '\r';
+        a[p++] = '\n';
+        // Only now is the position moved: an invalid header above leaves the queue untouched.
+        buf.position(p - buf.arrayOffset());
+        if (!bodyless && !headRequest) {
+            out.add(body);
         }
         return handlerClose;
+    }
+
+    private static int put(byte[] a, int p, byte[] bytes) {
+        System.arraycopy(bytes, 0, a, p, bytes.length);
+        return p + bytes.length;
     }
 
     /** Fields whose meaning the engine owns: dropped from handler responses. */
@@ -107,27 +123,26 @@ public final class Http1Encoder {
         };
     }
 
-    private static void putName(ByteBuffer buf, String name) throws InvalidHeaderException {
+    private static int putName(byte[] a, int p, String name) throws InvalidHeaderException {
         int n = name.length();
         if (n == 0) {
             throw new InvalidHeaderException("empty header name");
         }
         for (int i = 0; i < n; i++) {
             char c = name.charAt(i);
-            if (c > 0x7E || c <= ' ' || c == ':' || c == '"' || c == '(' || c == ')' || c == ',' || c == '/'
-                    || c == ';' || c == '<' || c == '=' || c == '>' || c == '?' || c == '@' || c == '['
-                    || c == '\\' || c == ']' || c == '{' || c == '}') {
+            if (c >= 128 || !TOKEN[c]) {
                 throw new InvalidHeaderException("invalid header name: " + name);
             }
-            buf.put((byte) c);
+            a[p++] = (byte) c;
         }
+        return p;
     }
 
     /**
      * Writes a field value: ASCII as is, other characters as UTF-8. CR, LF, NUL and other controls
      * would split or corrupt the response: rejected.
      */
-    private static void putValue(ByteBuffer buf, String value) throws InvalidHeaderException {
+    private static int putValue(byte[] a, int p, String value) throws InvalidHeaderException {
         int n = value.length();
         for (int i = 0; i < n; i++) {
             char c = value.charAt(i);
@@ -135,33 +150,39 @@ public final class Http1Encoder {
                 if ((c < ' ' && c != '\t') || c == 0x7F) {
                     throw new InvalidHeaderException("control character in header value");
                 }
-                buf.put((byte) c);
+                a[p++] = (byte) c;
             } else if (c < 0x800) {
-                buf.put((byte) (0xC0 | (c >> 6))).put((byte) (0x80 | (c & 0x3F)));
+                a[p++] = (byte) (0xC0 | (c >> 6));
+                a[p++] = (byte) (0x80 | (c & 0x3F));
             } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(value.charAt(i + 1))) {
                 int cp = Character.toCodePoint(c, value.charAt(++i));
-                buf.put((byte) (0xF0 | (cp >> 18))).put((byte) (0x80 | ((cp >> 12) & 0x3F)))
-                        .put((byte) (0x80 | ((cp >> 6) & 0x3F))).put((byte) (0x80 | (cp & 0x3F)));
+                a[p++] = (byte) (0xF0 | (cp >> 18));
+                a[p++] = (byte) (0x80 | ((cp >> 12) & 0x3F));
+                a[p++] = (byte) (0x80 | ((cp >> 6) & 0x3F));
+                a[p++] = (byte) (0x80 | (cp & 0x3F));
             } else {
-                buf.put((byte) (0xE0 | (c >> 12))).put((byte) (0x80 | ((c >> 6) & 0x3F))).put((byte) (0x80 | (c & 0x3F)));
+                a[p++] = (byte) (0xE0 | (c >> 12));
+                a[p++] = (byte) (0x80 | ((c >> 6) & 0x3F));
+                a[p++] = (byte) (0x80 | (c & 0x3F));
             }
         }
+        return p;
     }
 
-    private static void putDecimal(ByteBuffer buf, int v) {
+    private static int putDecimal(byte[] a, int p, int v) {
         if (v == 0) {
-            buf.put((byte) '0');
-            return;
+            a[p] = '0';
+            return p + 1;
         }
         int digits = 0;
         for (int x = v; x > 0; x /= 10) {
             digits++;
         }
-        int end = buf.position() + digits;
-        for (int i = end - 1; i >= buf.position(); i--) {
-            buf.put(i, (byte) ('0' + v % 10));
+        int end = p + digits;
+        for (int i = end - 1; i >= p; i--) {
+            a[i] = (byte) ('0' + v % 10);
             v /= 10;
         }
-        buf.position(end);
+        return end;
     }
 }

@@ -1,5 +1,7 @@
 package dev.siphon.http.net;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 
@@ -9,13 +11,25 @@ import java.util.ArrayDeque;
  * parsers read the backing array directly; the JDK copies through its per-thread direct buffer
  * on socket I/O.
  *
- * <p>{@link #outstanding()} may be read from any thread; tests assert it returns to zero.
+ * <p>{@link #outstanding()} may be read from any thread; tests assert it returns to zero. The
+ * count is written with opaque stores (no fence on the hot path): another thread sees it
+ * eventually, and exactly once the loop thread has ended (thread termination orders it).
  */
 public final class BufferPool {
+    private static final VarHandle OUTSTANDING;
+
+    static {
+        try {
+            OUTSTANDING = MethodHandles.lookup().findVarHandle(BufferPool.class, "outstanding", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private final int bufferSize;
     private final int maxFree;
     private final ArrayDeque<ByteBuffer> free;
-    private volatile long outstanding;
+    private long outstanding;
 
     public BufferPool(int bufferSize, int maxFree) {
         this.bufferSize = bufferSize;
@@ -35,20 +49,20 @@ public final class BufferPool {
         } else {
             b.clear();
         }
-        outstanding = outstanding + 1; // single writer: the owning loop
+        OUTSTANDING.setOpaque(this, outstanding + 1); // single writer: the owning loop
         return b;
     }
 
     /** Returns a buffer taken from this pool. Each buffer is released exactly once. */
     public void release(ByteBuffer b) {
-        outstanding = outstanding - 1;
+        OUTSTANDING.setOpaque(this, outstanding - 1);
         if (free.size() < maxFree) {
             free.addLast(b);
         }
     }
 
     public long outstanding() {
-        return outstanding;
+        return (long) OUTSTANDING.getOpaque(this);
     }
 
     /** Drops the free list (the loop is stopping). */

@@ -128,7 +128,7 @@ public final class EventLoop implements Runnable {
                     long waitMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(nextTick - System.nanoTime()));
                     selector.select(this::onKey, waitMs);
                 }
-                needsWakeup.set(false);
+                needsWakeup.lazySet(false); // a late wakeup() only costs one spurious select
             }
         } catch (ClosedSelectorException e) {
             // closed under us: stop
