@@ -8,7 +8,8 @@ import dev.siphon.http.config.LoopThreads;
 import dev.siphon.http.config.ServerConfig;
 import dev.siphon.http.dispatch.Dispatcher;
 import dev.siphon.http.dispatch.ListenerContext;
-import dev.siphon.http.h1.Http1Session;
+import dev.siphon.http.h2.Http2Settings;
+import dev.siphon.http.h2.ProtocolDetector;
 import dev.siphon.http.internal.Counters;
 import dev.siphon.http.net.EventLoop;
 import dev.siphon.http.net.Listener;
@@ -206,6 +207,7 @@ public final class HttpEngine implements AutoCloseable {
                 loops[i] = new EventLoop(i, settings.bufferSize());
             }
             List<Listener> listeners = new ArrayList<>();
+            Http2Settings h2 = Http2Settings.defaults();
             try {
                 for (int i = 0; i < servers.size(); i++) {
                     ServerConfig s = servers.get(i);
@@ -218,7 +220,7 @@ public final class HttpEngine implements AutoCloseable {
                     Listener l;
                     try {
                         l = new Listener(address, BACKLOG, loops[i % n], j -> loops[j], n,
-                                c -> new Http1Session(c, ctx), counters, ctx);
+                                c -> new ProtocolDetector(c, ctx, h2), counters, ctx);
                     } catch (IOException e) {
                         throw new IOException("cannot listen on " + s.listen() + ": " + e.getMessage(), e);
                     }

@@ -19,7 +19,21 @@ public final class Counters {
         IDLE_TIMEOUT,
         REQUEST_TIMEOUT,
         WRITE_STALL,
-        MALFORMED
+        MALFORMED,
+        /** HTTP/2: streams opened then reset (by the peer, or by us for its errors) over budget (CVE-2023-44487). */
+        H2_RAPID_RESET,
+        /** HTTP/2: control-frame answers (PING/SETTINGS acks, resets) piling up for a peer that does not read. */
+        H2_CONTROL_FLOOD,
+        /** HTTP/2: too many CONTINUATION frames or bytes in one header block. */
+        H2_CONTINUATION,
+        /** HTTP/2: a decoded header list over SETTINGS_MAX_HEADER_LIST_SIZE (HPACK bomb). */
+        H2_HEADER_LIST,
+        /** HTTP/2: empty DATA frames (without END_STREAM) over budget. */
+        H2_EMPTY_FRAMES,
+        /** HTTP/2: a stream refused over SETTINGS_MAX_CONCURRENT_STREAMS. */
+        H2_CONCURRENT_STREAMS,
+        /** HTTP/2: a flow-control window overflowed or was exceeded by the peer. */
+        H2_FLOW_CONTROL
     }
 
     private final EnumMap<Limit, LongAdder> limits = new EnumMap<>(Limit.class);

@@ -85,6 +85,15 @@ public final class Connection {
         return out;
     }
 
+    /**
+     * Hands the connection to another protocol session, for a session that only detects the
+     * protocol (the HTTP/2 preface on cleartext, later ALPN). Loop thread; the new session
+     * receives every callback from now on.
+     */
+    public void replaceSession(Session next) {
+        session = next;
+    }
+
     public boolean isClosed() {
         return closed;
     }

@@ -1,0 +1,854 @@
+package dev.siphon.http.h2;
+
+import static dev.siphon.http.h2.FrameType.*;
+
+import dev.siphon.http.AsyncHandler;
+import dev.siphon.http.Headers;
+import dev.siphon.http.Request;
+import dev.siphon.http.Response;
+import dev.siphon.http.dispatch.Dispatcher;
+import dev.siphon.http.dispatch.Exchange;
+import dev.siphon.http.dispatch.ListenerContext;
+import dev.siphon.http.dispatch.Responses;
+import dev.siphon.http.h2.hpack.HpackDecoder;
+import dev.siphon.http.h2.hpack.HpackEncoder;
+import dev.siphon.http.h2.hpack.HpackException;
+import dev.siphon.http.internal.ConnectionError;
+import dev.siphon.http.internal.Counters;
+import dev.siphon.http.internal.Counters.Limit;
+import dev.siphon.http.internal.Status;
+import dev.siphon.http.internal.StreamError;
+import dev.siphon.http.net.Connection;
+import dev.siphon.http.net.Session;
+import dev.siphon.http.router.RouteMatch;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * HTTP/2 on one connection (RFC 9113), server side, whatever the transport below: the session
+ * expects the client's connection preface as its first bytes, sends its SETTINGS at once, and
+ * turns each request stream into an {@link Exchange} routed through the same {@link Dispatcher}
+ * as HTTP/1.1. Responses go out as soon as they are ready, in any order, within both peers'
+ * flow-control windows. Runs on the connection's loop thread only.
+ *
+ * <p>Errors carry their scope: a {@link StreamError} resets one stream with RST_STREAM, a
+ * {@link ConnectionError} sends GOAWAY and closes. Abuse is budgeted per connection: streams reset
+ * before completion (rapid reset, CVE-2023-44487, and "made-you-reset"), CONTINUATION frames per
+ * block, empty DATA frames, and control-frame answers queued for a peer that does not read.
+ *
+ * <p>Requests arrive whole: DATA is buffered up to {@code max_body_bytes} (more → 413) and the
+ * window is given back as it is buffered. Dispatch waits for the end of the current read, so a
+ * stream opened and reset in the same read never reaches a handler.
+ */
+public final class Http2Session implements Session {
+    private static final System.Logger LOG = System.getLogger("siphon.http.h2");
+    static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+    /** Streams we reset whose late frames are ignored rather than answered (RFC 9113 §5.1 "closed"). */
+    private static final int RECENTLY_RESET = 64;
+
+    private final Connection conn;
+    private final ListenerContext ctx;
+    private final Http2Settings local;
+    private final Counters counters;
+    private final FrameReader reader;
+    private final HpackDecoder decoder;
+    private final HpackEncoder encoder = new HpackEncoder(HpackDecoder.DEFAULT_MAX_TABLE_SIZE);
+    private final RequestFields fields = new RequestFields();
+    private final HashMap<Integer, Http2Stream> streams = new HashMap<>();
+    private final ArrayList<Http2Stream> toDispatch = new ArrayList<>();
+    private final ArrayDeque<Http2Stream> waiting = new ArrayDeque<>();
+    private final int[] recentlyReset = new int[RECENTLY_RESET];
+    private int recentlyResetNext;
+    private final AbuseBudget resets;
+    private final AbuseBudget emptyFrames;
+    private final long requestTimeoutNanos;
+    private final long idleTimeoutNanos;
+    private final long maxBodyBytes;
+    private final int streamRecvWindow;
+
+    // Peer settings (RFC 9113 §6.5.2 initial values until its SETTINGS arrive).
+    private int peerInitialWindow = Http2Settings.DEFAULT_WINDOW;
+    private int peerMaxFrameSize = Http2Settings.MIN_MAX_FRAME_SIZE;
+    private final FlowControlWindow connSendWindow = new FlowControlWindow(Http2Settings.DEFAULT_WINDOW);
+    private int connRecvWindow;
+    private int connRecvUnacked;
+
+    private boolean prefaceReceived;
+    private boolean settingsReceived;
+    private boolean localSettingsAcked;
+    private int highestStreamId;
+    /** Stream id of the header block being continued, 0 when none. */
+    private int continuationStream;
+    private boolean continuationEndStream;
+    private int continuationFrames;
+    private byte[] block = new byte[0];
+    private int blockSize;
+    private boolean goAwaySent;
+    private boolean peerGoAway;
+    private boolean closing;
+    private int controlQueued;
+    private long lastActivity;
+    private long lastDrained;
+
+    public Http2Session(Connection conn, ListenerContext ctx, Http2Settings settings) {
+        this.conn = conn;
+        this.ctx = ctx;
+        this.counters = ctx.counters();
+        // A frame must fit in the read buffer with its header: advertise no more than that.
+        int maxFrame = Math.max(Http2Settings.MIN_MAX_FRAME_SIZE,
+                Math.min(settings.maxFrameSize(), ctx.settings().bufferSize() - HEADER_LENGTH));
+        this.local = maxFrame == settings.maxFrameSize() ? settings : new Http2Settings(settings.headerTableSize(),
+                settings.maxConcurrentStreams(), settings.initialWindowSize(), settings.connectionWindowSize(), maxFrame,
+                settings.maxHeaderListSize(), settings.maxContinuationFrames(), settings.maxHeaderBlockBytes(),
+                settings.maxResets(), settings.resetWindowMs(), settings.maxEmptyDataFrames(),
+                settings.maxQueuedControlFrames(), settings.maxQueuedBytes());
+        this.reader = new FrameReader(maxFrame);
+        // The table size we advertise is in force only once acknowledged (RFC 9113 §6.5.3).
+        this.decoder = new HpackDecoder(HpackDecoder.DEFAULT_MAX_TABLE_SIZE, settings.maxHeaderListSize());
+        long window = TimeUnit.MILLISECONDS.toNanos(settings.resetWindowMs());
+        this.resets = new AbuseBudget(settings.maxResets(), window);
+        this.emptyFrames = new AbuseBudget(settings.maxEmptyDataFrames(), window);
+        this.requestTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(ctx.server().requestTimeoutMs());
+        this.idleTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(ctx.settings().idleTimeoutMs());
+        this.maxBodyBytes = ctx.server().maxBodyBytes();
+        // Until our SETTINGS are acknowledged the peer may still count on 65,535: accept the larger.
+        this.streamRecvWindow = Math.max(settings.initialWindowSize(), Http2Settings.DEFAULT_WINDOW);
+        this.connRecvWindow = settings.connectionWindowSize();
+        this.lastActivity = this.lastDrained = System.nanoTime();
+        // RFC 9113 §3.4: the server's preface is a SETTINGS frame, sent without waiting.
+        FrameWriter.settings(conn.out(), local);
+        if (connRecvWindow > Http2Settings.DEFAULT_WINDOW) {
+            FrameWriter.windowUpdate(conn.out(), 0, connRecvWindow - Http2Settings.DEFAULT_WINDOW);
+        }
+        conn.flush();
+    }
+
+    // ---------------------------------------------------------------- reading
+
+    @Override
+    public void onRead(ByteBuffer in) {
+        long now = System.nanoTime();
+        lastActivity = now;
+        byte[] a = in.array();
+        int base = in.arrayOffset();
+        int p = base + in.position();
+        int end = base + in.limit();
+        try {
+            if (!prefaceReceived) {
+                if (end - p < PREFACE.length) {
+                    return;
+                }
+                if (!Arrays.equals(a, p, p + PREFACE.length, PREFACE, 0, PREFACE.length)) {
+                    throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "invalid connection preface");
+                }
+                p += PREFACE.length;
+                prefaceReceived = true;
+            }
+            while (p < end && !closing) {
+                if (conn.out().pendingBytes() > local.maxQueuedBytes()) {
+                    conn.pauseReading(); // the peer does not read what we send: stop taking requests
+                    break;
+                }
+                int n = reader.frameLength(a, p, end);
+                if (n == 0) {
+                    break;
+                }
+                checkFrameOrder(a, p);
+                try {
+                    reader.read(a, p, frames);
+                } catch (StreamError e) {
+                    resetStream(e);
+                }
+                p += n;
+            }
+            dispatchReady();
+        } catch (ConnectionError e) {
+            connectionError(e);
+        }
+        if (conn.isClosed()) {
+            return;
+        }
+        in.position(closing ? in.limit() : p - base);
+        conn.flush();
+    }
+
+    /** RFC 9113 §3.4, §6.10: SETTINGS first; nothing but CONTINUATION inside a header block. */
+    private void checkFrameOrder(byte[] a, int p) throws ConnectionError {
+        int type = a[p + 3] & 0xFF;
+        if (!settingsReceived) {
+            if (type != SETTINGS || (a[p + 4] & FLAG_ACK) != 0) {
+                throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "the client preface must start with SETTINGS");
+            }
+            settingsReceived = true;
+        }
+        if (continuationStream != 0
+                && (type != CONTINUATION || FrameReader.int31(a, p + 5) != continuationStream)) {
+            throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "header block interrupted by another frame");
+        }
+    }
+
+    private final FrameHandler frames = new FrameHandler() {
+        @Override
+        public void onData(int streamId, boolean endStream, byte[] a, int off, int len, int flowLength)
+                throws StreamError, ConnectionError {
+            Http2Session.this.onData(streamId, endStream, a, off, len, flowLength);
+        }
+
+        @Override
+        public void onHeaders(int streamId, boolean endStream, boolean endHeaders, byte[] a, int off, int len)
+                throws StreamError, ConnectionError {
+            if ((streamId & 1) == 0) {
+                throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "client HEADERS on even stream " + streamId); // §5.1.1
+            }
+            if (endHeaders) {
+                onHeaderBlock(streamId, endStream, a, off, len);
+            } else {
+                continuationStream = streamId;
+                continuationEndStream = endStream;
+                continuationFrames = 0;
+                blockSize = 0;
+                appendBlock(a, off, len);
+            }
+        }
+
+        @Override
+        public void onContinuation(int streamId, boolean endHeaders, byte[] a, int off, int len)
+                throws StreamError, ConnectionError {
+            if (continuationStream == 0) {
+                throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "CONTINUATION without a header block"); // §6.10
+            }
+            if (++continuationFrames > local.maxContinuationFrames()) {
+                // CONTINUATION flood: refused at the offending frame, before buffering it
+                throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM,
+                        "more than " + local.maxContinuationFrames() + " CONTINUATION frames", Limit.H2_CONTINUATION);
+            }
+            appendBlock(a, off, len);
+            if (endHeaders) {
+                continuationStream = 0;
+                onHeaderBlock(streamId, continuationEndStream, block, 0, blockSize);
+                blockSize = 0;
+                if (block.length > 16 * 1024) {
+                    block = new byte[0]; // do not keep a large block for the connection's life
+                }
+            }
+        }
+
+        @Override
+        public void onPriority(int streamId) {
+            // RFC 9113 §5.3.2: the priority signalling of RFC 7540 is deprecated; accepted and ignored
+        }
+
+        @Override
+        public void onRstStream(int streamId, int errorCode) throws ConnectionError {
+            Http2Stream s = streams.get(streamId);
+            if (s == null) {
+                if (streamId > highestStreamId) {
+                    throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "RST_STREAM on idle stream " + streamId); // §6.4
+                }
+                return; // closed: nothing to do
+            }
+            closeStream(s);
+            // CVE-2023-44487: a stream opened and reset before it completed costs the peer budget
+            if (!resets.spend(System.nanoTime())) {
+                throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, "too many streams reset", Limit.H2_RAPID_RESET);
+            }
+        }
+
+        @Override
+        public void onSettings(boolean ack, byte[] a, int off, int len) throws ConnectionError {
+            if (ack) {
+                if (!localSettingsAcked) {
+                    localSettingsAcked = true;
+                    if (local.headerTableSize() != HpackDecoder.DEFAULT_MAX_TABLE_SIZE) {
+                        decoder.setMaxTableSize(local.headerTableSize());
+                    }
+                }
+                return;
+            }
+            for (int i = off; i < off + len; i += 6) {
+                applySetting(((a[i] & 0xFF) << 8) | (a[i + 1] & 0xFF), FrameReader.int32(a, i + 2));
+            }
+            FrameWriter.settingsAck(conn.out()); // RFC 9113 §6.5.3
+            controlFrameQueued();
+            resumeWaiting();
+        }
+
+        @Override
+        public void onPing(boolean ack, byte[] a, int off) throws ConnectionError {
+            if (!ack) {
+                FrameWriter.pingAck(conn.out(), a, off); // RFC 9113 §6.7
+                controlFrameQueued();
+            }
+        }
+
+        @Override
+        public void onGoAway(int lastStreamId, int errorCode) {
+            peerGoAway = true;
+            if (errorCode != 0) {
+                LOG.log(System.Logger.Level.DEBUG, () -> "peer " + conn.remoteAddress() + " sent GOAWAY "
+                        + ErrorCode.nameOf(errorCode));
+            }
+            closeIfDone();
+        }
+
+        @Override
+        public void onWindowUpdate(int streamId, int increment) throws StreamError, ConnectionError {
+            Http2Session.this.onWindowUpdate(streamId, increment);
+        }
+
+        @Override
+        public void onUnknown(int type, int streamId) {
+            // RFC 9113 §5.5: unknown frame types are ignored
+        }
+    };
+
+    private void appendBlock(byte[] a, int off, int len) throws ConnectionError {
+        if ((long) blockSize + len > local.maxHeaderBlockBytes()) {
+            throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM,
+                    "header block exceeds " + local.maxHeaderBlockBytes() + " octets", Limit.H2_CONTINUATION);
+        }
+        if (blockSize + len > block.length) {
+            block = Arrays.copyOf(block, Math.min(local.maxHeaderBlockBytes(), Math.max(blockSize + len, block.length * 2)));
+        }
+        System.arraycopy(a, off, block, blockSize, len);
+        blockSize += len;
+    }
+
+    private void applySetting(int id, int value) throws ConnectionError {
+        switch (id) {
+            case SETTINGS_HEADER_TABLE_SIZE -> encoder.setMaxTableSize(value < 0 ? Integer.MAX_VALUE : value);
+            case SETTINGS_ENABLE_PUSH -> {
+                if (value != 0 && value != 1) {
+                    throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "ENABLE_PUSH must be 0 or 1"); // §6.5.2
+                }
+            }
+            case SETTINGS_INITIAL_WINDOW_SIZE -> {
+                if (value < 0) {
+                    throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "INITIAL_WINDOW_SIZE above 2^31-1"); // §6.5.2
+                }
+                // RFC 9113 §6.9.2: the change applies to every open stream's send window
+                long delta = (long) value - peerInitialWindow;
+                peerInitialWindow = value;
+                for (Http2Stream s : streams.values()) {
+                    if (!s.sendWindow.increase(delta)) {
+                        throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "INITIAL_WINDOW_SIZE overflows a stream window",
+                                Limit.H2_FLOW_CONTROL);
+                    }
+                }
+            }
+            case SETTINGS_MAX_FRAME_SIZE -> {
+                if (value < Http2Settings.MIN_MAX_FRAME_SIZE || value > Http2Settings.MAX_MAX_FRAME_SIZE) {
+                    throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "MAX_FRAME_SIZE out of range"); // §6.5.2
+                }
+                peerMaxFrameSize = value;
+            }
+            default -> {
+                // MAX_CONCURRENT_STREAMS limits pushes, which we never make; MAX_HEADER_LIST_SIZE is
+                // advisory; unknown settings are ignored (RFC 9113 §6.5.2)
+            }
+        }
+    }
+
+    private void onData(int streamId, boolean endStream, byte[] a, int off, int len, int flowLength)
+            throws StreamError, ConnectionError {
+        // RFC 9113 §6.9: the whole frame counts against the connection window, whatever the stream's fate.
+        if (flowLength > connRecvWindow) {
+            throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "DATA exceeds the connection window", Limit.H2_FLOW_CONTROL);
+        }
+        connRecvWindow -= flowLength;
+        connRecvUnacked += flowLength;
+        if (connRecvUnacked >= local.connectionWindowSize() / 2) {
+            FrameWriter.windowUpdate(conn.out(), 0, connRecvUnacked);
+            connRecvWindow += connRecvUnacked;
+            connRecvUnacked = 0;
+        }
+        Http2Stream s = streams.get(streamId);
+        if (s == null) {
+            if (streamId > highestStreamId) {
+                throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "DATA on idle stream " + streamId); // §5.1
+            }
+            if (wasReset(streamId)) {
+                return; // §5.1: frames after our RST_STREAM are ignored
+            }
+            throw new StreamError(streamId, ErrorCode.STREAM_CLOSED, "DATA on closed stream");
+        }
+        if (!s.state.canReceive()) {
+            throw new StreamError(streamId, ErrorCode.STREAM_CLOSED, "DATA after END_STREAM"); // §5.1 half-closed (remote)
+        }
+        if (flowLength > s.recvWindow) {
+            throw new StreamError(streamId, ErrorCode.FLOW_CONTROL_ERROR, "DATA exceeds the stream window", Limit.H2_FLOW_CONTROL);
+        }
+        s.recvWindow -= flowLength;
+        if (len == 0 && !endStream && !emptyFrames.spend(System.nanoTime())) {
+            throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, "too many empty DATA frames", Limit.H2_EMPTY_FRAMES);
+        }
+        s.received += len;
+        if (s.contentLength >= 0 && s.received > s.contentLength) {
+            throw new StreamError(streamId, ErrorCode.PROTOCOL_ERROR, "more DATA than content-length"); // §8.1.1
+        }
+        if (!s.discardBody && !s.appendBody(a, off, len, maxBodyBytes)) {
+            counters.tripped(Limit.BODY_BYTES);
+            answerEarly(s, 413);
+            if (s.state == StreamState.CLOSED) {
+                return;
+            }
+        }
+        if (endStream) {
+            if (s.contentLength >= 0 && s.received != s.contentLength) {
+                throw new StreamError(streamId, ErrorCode.PROTOCOL_ERROR, "less DATA than content-length"); // §8.1.1
+            }
+            endOfRequest(s);
+        } else {
+            s.recvUnacked += flowLength;
+            if (s.recvUnacked >= streamRecvWindow / 2) {
+                FrameWriter.windowUpdate(conn.out(), streamId, s.recvUnacked);
+                s.recvWindow += s.recvUnacked;
+                s.recvUnacked = 0;
+            }
+        }
+    }
+
+    private void onWindowUpdate(int streamId, int increment) throws StreamError, ConnectionError {
+        if (streamId == 0) {
+            if (increment == 0) {
+                throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "WINDOW_UPDATE of 0"); // §6.9
+            }
+            if (!connSendWindow.increase(increment)) {
+                throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "connection window above 2^31-1", Limit.H2_FLOW_CONTROL);
+            }
+            resumeWaiting();
+            return;
+        }
+        Http2Stream s = streams.get(streamId);
+        if (s == null) {
+            if (streamId > highestStreamId) {
+                throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "WINDOW_UPDATE on idle stream " + streamId); // §5.1
+            }
+            return; // closed: §6.9 allows late updates
+        }
+        if (increment == 0) {
+            throw new StreamError(streamId, ErrorCode.PROTOCOL_ERROR, "WINDOW_UPDATE of 0"); // §6.9
+        }
+        if (!s.sendWindow.increase(increment)) {
+            throw new StreamError(streamId, ErrorCode.FLOW_CONTROL_ERROR, "stream window above 2^31-1", Limit.H2_FLOW_CONTROL);
+        }
+        if (s.queued) {
+            resumeWaiting();
+        }
+    }
+
+    /** A complete header block (HEADERS + CONTINUATION): a new request or its trailers. */
+    private void onHeaderBlock(int streamId, boolean endStream, byte[] a, int off, int len)
+            throws StreamError, ConnectionError {
+        Http2Stream s = streams.get(streamId);
+        if (s != null) {
+            onTrailers(s, endStream, a, off, len);
+            return;
+        }
+        boolean fresh = streamId > highestStreamId;
+        if (!fresh || goAwaySent) {
+            Headers discard = new Headers(8);
+            decode(a, off, len, discard, false); // keeps the HPACK state in step
+            if (!fresh && !wasReset(streamId)) {
+                throw new ConnectionError(ErrorCode.STREAM_CLOSED, "HEADERS on closed stream " + streamId); // §5.1
+            }
+            return; // after our GOAWAY new streams are ignored (RFC 9113 §6.8)
+        }
+        highestStreamId = streamId;
+        Headers headers = new Headers(12);
+        boolean tooLarge = !decode(a, off, len, headers, false);
+        if (streams.size() >= local.maxConcurrentStreams()) {
+            throw new StreamError(streamId, ErrorCode.REFUSED_STREAM, "over SETTINGS_MAX_CONCURRENT_STREAMS",
+                    Limit.H2_CONCURRENT_STREAMS); // §5.1.2
+        }
+        if (!tooLarge && fields.error != null) {
+            throw new StreamError(streamId, ErrorCode.PROTOCOL_ERROR, fields.error); // §8.1.1 malformed
+        }
+        s = new Http2Stream(streamId, this, peerInitialWindow, streamRecvWindow);
+        s.state = endStream ? StreamState.HALF_CLOSED_REMOTE : StreamState.OPEN;
+        s.deadlineNanos = System.nanoTime() + requestTimeoutNanos;
+        streams.put(streamId, s);
+        if (tooLarge) {
+            // HPACK bomb or plain large headers: the table is in step, so only this request fails
+            counters.tripped(Limit.H2_HEADER_LIST);
+            answerEarly(s, 431);
+            return;
+        }
+        counters.request();
+        s.method = fields.method;
+        s.path = fields.path;
+        s.authority = fields.authority;
+        s.headers = headers;
+        s.contentLength = fields.contentLength;
+        s.headRequest = "HEAD".equals(s.method);
+        if (endStream) {
+            if (s.contentLength > 0) {
+                throw new StreamError(streamId, ErrorCode.PROTOCOL_ERROR, "content-length without DATA"); // §8.1.1
+            }
+            queueDispatch(s);
+        } else if (s.contentLength > maxBodyBytes) {
+            counters.tripped(Limit.BODY_BYTES);
+            answerEarly(s, 413);
+        } else if (s.contentLength > 0) {
+            s.expectBody(s.contentLength);
+        }
+    }
+
+    private void onTrailers(Http2Stream s, boolean endStream, byte[] a, int off, int len)
+            throws StreamError, ConnectionError {
+        Headers target = s.headers == null ? new Headers(4) : s.headers;
+        boolean tooLarge = !decode(a, off, len, target, true);
+        if (!s.state.canReceive()) {
+            throw new StreamError(s.id, ErrorCode.STREAM_CLOSED, "HEADERS after END_STREAM"); // §5.1 half-closed (remote)
+        }
+        if (!endStream) {
+            throw new StreamError(s.id, ErrorCode.PROTOCOL_ERROR, "trailers without END_STREAM"); // §8.1
+        }
+        if (tooLarge) {
+            throw new StreamError(s.id, ErrorCode.PROTOCOL_ERROR, "trailers over SETTINGS_MAX_HEADER_LIST_SIZE",
+                    Limit.H2_HEADER_LIST);
+        }
+        if (fields.error != null) {
+            throw new StreamError(s.id, ErrorCode.PROTOCOL_ERROR, fields.error);
+        }
+        if (s.contentLength >= 0 && s.received != s.contentLength) {
+            throw new StreamError(s.id, ErrorCode.PROTOCOL_ERROR, "less DATA than content-length"); // §8.1.1
+        }
+        endOfRequest(s);
+    }
+
+    /**
+     * Decodes a header block into {@code target} through the field checks.
+     *
+     * @return false when the list exceeded SETTINGS_MAX_HEADER_LIST_SIZE (the block was still consumed)
+     */
+    private boolean decode(byte[] a, int off, int len, Headers target, boolean trailers) throws ConnectionError {
+        fields.reset(target, trailers);
+        try {
+            decoder.decode(a, off, len, fields);
+        } catch (HpackException e) {
+            if (e.isConnectionError()) {
+                throw new ConnectionError(ErrorCode.COMPRESSION_ERROR, e.getMessage()); // RFC 9113 §4.3
+            }
+            return false;
+        }
+        fields.finish();
+        return true;
+    }
+
+    private void endOfRequest(Http2Stream s) {
+        s.state = s.state.onRecvEndStream();
+        if (s.state == StreamState.CLOSED) {
+            streams.remove(s.id); // answered early, now complete both ways
+            closeIfDone();
+        } else if (!s.discardBody) {
+            queueDispatch(s);
+        }
+    }
+
+    private void queueDispatch(Http2Stream s) {
+        s.readyToDispatch = true;
+        toDispatch.add(s);
+    }
+
+    /** Dispatches the requests completed in this read, skipping those reset meanwhile. */
+    private void dispatchReady() {
+        for (int i = 0; i < toDispatch.size(); i++) {
+            Http2Stream s = toDispatch.get(i);
+            s.readyToDispatch = false;
+            if (s.state != StreamState.CLOSED && !conn.isClosed()) {
+                dispatch(s);
+            }
+        }
+        toDispatch.clear();
+    }
+
+    private void dispatch(Http2Stream s) {
+        Exchange ex = new Exchange(conn.loop(), s, s.deadlineNanos);
+        ex.head = s.headRequest;
+        s.exchange = ex;
+        if ("CONNECT".equals(s.method)) {
+            ex.send(Responses.error(501)); // RFC 9113 §8.5: no tunnels here
+            return;
+        }
+        String target = s.path;
+        int q = target.indexOf('?');
+        String path = q < 0 ? target : target.substring(0, q);
+        String query = q < 0 ? null : target.substring(q + 1);
+        RouteMatch<AsyncHandler> m = ctx.dispatcher().match(s.method, path);
+        if (m instanceof RouteMatch.Found<AsyncHandler> found) {
+            ex.request(new Request(s.method, path, query, "HTTP/2", ctx.scheme(), s.headers, s.takeBody(),
+                    conn.remoteAddress(), ctx.trustedProxies(), found.pattern(), found.params()));
+            Dispatcher.invoke(found.handler(), ex);
+        } else {
+            s.dropBody();
+            ex.send(Dispatcher.answerFor(m));
+        }
+    }
+
+    // ---------------------------------------------------------------- writing
+
+    /** A handler's response, on the loop thread; dropped when the stream or connection is gone. */
+    void onResponse(Http2Stream s, Response r) {
+        if (conn.isClosed() || closing || s.state == StreamState.CLOSED || s.responseStarted) {
+            return;
+        }
+        writeResponse(s, r);
+        conn.flush();
+    }
+
+    /** The engine answers by itself (413, 431, timeouts); a pending handler is cancelled. */
+    private void answerEarly(Http2Stream s, int status) {
+        s.discardBody = true;
+        s.dropBody();
+        if (s.exchange != null) {
+            s.exchange.cancel();
+        }
+        if (!s.responseStarted) {
+            writeResponse(s, Responses.error(status));
+        }
+    }
+
+    private void writeResponse(Http2Stream s, Response r) {
+        s.responseStarted = true;
+        String[] f;
+        try {
+            f = ResponseHeaders.fields(r.headers());
+        } catch (ResponseHeaders.InvalidFieldException bad) {
+            LOG.log(System.Logger.Level.ERROR, "handler response has an invalid header: " + bad.getMessage());
+            r = Responses.error(500);
+            f = new String[] {"content-type", "text/plain; charset=utf-8"};
+        }
+        int status = r.status() < 200 || r.status() > 599 ? 500 : r.status(); // no interim responses here
+        byte[] body = r.body();
+        boolean noBody = Status.bodyless(status) || s.headRequest || body.length == 0;
+        ResponseHeaders.write(conn.out(), encoder, s.id, status, f, body.length, noBody, peerMaxFrameSize);
+        if (noBody) {
+            sentEndStream(s);
+        } else {
+            s.pending = body;
+            s.pendingOff = 0;
+            sendData(s);
+        }
+    }
+
+    /** Sends as much of the stream's body as both windows, the frame size and the socket allow. */
+    private void sendData(Http2Stream s) {
+        byte[] body = s.pending;
+        while (s.pendingOff < body.length) {
+            int n = Math.min(body.length - s.pendingOff, peerMaxFrameSize);
+            n = Math.min(n, Math.min(s.sendWindow.available(), connSendWindow.available()));
+            if (n == 0 || conn.out().pendingBytes() > local.maxQueuedBytes()) {
+                if (!s.queued) {
+                    s.queued = true;
+                    waiting.addLast(s); // resumed on WINDOW_UPDATE, SETTINGS or drain
+                }
+                return;
+            }
+            boolean last = s.pendingOff + n == body.length;
+            FrameWriter.data(conn.out(), s.id, body, s.pendingOff, n, last);
+            s.pendingOff += n;
+            s.sendWindow.consume(n);
+            connSendWindow.consume(n);
+        }
+        s.pending = null;
+        sentEndStream(s);
+    }
+
+    private void resumeWaiting() {
+        for (int i = waiting.size(); i > 0 && connSendWindow.available() > 0; i--) {
+            Http2Stream s = waiting.pollFirst();
+            s.queued = false;
+            if (s.state != StreamState.CLOSED && s.pending != null) {
+                sendData(s);
+            }
+        }
+    }
+
+    private void sentEndStream(Http2Stream s) {
+        s.state = s.state.onSendEndStream();
+        if (s.state == StreamState.HALF_CLOSED_LOCAL) {
+            // RFC 9113 §8.1: answered before the request was complete; stop the rest of it
+            FrameWriter.rstStream(conn.out(), s.id, ErrorCode.NO_ERROR);
+            s.state = StreamState.CLOSED;
+            rememberReset(s.id);
+        }
+        if (s.state == StreamState.CLOSED) {
+            streams.remove(s.id);
+            closeIfDone();
+        }
+    }
+
+    // ---------------------------------------------------------------- errors and closing
+
+    private void resetStream(StreamError e) throws ConnectionError {
+        if (e.limit() != null) {
+            counters.tripped(e.limit());
+        }
+        LOG.log(System.Logger.Level.DEBUG, () -> "resetting stream " + e.streamId() + " from " + conn.remoteAddress()
+                + ": " + e.code() + " " + e.getMessage());
+        FrameWriter.rstStream(conn.out(), e.streamId(), e.code());
+        controlFrameQueued();
+        Http2Stream s = streams.get(e.streamId());
+        if (s != null) {
+            closeStream(s);
+        }
+        rememberReset(e.streamId());
+        // "Made-you-reset": resets the peer provokes cost the same budget as its own
+        if (!resets.spend(System.nanoTime())) {
+            throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, "too many streams reset", Limit.H2_RAPID_RESET);
+        }
+    }
+
+    /** Closes a stream at once (reset either way): its handler is cancelled, its pending data dropped. */
+    private void closeStream(Http2Stream s) {
+        s.state = StreamState.CLOSED;
+        s.pending = null;
+        s.dropBody();
+        if (s.exchange != null) {
+            s.exchange.cancel();
+        }
+        streams.remove(s.id);
+        closeIfDone();
+    }
+
+    private void rememberReset(int streamId) {
+        recentlyReset[recentlyResetNext] = streamId;
+        recentlyResetNext = (recentlyResetNext + 1) % RECENTLY_RESET;
+    }
+
+    private boolean wasReset(int streamId) {
+        for (int id : recentlyReset) {
+            if (id == streamId) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Bounds the answers we queue to a peer that sends control frames but does not read. */
+    private void controlFrameQueued() throws ConnectionError {
+        if (++controlQueued > local.maxQueuedControlFrames()) {
+            throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, "control frames queued for a peer that does not read",
+                    Limit.H2_CONTROL_FLOOD);
+        }
+    }
+
+    private void connectionError(ConnectionError e) {
+        counters.tripped(e.limit() != null ? e.limit() : Limit.MALFORMED);
+        LOG.log(System.Logger.Level.DEBUG, () -> "HTTP/2 connection error from " + conn.remoteAddress() + ": "
+                + e.code() + " " + e.getMessage());
+        if (e.limit() == Limit.H2_CONTROL_FLOOD) {
+            closing = true;
+            conn.close(); // the peer does not read: a GOAWAY would only queue behind the rest
+            return;
+        }
+        goAway(e.code(), e.getMessage());
+        closing = true;
+        cancelAll();
+        conn.closeAfterFlush();
+    }
+
+    private void goAway(ErrorCode code, String debug) {
+        if (!goAwaySent || code != ErrorCode.NO_ERROR) {
+            FrameWriter.goAway(conn.out(), highestStreamId, code, debug.getBytes(StandardCharsets.UTF_8));
+            goAwaySent = true;
+        }
+    }
+
+    private void cancelAll() {
+        for (Http2Stream s : streams.values()) {
+            s.state = StreamState.CLOSED;
+            s.pending = null;
+            if (s.exchange != null) {
+                s.exchange.cancel();
+            }
+        }
+        streams.clear();
+        waiting.clear();
+        toDispatch.clear();
+    }
+
+    /** After GOAWAY either way, the connection closes once its last stream is done. */
+    private void closeIfDone() {
+        if ((goAwaySent || peerGoAway) && streams.isEmpty() && !closing && !conn.isClosed()) {
+            closing = true;
+            conn.closeAfterFlush();
+        }
+    }
+
+    // ---------------------------------------------------------------- Session
+
+    @Override
+    public void onInputClosed() {
+        // The peer cannot send more frames: answer what is in flight, then close.
+        peerGoAway = true;
+        for (Http2Stream s : streams.values().toArray(new Http2Stream[0])) {
+            if (s.state.canReceive()) {
+                closeStream(s); // an incomplete request can never complete now
+            }
+        }
+        closeIfDone();
+    }
+
+    @Override
+    public void onDrained() {
+        lastDrained = System.nanoTime();
+        controlQueued = 0;
+        resumeWaiting();
+        if (!conn.isClosed() && !closing) {
+            conn.resumeReading();
+        }
+    }
+
+    @Override
+    public void onTick(long now) {
+        if (closing) {
+            return;
+        }
+        for (Http2Stream s : streams.values().toArray(new Http2Stream[0])) {
+            if (now - s.deadlineNanos < 0 || s.state == StreamState.CLOSED) {
+                continue;
+            }
+            if (s.exchange != null && s.exchange.isPending() && s.exchange.cancel()) {
+                counters.tripped(Limit.REQUEST_TIMEOUT);
+                s.exchange = null;
+                writeResponse(s, Responses.error(504));
+            } else if (s.exchange == null && !s.responseStarted && s.state.canReceive()) {
+                counters.tripped(Limit.BODY_TIMEOUT); // the request body never finished arriving
+                answerEarly(s, 408);
+            }
+        }
+        conn.flush();
+        if (conn.isClosed()) {
+            return;
+        }
+        if (conn.isWriteBlocked() && now - lastDrained >= idleTimeoutNanos) {
+            counters.tripped(Limit.WRITE_STALL); // the peer stopped reading
+            conn.close();
+        } else if (streams.isEmpty() && now - lastActivity >= idleTimeoutNanos && now - lastDrained >= idleTimeoutNanos) {
+            counters.tripped(Limit.IDLE_TIMEOUT);
+            goAway(ErrorCode.NO_ERROR, "idle");
+            closeIfDone();
+        }
+    }
+
+    @Override
+    public void onClosed() {
+        closing = true;
+        cancelAll();
+    }
+
+    @Override
+    public void onShutdown() {
+        // RFC 9113 §6.8: streams up to the last one we saw still complete; later ones are ignored
+        goAway(ErrorCode.NO_ERROR, "shutting down");
+        conn.flush();
+        closeIfDone();
+    }
+}

@@ -1,0 +1,80 @@
+package dev.siphon.http.h2;
+
+import dev.siphon.http.dispatch.ListenerContext;
+import dev.siphon.http.h1.Http1Session;
+import dev.siphon.http.internal.Counters.Limit;
+import dev.siphon.http.net.Connection;
+import dev.siphon.http.net.Session;
+import java.nio.ByteBuffer;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The first session of a cleartext connection: HTTP/2 when its first 24 octets are the client
+ * connection preface (RFC 9113 §3.3, "prior knowledge"), HTTP/1.1 as soon as one octet differs.
+ * It buffers nothing itself: until it can decide it consumes nothing, so the bytes stay in the
+ * connection's read buffer and reach the chosen session whole, however they were split across
+ * reads. Loop thread only.
+ */
+public final class ProtocolDetector implements Session {
+    private final Connection conn;
+    private final ListenerContext ctx;
+    private final Http2Settings h2;
+    private final long startedAt = System.nanoTime();
+
+    public ProtocolDetector(Connection conn, ListenerContext ctx, Http2Settings h2) {
+        this.conn = conn;
+        this.ctx = ctx;
+        this.h2 = h2;
+    }
+
+    @Override
+    public void onRead(ByteBuffer in) {
+        byte[] preface = Http2Session.PREFACE;
+        int n = Math.min(in.remaining(), preface.length);
+        int p = in.arrayOffset() + in.position();
+        for (int i = 0; i < n; i++) {
+            if (in.array()[p + i] != preface[i]) {
+                handOver(new Http1Session(conn, ctx), in);
+                return;
+            }
+        }
+        if (n == preface.length) {
+            handOver(new Http2Session(conn, ctx, h2), in);
+        }
+    }
+
+    private void handOver(Session next, ByteBuffer in) {
+        conn.replaceSession(next);
+        next.onRead(in);
+    }
+
+    @Override
+    public void onInputClosed() {
+        conn.close(); // nothing complete arrived
+    }
+
+    @Override
+    public void onDrained() {
+        // nothing was written
+    }
+
+    @Override
+    public void onTick(long now) {
+        boolean partial = conn.bufferedInput() > 0;
+        long limitMs = partial ? ctx.settings().headerTimeoutMs() : ctx.settings().idleTimeoutMs();
+        if (now - startedAt >= TimeUnit.MILLISECONDS.toNanos(limitMs)) {
+            ctx.counters().tripped(partial ? Limit.HEADER_TIMEOUT : Limit.IDLE_TIMEOUT);
+            conn.close();
+        }
+    }
+
+    @Override
+    public void onClosed() {
+        // nothing in flight
+    }
+
+    @Override
+    public void onShutdown() {
+        conn.closeAfterFlush(); // no request has started
+    }
+}

@@ -1,0 +1,142 @@
+package dev.siphon.http.h2;
+
+import static dev.siphon.http.h2.FrameType.*;
+
+import dev.siphon.http.Headers;
+import dev.siphon.http.Response;
+import dev.siphon.http.h2.hpack.HpackEncoder;
+import dev.siphon.http.internal.HttpDate;
+import dev.siphon.http.internal.Status;
+import dev.siphon.http.net.OutboundQueue;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+
+/**
+ * Encodes a response's header block: {@code :status}, the handler's fields lower-cased (RFC 9113
+ * §8.2.1) without the connection-specific ones (§8.2.2) and without the framing fields the engine
+ * owns, then {@code content-length} and {@code date}. The block is encoded in place into the
+ * outbound queue's tail, behind its frame header; only a block larger than the peer's
+ * SETTINGS_MAX_FRAME_SIZE goes through a scratch buffer to be split into HEADERS + CONTINUATION.
+ * Loop thread only.
+ */
+final class ResponseHeaders {
+    /** A handler's field that cannot be sent. */
+    static final class InvalidFieldException extends Exception {
+        InvalidFieldException(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private ResponseHeaders() {}
+
+    /** Checked, HTTP/2-ready copies of the handler's fields; throws before any HPACK state changes. */
+    static String[] fields(Headers h) throws InvalidFieldException {
+        String[] out = new String[h.size() * 2];
+        int n = 0;
+        for (int i = 0; i < h.size(); i++) {
+            String name = h.name(i);
+            String lower = lowerName(name);
+            if (engineOwned(lower)) {
+                continue;
+            }
+            out[n++] = lower;
+            out[n++] = octets(h.value(i));
+        }
+        return n == out.length ? out : java.util.Arrays.copyOf(out, n);
+    }
+
+    /**
+     * Writes HEADERS (+ CONTINUATION) for {@code r} on {@code streamId}.
+     *
+     * @param fields from {@link #fields}
+     * @param bodyLength the length {@code content-length} announces (HEAD: what GET would send)
+     */
+    static void write(OutboundQueue out, HpackEncoder enc, int streamId, int status, String[] fields, int bodyLength,
+                      boolean endStream, int maxFrameSize) {
+        String date = HttpDate.text();
+        String length = Status.bodyless(status) ? null : Integer.toString(bodyLength);
+        int estimate = 16 + HpackEncoder.maxEncodedLength("date", date)
+                + (length == null ? 0 : HpackEncoder.maxEncodedLength("content-length", length));
+        for (int i = 0; i < fields.length; i += 2) {
+            estimate += HpackEncoder.maxEncodedLength(fields[i], fields[i + 1]);
+        }
+        int flags = (endStream ? FLAG_END_STREAM : 0);
+        if (estimate <= maxFrameSize) {
+            ByteBuffer b = out.reserve(HEADER_LENGTH + estimate);
+            int at = b.position();
+            FrameWriter.header(b, 0, HEADERS, flags | FLAG_END_HEADERS, streamId);
+            encode(enc, b, status, fields, length, date);
+            FrameWriter.patchLength(b, at, b.position() - at - HEADER_LENGTH);
+            return;
+        }
+        ByteBuffer block = ByteBuffer.allocate(estimate);
+        encode(enc, block, status, fields, length, date);
+        block.flip();
+        int type = HEADERS;
+        while (true) {
+            int n = Math.min(block.remaining(), maxFrameSize);
+            boolean last = n == block.remaining();
+            ByteBuffer b = out.reserve(HEADER_LENGTH + n);
+            FrameWriter.header(b, n, type, (type == HEADERS ? flags : 0) | (last ? FLAG_END_HEADERS : 0), streamId);
+            b.put(block.array(), block.position(), n);
+            block.position(block.position() + n);
+            if (last) {
+                return;
+            }
+            type = CONTINUATION;
+        }
+    }
+
+    private static void encode(HpackEncoder enc, ByteBuffer b, int status, String[] fields, String length, String date) {
+        enc.beginBlock(b);
+        enc.encodeStatus(status, b);
+        for (int i = 0; i < fields.length; i += 2) {
+            enc.encode(fields[i], fields[i + 1], b);
+        }
+        if (length != null) {
+            enc.encode("content-length", length, b);
+        }
+        enc.encode("date", date, b);
+    }
+
+    /** Fields the engine writes itself or that HTTP/2 forbids (RFC 9113 §8.2.2). */
+    private static boolean engineOwned(String lower) {
+        return switch (lower) {
+            case "date", "content-length", "connection", "keep-alive", "proxy-connection", "transfer-encoding",
+                 "upgrade", "te" -> true;
+            default -> false;
+        };
+    }
+
+    private static String lowerName(String name) throws InvalidFieldException {
+        int n = name.length();
+        if (n == 0) {
+            throw new InvalidFieldException("empty header name");
+        }
+        boolean upper = false;
+        for (int i = 0; i < n; i++) {
+            char c = name.charAt(i);
+            if (c > 0x7E || c <= ' ' || c == ':' || c == '"' || c == '(' || c == ')' || c == ',' || c == '/'
+                    || c == ';' || c == '<' || c == '=' || c == '>' || c == '?' || c == '@' || c == '['
+                    || c == '\\' || c == ']' || c == '{' || c == '}') {
+                throw new InvalidFieldException("invalid header name: " + name);
+            }
+            upper |= c >= 'A' && c <= 'Z';
+        }
+        return upper ? name.toLowerCase(Locale.ROOT) : name;
+    }
+
+    /** The value as HPACK octets (one char per octet): UTF-8 for non-ASCII text; controls rejected. */
+    private static String octets(String v) throws InvalidFieldException {
+        boolean ascii = true;
+        for (int i = 0; i < v.length(); i++) {
+            char c = v.charAt(i);
+            if ((c < ' ' && c != '\t') || c == 0x7F) {
+                throw new InvalidFieldException("control character in header value");
+            }
+            ascii &= c < 0x80;
+        }
+        return ascii ? v : new String(v.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
+    }
+}

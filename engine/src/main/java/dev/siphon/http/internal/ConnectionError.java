@@ -1,0 +1,32 @@
+package dev.siphon.http.internal;
+
+import dev.siphon.http.h2.ErrorCode;
+
+/**
+ * An HTTP/2 connection error (RFC 9113 §5.4.1): GOAWAY carrying {@link #code()} and the last
+ * stream processed, then the connection closes.
+ */
+public final class ConnectionError extends ProtocolError {
+    private final ErrorCode code;
+    private final Counters.Limit limit;
+
+    public ConnectionError(ErrorCode code, String message) {
+        this(code, message, null);
+    }
+
+    /** A connection that tripped a limit; the limit's counter is incremented where it is handled. */
+    public ConnectionError(ErrorCode code, String message, Counters.Limit limit) {
+        super(message);
+        this.code = code;
+        this.limit = limit;
+    }
+
+    public ErrorCode code() {
+        return code;
+    }
+
+    /** The limit that tripped, or null for malformed input. */
+    public Counters.Limit limit() {
+        return limit;
+    }
+}
