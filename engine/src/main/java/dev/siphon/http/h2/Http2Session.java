@@ -394,9 +394,13 @@ public final class Http2Session implements Session {
         if (!s.discardBody && !s.appendBody(a, off, len, maxBodyBytes)) {
             counters.tripped(Limit.BODY_BYTES);
             answerEarly(s, 413);
-            if (s.state == StreamState.CLOSED) {
-                return;
-            }
+        }
+        if (s.state == StreamState.HALF_CLOSED_LOCAL && s.received > discardLimit()) {
+            stopRequest(s); // answered already: drained long enough
+            return;
+        }
+        if (s.state == StreamState.CLOSED) {
+            return;
         }
         if (endStream) {
             if (s.contentLength >= 0 && s.received != s.contentLength) {
@@ -672,16 +676,31 @@ public final class Http2Session implements Session {
 
     private void sentEndStream(Http2Stream s) {
         s.state = s.state.onSendEndStream();
-        if (s.state == StreamState.HALF_CLOSED_LOCAL) {
-            // RFC 9113 §8.1: answered before the request was complete; stop the rest of it
-            FrameWriter.rstStream(conn.out(), s.id, ErrorCode.NO_ERROR);
-            s.state = StreamState.CLOSED;
-            rememberReset(s.id);
+        if (s.state == StreamState.HALF_CLOSED_LOCAL && !(s.discardBody && s.received <= discardLimit())) {
+            stopRequest(s);
         }
         if (s.state == StreamState.CLOSED) {
             streams.remove(s.id);
             closeIfDone();
         }
+    }
+
+    /**
+     * RFC 9113 §8.1: answered before the request was complete; RST_STREAM NO_ERROR stops the rest.
+     * A request answered early by the engine (413) is drained instead, up to {@link #discardLimit},
+     * since some clients report the reset as a failure before reading the response.
+     */
+    private void stopRequest(Http2Stream s) {
+        FrameWriter.rstStream(conn.out(), s.id, ErrorCode.NO_ERROR);
+        s.state = StreamState.CLOSED;
+        rememberReset(s.id);
+        streams.remove(s.id);
+        closeIfDone();
+    }
+
+    /** Request body octets drained after an early answer before the stream is reset instead. */
+    private long discardLimit() {
+        return 4 * maxBodyBytes;
     }
 
     // ---------------------------------------------------------------- errors and closing
@@ -819,6 +838,8 @@ public final class Http2Session implements Session {
                 counters.tripped(Limit.REQUEST_TIMEOUT);
                 s.exchange = null;
                 writeResponse(s, Responses.error(504));
+            } else if (s.state == StreamState.HALF_CLOSED_LOCAL && s.pending == null) {
+                stopRequest(s); // answered early and the rest of the request is not coming
             } else if (s.exchange == null && !s.responseStarted && s.state.canReceive()) {
                 counters.tripped(Limit.BODY_TIMEOUT); // the request body never finished arriving
                 answerEarly(s, 408);
