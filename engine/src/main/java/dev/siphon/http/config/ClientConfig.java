@@ -1,0 +1,103 @@
+package dev.siphon.http.config;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * A named, pooled outbound client ({@code clients.<name>}).
+ *
+ * @param name                the key under {@code clients:}; scripts ask for the client by it
+ * @param baseUrl             absolute http:// or https:// URL that relative request paths are joined
+ *                            onto, or {@code null}
+ * @param timeoutMs           per-request timeout
+ * @param verify              PEM CA bundle that server certificates must chain to, or {@code null}
+ *                            for the system roots
+ * @param cert                client certificate for mTLS (alone: a combined PEM with the key), or
+ *                            {@code null}
+ * @param key                 private key for {@code cert} when it is a separate file, or {@code null}
+ * @param poolSize            most pooled connections per origin
+ * @param http2PriorKnowledge open cleartext connections directly as HTTP/2 (h2c prior knowledge)
+ */
+public record ClientConfig(String name, String baseUrl, long timeoutMs, Path verify, Path cert, Path key,
+                           int poolSize, boolean http2PriorKnowledge) {
+
+    public static final long DEFAULT_TIMEOUT_MS = 5_000;
+    public static final int DEFAULT_POOL_SIZE = 8;
+
+    public ClientConfig {
+        if (Objects.requireNonNull(name, "name").isEmpty()) {
+            throw new IllegalArgumentException("client name must not be empty");
+        }
+        if (baseUrl != null) {
+            String bad = checkBaseUrl(baseUrl);
+            if (bad != null) {
+                throw new IllegalArgumentException(bad);
+            }
+        }
+        if (timeoutMs <= 0) {
+            throw new IllegalArgumentException("timeoutMs must be > 0, was " + timeoutMs);
+        }
+        if (poolSize < 1) {
+            throw new IllegalArgumentException("poolSize must be >= 1, was " + poolSize);
+        }
+        if (key != null && cert == null) {
+            throw new IllegalArgumentException("key is only valid together with cert");
+        }
+    }
+
+    /** A client called {@code name} with every setting at its default. */
+    public static ClientConfig named(String name) {
+        return new ClientConfig(name, null, DEFAULT_TIMEOUT_MS, null, null, null, DEFAULT_POOL_SIZE, false);
+    }
+
+    /**
+     * Why {@code url} cannot be a base URL, or {@code null} when it can: it must be absolute,
+     * http or https, and name a host.
+     */
+    static String checkBaseUrl(String url) {
+        String expected = "expected an absolute http:// or https:// URL with a host, like \"https://api.example.com/v1\", found "
+                + Texts.quote(url);
+        URI uri;
+        try {
+            uri = new URI(url);
+        } catch (URISyntaxException e) {
+            return expected + " (" + e.getReason() + " at index " + e.getIndex() + ")";
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals("http") && !scheme.equals("https")) {
+            return expected;
+        }
+        if (uri.getHost() == null || uri.getHost().isEmpty()) {
+            return expected + " (no host)";
+        }
+        return null;
+    }
+
+    public ClientConfig withBaseUrl(String baseUrl) {
+        return new ClientConfig(name, baseUrl, timeoutMs, verify, cert, key, poolSize, http2PriorKnowledge);
+    }
+
+    public ClientConfig withTimeoutMs(long timeoutMs) {
+        return new ClientConfig(name, baseUrl, timeoutMs, verify, cert, key, poolSize, http2PriorKnowledge);
+    }
+
+    public ClientConfig withVerify(Path verify) {
+        return new ClientConfig(name, baseUrl, timeoutMs, verify, cert, key, poolSize, http2PriorKnowledge);
+    }
+
+    /** Sets the client identity: {@code key} may be {@code null} when {@code cert} is a combined PEM. */
+    public ClientConfig withIdentity(Path cert, Path key) {
+        return new ClientConfig(name, baseUrl, timeoutMs, verify, cert, key, poolSize, http2PriorKnowledge);
+    }
+
+    public ClientConfig withPoolSize(int poolSize) {
+        return new ClientConfig(name, baseUrl, timeoutMs, verify, cert, key, poolSize, http2PriorKnowledge);
+    }
+
+    public ClientConfig withHttp2PriorKnowledge(boolean http2PriorKnowledge) {
+        return new ClientConfig(name, baseUrl, timeoutMs, verify, cert, key, poolSize, http2PriorKnowledge);
+    }
+}

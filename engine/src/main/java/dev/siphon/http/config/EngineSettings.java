@@ -1,0 +1,121 @@
+package dev.siphon.http.config;
+
+import java.util.Objects;
+
+/**
+ * Engine-wide settings ({@code engine:}), this implementation's own section of http.yaml.
+ *
+ * @param ioLoops         number of NIO selector loops
+ * @param loopThreads     what kind of thread runs each loop
+ * @param workers         number of Python worker contexts
+ * @param maxHeaderBytes  cap on a request's head: request line plus header section; over → 431
+ * @param maxHeaderCount  cap on header fields in one request head
+ * @param headerTimeoutMs time allowed for a request's whole head to arrive
+ * @param idleTimeoutMs   a connection with no request in flight is closed after this long
+ * @param maxPipelined    HTTP/1.1 requests parsed ahead of their responses on one connection
+ * @param bufferSize      bytes of each pooled I/O buffer; a whole head must fit in one, with room
+ *                        to spare, so at least {@code maxHeaderBytes + 1024}
+ * @param shutdownGraceMs on shutdown, time given to requests in flight before connections are cut
+ */
+public record EngineSettings(int ioLoops, LoopThreads loopThreads, int workers, int maxHeaderBytes, int maxHeaderCount,
+                             long headerTimeoutMs, long idleTimeoutMs, int maxPipelined, int bufferSize,
+                             long shutdownGraceMs) {
+
+    public static final int MIN_HEADER_BYTES = 256;
+    public static final int MAX_HEADER_BYTES = 1_048_576;
+    /** Room a buffer keeps beyond the largest allowed head ({@code buffer_size >= max_header_bytes + this}). */
+    public static final int BUFFER_HEADROOM = 1024;
+
+    public static final int DEFAULT_MAX_HEADER_BYTES = 16_384;
+    public static final int DEFAULT_MAX_HEADER_COUNT = 100;
+    public static final long DEFAULT_HEADER_TIMEOUT_MS = 10_000;
+    public static final long DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+    public static final int DEFAULT_MAX_PIPELINED = 16;
+    public static final int DEFAULT_BUFFER_SIZE = 32_768;
+    public static final long DEFAULT_SHUTDOWN_GRACE_MS = 5_000;
+
+    public EngineSettings {
+        atLeast("ioLoops", ioLoops, 1);
+        Objects.requireNonNull(loopThreads, "loopThreads");
+        atLeast("workers", workers, 1);
+        if (maxHeaderBytes < MIN_HEADER_BYTES || maxHeaderBytes > MAX_HEADER_BYTES) {
+            throw new IllegalArgumentException("maxHeaderBytes must be from " + MIN_HEADER_BYTES + " to "
+                    + MAX_HEADER_BYTES + ", was " + maxHeaderBytes);
+        }
+        atLeast("maxHeaderCount", maxHeaderCount, 1);
+        atLeast("headerTimeoutMs", headerTimeoutMs, 1);
+        atLeast("idleTimeoutMs", idleTimeoutMs, 1);
+        atLeast("maxPipelined", maxPipelined, 1);
+        if (bufferSize < (long) maxHeaderBytes + BUFFER_HEADROOM) {
+            throw new IllegalArgumentException("bufferSize must be at least maxHeaderBytes + " + BUFFER_HEADROOM
+                    + " = " + (maxHeaderBytes + BUFFER_HEADROOM) + ", was " + bufferSize
+                    + " (raise bufferSize before maxHeaderBytes)");
+        }
+        atLeast("shutdownGraceMs", shutdownGraceMs, 0);
+    }
+
+    private static void atLeast(String name, long value, long min) {
+        if (value < min) {
+            throw new IllegalArgumentException(name + " must be >= " + min + ", was " + value);
+        }
+    }
+
+    /** The defaults; loop and worker counts follow the processors available now. */
+    public static EngineSettings defaults() {
+        int cpus = Runtime.getRuntime().availableProcessors();
+        return new EngineSettings(cpus, LoopThreads.VIRTUAL, cpus, DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADER_COUNT,
+                DEFAULT_HEADER_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_PIPELINED, DEFAULT_BUFFER_SIZE,
+                DEFAULT_SHUTDOWN_GRACE_MS);
+    }
+
+    public EngineSettings withIoLoops(int ioLoops) {
+        return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
+                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs);
+    }
+
+    public EngineSettings withLoopThreads(LoopThreads loopThreads) {
+        return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
+                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs);
+    }
+
+    public EngineSettings withWorkers(int workers) {
+        return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
+                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs);
+    }
+
+    /** Raise {@link #bufferSize()} first when the new cap needs it ({@code bufferSize >= maxHeaderBytes + 1024}). */
+    public EngineSettings withMaxHeaderBytes(int maxHeaderBytes) {
+        return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
+                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs);
+    }
+
+    public EngineSettings withMaxHeaderCount(int maxHeaderCount) {
+        return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
+                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs);
+    }
+
+    public EngineSettings withHeaderTimeoutMs(long headerTimeoutMs) {
+        return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
+                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs);
+    }
+
+    public EngineSettings withIdleTimeoutMs(long idleTimeoutMs) {
+        return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
+                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs);
+    }
+
+    public EngineSettings withMaxPipelined(int maxPipelined) {
+        return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
+                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs);
+    }
+
+    public EngineSettings withBufferSize(int bufferSize) {
+        return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
+                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs);
+    }
+
+    public EngineSettings withShutdownGraceMs(long shutdownGraceMs) {
+        return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
+                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs);
+    }
+}

@@ -1,0 +1,50 @@
+package dev.siphon.http.config;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A whole http.yaml: the listeners, the named outbound clients and the engine-wide settings.
+ * Immutable; the lists and maps keep the file's order.
+ *
+ * @param servers one entry per listening socket; empty means nothing listens
+ * @param clients named outbound client pools, by name
+ * @param engine  engine-wide limits and thread counts
+ */
+public record HttpConfig(List<ServerConfig> servers, Map<String, ClientConfig> clients, EngineSettings engine) {
+
+    public HttpConfig {
+        servers = List.copyOf(servers);
+        Map<String, ClientConfig> copy = new LinkedHashMap<>();
+        for (Map.Entry<String, ClientConfig> e : clients.entrySet()) {
+            ClientConfig c = Objects.requireNonNull(e.getValue(), "client " + e.getKey());
+            if (!c.name().equals(e.getKey())) {
+                throw new IllegalArgumentException(
+                        "client registered as \"" + e.getKey() + "\" is named \"" + c.name() + "\"");
+            }
+            copy.put(e.getKey(), c);
+        }
+        clients = Collections.unmodifiableMap(copy);
+        Objects.requireNonNull(engine, "engine");
+    }
+
+    /** No servers, no clients, default engine settings: what an empty http.yaml gives. */
+    public static HttpConfig defaults() {
+        return new HttpConfig(List.of(), Map.of(), EngineSettings.defaults());
+    }
+
+    public HttpConfig withServers(List<ServerConfig> servers) {
+        return new HttpConfig(servers, clients, engine);
+    }
+
+    public HttpConfig withClients(Map<String, ClientConfig> clients) {
+        return new HttpConfig(servers, clients, engine);
+    }
+
+    public HttpConfig withEngine(EngineSettings engine) {
+        return new HttpConfig(servers, clients, engine);
+    }
+}

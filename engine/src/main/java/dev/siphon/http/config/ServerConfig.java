@@ -1,0 +1,84 @@
+package dev.siphon.http.config;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One listening socket ({@code servers[i]}). Every listener serves HTTP/1.1 and HTTP/2.
+ *
+ * @param host             interface to bind: an IP literal (IPv6 without brackets) or a host name
+ * @param port             0..65535; 0 asks the OS for a free port
+ * @param tls              TLS identity, or {@code null} for cleartext
+ * @param maxBodyBytes     request body cap; a larger body is answered 413 without buffering past it
+ * @param requestTimeoutMs budget from the end of a request's head to the end of its response (504 past it)
+ * @param trustedProxies   IP literals of peers trusted to set {@code X-Forwarded-For}
+ */
+public record ServerConfig(String host, int port, TlsConfig tls, long maxBodyBytes, long requestTimeoutMs,
+                           List<String> trustedProxies) {
+
+    public static final long DEFAULT_MAX_BODY_BYTES = 1_048_576;
+    public static final long DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+    public ServerConfig {
+        String badHost = HostPort.checkHost(Objects.requireNonNull(host, "host"));
+        if (badHost != null) {
+            throw new IllegalArgumentException(badHost);
+        }
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port must be from 0 to 65535, was " + port);
+        }
+        if (maxBodyBytes < 0) {
+            throw new IllegalArgumentException("maxBodyBytes must be >= 0, was " + maxBodyBytes);
+        }
+        if (requestTimeoutMs <= 0) {
+            throw new IllegalArgumentException("requestTimeoutMs must be > 0, was " + requestTimeoutMs);
+        }
+        trustedProxies = List.copyOf(trustedProxies);
+        for (String ip : trustedProxies) {
+            if (IpLiteral.parse(ip) == null) {
+                throw new IllegalArgumentException("trusted proxy " + Texts.quote(ip) + " is not an IP address");
+            }
+        }
+    }
+
+    /**
+     * A cleartext listener on {@code hostPort} ({@code "127.0.0.1:8080"}, {@code "[::1]:0"}) with
+     * every other setting at its default.
+     *
+     * @throws IllegalArgumentException when {@code hostPort} is not a valid {@code host:port}
+     */
+    public static ServerConfig listen(String hostPort) {
+        HostPort hp = HostPort.parse(Objects.requireNonNull(hostPort, "hostPort"));
+        return new ServerConfig(hp.host(), hp.port(), null, DEFAULT_MAX_BODY_BYTES, DEFAULT_REQUEST_TIMEOUT_MS, List.of());
+    }
+
+    /** The {@code listen} form: {@code host:port}, {@code [::1]:8080} for an IPv6 host. */
+    public String listen() {
+        return HostPort.format(host, port);
+    }
+
+    public ServerConfig withHost(String host) {
+        return new ServerConfig(host, port, tls, maxBodyBytes, requestTimeoutMs, trustedProxies);
+    }
+
+    public ServerConfig withPort(int port) {
+        return new ServerConfig(host, port, tls, maxBodyBytes, requestTimeoutMs, trustedProxies);
+    }
+
+    /** {@code null} turns TLS off. */
+    public ServerConfig withTls(TlsConfig tls) {
+        return new ServerConfig(host, port, tls, maxBodyBytes, requestTimeoutMs, trustedProxies);
+    }
+
+    public ServerConfig withMaxBodyBytes(long maxBodyBytes) {
+        return new ServerConfig(host, port, tls, maxBodyBytes, requestTimeoutMs, trustedProxies);
+    }
+
+    public ServerConfig withRequestTimeoutMs(long requestTimeoutMs) {
+        return new ServerConfig(host, port, tls, maxBodyBytes, requestTimeoutMs, trustedProxies);
+    }
+
+    public ServerConfig withTrustedProxies(List<String> trustedProxies) {
+        return new ServerConfig(host, port, tls, maxBodyBytes, requestTimeoutMs, trustedProxies);
+    }
+}

@@ -1,0 +1,396 @@
+package dev.siphon.http.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every rejected configuration names the file, the key path and the line, then what was expected and found. */
+class ConfigErrorTest {
+
+    static ConfigException fails(String yaml) {
+        return assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse(yaml, "http.yaml", Path.of("/cfg"), Map.of("SET", "value")::get));
+    }
+
+    /** Asserts the message is exactly {@code http.yaml:<line>: <key>: <detail>} with {@code detail} as given. */
+    static void assertError(ConfigException e, int line, String key, String detail) {
+        assertEquals("http.yaml", e.file(), e.getMessage());
+        assertEquals(line, e.line(), e.getMessage());
+        assertEquals(key, e.key(), e.getMessage());
+        assertEquals("http.yaml:" + line + ": " + (key.isEmpty() ? "" : key + ": ") + detail, e.getMessage());
+    }
+
+    /** Like {@link #assertError} but checks only that the detail contains {@code part}. */
+    static void assertErrorContains(ConfigException e, int line, String key, String part) {
+        assertEquals("http.yaml", e.file(), e.getMessage());
+        assertEquals(line, e.line(), e.getMessage());
+        assertEquals(key, e.key(), e.getMessage());
+        String prefix = "http.yaml:" + line + ": " + (key.isEmpty() ? "" : key + ": ");
+        assertTrue(e.getMessage().startsWith(prefix), e.getMessage());
+        assertTrue(e.detail().contains(part), e.getMessage());
+    }
+
+    // ---- structure
+
+    @Test
+    void unknownServerKey() {
+        assertError(fails("""
+                servers:
+                  - listen: 0.0.0.0:8080
+                    max_body: 10
+                """), 3, "servers[0].max_body",
+                "unknown key; expected one of listen, tls, max_body_bytes, request_timeout_ms, trusted_proxies");
+    }
+
+    @Test
+    void unknownTopLevelKey() {
+        assertError(fails("servers: []\nlisteners: []\n"), 2, "listeners",
+                "unknown key; expected one of servers, clients, engine");
+    }
+
+    @Test
+    void unknownKeysInTlsClientAndEngine() {
+        assertErrorContains(fails("servers:\n  - listen: h:1\n    tls:\n      cert: a\n"), 4, "servers[0].tls.cert",
+                "unknown key; expected one of cert_path, key_path, client_ca");
+        assertErrorContains(fails("clients:\n  api:\n    url: http://x\n"), 3, "clients.api.url", "unknown key");
+        assertErrorContains(fails("engine:\n  threads: 4\n"), 2, "engine.threads", "unknown key");
+    }
+
+    @Test
+    void duplicateKeyInOneMapping() {
+        assertError(fails("""
+                servers:
+                  - listen: 0.0.0.0:8080
+                    max_body_bytes: 10
+                    max_body_bytes: 20
+                """), 4, "servers[0].max_body_bytes", "duplicate key; it is already set at line 3");
+    }
+
+    @Test
+    void duplicateTopLevelSectionAndDuplicateClientName() {
+        assertError(fails("engine: {}\nservers: []\nengine: {}\n"), 3, "engine", "duplicate key; it is already set at line 1");
+        assertError(fails("clients:\n  a: {}\n  b: {}\n  a: {}\n"), 4, "clients.a", "duplicate key; it is already set at line 2");
+    }
+
+    @Test
+    void topLevelMustBeAMapping() {
+        assertError(fails("- listen: 0.0.0.0:80\n"), 1, "",
+                "expected a mapping with the sections servers, clients, engine at the top level, found a list");
+        assertErrorContains(fails("just text\n"), 1, "", "found the string \"just text\"");
+    }
+
+    @Test
+    void yamlSyntaxErrorNamesTheLine() {
+        ConfigException e = fails("""
+                servers:
+                  - listen: 0.0.0.0:8080
+                    tls: [a, b
+                clients: {}
+                """);
+        assertErrorContains(e, 4, "", "invalid YAML: while parsing a flow sequence");
+        assertErrorContains(fails("servers:\n  - listen: a: b\n"), 2, "", "invalid YAML: mapping values are not allowed here");
+        assertErrorContains(fails("a:\n\tb: 1\n"), 2, "", "invalid YAML");
+    }
+
+    @Test
+    void onlyOneDocumentPerFile() {
+        assertErrorContains(fails("servers: []\n---\nclients: {}\n"), 2, "", "expected a single document");
+    }
+
+    @Test
+    void yamlTagsAreRejected() {
+        assertError(fails("servers:\n  - listen: h:1\n    max_body_bytes: !!str 5\n"), 3, "servers[0].max_body_bytes",
+                "YAML tags are not supported, found !!str (quote a value to make it a string)");
+        assertErrorContains(fails("servers:\n  - listen: !custom h:1\n"), 2, "servers[0].listen", "found !custom");
+        assertErrorContains(fails("clients:\n  a: !!python/object:os.system {}\n"), 2, "", "invalid YAML: Global tag is not allowed");
+    }
+
+    @Test
+    void aliasBombIsRefused() {
+        StringBuilder y = new StringBuilder("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for (int i = 1; i < 10; i++) {
+            y.append("a").append(i).append(": &a").append(i).append(" [");
+            for (int j = 0; j < 10; j++) {
+                y.append(j == 0 ? "" : ", ").append("*a").append(i - 1);
+            }
+            y.append("]\n");
+        }
+        ConfigException e = fails(y.toString());
+        assertEquals(-1, e.line());
+        assertTrue(e.getMessage().startsWith("http.yaml: invalid YAML: Number of aliases for non-scalar nodes"), e.getMessage());
+    }
+
+    @Test
+    void mergeThatContainsItselfIsAnErrorNotAHang() {
+        assertErrorContains(fails("servers:\n  - &s\n    listen: h:1\n    <<: *s\n"), 4, "servers[0]",
+                "a merge (<<) refers back to a mapping that contains it");
+    }
+
+    @Test
+    void mergeOfAScalarIsAnError() {
+        assertErrorContains(fails("servers:\n  - listen: h:1\n    <<: 5\n"), 3, "servers[0]",
+                "a merge (<<) takes a mapping or a list of mappings");
+    }
+
+    // ---- types
+
+    @Test
+    void integerGivenAQuotedString() {
+        assertError(fails("servers:\n  - listen: h:1\n    max_body_bytes: \"1024\"\n"), 3, "servers[0].max_body_bytes",
+                "expected an integer >= 0, found the string \"1024\" (write numbers without quotes)");
+    }
+
+    @Test
+    void integerGivenText() {
+        assertError(fails("servers:\n  - listen: h:1\n    max_body_bytes: 1MB\n"), 3, "servers[0].max_body_bytes",
+                "expected an integer >= 0, found the string \"1MB\"");
+    }
+
+    @Test
+    void integerGivenAFraction() {
+        assertError(fails("engine:\n  workers: 2.5\n"), 2, "engine.workers", "expected an integer >= 1, found the number 2.5");
+    }
+
+    @Test
+    void integerWithLeadingZeroIsAmbiguous() {
+        assertErrorContains(fails("engine:\n  workers: 010\n"), 2, "engine.workers", "a leading zero is ambiguous");
+    }
+
+    @Test
+    void integerOutOfRange() {
+        assertError(fails("servers:\n  - listen: h:1\n    max_body_bytes: -1\n"), 3, "servers[0].max_body_bytes",
+                "expected an integer >= 0, found -1");
+        assertError(fails("servers:\n  - listen: h:1\n    request_timeout_ms: 0\n"), 3, "servers[0].request_timeout_ms",
+                "expected an integer >= 1, found 0");
+        assertError(fails("engine:\n  io_loops: 3000000000\n"), 2, "engine.io_loops",
+                "expected an integer >= 1, found 3000000000");
+        assertError(fails("engine:\n  max_header_bytes: 100\n"), 2, "engine.max_header_bytes",
+                "expected an integer from 256 to 1048576, found 100");
+        assertError(fails("engine:\n  shutdown_grace_ms: -5\n"), 2, "engine.shutdown_grace_ms",
+                "expected an integer >= 0, found -5");
+        assertError(fails("clients:\n  a:\n    pool_size: 0\n"), 3, "clients.a.pool_size", "expected an integer >= 1, found 0");
+    }
+
+    @Test
+    void booleanGivenYes() {
+        assertError(fails("clients:\n  api:\n    http2_prior_knowledge: yes\n"), 3, "clients.api.http2_prior_knowledge",
+                "expected true or false, found the string \"yes\"");
+        assertError(fails("clients:\n  api:\n    http2_prior_knowledge: \"true\"\n"), 3, "clients.api.http2_prior_knowledge",
+                "expected true or false, found the string \"true\"");
+    }
+
+    @Test
+    void listGivenAScalar() {
+        assertError(fails("servers:\n  - listen: h:1\n    trusted_proxies: 10.0.0.1\n"), 3, "servers[0].trusted_proxies",
+                "expected a list of IP addresses, like [10.0.0.1, \"::1\"], found the string \"10.0.0.1\"");
+        assertErrorContains(fails("servers:\n  listen: h:1\n"), 2, "servers", "expected a list of servers");
+    }
+
+    @Test
+    void mappingGivenAList() {
+        assertError(fails("servers:\n  - listen: h:1\n    tls: [a.pem, b.pem]\n"), 3, "servers[0].tls",
+                "expected a mapping with cert_path and key_path, found a list");
+        assertError(fails("servers:\n  - h:1\n"), 2, "servers[0]", "expected a mapping with at least listen, found the string \"h:1\"");
+        assertErrorContains(fails("clients: [a]\n"), 1, "clients", "found a list");
+        assertErrorContains(fails("engine: 4\n"), 1, "engine", "found the integer 4");
+    }
+
+    @Test
+    void stringGivenANumberOrABoolean() {
+        assertError(fails("servers:\n  - listen: 8080\n"), 2, "servers[0].listen",
+                HostPort.EXPECTED + ", found the integer 8080 (put it in quotes to use it as text)");
+        assertErrorContains(fails("clients:\n  a:\n    verify: true\n"), 3, "clients.a.verify",
+                "expected a file path, found the boolean true");
+    }
+
+    @Test
+    void loopThreadsMustBeNamed() {
+        assertError(fails("engine:\n  loop_threads: carrier\n"), 2, "engine.loop_threads",
+                "expected \"virtual\" or \"platform\", found \"carrier\"");
+    }
+
+    // ---- servers
+
+    @Test
+    void listenIsRequired() {
+        assertError(fails("servers:\n  - max_body_bytes: 5\n"), 2, "servers[0].listen",
+                "required key is missing; expected \"host:port\", like \"0.0.0.0:8080\"");
+        assertError(fails("servers:\n  - listen:\n"), 2, "servers[0].listen",
+                "required key is empty; expected \"host:port\", like \"0.0.0.0:8080\"");
+    }
+
+    @Test
+    void badListen() {
+        assertError(fails("servers:\n  - listen: localhost\n"), 2, "servers[0].listen",
+                HostPort.EXPECTED + ", found \"localhost\" with no port");
+        assertErrorContains(fails("servers:\n  - listen: \":8080\"\n"), 2, "servers[0].listen", "with an empty host");
+        assertError(fails("servers:\n  - listen: \"::1:8080\"\n"), 2, "servers[0].listen",
+                "an IPv6 host must be in brackets, like \"[::1]:8080\", found \"::1:8080\"");
+        assertErrorContains(fails("servers:\n  - listen: \"[::g]:80\"\n"), 2, "servers[0].listen", "\"[::g]\" in \"[::g]:80\" is not an IPv6 address");
+        assertErrorContains(fails("servers:\n  - listen: \"[::1]8080\"\n"), 2, "servers[0].listen", "with no \":port\" after ']'");
+        assertErrorContains(fails("servers:\n  - listen: \"bad host:80\"\n"), 2, "servers[0].listen", "is not a valid host name");
+        assertErrorContains(fails("servers:\n  - listen: 300.1.1.1:80\n"), 2, "servers[0].listen", "\"300.1.1.1\" is not an IPv4 address");
+    }
+
+    @Test
+    void badPort() {
+        assertError(fails("servers:\n  - listen: 0.0.0.0:65536\n"), 2, "servers[0].listen",
+                "port must be a number from 0 to 65535, found \"65536\" in \"0.0.0.0:65536\"");
+        assertErrorContains(fails("servers:\n  - listen: \"[::1]:http\"\n"), 2, "servers[0].listen", "found \"http\"");
+        assertErrorContains(fails("servers:\n  - listen: \"h:\"\n"), 2, "servers[0].listen", "found \"\"");
+    }
+
+    @Test
+    void duplicateListenNamesBothEntries() {
+        assertError(fails("""
+                servers:
+                  - listen: 127.0.0.1:8080
+                  - listen: 127.0.0.1:8081
+                  - listen: 127.0.0.1:8080
+                """), 4, "servers[2].listen", "\"127.0.0.1:8080\" is already used by servers[0] (line 2);"
+                + " two servers cannot listen on the same address and port");
+    }
+
+    @Test
+    void duplicateListenSeesThroughIpv6SpellingsAndHostCase() {
+        assertErrorContains(fails("servers:\n  - listen: \"[::1]:80\"\n  - listen: \"[0:0::0:1]:80\"\n"), 3,
+                "servers[1].listen", "already used by servers[0] (line 2)");
+        assertErrorContains(fails("servers:\n  - listen: LocalHost:80\n  - listen: localhost:80\n"), 3,
+                "servers[1].listen", "already used by servers[0]");
+    }
+
+    @Test
+    void tlsWithoutKeyPath() {
+        assertError(fails("""
+                servers:
+                  - listen: 0.0.0.0:8443
+                    tls:
+                      cert_path: server.pem
+                """), 4, "servers[0].tls.key_path",
+                "required key is missing; a TLS listener needs the PEM private key of its certificate");
+    }
+
+    @Test
+    void tlsWithoutCertPathOrWithAnEmptyPath() {
+        assertErrorContains(fails("servers:\n  - listen: h:1\n    tls:\n      key_path: k.pem\n"), 4,
+                "servers[0].tls.cert_path", "required key is missing");
+        assertError(fails("servers:\n  - listen: h:1\n    tls:\n      cert_path: \"\"\n      key_path: k\n"), 4,
+                "servers[0].tls.cert_path", "expected a file path, found an empty string");
+    }
+
+    @Test
+    void trustedProxyGivenAHostName() {
+        assertError(fails("""
+                servers:
+                  - listen: 0.0.0.0:8080
+                    trusted_proxies:
+                      - 10.0.0.1
+                      - proxy.internal
+                """), 5, "servers[0].trusted_proxies[1]",
+                "expected an IP address like 10.0.0.1 or ::1 (host names are not resolved, ranges are not supported),"
+                        + " found \"proxy.internal\"");
+    }
+
+    @Test
+    void trustedProxyGivenARangeOrAZone() {
+        assertErrorContains(fails("servers:\n  - listen: h:1\n    trusted_proxies: [10.0.0.0/8]\n"), 3,
+                "servers[0].trusted_proxies[0]", "found \"10.0.0.0/8\"");
+        assertErrorContains(fails("servers:\n  - listen: h:1\n    trusted_proxies: [\"fe80::1%eth0\"]\n"), 3,
+                "servers[0].trusted_proxies[0]", "found \"fe80::1%eth0\"");
+    }
+
+    // ---- clients
+
+    @Test
+    void clientKeyWithoutCert() {
+        assertError(fails("""
+                clients:
+                  api:
+                    base_url: https://api.example.com
+                    key: client.key
+                """), 4, "clients.api.key", "key is set but cert is not; key is only valid together with cert"
+                + " (cert alone may be a combined PEM holding both)");
+    }
+
+    @Test
+    void badBaseUrl() {
+        String expected = "expected an absolute http:// or https:// URL with a host, like \"https://api.example.com/v1\", found ";
+        assertError(fails("clients:\n  api:\n    base_url: api.example.com\n"), 3, "clients.api.base_url",
+                expected + "\"api.example.com\"");
+        assertError(fails("clients:\n  api:\n    base_url: ftp://files.example.com\n"), 3, "clients.api.base_url",
+                expected + "\"ftp://files.example.com\"");
+        assertError(fails("clients:\n  api:\n    base_url: \"https:///path\"\n"), 3, "clients.api.base_url",
+                expected + "\"https:///path\" (no host)");
+        assertErrorContains(fails("clients:\n  api:\n    base_url: \"http://a b\"\n"), 3, "clients.api.base_url",
+                expected + "\"http://a b\" (Illegal character");
+    }
+
+    @Test
+    void oddClientNamesAreQuotedInTheKeyPath() {
+        assertErrorContains(fails("clients:\n  \"my.api\":\n    pool: 1\n"), 3, "clients[\"my.api\"].pool", "unknown key");
+        assertErrorContains(fails("clients:\n  \"\": {}\n"), 2, "clients[\"\"]", "a client name must not be empty");
+    }
+
+    // ---- engine
+
+    @Test
+    void bufferSizeSmallerThanHeadersPlusHeadroomNamesBothKeys() {
+        assertError(fails("""
+                engine:
+                  max_header_bytes: 16384
+                  buffer_size: 16384
+                """), 3, "engine.buffer_size",
+                "must be at least max_header_bytes + 1024 = 17408 (engine.max_header_bytes is 16384, line 2), found 16384");
+        assertError(fails("engine:\n  buffer_size: 4096\n"), 2, "engine.buffer_size",
+                "must be at least max_header_bytes + 1024 = 17408 (engine.max_header_bytes is 16384, the default), found 4096");
+    }
+
+    @Test
+    void raisingMaxHeaderBytesAloneAsksForABiggerBuffer() {
+        assertError(fails("engine:\n  max_header_bytes: 65536\n"), 2, "engine.max_header_bytes",
+                "65536 needs engine.buffer_size of at least max_header_bytes + 1024 = 66560, but buffer_size is 32768"
+                        + " (the default); raise engine.buffer_size too");
+    }
+
+    // ---- files
+
+    @Test
+    void missingFileNamesTheFile(@TempDir Path tmp) {
+        Path file = tmp.resolve("nope.yaml");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(file));
+        assertEquals(file.toString(), e.file());
+        assertEquals(-1, e.line());
+        assertEquals("", e.key());
+        assertTrue(e.getMessage().startsWith(file + ": file not found"), e.getMessage());
+    }
+
+    @Test
+    void directoryIsNotAConfigFile(@TempDir Path tmp) {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(tmp));
+        assertEquals(tmp + ": is a directory; expected an http.yaml file", e.getMessage());
+    }
+
+    @Test
+    void invalidUtf8NamesTheLine(@TempDir Path tmp) throws Exception {
+        Path file = tmp.resolve("http.yaml");
+        Files.write(file, new byte[] {'s', 'e', 'r', 'v', 'e', 'r', 's', ':', '\n', ' ', ' ', '-', ' ', (byte) 0xC3, '\n'});
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(file, k -> null));
+        assertEquals(2, e.line());
+        assertTrue(e.getMessage().startsWith(file + ":2: is not valid UTF-8"), e.getMessage());
+    }
+
+    @Test
+    void errorsFromAFileUseItsName(@TempDir Path tmp) throws Exception {
+        Path file = Files.writeString(tmp.resolve("http.yaml"), "servers:\n  - listen: h:1\n    bogus: 1\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(file, k -> null));
+        assertEquals(file.toString(), e.file());
+        assertTrue(e.getMessage().startsWith(file + ":3: servers[0].bogus: unknown key"), e.getMessage());
+    }
+}

@@ -1,0 +1,273 @@
+package dev.siphon.http.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+
+    static final Function<String, String> NO_ENV = name -> null;
+
+    static Path resource(String name) {
+        try {
+            return Path.of(ConfigLoaderTest.class.getResource("/config/" + name).toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void loadsAConfigWrittenForTheOriginalWithEveryValue() throws Exception {
+        Map<String, String> env = Map.of("INTERNAL_URL", "https://internal.example:8443/api");
+        HttpConfig c = ConfigLoader.load(resource("original-format.yaml"), env::get);
+
+        assertEquals(2, c.servers().size());
+        ServerConfig plain = c.servers().get(0);
+        assertEquals("127.0.0.1", plain.host());
+        assertEquals(8080, plain.port());
+        assertNull(plain.tls());
+        assertEquals(1_048_576, plain.maxBodyBytes());
+        assertEquals(30_000, plain.requestTimeoutMs());
+        assertEquals(List.of(), plain.trustedProxies());
+
+        ServerConfig secure = c.servers().get(1);
+        assertEquals("0.0.0.0:8443", secure.listen());
+        assertEquals(new TlsConfig(Path.of("/etc/siphon/tls/server.crt"), Path.of("/etc/siphon/tls/server.key"),
+                Path.of("/etc/siphon/tls/ca.crt")), secure.tls());
+        assertTrue(secure.tls().mutual());
+        assertEquals(10_485_760, secure.maxBodyBytes());
+        assertEquals(15_000, secure.requestTimeoutMs());
+        assertEquals(List.of("10.1.2.3", "192.168.0.10"), secure.trustedProxies());
+
+        assertEquals(List.of("github", "internal"), List.copyOf(c.clients().keySet()));
+        assertEquals(new ClientConfig("github", "https://api.github.com", 10_000, null, null, null, 4, false),
+                c.clients().get("github"));
+        assertEquals(new ClientConfig("internal", "https://internal.example:8443/api", 5_000,
+                Path.of("/etc/ssl/internal-ca.pem"), Path.of("/etc/siphon/tls/client-combined.pem"), null, 8, false),
+                c.clients().get("internal"));
+
+        assertEquals(EngineSettings.defaults(), c.engine());
+    }
+
+    @Test
+    void loadsTheDocumentedExampleWithEveryValue() throws Exception {
+        Path file = resource("example-http.yaml");
+        Path dir = file.getParent().toAbsolutePath().normalize();
+        HttpConfig c = ConfigLoader.load(file, NO_ENV);
+
+        ServerConfig first = c.servers().get(0);
+        assertEquals(new ServerConfig("0.0.0.0", 8080, null, 1_048_576, 30_000, List.of("10.0.0.1", "::1")), first);
+
+        ServerConfig second = c.servers().get(1);
+        assertEquals("::", second.host());
+        assertEquals("[::]:8443", second.listen());
+        assertEquals(new TlsConfig(dir.resolve("certs/server.pem"), dir.resolve("certs/server.key"),
+                dir.resolve("certs/clients-ca.pem")), second.tls());
+        assertEquals(8_388_608, second.maxBodyBytes());
+        assertEquals(10_000, second.requestTimeoutMs());
+
+        assertEquals(new ClientConfig("payments", "https://payments.internal.example:9443/v2", 2_500,
+                dir.resolve("certs/internal-ca.pem"), dir.resolve("certs/client.pem"), dir.resolve("certs/client.key"),
+                16, false), c.clients().get("payments"));
+        assertEquals(ClientConfig.named("metrics").withBaseUrl("http://127.0.0.1:9100").withHttp2PriorKnowledge(true),
+                c.clients().get("metrics"));
+
+        assertEquals(new EngineSettings(2, LoopThreads.VIRTUAL, 4, 16_384, 100, 10_000, 60_000, 16, 32_768, 5_000),
+                c.engine());
+    }
+
+    @Test
+    void emptyFileGivesDefaults() throws Exception {
+        assertEquals(HttpConfig.defaults(), ConfigLoader.parse("", "http.yaml", NO_ENV));
+        assertEquals(HttpConfig.defaults(), ConfigLoader.parse("# nothing yet\n\n", "http.yaml", NO_ENV));
+        assertEquals(HttpConfig.defaults(), ConfigLoader.parse("servers:\nclients:\nengine:\n", "http.yaml", NO_ENV));
+        assertEquals(HttpConfig.defaults(), ConfigLoader.parse("servers: []\nclients: {}\n", "http.yaml", NO_ENV));
+    }
+
+    @Test
+    void defaultsAreTheDocumentedOnes() throws Exception {
+        HttpConfig c = ConfigLoader.parse("servers:\n  - listen: localhost:0\nclients:\n  plain:\n", "http.yaml", NO_ENV);
+        ServerConfig s = c.servers().get(0);
+        assertEquals(new ServerConfig("localhost", 0, null, 1_048_576, 30_000, List.of()), s);
+        assertEquals(ServerConfig.listen("localhost:0"), s);
+        assertEquals(new ClientConfig("plain", null, 5_000, null, null, null, 8, false), c.clients().get("plain"));
+
+        int cpus = Runtime.getRuntime().availableProcessors();
+        assertEquals(new EngineSettings(cpus, LoopThreads.VIRTUAL, cpus, 16_384, 100, 10_000, 60_000, 16, 32_768, 5_000),
+                c.engine());
+    }
+
+    @Test
+    void engineSettingsOverrideOnlyWhatIsWritten() throws Exception {
+        HttpConfig c = ConfigLoader.parse("""
+                engine:
+                  loop_threads: platform
+                  max_header_bytes: 65536
+                  buffer_size: 0x11000
+                  shutdown_grace_ms: 0
+                """, "http.yaml", NO_ENV);
+        EngineSettings expected = EngineSettings.defaults().withLoopThreads(LoopThreads.PLATFORM)
+                .withBufferSize(69_632).withMaxHeaderBytes(65_536).withShutdownGraceMs(0);
+        assertEquals(expected, c.engine());
+    }
+
+    @Test
+    void integersMayUseUnderscoresAsPyYamlReadThem() throws Exception {
+        HttpConfig c = ConfigLoader.parse("servers:\n  - listen: h:1\n    max_body_bytes: 10_485_760\n", "http.yaml", NO_ENV);
+        assertEquals(10_485_760, c.servers().get(0).maxBodyBytes());
+    }
+
+    @Test
+    void ipv6ListenAddressesKeepTheirHostWithoutBrackets() throws Exception {
+        HttpConfig c = ConfigLoader.parse("""
+                servers:
+                  - listen: "[::1]:8080"
+                  - listen: '[2001:db8::7]:0'
+                  - listen: "[::ffff:192.0.2.1]:9000"
+                """, "http.yaml", NO_ENV);
+        assertEquals("::1", c.servers().get(0).host());
+        assertEquals(8080, c.servers().get(0).port());
+        assertEquals("[::1]:8080", c.servers().get(0).listen());
+        assertEquals("2001:db8::7", c.servers().get(1).host());
+        assertEquals(0, c.servers().get(1).port());
+        assertEquals("[::ffff:192.0.2.1]:9000", c.servers().get(2).listen());
+    }
+
+    @Test
+    void ipv6TrustedProxiesInBlockAndQuotedFlowForm() throws Exception {
+        HttpConfig c = ConfigLoader.parse("""
+                servers:
+                  - listen: 0.0.0.0:1
+                    trusted_proxies:
+                      - ::1
+                      - fe80::1:2
+                  - listen: 0.0.0.0:2
+                    trusted_proxies: ["2001:db8::1", 127.0.0.1]
+                """, "http.yaml", NO_ENV);
+        assertEquals(List.of("::1", "fe80::1:2"), c.servers().get(0).trustedProxies());
+        assertEquals(List.of("2001:db8::1", "127.0.0.1"), c.servers().get(1).trustedProxies());
+    }
+
+    @Test
+    void portZeroMayRepeatBecauseEachBindGetsItsOwnPort() throws Exception {
+        HttpConfig c = ConfigLoader.parse("servers:\n  - listen: 127.0.0.1:0\n  - listen: 127.0.0.1:0\n", "http.yaml", NO_ENV);
+        assertEquals(2, c.servers().size());
+    }
+
+    @Test
+    void relativePathsResolveAgainstTheConfigFilesDirectory(@TempDir Path tmp) throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("etc/siphon"));
+        Path file = dir.resolve("http.yaml");
+        Files.writeString(file, """
+                servers:
+                  - listen: 127.0.0.1:8443
+                    tls:
+                      cert_path: tls/server.pem
+                      key_path: ../shared/server.key
+                      client_ca: /abs/ca.pem
+                clients:
+                  api:
+                    verify: ./ca.pem
+                """);
+        HttpConfig c = ConfigLoader.load(file, NO_ENV);
+        Path base = dir.toAbsolutePath().normalize();
+        TlsConfig tls = c.servers().get(0).tls();
+        assertEquals(base.resolve("tls/server.pem"), tls.certPath());
+        assertEquals(tmp.toAbsolutePath().normalize().resolve("etc/shared/server.key"), tls.keyPath());
+        assertEquals(Path.of("/abs/ca.pem"), tls.clientCa());
+        assertEquals(base.resolve("ca.pem"), c.clients().get("api").verify());
+    }
+
+    @Test
+    void relativeFileNameResolvesAgainstItsAbsoluteDirectory(@TempDir Path tmp) throws Exception {
+        Path file = Files.writeString(tmp.resolve("http.yaml"),
+                "servers:\n  - listen: h:1\n    tls: {cert_path: c.pem, key_path: k.pem}\n");
+        Path relative = Path.of("").toAbsolutePath().relativize(file.toAbsolutePath());
+        HttpConfig c = ConfigLoader.load(relative, NO_ENV);
+        assertEquals(tmp.toAbsolutePath().normalize().resolve("c.pem"), c.servers().get(0).tls().certPath());
+        assertTrue(c.servers().get(0).tls().certPath().isAbsolute());
+    }
+
+    @Test
+    void parseResolvesRelativePathsAgainstTheGivenDirectory() throws Exception {
+        Path base = Path.of("/srv/app");
+        HttpConfig c = ConfigLoader.parse("clients:\n  a:\n    cert: id.pem\n", "inline", base, NO_ENV);
+        assertEquals(Path.of("/srv/app/id.pem"), c.clients().get("a").cert());
+        assertNull(c.clients().get("a").key());
+    }
+
+    @Test
+    void pemFilesAreNotOpenedByTheLoader() throws Exception {
+        HttpConfig c = ConfigLoader.parse("""
+                servers:
+                  - listen: 127.0.0.1:8443
+                    tls: {cert_path: /nonexistent/cert.pem, key_path: /nonexistent/key.pem}
+                """, "http.yaml", NO_ENV);
+        assertFalse(Files.exists(c.servers().get(0).tls().certPath()));
+        assertFalse(c.servers().get(0).tls().mutual());
+    }
+
+    @Test
+    void mergeKeysShareBlocksAndWrittenKeysWin() throws Exception {
+        HttpConfig c = ConfigLoader.parse("""
+                servers:
+                  - &base
+                    listen: 127.0.0.1:8080
+                    max_body_bytes: 100
+                    request_timeout_ms: 7
+                  - <<: *base
+                    listen: 127.0.0.1:8081
+                    max_body_bytes: 200
+                """, "http.yaml", NO_ENV);
+        ServerConfig second = c.servers().get(1);
+        assertEquals(8081, second.port());
+        assertEquals(200, second.maxBodyBytes());
+        assertEquals(7, second.requestTimeoutMs());
+    }
+
+    @Test
+    void explicitNullMeansDefault() throws Exception {
+        HttpConfig c = ConfigLoader.parse("""
+                servers:
+                  - listen: h:1
+                    tls: ~
+                    max_body_bytes:
+                    trusted_proxies: null
+                """, "http.yaml", NO_ENV);
+        assertEquals(ServerConfig.listen("h:1"), c.servers().get(0));
+    }
+
+    @Test
+    void booleansAcceptTheYaml12Spellings() throws Exception {
+        for (String t : List.of("true", "True", "TRUE")) {
+            HttpConfig c = ConfigLoader.parse("clients:\n  a:\n    http2_prior_knowledge: " + t + "\n", "http.yaml", NO_ENV);
+            assertTrue(c.clients().get("a").http2PriorKnowledge(), t);
+        }
+        HttpConfig c = ConfigLoader.parse("clients:\n  a:\n    http2_prior_knowledge: False\n", "http.yaml", NO_ENV);
+        assertFalse(c.clients().get("a").http2PriorKnowledge());
+    }
+
+    @Test
+    void clientNamesKeepFileOrderAndMayBeQuoted() throws Exception {
+        HttpConfig c = ConfigLoader.parse("clients:\n  zeta: {}\n  \"my.api\": {pool_size: 1}\n  alpha:\n", "http.yaml", NO_ENV);
+        assertEquals(List.of("zeta", "my.api", "alpha"), List.copyOf(c.clients().keySet()));
+        assertEquals(1, c.clients().get("my.api").poolSize());
+    }
+
+    @Test
+    void byteOrderMarkIsIgnored() throws Exception {
+        HttpConfig c = ConfigLoader.parse("\uFEFFservers:\n  - listen: h:1\n", "http.yaml", NO_ENV);
+        assertEquals(1, c.servers().size());
+    }
+}

@@ -1,0 +1,80 @@
+package dev.siphon.http.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+/** The records hold the same invariants as the loader, so an embedder cannot build a bad configuration either. */
+class ConfigRecordsTest {
+
+    @Test
+    void withMethodsCopyOneField() {
+        ServerConfig s = ServerConfig.listen("127.0.0.1:8080")
+                .withMaxBodyBytes(5).withRequestTimeoutMs(6).withTrustedProxies(List.of("::1"))
+                .withTls(new TlsConfig(Path.of("c"), Path.of("k"), null)).withPort(0).withHost("::");
+        assertEquals(new ServerConfig("::", 0, new TlsConfig(Path.of("c"), Path.of("k"), null), 5, 6, List.of("::1")), s);
+        assertNull(s.withTls(null).tls());
+
+        EngineSettings e = EngineSettings.defaults().withIoLoops(3).withWorkers(5).withMaxHeaderCount(7)
+                .withHeaderTimeoutMs(8).withIdleTimeoutMs(9).withMaxPipelined(10).withLoopThreads(LoopThreads.PLATFORM);
+        assertEquals(new EngineSettings(3, LoopThreads.PLATFORM, 5, 16_384, 7, 8, 9, 10, 32_768, 5_000), e);
+    }
+
+    @Test
+    void recordsRejectWhatTheLoaderRejects() {
+        ServerConfig s = ServerConfig.listen("h:1");
+        assertThrows(IllegalArgumentException.class, () -> s.withPort(65_536));
+        assertThrows(IllegalArgumentException.class, () -> s.withHost(""));
+        assertThrows(IllegalArgumentException.class, () -> s.withHost("[::1]"));
+        assertThrows(IllegalArgumentException.class, () -> s.withMaxBodyBytes(-1));
+        assertThrows(IllegalArgumentException.class, () -> s.withRequestTimeoutMs(0));
+        assertThrows(IllegalArgumentException.class, () -> s.withTrustedProxies(List.of("proxy.local")));
+
+        ClientConfig c = ClientConfig.named("a");
+        assertThrows(IllegalArgumentException.class, () -> c.withBaseUrl("example.com"));
+        assertThrows(IllegalArgumentException.class, () -> c.withIdentity(null, Path.of("k")));
+        assertThrows(IllegalArgumentException.class, () -> c.withPoolSize(0));
+        assertThrows(IllegalArgumentException.class, () -> ClientConfig.named(""));
+
+        EngineSettings d = EngineSettings.defaults();
+        assertThrows(IllegalArgumentException.class, () -> d.withMaxHeaderBytes(65_536));
+        assertEquals(65_536, d.withBufferSize(66_560).withMaxHeaderBytes(65_536).maxHeaderBytes());
+        assertThrows(IllegalArgumentException.class, () -> d.withMaxHeaderBytes(255));
+        assertThrows(IllegalArgumentException.class, () -> d.withShutdownGraceMs(-1));
+        assertThrows(NullPointerException.class, () -> d.withLoopThreads(null));
+    }
+
+    @Test
+    void configCollectionsAreImmutableCopies() {
+        List<ServerConfig> servers = new ArrayList<>(List.of(ServerConfig.listen("h:1")));
+        Map<String, ClientConfig> clients = new LinkedHashMap<>(Map.of("a", ClientConfig.named("a")));
+        HttpConfig c = new HttpConfig(servers, clients, EngineSettings.defaults());
+        servers.clear();
+        clients.clear();
+        assertEquals(1, c.servers().size());
+        assertEquals(1, c.clients().size());
+        assertThrows(UnsupportedOperationException.class, () -> c.servers().clear());
+        assertThrows(UnsupportedOperationException.class, () -> c.clients().clear());
+        assertThrows(IllegalArgumentException.class,
+                () -> HttpConfig.defaults().withClients(Map.of("a", ClientConfig.named("b"))));
+    }
+
+    @Test
+    void exceptionMessageLeavesOutUnknownParts() {
+        assertEquals("f.yaml:3: a.b: bad", new ConfigException("f.yaml", 3, "a.b", "bad").getMessage());
+        assertEquals("f.yaml: a.b: bad", new ConfigException("f.yaml", -1, "a.b", "bad").getMessage());
+        assertEquals("f.yaml: bad", new ConfigException("f.yaml", -1, "", "bad").getMessage());
+        ConfigException e = new ConfigException("f.yaml", 0, null, "bad");
+        assertEquals(-1, e.line());
+        assertEquals("", e.key());
+        assertEquals("bad", e.detail());
+    }
+}
