@@ -230,6 +230,9 @@ public final class HttpEngine implements AutoCloseable {
                 for (Listener l : listeners) {
                     l.close();
                 }
+                for (EventLoop loop : loops) {
+                    loop.abandon();
+                }
                 throw e;
             }
             for (int i = 0; i < n; i++) {

@@ -47,6 +47,8 @@ public final class Exchange implements Responder {
     public boolean head;
     /** Close the connection after this response. */
     public boolean closeAfter;
+    /** An HTTP/1.0 request that asked for keep-alive: the response confirms it. */
+    public boolean keepAlive10;
 
     public Exchange(EventLoop loop, Sink sink, long deadlineNanos) {
         this.loop = loop;

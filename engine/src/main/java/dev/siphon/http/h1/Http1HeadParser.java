@@ -66,8 +66,16 @@ public final class Http1HeadParser {
             throw new RequestError(400, "bare LF before the request-line");
         }
         int headStart = p;
+        int scannedBefore = head.scanned;
         int headEnd = findEnd(b, headStart, end, head);
         if (headEnd < 0) {
+            // RFC 9112 §2.2: a bare LF can never end this head; reject now rather than wait
+            // for a CRLFCRLF that may never come. Only the bytes new since the last call are scanned.
+            for (int i = Math.max(headStart + 1, headStart + scannedBefore); i < end; i++) {
+                if (b[i] == '\n' && b[i - 1] != '\r') {
+                    throw new RequestError(400, "bare LF in the request head");
+                }
+            }
             if (end - headStart > maxHeadBytes) {
                 throw new RequestError(431, "request head exceeds " + maxHeadBytes + " bytes", Limit.HEADER_BYTES);
             }

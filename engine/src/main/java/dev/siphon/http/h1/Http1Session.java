@@ -185,6 +185,7 @@ public final class Http1Session implements Session, Exchange.Sink {
         Exchange ex = new Exchange(conn.loop(), this, bodyDeadline);
         ex.head = "HEAD".equals(h.method);
         ex.closeAfter = close;
+        ex.keepAlive10 = !close && h.version == 10;
         inflight.addLast(ex);
         state = close ? State.DONE : State.HEAD;
         body = null;
@@ -235,7 +236,7 @@ public final class Http1Session implements Session, Exchange.Sink {
             inflight.pollFirst();
             wrote = true;
             boolean close = ex.closeAfter || shuttingDown;
-            boolean keepAlive10 = !close && ex.request() != null && "HTTP/1.0".equals(ex.request().version());
+            boolean keepAlive10 = !close && ex.keepAlive10;
             try {
                 close |= Http1Encoder.encode(ex.response, ex.head, close, keepAlive10, conn.out());
             } catch (Http1Encoder.InvalidHeaderException bad) {

@@ -126,6 +126,13 @@ public final class Connection {
                 }
                 if (n > 0) {
                     deliver();
+                    if (in != null && !in.hasRemaining() && !readPaused && !closed) {
+                        // The session needs more than a whole buffer to make progress: a limit
+                        // larger than engine.buffer_size. Reading on would spin; drop the connection.
+                        LOG.log(System.Logger.Level.WARNING, "read buffer full without progress; closing " + remote);
+                        close();
+                        break;
+                    }
                 }
                 if (in != null && in.hasRemaining()) {
                     break; // the socket had no more for now
@@ -185,6 +192,9 @@ public final class Connection {
             inRead = false;
         }
         releaseEmptyInput();
+        if (flushRequested && !closed) {
+            flushNow();
+        }
     }
 
     /** Stops reading from the socket (backpressure); bytes already buffered stay buffered. */

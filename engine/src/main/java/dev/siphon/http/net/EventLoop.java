@@ -200,6 +200,15 @@ public final class EventLoop implements Runnable {
         return shuttingDown;
     }
 
+    /** Releases the selector of a loop that was never started (a failed engine start). */
+    public void abandon() {
+        try {
+            selector.close();
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.DEBUG, "selector close failed", e);
+        }
+    }
+
     boolean isStopped() {
         return closing;
     }
