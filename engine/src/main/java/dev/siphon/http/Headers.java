@@ -12,11 +12,18 @@ import java.util.function.BiConsumer;
  * Lookups are case-insensitive. Repeated fields are kept as separate entries; {@link #get}
  * joins them with ", " (RFC 9110 §5.3).
  *
- * <p>Not thread-safe: a request's headers are built by its connection's loop and then only read.
+ * <p>Request headers parsed from HTTP/1.1 keep their values as spans of the request's own copy
+ * of the head bytes and make a {@code String} of a value only when it is first read: most
+ * handlers read few headers. That lazy step may run on any thread; two threads racing on it
+ * build equal strings, so a request's headers can be read from several threads once built.
+ * Building and changing headers is single-threaded.
  */
 public final class Headers {
     private String[] names;
     private String[] values;
+    /** For lazily decoded values: the bytes holding them, and (offset, length) per field. */
+    private byte[] source;
+    private int[] spans;
     private int size;
 
     public Headers() {
@@ -28,6 +35,16 @@ public final class Headers {
         values = new String[names.length];
     }
 
+    /**
+     * Headers whose values will be read from {@code source} (ISO-8859-1: field values are
+     * octets, RFC 9110 §5.5) through {@link #addSpan}. The caller gives up {@code source}.
+     */
+    public Headers(int capacity, byte[] source) {
+        this(capacity);
+        this.source = source;
+        this.spans = new int[names.length * 2];
+    }
+
     public int size() {
         return size;
     }
@@ -37,7 +54,21 @@ public final class Headers {
     }
 
     public String value(int i) {
-        return values[i];
+        String v = values[i];
+        if (v == null) {
+            v = new String(source, spans[2 * i], spans[2 * i + 1], java.nio.charset.StandardCharsets.ISO_8859_1);
+            values[i] = v;
+        }
+        return v;
+    }
+
+    /** Appends a field whose value is {@code length} bytes of the source at {@code offset}. */
+    public Headers addSpan(String name, int offset, int length) {
+        int i = size;
+        add(name, null);
+        spans[2 * i] = offset;
+        spans[2 * i + 1] = length;
+        return this;
     }
 
     /** Appends a field; repeated names stay separate entries. */
@@ -45,6 +76,9 @@ public final class Headers {
         if (size == names.length) {
             names = Arrays.copyOf(names, size * 2);
             values = Arrays.copyOf(values, size * 2);
+            if (spans != null) {
+                spans = Arrays.copyOf(spans, size * 4);
+            }
         }
         names[size] = name;
         values[size] = value;
@@ -64,6 +98,10 @@ public final class Headers {
             if (!names[r].equalsIgnoreCase(name)) {
                 names[w] = names[r];
                 values[w] = values[r];
+                if (spans != null) {
+                    spans[2 * w] = spans[2 * r];
+                    spans[2 * w + 1] = spans[2 * r + 1];
+                }
                 w++;
             }
         }
@@ -87,11 +125,11 @@ public final class Headers {
         }
         int j = indexOf(name, i + 1);
         if (j < 0) {
-            return values[i];
+            return value(i);
         }
-        StringBuilder sb = new StringBuilder(values[i]);
+        StringBuilder sb = new StringBuilder(value(i));
         for (; j >= 0; j = indexOf(name, j + 1)) {
-            sb.append(", ").append(values[j]);
+            sb.append(", ").append(value(j));
         }
         return sb.toString();
     }
@@ -109,7 +147,7 @@ public final class Headers {
 
     public void forEach(BiConsumer<String, String> action) {
         for (int i = 0; i < size; i++) {
-            action.accept(names[i], values[i]);
+            action.accept(names[i], value(i));
         }
     }
 
@@ -117,7 +155,7 @@ public final class Headers {
     public Map<String, String> toMap() {
         Map<String, String> m = new LinkedHashMap<>(size * 2);
         for (int i = 0; i < size; i++) {
-            m.merge(names[i].toLowerCase(Locale.ROOT), values[i], (a, b) -> a + ", " + b);
+            m.merge(names[i].toLowerCase(Locale.ROOT), value(i), (a, b) -> a + ", " + b);
         }
         return m;
     }
@@ -126,7 +164,7 @@ public final class Headers {
     public String toString() {
         StringBuilder sb = new StringBuilder("{");
         for (int i = 0; i < size; i++) {
-            sb.append(i == 0 ? "" : ", ").append(names[i]).append(": ").append(values[i]);
+            sb.append(i == 0 ? "" : ", ").append(names[i]).append(": ").append(value(i));
         }
         return sb.append('}').toString();
     }

@@ -5,6 +5,11 @@ package dev.siphon.http;
  * are ignored. When the request was already answered by the engine (its
  * {@code request_timeout_ms} expired: 504) or its connection is gone, the response is
  * dropped and {@link #isCancelled()} is true.
+ *
+ * <p>An HTTP/1.1 client that stops sending (end of input) is treated as a half-close: its
+ * pending requests are still answered, so they are cancelled only when the connection fails
+ * (a write error, the idle timeout) or at {@code request_timeout_ms}. An HTTP/2 stream is
+ * cancelled as soon as the client resets it.
  */
 public interface Responder {
     void send(Response response);
@@ -15,9 +20,9 @@ public interface Responder {
     boolean isCancelled();
 
     /**
-     * Runs {@code action} once when the request is cancelled (timeout or connection closed)
-     * before a response was sent; runs it at once when already cancelled. The action runs on
-     * the connection's loop and must not block.
+     * Runs {@code action} once when the request is cancelled (timeout, stream reset, or the
+     * connection closed) before a response was sent; runs it at once when already cancelled.
+     * The action runs on the connection's loop and must not block.
      */
     void onCancel(Runnable action);
 }

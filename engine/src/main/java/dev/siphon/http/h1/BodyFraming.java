@@ -13,7 +13,23 @@ final class BodyFraming {
 
     private BodyFraming() {}
 
-    static void onField(String name, String value, RequestHead head) throws RequestError {
+    /**
+     * True for the fields framing depends on. {@code name} comes from {@link FieldNames}, which
+     * returns these very constants (all five are in its table), so identity is enough.
+     */
+    @SuppressWarnings("StringEquality")
+    static boolean concerns(String name) {
+        return name == "host" || name == "content-length" || name == "connection" || name == "transfer-encoding"
+                || name == "expect";
+    }
+
+    /** Takes note of field {@code i}; only called for the names {@link #concerns} accepts. */
+    static void onField(String name, dev.siphon.http.Headers headers, int i, RequestHead head) throws RequestError {
+        if (name.equals("host")) {
+            head.hostCount++; // RFC 9112 §3.2 counts Host fields; the value is the handler's business
+            return;
+        }
+        String value = headers.value(i);
         switch (name) {
             case "content-length" -> {
                 long n = parseContentLength(value);
@@ -26,7 +42,6 @@ final class BodyFraming {
             case "transfer-encoding" -> onTransferEncoding(value, head);
             case "connection" -> onConnection(value, head);
             case "expect" -> onExpect(value, head);
-            case "host" -> head.hostCount++;
             default -> {
             }
         }
@@ -130,12 +145,22 @@ final class BodyFraming {
         }
     }
 
+    /** Connection = #connection-option (RFC 9110 §7.6.1): looks for "close" and "keep-alive". */
     private static void onConnection(String value, RequestHead head) {
-        for (String token : value.split(",")) {
-            String t = token.strip();
-            if (t.equalsIgnoreCase("close")) {
+        int n = value.length();
+        int i = 0;
+        while (i < n) {
+            while (i < n && (value.charAt(i) == ' ' || value.charAt(i) == '\t' || value.charAt(i) == ',')) {
+                i++;
+            }
+            int start = i;
+            while (i < n && value.charAt(i) != ',' && value.charAt(i) != ' ' && value.charAt(i) != '\t') {
+                i++;
+            }
+            int len = i - start;
+            if (len == 5 && value.regionMatches(true, start, "close", 0, 5)) {
                 head.connectionClose = true;
-            } else if (t.equalsIgnoreCase("keep-alive")) {
+            } else if (len == 10 && value.regionMatches(true, start, "keep-alive", 0, 10)) {
                 head.connectionKeepAlive = true;
             }
         }

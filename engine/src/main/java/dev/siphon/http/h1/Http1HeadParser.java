@@ -3,7 +3,11 @@ package dev.siphon.http.h1;
 import dev.siphon.http.Headers;
 import dev.siphon.http.internal.Counters.Limit;
 import dev.siphon.http.internal.RequestError;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * Parses an HTTP/1.1 request head (RFC 9112 §2–§5). A pure function over bytes: it waits until
@@ -20,6 +24,10 @@ public final class Http1HeadParser {
     static final int MAX_LEADING_EMPTY_LINES = 8;
 
     private static final boolean[] TCHAR = new boolean[256];
+    /** Reads 8 bytes at once: the scans below test a whole word per step (SWAR). */
+    private static final VarHandle WORD = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long ONES = 0x0101010101010101L;
+    private static final long HIGHS = 0x8080808080808080L;
 
     static {
         // RFC 9110 §5.6.2: tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." /
@@ -85,9 +93,13 @@ public final class Http1HeadParser {
             throw new RequestError(431, "request head exceeds " + maxHeadBytes + " bytes", Limit.HEADER_BYTES);
         }
         head.reset();
-        int lineEnd = parseRequestLine(b, headStart, headEnd, head);
-        head.headers = new Headers(16);
-        parseFields(b, lineEnd, headEnd - 2, head);
+        // The request keeps its own copy of the head: header values are made into strings from
+        // it only when read (most are never read), and the pooled read buffer is free to reuse.
+        byte[] h = Arrays.copyOfRange(b, headStart, headEnd);
+        head.bytes = h;
+        int lineEnd = parseRequestLine(h, 0, h.length, head);
+        head.headers = new Headers(16, h);
+        parseFields(h, lineEnd, h.length - 2, head);
         BodyFraming.decide(head);
         return headEnd - start;
     }
@@ -95,18 +107,46 @@ public final class Http1HeadParser {
     /** Index just past the CRLFCRLF that ends the head, or -1; resumes where the last call stopped. */
     private static int findEnd(byte[] b, int from, int end, RequestHead head) {
         int i = from + Math.max(0, head.scanned - 3);
-        for (; i + 3 < end; i++) {
-            if (b[i + 3] > '\r') {
-                i += 3; // none of the next four bytes can end the head at i
+        // Every CRLFCRLF holds an LF at i + 3: find the LFs a word at a time and check only there.
+        while (i + 3 < end) {
+            int lf;
+            if (i + 11 <= end) {
+                long x = (long) WORD.get(b, i + 3) ^ 0x0A0A0A0A0A0A0A0AL;
+                long found = (x - ONES) & ~x & HIGHS; // the lowest flagged byte is a true LF
+                if (found == 0) {
+                    i += 8;
+                    continue;
+                }
+                lf = i + 3 + (Long.numberOfTrailingZeros(found) >>> 3);
+            } else if (b[i + 3] == '\n') {
+                lf = i + 3;
+            } else {
+                i++;
                 continue;
             }
-            if (b[i] == '\r' && b[i + 1] == '\n' && b[i + 2] == '\r' && b[i + 3] == '\n') {
+            if (b[lf - 1] == '\r' && b[lf - 2] == '\n' && b[lf - 3] == '\r') {
                 head.scanned = 0;
-                return i + 4;
+                return lf + 1;
             }
+            i = lf - 2; // the next candidate's LF lies after this one
         }
         head.scanned = Math.max(0, end - from);
         return -1;
+    }
+
+    /** True when some byte of {@code w} equals the byte repeated in {@code pattern} (exact). */
+    private static boolean hasByte(long w, long pattern) {
+        long x = w ^ pattern;
+        return ((x - ONES) & ~x & HIGHS) != 0;
+    }
+
+    /**
+     * True when some byte of {@code w} is below 0x20 (CR, LF, HTAB, NUL...) or is DEL: the bytes a
+     * field value must be checked one by one for. Bytes of 0x80 and above (obs-text) pass.
+     */
+    private static boolean hasControl(long w) {
+        long below = (w - 0x2020202020202020L) & ~w & HIGHS;
+        return below != 0 || hasByte(w, 0x7F7F7F7F7F7F7F7FL);
     }
 
     /** request-line = method SP request-target SP HTTP-version CRLF (RFC 9112 §3). */
@@ -153,11 +193,11 @@ public final class Http1HeadParser {
     }
 
     private static void setTarget(byte[] b, int t, int te, int q, RequestHead head) throws RequestError {
-        String target = new String(b, t, te - t, StandardCharsets.ISO_8859_1);
-        head.target = target;
+        head.targetStart = t;
+        head.targetEnd = te;
         int pathEnd = q < 0 ? te : q;
         if (b[t] == '/') { // origin-form (RFC 9112 §3.2.1)
-            head.path = q < 0 ? target : target.substring(0, q - t);
+            head.path = new String(b, t, pathEnd - t, StandardCharsets.ISO_8859_1);
         } else if (b[t] == '*' && te - t == 1) { // asterisk-form, OPTIONS only (§3.2.4)
             if (!"OPTIONS".equals(head.method)) {
                 throw new RequestError(400, "asterisk-form target is for OPTIONS only");
@@ -165,6 +205,7 @@ public final class Http1HeadParser {
             head.path = "*";
         } else {
             // absolute-form (§3.2.2): a server MUST accept it; route on its path
+            String target = head.target();
             int scheme = target.indexOf("://");
             if (scheme <= 0 || !target.regionMatches(true, 0, "http", 0, 4)) {
                 throw new RequestError(400, "malformed request-target");
@@ -173,7 +214,7 @@ public final class Http1HeadParser {
             int rel = slash < 0 || (q >= 0 && slash > q - t) ? -1 : slash;
             head.path = rel < 0 ? "/" : target.substring(rel, pathEnd - t);
         }
-        head.query = q < 0 ? null : target.substring(q - t + 1);
+        head.query = q < 0 ? null : new String(b, q + 1, te - q - 1, StandardCharsets.ISO_8859_1);
     }
 
     /** field-line = field-name ":" OWS field-value OWS, each ended by CRLF (RFC 9112 §5). */
@@ -202,6 +243,9 @@ public final class Http1HeadParser {
                 v++;
             }
             int ve = v;
+            while (ve + 8 <= end && !hasControl((long) WORD.get(b, ve))) {
+                ve += 8; // eight plain value bytes at once
+            }
             while (true) {
                 if (ve >= end) {
                     throw new RequestError(400, "field line not ended by CRLF");
@@ -223,9 +267,10 @@ public final class Http1HeadParser {
             while (ve > v && (b[ve - 1] == ' ' || b[ve - 1] == '\t')) {
                 ve--;
             }
-            String value = new String(b, v, ve - v, StandardCharsets.ISO_8859_1);
-            headers.add(name, value);
-            BodyFraming.onField(name, value, head);
+            headers.addSpan(name, v, ve - v);
+            if (BodyFraming.concerns(name)) {
+                BodyFraming.onField(name, headers, headers.size() - 1, head);
+            }
             p = next;
         }
     }

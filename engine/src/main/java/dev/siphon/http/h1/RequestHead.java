@@ -9,8 +9,10 @@ import dev.siphon.http.Headers;
  */
 public final class RequestHead {
     public String method;
-    /** The request target as sent. */
-    public String target;
+    /** The head as received, owned by this request (header values are read from it lazily). */
+    public byte[] bytes;
+    int targetStart;
+    int targetEnd;
     /** The path of the target (origin-form, or taken from absolute-form), percent-encoded. */
     public String path;
     /** The query without '?', or null. */
@@ -34,9 +36,14 @@ public final class RequestHead {
     /** Bytes of this head scanned without finding its end: where to resume when more arrive. */
     int scanned;
 
+    /** The request target as sent. */
+    public String target() {
+        return new String(bytes, targetStart, targetEnd - targetStart, java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+
     void reset() {
         method = null;
-        target = null;
+        bytes = null;
         path = null;
         query = null;
         version = 0;

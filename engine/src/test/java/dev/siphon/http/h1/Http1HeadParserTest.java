@@ -48,7 +48,7 @@ class Http1HeadParserTest {
 
     private static void assertBrowserHead(RequestHead h) {
         assertEquals("GET", h.method);
-        assertEquals("/search/results?q=siphon+http&page=2", h.target);
+        assertEquals("/search/results?q=siphon+http&page=2", h.target());
         assertEquals("/search/results", h.path);
         assertEquals("q=siphon+http&page=2", h.query);
         assertEquals(11, h.version);
@@ -176,7 +176,7 @@ class Http1HeadParserTest {
         byte[] in = bytes("GET http://h/p?q HTTP/1.1\r\nHost: h\r\n\r\n");
         RequestHead head = new RequestHead();
         assertEquals(in.length, parseExact(parser(), in, in.length, head));
-        assertEquals("http://h/p?q", head.target);
+        assertEquals("http://h/p?q", head.target());
         assertEquals("/p", head.path);
         assertEquals("q", head.query);
     }
