@@ -23,13 +23,17 @@ final class BodyFraming {
                 || name == "expect";
     }
 
-    /** Takes note of field {@code i}; only called for the names {@link #concerns} accepts. */
-    static void onField(String name, dev.siphon.http.Headers headers, int i, RequestHead head) throws RequestError {
+    /** Takes note of a field whose value is {@code b[off, off+len)}; only for the names {@link #concerns} accepts. */
+    static void onField(String name, byte[] b, int off, int len, RequestHead head) throws RequestError {
         if (name.equals("host")) {
             head.hostCount++; // RFC 9112 §3.2 counts Host fields; the value is the handler's business
             return;
         }
-        String value = headers.value(i);
+        if (name.equals("connection")) {
+            onConnection(b, off, off + len, head); // the common one: scanned in place
+            return;
+        }
+        String value = new String(b, off, len, java.nio.charset.StandardCharsets.ISO_8859_1);
         switch (name) {
             case "content-length" -> {
                 long n = parseContentLength(value);
@@ -40,7 +44,6 @@ final class BodyFraming {
                 head.contentLength = n;
             }
             case "transfer-encoding" -> onTransferEncoding(value, head);
-            case "connection" -> onConnection(value, head);
             case "expect" -> onExpect(value, head);
             default -> {
             }
@@ -145,25 +148,38 @@ final class BodyFraming {
         }
     }
 
+    private static final byte[] CLOSE = {'c', 'l', 'o', 's', 'e'};
+    private static final byte[] KEEP_ALIVE = {'k', 'e', 'e', 'p', '-', 'a', 'l', 'i', 'v', 'e'};
+
     /** Connection = #connection-option (RFC 9110 §7.6.1): looks for "close" and "keep-alive". */
-    private static void onConnection(String value, RequestHead head) {
-        int n = value.length();
-        int i = 0;
-        while (i < n) {
-            while (i < n && (value.charAt(i) == ' ' || value.charAt(i) == '\t' || value.charAt(i) == ',')) {
+    private static void onConnection(byte[] b, int i, int end, RequestHead head) {
+        while (i < end) {
+            while (i < end && (b[i] == ' ' || b[i] == '\t' || b[i] == ',')) {
                 i++;
             }
             int start = i;
-            while (i < n && value.charAt(i) != ',' && value.charAt(i) != ' ' && value.charAt(i) != '\t') {
+            while (i < end && b[i] != ',' && b[i] != ' ' && b[i] != '\t') {
                 i++;
             }
-            int len = i - start;
-            if (len == 5 && value.regionMatches(true, start, "close", 0, 5)) {
+            if (tokenIs(b, start, i, CLOSE)) {
                 head.connectionClose = true;
-            } else if (len == 10 && value.regionMatches(true, start, "keep-alive", 0, 10)) {
+            } else if (tokenIs(b, start, i, KEEP_ALIVE)) {
                 head.connectionKeepAlive = true;
             }
         }
+    }
+
+    /** Case-insensitive comparison of {@code b[start, end)} with a lower-case token. */
+    private static boolean tokenIs(byte[] b, int start, int end, byte[] lower) {
+        if (end - start != lower.length) {
+            return false;
+        }
+        for (int i = 0; i < lower.length; i++) {
+            if (FieldNames.LOWER[b[start + i] & 0xFF] != lower[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** RFC 9110 §10.1.1: only 100-continue is defined; another expectation -> 417. */

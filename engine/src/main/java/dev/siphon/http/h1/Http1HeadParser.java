@@ -10,11 +10,14 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * Parses an HTTP/1.1 request head (RFC 9112 §2–§5). A pure function over bytes: it waits until
- * the whole head is buffered (within {@code maxHeadBytes}), then parses it in one straight pass.
- * {@link #parse} answers the number of bytes consumed when the head is complete, 0 when more
- * bytes are needed (remembering how far it scanned, so trickled bytes are not rescanned), or
- * throws a {@link RequestError} with the status to answer.
+ * Parses an HTTP/1.1 request head (RFC 9112 §2–§5). A pure function over bytes: {@link #parse}
+ * answers the number of bytes consumed when the head is complete, 0 when more bytes are needed,
+ * or throws a {@link RequestError} with the status to answer.
+ *
+ * <p>A head usually arrives whole, so the first attempt parses line by line in one pass and
+ * treats running out of bytes anywhere as "need more". A head that arrives in pieces is not
+ * re-parsed on every read: later attempts only scan the new bytes for the end of the head (the
+ * resume hint in {@link RequestHead}) and parse once it is there.
  *
  * <p>Strict by default: bare LF, whitespace before the colon, obs-fold and control characters
  * are rejected, never repaired. One instance per connection; loop thread only.
@@ -47,11 +50,17 @@ public final class Http1HeadParser {
     private final int maxHeadBytes;
     private final int maxHeaderCount;
     private final byte[] scratch;
+    // Per-head working space, reused: the fields found so far, and where the last head ended.
+    private final String[] fieldNames;
+    private final int[] fieldSpans;
+    private int fieldEnd;
 
     public Http1HeadParser(int maxHeadBytes, int maxHeaderCount) {
         this.maxHeadBytes = maxHeadBytes;
         this.maxHeaderCount = maxHeaderCount;
         this.scratch = new byte[maxHeadBytes];
+        this.fieldNames = new String[maxHeaderCount];
+        this.fieldSpans = new int[2 * maxHeaderCount];
     }
 
     /**
@@ -73,35 +82,79 @@ public final class Http1HeadParser {
         if (p < end && b[p] == '\n') {
             throw new RequestError(400, "bare LF before the request-line");
         }
+        if (p + 1 == end && b[p] == '\r') {
+            return 0; // an empty line, or a bare CR: the next byte tells
+        }
         int headStart = p;
-        int scannedBefore = head.scanned;
-        int headEnd = findEnd(b, headStart, end, head);
-        if (headEnd < 0) {
-            // RFC 9112 §2.2: a bare LF can never end this head; reject now rather than wait
-            // for a CRLFCRLF that may never come. Only the bytes new since the last call are scanned.
-            for (int i = Math.max(headStart + 1, headStart + scannedBefore); i < end; i++) {
-                if (b[i] == '\n' && b[i - 1] != '\r') {
-                    throw new RequestError(400, "bare LF in the request head");
+        int headEnd;
+        if (head.scanned == 0) {
+            // First attempt: parse in one pass, within the limit.
+            int bound = (int) Math.min(end, (long) headStart + maxHeadBytes);
+            headEnd = parseLines(b, headStart, bound, head);
+            if (headEnd < 0) {
+                if (end > bound) {
+                    throw new RequestError(431, "request head exceeds " + maxHeadBytes + " bytes", Limit.HEADER_BYTES);
                 }
+                head.scanned = Math.max(1, end - headStart); // every line so far was valid
+                return 0;
             }
-            if (end - headStart > maxHeadBytes) {
+        } else {
+            int scannedBefore = head.scanned;
+            headEnd = findEnd(b, headStart, end, head);
+            if (headEnd < 0) {
+                // RFC 9112 §2.2: a bare LF can never end this head; reject now rather than wait
+                // for a CRLFCRLF that may never come. Only the bytes new since the last call are scanned.
+                for (int i = Math.max(headStart + 1, headStart + scannedBefore); i < end; i++) {
+                    if (b[i] == '\n' && b[i - 1] != '\r') {
+                        throw new RequestError(400, "bare LF in the request head");
+                    }
+                }
+                if (end - headStart > maxHeadBytes) {
+                    throw new RequestError(431, "request head exceeds " + maxHeadBytes + " bytes", Limit.HEADER_BYTES);
+                }
+                return 0;
+            }
+            if (headEnd - headStart > maxHeadBytes) {
                 throw new RequestError(431, "request head exceeds " + maxHeadBytes + " bytes", Limit.HEADER_BYTES);
             }
-            return 0;
+            if (parseLines(b, headStart, headEnd, head) != headEnd) {
+                throw new RequestError(400, "malformed request head");
+            }
         }
-        if (headEnd - headStart > maxHeadBytes) {
-            throw new RequestError(431, "request head exceeds " + maxHeadBytes + " bytes", Limit.HEADER_BYTES);
-        }
+        head.scanned = 0;
+        BodyFraming.decide(head);
+        return headEnd - start;
+    }
+
+    /**
+     * Parses the request-line and field lines from {@code headStart}, building the request's
+     * copy of the head and its headers once the empty line is found.
+     *
+     * @return the index just past the empty line, or -1 when the bytes ran out first
+     */
+    private int parseLines(byte[] b, int headStart, int end, RequestHead head) throws RequestError {
         head.reset();
+        int p = parseRequestLine(b, headStart, end, head);
+        if (p < 0) {
+            return -1;
+        }
+        int fields = parseFields(b, p, end, head);
+        if (fields < 0) {
+            return -1;
+        }
+        int headEnd = fieldEnd; // set by parseFields: just past the empty line
         // The request keeps its own copy of the head: header values are made into strings from
         // it only when read (most are never read), and the pooled read buffer is free to reuse.
         byte[] h = Arrays.copyOfRange(b, headStart, headEnd);
         head.bytes = h;
-        int lineEnd = parseRequestLine(h, 0, h.length, head);
-        head.headers = new Headers(16, h);
-        parseFields(h, lineEnd, h.length - 2, head);
-        BodyFraming.decide(head);
-        return headEnd - start;
+        head.targetStart -= headStart;
+        head.targetEnd -= headStart;
+        Headers headers = new Headers(fields, h);
+        for (int i = 0; i < fields; i++) {
+            headers.addSpan(fieldNames[i], fieldSpans[2 * i] - headStart, fieldSpans[2 * i + 1]);
+        }
+        head.headers = headers;
+        return headEnd;
     }
 
     /** Index just past the CRLFCRLF that ends the head, or -1; resumes where the last call stopped. */
@@ -150,15 +203,18 @@ public final class Http1HeadParser {
     }
 
     /** request-line = method SP request-target SP HTTP-version CRLF (RFC 9112 §3). */
+    /** @return the index of the first field line, or -1 when the bytes ran out first */
     private int parseRequestLine(byte[] b, int p, int end, RequestHead head) throws RequestError {
         int m = p;
         while (m < end && TCHAR[b[m] & 0xFF]) {
             m++;
         }
-        if (m == p || m >= end || b[m] != ' ') {
+        if (m == end) {
+            return -1;
+        }
+        if (m == p || b[m] != ' ') {
             throw new RequestError(400, "malformed method");
         }
-        head.method = method(b, p, m - p);
         int t = m + 1;
         int q = -1;
         int te = t;
@@ -171,12 +227,23 @@ public final class Http1HeadParser {
                 q = te;
             }
         }
-        if (te == t || te >= end || b[te] != ' ') {
+        if (te == end) {
+            return -1;
+        }
+        if (te == t || b[te] != ' ') {
             throw new RequestError(400, "malformed request-target");
         }
         // HTTP-version = "HTTP/" DIGIT "." DIGIT, then CRLF (RFC 9112 §2.3)
         int v = te + 1;
-        if (v + 10 > end || b[v] != 'H' || b[v + 1] != 'T' || b[v + 2] != 'T' || b[v + 3] != 'P' || b[v + 4] != '/'
+        if (v + 10 > end) {
+            for (int i = v; i < end; i++) {
+                if (b[i] == '\n') {
+                    throw new RequestError(400, "request-line not ended by CRLF");
+                }
+            }
+            return -1;
+        }
+        if (b[v] != 'H' || b[v + 1] != 'T' || b[v + 2] != 'T' || b[v + 3] != 'P' || b[v + 4] != '/'
                 || !digit(b[v + 5]) || b[v + 6] != '.' || !digit(b[v + 7])) {
             throw new RequestError(400, "malformed HTTP-version");
         }
@@ -186,6 +253,7 @@ public final class Http1HeadParser {
         if (b[v + 5] != '1') {
             throw new RequestError(505, "HTTP version not supported");
         }
+        head.method = method(b, p, m - p);
         // RFC 9110 §6.2: a higher 1.x minor version is served as 1.1
         head.version = b[v + 7] == '0' ? 10 : 11;
         setTarget(b, t, te, q, head);
@@ -205,7 +273,7 @@ public final class Http1HeadParser {
             head.path = "*";
         } else {
             // absolute-form (§3.2.2): a server MUST accept it; route on its path
-            String target = head.target();
+            String target = new String(b, t, te - t, StandardCharsets.ISO_8859_1);
             int scheme = target.indexOf("://");
             if (scheme <= 0 || !target.regionMatches(true, 0, "http", 0, 4)) {
                 throw new RequestError(400, "malformed request-target");
@@ -217,23 +285,44 @@ public final class Http1HeadParser {
         head.query = q < 0 ? null : new String(b, q + 1, te - q - 1, StandardCharsets.ISO_8859_1);
     }
 
-    /** field-line = field-name ":" OWS field-value OWS, each ended by CRLF (RFC 9112 §5). */
-    private void parseFields(byte[] b, int p, int end, RequestHead head) throws RequestError {
-        Headers headers = head.headers;
+    /**
+     * field-line = field-name ":" OWS field-value OWS, each ended by CRLF, then an empty line
+     * (RFC 9112 §5). Names and value spans go to {@link #fieldNames} and {@link #fieldSpans}.
+     *
+     * @return the number of fields, with {@link #fieldEnd} just past the empty line; or -1 when
+     *     the bytes ran out first
+     */
+    private int parseFields(byte[] b, int p, int end, RequestHead head) throws RequestError {
         int count = 0;
-        while (p < end) {
-            if (++count > maxHeaderCount) {
+        while (true) {
+            if (p >= end) {
+                return -1;
+            }
+            if (b[p] == '\r') {
+                if (p + 1 >= end) {
+                    return -1;
+                }
+                if (b[p + 1] != '\n') {
+                    throw new RequestError(400, "bare CR in the request head");
+                }
+                fieldEnd = p + 2;
+                return count;
+            }
+            if (count == maxHeaderCount) {
                 throw new RequestError(431, "more than " + maxHeaderCount + " header fields", Limit.HEADER_COUNT);
             }
             int n = p;
             while (n < end && TCHAR[b[n] & 0xFF]) {
                 n++;
             }
+            if (n == end) {
+                return -1;
+            }
             if (n == p) {
                 // RFC 9112 §5.2: obs-fold (a line starting with SP/HTAB) is rejected with 400
                 throw new RequestError(400, b[p] == ' ' || b[p] == '\t' ? "obsolete line folding" : "malformed field name");
             }
-            if (n >= end || b[n] != ':') {
+            if (b[n] != ':') {
                 // RFC 9112 §5.1: no whitespace between field name and colon -> 400
                 throw new RequestError(400, "malformed field line");
             }
@@ -248,7 +337,7 @@ public final class Http1HeadParser {
             }
             while (true) {
                 if (ve >= end) {
-                    throw new RequestError(400, "field line not ended by CRLF");
+                    return -1;
                 }
                 int c = b[ve] & 0xFF;
                 if (c == '\r') {
@@ -260,16 +349,22 @@ public final class Http1HeadParser {
                 }
                 ve++;
             }
-            if (ve + 1 > end || b[ve + 1] != '\n') {
+            if (ve + 1 >= end) {
+                return -1;
+            }
+            if (b[ve + 1] != '\n') {
                 throw new RequestError(400, "bare CR in field line");
             }
             int next = ve + 2;
             while (ve > v && (b[ve - 1] == ' ' || b[ve - 1] == '\t')) {
                 ve--;
             }
-            headers.addSpan(name, v, ve - v);
+            fieldNames[count] = name;
+            fieldSpans[2 * count] = v;
+            fieldSpans[2 * count + 1] = ve - v;
+            count++;
             if (BodyFraming.concerns(name)) {
-                BodyFraming.onField(name, headers, headers.size() - 1, head);
+                BodyFraming.onField(name, b, v, ve - v, head);
             }
             p = next;
         }
