@@ -28,10 +28,11 @@ build: $(STAMP)
 run: $(STAMP)
 	java $(JAVA_FLAGS) -cp '$(ENGINE_CP)' dev.siphon.http.demo.HelloServer 127.0.0.1:8080
 
-## Builds and runs every test.
+## Builds and runs every test; ends with one line "tests: N passed, N failed, N skipped".
 test:
 	bin/ensure-tools
-	$(MVN) $(MVNFLAGS) install
+	rm -rf */target/surefire-reports
+	$(MVN) -B -ntp -Dstyle.color=never install; status=$$?; bin/test-summary || status=1; exit $$status
 	@touch $(STAMP)
 
 ## JMH micro-benchmarks (see docs/performance.md).
