@@ -62,6 +62,22 @@ public final class Headers {
         return v;
     }
 
+    /**
+     * Headers of {@code count} fields whose values are spans of {@code source}: name {@code i} is
+     * {@code names[i]}, its value {@code spans[2i+1]} bytes at {@code spans[2i] - base}. The
+     * arrays are copied; the caller gives up {@code source}.
+     */
+    public static Headers ofSpans(String[] names, int[] spans, int count, byte[] source, int base) {
+        Headers h = new Headers(count, source);
+        System.arraycopy(names, 0, h.names, 0, count);
+        for (int i = 0; i < 2 * count; i += 2) {
+            h.spans[i] = spans[i] - base;
+            h.spans[i + 1] = spans[i + 1];
+        }
+        h.size = count;
+        return h;
+    }
+
     /** Appends a field whose value is {@code length} bytes of the source at {@code offset}. */
     public Headers addSpan(String name, int offset, int length) {
         int i = size;

@@ -1,7 +1,6 @@
 package dev.siphon.http.h1;
 
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 
 /**
  * Lower-cases header field names, returning one shared String for the names browsers and
@@ -10,8 +9,7 @@ import java.util.Arrays;
  *
  * <p>The lookup is built for speed: the hash takes the length and the first and last bytes
  * (constant time, case-folded), and a candidate is compared first against its canonical
- * spelling ({@code User-Agent}, as HTTP/1.1 clients send it) with a vectorised array compare,
- * then case-insensitively.
+ * spelling ({@code User-Agent}, as HTTP/1.1 clients send it), then case-insensitively.
  */
 final class FieldNames {
     private static final String[] COMMON = {
@@ -67,17 +65,35 @@ final class FieldNames {
         return (h ^ (h >>> 7)) & MASK;
     }
 
+    /** The shared name for {@code b[off, off+len)} when it is a common one (any case), else null. */
+    static String common(byte[] b, int off, int len) {
+        for (int i = hash(b, off, len); TABLE[i] != null; i = (i + 1) & MASK) {
+            byte[] k = LOWER_BYTES[i];
+            if (k.length == len && (sameBytes(CANONICAL_BYTES[i], b, off) || equalsFolded(k, b, off))) {
+                return TABLE[i];
+            }
+        }
+        return null;
+    }
+
+    /** A plain loop: for names of a few bytes it beats the vectorised compare's call overhead. */
+    private static boolean sameBytes(byte[] k, byte[] b, int off) {
+        for (int j = 0; j < k.length; j++) {
+            if (k[j] != b[off + j]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /**
      * The lower-case name of {@code b[off, off+len)}, which the parser has checked to be a
      * non-empty token. {@code scratch} (at least {@code len} bytes) builds an uncommon one.
      */
     static String lowerCase(byte[] b, int off, int len, byte[] scratch) {
-        for (int i = hash(b, off, len); TABLE[i] != null; i = (i + 1) & MASK) {
-            byte[] k = LOWER_BYTES[i];
-            if (k.length == len && (Arrays.equals(CANONICAL_BYTES[i], 0, len, b, off, off + len)
-                    || Arrays.equals(k, 0, len, b, off, off + len) || equalsFolded(k, b, off))) {
-                return TABLE[i];
-            }
+        String known = common(b, off, len);
+        if (known != null) {
+            return known;
         }
         for (int i = 0; i < len; i++) {
             scratch[i] = LOWER[b[off + i] & 0xFF];

@@ -149,11 +149,7 @@ public final class Http1HeadParser {
         head.bytes = h;
         head.targetStart -= headStart;
         head.targetEnd -= headStart;
-        Headers headers = new Headers(fields, h);
-        for (int i = 0; i < fields; i++) {
-            headers.addSpan(fieldNames[i], fieldSpans[2 * i] - headStart, fieldSpans[2 * i + 1]);
-        }
-        head.headers = headers;
+        head.headers = Headers.ofSpans(fieldNames, fieldSpans, fields, h, headStart);
         return headEnd;
     }
 
@@ -185,6 +181,11 @@ public final class Http1HeadParser {
         }
         head.scanned = Math.max(0, end - from);
         return -1;
+    }
+
+    /** True when some byte of {@code w} is ':' or below 0x20: where a field name must end. */
+    private static boolean hasColonOrControl(long w) {
+        return ((w - 0x2020202020202020L) & ~w & HIGHS) != 0 || hasByte(w, 0x3A3A3A3A3A3A3A3AL);
     }
 
     /** True when some byte of {@code w} equals the byte repeated in {@code pattern} (exact). */
@@ -311,22 +312,34 @@ public final class Http1HeadParser {
             if (count == maxHeaderCount) {
                 throw new RequestError(431, "more than " + maxHeaderCount + " header fields", Limit.HEADER_COUNT);
             }
+            // The name ends at the first ':' or control byte. A name found in the table of common
+            // names is a valid token by construction; any other is checked byte by byte.
             int n = p;
-            while (n < end && TCHAR[b[n] & 0xFF]) {
+            while (n + 8 <= end && !hasColonOrControl((long) WORD.get(b, n))) {
+                n += 8;
+            }
+            while (n < end && b[n] != ':' && (b[n] & 0xFF) >= ' ') {
                 n++;
             }
             if (n == end) {
                 return -1;
             }
-            if (n == p) {
-                // RFC 9112 §5.2: obs-fold (a line starting with SP/HTAB) is rejected with 400
-                throw new RequestError(400, b[p] == ' ' || b[p] == '\t' ? "obsolete line folding" : "malformed field name");
+            String name = b[n] == ':' && n > p ? FieldNames.common(b, p, n - p) : null;
+            if (name == null) {
+                int t = p;
+                while (t < n && TCHAR[b[t] & 0xFF]) {
+                    t++;
+                }
+                if (t == p) {
+                    // RFC 9112 §5.2: obs-fold (a line starting with SP/HTAB) is rejected with 400
+                    throw new RequestError(400, b[p] == ' ' || b[p] == '\t' ? "obsolete line folding" : "malformed field name");
+                }
+                if (t != n || b[n] != ':') {
+                    // RFC 9112 §5.1: no whitespace between field name and colon -> 400
+                    throw new RequestError(400, "malformed field line");
+                }
+                name = FieldNames.lowerCase(b, p, n - p, scratch);
             }
-            if (b[n] != ':') {
-                // RFC 9112 §5.1: no whitespace between field name and colon -> 400
-                throw new RequestError(400, "malformed field line");
-            }
-            String name = FieldNames.lowerCase(b, p, n - p, scratch);
             int v = n + 1;
             while (v < end && (b[v] == ' ' || b[v] == '\t')) {
                 v++;
