@@ -16,17 +16,24 @@
 # Scenarios. A scenario NAME is a function scenario_NAME (with "-" as "_")
 # taking SERVER PORT SECONDS that
 # drives one load run and leaves its numbers in R_* (see run_wrk). Adding one
-# (h2c with h2load, TLS) means: a run_TOOL function that parses the tool's
-# output into the same R_* variables, a scenario_NAME function, and its name in
-# SCENARIOS. The servers a scenario applies to are all of SERVERS.
+# (TLS, say) means: a run_TOOL function that parses the tool's output into the
+# same R_* variables, a scenario_NAME function, its name in SCENARIOS, and its
+# servers and peer in scenario_applies and scenario_peer.
+#   h1-hello   HTTP/1.1 keep-alive, wrk -t1 -c$CONNECTIONS; this engine and netty
+#   h2c-hello  HTTP/2 prior knowledge, h2load -t1 -c$H2_CONNECTIONS -m$H2_STREAMS;
+#              this engine and netty-h2 (Netty's HTTP/2 codec)
+# A scenario runs against the servers of SERVERS it applies to; the ratio line
+# compares this engine with the scenario's peer.
 #
 # Environment (defaults in brackets):
-#   SERVERS        servers to run ["siphon-virtual siphon-platform netty"]
-#   SCENARIOS      scenarios to run ["h1-hello"]
+#   SERVERS        servers to run ["siphon-virtual siphon-platform netty netty-h2"]
+#   SCENARIOS      scenarios to run ["h1-hello h2c-hello"]
 #   DURATION       seconds per measured run [10]
 #   WARMUP         seconds of warm-up load per server and scenario [10; 0 skips]
 #   ROUNDS         measured runs per server and scenario [3]
-#   CONNECTIONS    load tool connections [64]
+#   CONNECTIONS    wrk connections (h1-hello) [64]
+#   H2_CONNECTIONS h2load connections (h2c-hello) [16]
+#   H2_STREAMS     h2load concurrent streams per connection (h2c-hello) [32]
 #   IO_LOOPS       --io-loops for this engine [1, as the peer's one event loop]
 #   SERVER_CPU     core the servers are pinned to [0]
 #   LOAD_CPU       core the load tool is pinned to [1]
@@ -42,12 +49,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
-SERVERS=${SERVERS:-"siphon-virtual siphon-platform netty"}
-SCENARIOS=${SCENARIOS:-"h1-hello"}
+SERVERS=${SERVERS:-"siphon-virtual siphon-platform netty netty-h2"}
+SCENARIOS=${SCENARIOS:-"h1-hello h2c-hello"}
 DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-10}
 ROUNDS=${ROUNDS:-3}
 CONNECTIONS=${CONNECTIONS:-64}
+H2_CONNECTIONS=${H2_CONNECTIONS:-16}
+H2_STREAMS=${H2_STREAMS:-32}
 IO_LOOPS=${IO_LOOPS:-1}
 SERVER_CPU=${SERVER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
@@ -67,7 +76,7 @@ CLK_TCK=$(getconf CLK_TCK)
 die() { echo "e2e: $*" >&2; exit 1; }
 log() { echo "e2e: $*" >&2; }
 
-for n in DURATION WARMUP ROUNDS CONNECTIONS IO_LOOPS SERVER_CPU LOAD_CPU PORT_BASE START_TIMEOUT QUIET_TIMEOUT OTHER_MAX; do
+for n in DURATION WARMUP ROUNDS CONNECTIONS H2_CONNECTIONS H2_STREAMS IO_LOOPS SERVER_CPU LOAD_CPU PORT_BASE START_TIMEOUT QUIET_TIMEOUT OTHER_MAX; do
   [[ ${!n} =~ ^[0-9]+$ ]] || die "$n must be a whole number, not '${!n}'"
 done
 [ "$DURATION" -gt 0 ] && [ "$ROUNDS" -gt 0 ] || die "DURATION and ROUNDS must be at least 1"
@@ -77,7 +86,7 @@ JAVA_HOME=$(bin/find-jdk) || exit 1
 export JAVA_HOME
 JAVA=$JAVA_HOME/bin/java
 
-for tool in taskset curl wrk; do
+for tool in taskset curl; do
   command -v "$tool" >/dev/null || die "$tool not found: run bin/ensure-tools bench"
 done
 
@@ -101,14 +110,24 @@ server_command() {
            --loop-threads "${name#siphon-}" --io-loops "$IO_LOOPS") ;;
     netty)
       CMD=("$JAVA" $JAVA_OPTS $NETTY_OPTS -cp "$BENCH_JAR" dev.siphon.http.bench.NettyHelloServer "127.0.0.1:$port") ;;
-    *) die "unknown server '$name' (known: siphon-virtual siphon-platform netty)" ;;
+    netty-h2)
+      CMD=("$JAVA" $JAVA_OPTS $NETTY_OPTS -cp "$BENCH_JAR" dev.siphon.http.bench.NettyH2HelloServer "127.0.0.1:$port") ;;
+    *) die "unknown server '$name' (known: siphon-virtual siphon-platform netty netty-h2)" ;;
   esac
 }
 
 required_files() {
   case $1 in
     siphon-*) echo engine/target/siphon-engine.jar ;;
-    netty) echo "$BENCH_JAR" ;;
+    netty|netty-h2) echo "$BENCH_JAR" ;;
+  esac
+}
+
+# curl flags to reach server $1: the HTTP/2 peer speaks nothing else.
+curl_protocol() {
+  case $1 in
+    netty-h2) echo --http2-prior-knowledge ;;
+    *) echo --http1.1 ;;
   esac
 }
 
@@ -151,7 +170,7 @@ wait_ready() {
   local name=$1 url="http://127.0.0.1:${PORT[$1]}/hello/bench" body deadline=$((SECONDS + START_TIMEOUT))
   while ((SECONDS < deadline)); do
     kill -0 "${PID[$name]}" 2>/dev/null || { tail -n 20 "$LOG_DIR/$name.log" >&2; die "$name exited before answering"; }
-    if body=$(curl -s --max-time 2 "$url"); then
+    if body=$(curl -s "$(curl_protocol "$name")" --max-time 2 "$url"); then
       [ "$body" = "hi bench" ] || die "$name answered $url with '$body', not 'hi bench'"
       log "$name ready on port ${PORT[$name]} (pid ${PID[$name]})"
       return
@@ -205,10 +224,56 @@ run_wrk() {  # SERVER URL SECONDS
   [ -n "$R_RPS" ] && [ -n "$R_REQS" ] || { cat "$OUT" >&2; die "could not read wrk output for $1"; }
 }
 
+# h2load reports no latency percentiles (only min/max/mean/sd), so R_P50 and
+# R_P99 stay empty: the report shows "n/a" for them. Errors are failed,
+# errored and timed-out requests plus answers other than 2xx.
+run_h2load() {  # SERVER URL SECONDS
+  run_load taskset -c "$LOAD_CPU" h2load -t1 -c"$H2_CONNECTIONS" -m"$H2_STREAMS" -D "$3" "$2" \
+    || { cat "$OUT" >&2; die "h2load failed against $1"; }
+  R_RPS=$(awk '/^finished in / { for (i = 1; i <= NF; i++) if ($(i + 1) ~ /^req\/s/) print $i }' "$OUT")
+  R_REQS=$(awk '/^requests: / { for (i = 1; i <= NF; i++) if ($(i + 1) ~ /^succeeded/) print $i }' "$OUT")
+  R_P50=
+  R_P99=
+  R_ERRORS=$(awk '
+    /^requests: / { for (i = 1; i <= NF; i++) if ($(i + 1) ~ /^(failed|errored|timeout)/) e += $i }
+    /^status codes: / { for (i = 1; i <= NF; i++) if ($(i + 1) ~ /^[345]xx/) e += $i }
+    END { print e + 0 }' "$OUT")
+  [ -n "$R_RPS" ] && [ -n "$R_REQS" ] || { cat "$OUT" >&2; die "could not read h2load output for $1"; }
+}
+
 # ---------------------------------------------------------------- scenarios
 
 scenario_h1_hello() {  # SERVER PORT SECONDS: HTTP/1.1 keep-alive, GET /hello/bench
   run_wrk "$1" "http://127.0.0.1:$2/hello/bench" "$3"
+}
+
+scenario_h2c_hello() {  # SERVER PORT SECONDS: HTTP/2 prior knowledge, GET /hello/bench
+  run_h2load "$1" "http://127.0.0.1:$2/hello/bench" "$3"
+}
+
+# Whether scenario $1 runs against server $2.
+scenario_applies() {
+  case $1:$2 in
+    h1-hello:siphon-*|h1-hello:netty) return 0 ;;
+    h2c-hello:siphon-*|h2c-hello:netty-h2) return 0 ;;
+    *) return 1 ;;
+  esac
+}
+
+# The peer this engine is compared with in scenario $1.
+scenario_peer() {
+  case $1 in
+    h2c-hello) echo netty-h2 ;;
+    *) echo netty ;;
+  esac
+}
+
+# The load tool scenario $1 needs.
+scenario_tool() {
+  case $1 in
+    h2c-hello) echo h2load ;;
+    *) echo wrk ;;
+  esac
 }
 
 # ---------------------------------------------------------------- measuring
@@ -259,19 +324,23 @@ measure() {
     per_cpu = srv > 0 ? reqs / (srv / hz) : 0
     other = 100 * (all - srv - load) / (wall * hz)
     if (other < 0) other = 0
-    printf "%s\t%s\t%d\t%.0f\t%.0f\t%.0f\t%.3f\t%.0f\t%.1f\t%s\t%d\t%.3f\n", sc, n, r, rps, p50, p99, share, per_cpu, other, q, err, load / (wall * hz)
+    p50 = p50 == "" ? "-" : sprintf("%.0f", p50)
+    p99 = p99 == "" ? "-" : sprintf("%.0f", p99)
+    printf "%s\t%s\t%d\t%.0f\t%s\t%s\t%.3f\t%.0f\t%.1f\t%s\t%d\t%.3f\n", sc, n, r, rps, p50, p99, share, per_cpu, other, q, err, load / (wall * hz)
   }' >>"$RUNS"
-  tail -n 1 "$RUNS" | awk -F'\t' '{ printf "e2e: %s %s round %d: %s req/s, p50 %s us, p99 %s us, server CPU %.0f%%, %s req/CPU-s, load tool CPU %.0f%%, other CPU %s%%, quiet before: %s, errors %s\n", $1, $2, $3, $4, $5, $6, $7 * 100, $8, $12 * 100, $9, $10, $11 }' >&2
+  tail -n 1 "$RUNS" | awk -F'\t' '{ printf "e2e: %s %s round %d: %s req/s, p50 %s us, p99 %s us, server CPU %.0f%%, %s req/CPU-s, load tool CPU %.0f%%, other CPU %s%%, quiet before: %s, errors %s\n", $1, $2, $3, $4, $5 == "-" ? "n/a" : $5, $6 == "-" ? "n/a" : $6, $7 * 100, $8, $12 * 100, $9, $10, $11 }' >&2
 }
 
 # ---------------------------------------------------------------- report
 
 # Prints the markdown summary of RUNS.
 summarize() {
-  awk -F'\t' -v other_max="$OTHER_MAX" -v servers="$SERVERS" -v scenarios="$SCENARIOS" '
+  local sc peers=""
+  for sc in $SCENARIOS; do peers="$peers $sc=$(scenario_peer "$sc")"; done
+  awk -F'\t' -v other_max="$OTHER_MAX" -v servers="$SERVERS" -v scenarios="$SCENARIOS" -v peers="$peers" '
     function cell(key, col,   n, i, j, t, v, lo, hi, med, fmt) {
       n = 0
-      for (i = 1; i <= cnt[key]; i++) if (use[key, i]) v[++n] = val[key, i, col]
+      for (i = 1; i <= cnt[key]; i++) if (use[key, i] && val[key, i, col] != "-") v[++n] = val[key, i, col]
       if (n == 0) return "n/a"
       for (i = 2; i <= n; i++) { t = v[i]; for (j = i - 1; j >= 1 && v[j] > t; j--) v[j + 1] = v[j]; v[j + 1] = t }
       med = n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
@@ -292,6 +361,8 @@ summarize() {
     }
     END {
       ns = split(scenarios, sc, " "); nv = split(servers, sv, " ")
+      np = split(peers, pl, " ")
+      for (a = 1; a <= np; a++) { eq = index(pl[a], "="); peer_of[substr(pl[a], 1, eq - 1)] = substr(pl[a], eq + 1) }
       for (a = 1; a <= ns; a++) {
         print "### " sc[a]
         print ""
@@ -313,13 +384,14 @@ summarize() {
           print ""
           noisy = 0
         }
-        peer = sc[a] SUBSEP "netty"
+        pname = peer_of[sc[a]]
+        peer = sc[a] SUBSEP pname
         if ((peer, 4) in medians && medians[peer, 4] > 0 && medians[peer, 8] > 0) {
           for (b = 1; b <= nv; b++) {
-            if (sv[b] == "netty") continue
+            if (sv[b] == pname) continue
             key = sc[a] SUBSEP sv[b]
             if (!((key, 4) in medians)) continue
-            printf "- %s / netty: req/s %.2f, req per CPU-second %.2f\n", sv[b], medians[key, 4] / medians[peer, 4], medians[key, 8] / medians[peer, 8]
+            printf "- %s / %s: req/s %.2f, req per CPU-second %.2f\n", sv[b], pname, medians[key, 4] / medians[peer, 4], medians[key, 8] / medians[peer, 8]
           }
           print ""
         }
@@ -330,7 +402,7 @@ summarize() {
 all_runs_table() {
   echo "| scenario | server | round | req/s | p50 µs | p99 µs | server CPU | req per CPU-s | load tool CPU | other CPU | quiet before | errors |"
   echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
-  awk -F'\t' '{ printf "| %s | %s | %d | %s | %s | %s | %.0f%% | %s | %.0f%% | %s%% | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7 * 100, $8, $12 * 100, $9, $10, $11 }' "$RUNS"
+  awk -F'\t' '{ printf "| %s | %s | %d | %s | %s | %s | %.0f%% | %s | %.0f%% | %s%% | %s | %s |\n", $1, $2, $3, $4, $5 == "-" ? "n/a" : $5, $6 == "-" ? "n/a" : $6, $7 * 100, $8, $12 * 100, $9, $10, $11 }' "$RUNS"
 }
 
 write_results() {
@@ -343,7 +415,8 @@ write_results() {
     echo
     echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $rev"
     echo "- machine: $(nproc) cores, $(uname -sr), JDK: $("$JAVA" -version 2>&1 | head -n 1)"
-    echo "- servers pinned to core $SERVER_CPU, load tool to core $LOAD_CPU; $CONNECTIONS connections;" \
+    echo "- servers pinned to core $SERVER_CPU, load tool to core $LOAD_CPU; h1: wrk -t1 -c$CONNECTIONS;" \
+         "h2c: h2load -t1 -c$H2_CONNECTIONS -m$H2_STREAMS;" \
          "${WARMUP} s warm-up, $ROUNDS rounds of ${DURATION} s; this engine with --io-loops $IO_LOOPS"
     echo "- JVM flags: \`$JAVA_OPTS\`; Netty also \`$NETTY_OPTS\`"
     echo "- cells: median (min–max) over clean runs (others used at most $OTHER_MAX% of a core)"
@@ -363,6 +436,8 @@ read -r -a SCENARIO_LIST <<<"$SCENARIOS"
 [ ${#SERVER_LIST[@]} -gt 0 ] || die "SERVERS is empty"
 for sc in "${SCENARIO_LIST[@]}"; do
   declare -F "scenario_${sc//-/_}" >/dev/null || die "unknown scenario '$sc'"
+  tool=$(scenario_tool "$sc")
+  command -v "$tool" >/dev/null || die "$tool not found (scenario $sc): run bin/ensure-tools bench"
 done
 for name in "${SERVER_LIST[@]}"; do
   server_command "$name" 0
@@ -379,17 +454,25 @@ done
 for name in "${SERVER_LIST[@]}"; do wait_ready "$name"; done
 
 for sc in "${SCENARIO_LIST[@]}"; do
+  targets=()
+  for name in "${SERVER_LIST[@]}"; do
+    if scenario_applies "$sc" "$name"; then targets+=("$name"); fi
+  done
+  if [ ${#targets[@]} -eq 0 ]; then
+    log "$sc: none of SERVERS ($SERVERS) serves this scenario; skipped"
+    continue
+  fi
   if [ "$WARMUP" -gt 0 ]; then
-    for name in "${SERVER_LIST[@]}"; do
+    for name in "${targets[@]}"; do
       log "$sc: warming up $name for $WARMUP s"
       OUT=$LOG_DIR/$sc.$name.warmup.txt
       "scenario_${sc//-/_}" "$name" "${PORT[$name]}" "$WARMUP"
     done
   fi
-  n=${#SERVER_LIST[@]}
+  n=${#targets[@]}
   for ((round = 1; round <= ROUNDS; round++)); do
     for ((k = 0; k < n; k++)); do
-      measure "$sc" "${SERVER_LIST[$(((round - 1 + k) % n))]}" "$round"
+      measure "$sc" "${targets[$(((round - 1 + k) % n))]}" "$round"
     done
   done
 done

@@ -207,7 +207,7 @@ public final class HttpEngine implements AutoCloseable {
                 loops[i] = new EventLoop(i, settings.bufferSize());
             }
             List<Listener> listeners = new ArrayList<>();
-            Http2Settings h2 = Http2Settings.defaults();
+            Http2Settings h2 = settings.http2();
             try {
                 for (int i = 0; i < servers.size(); i++) {
                     ServerConfig s = servers.get(i);

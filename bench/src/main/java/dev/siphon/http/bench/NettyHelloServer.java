@@ -104,6 +104,25 @@ public final class NettyHelloServer {
         return new InetSocketAddress(host, port);
     }
 
+    /**
+     * The decoded {name} of {@code GET /hello/{name}}, or null when the request is not that route.
+     * Shared with {@link NettyH2HelloServer}.
+     */
+    static String helloName(boolean get, String uri) {
+        if (!get || !uri.startsWith(PREFIX)) {
+            return null;
+        }
+        int end = uri.indexOf('?', PREFIX.length());
+        if (end < 0) {
+            end = uri.length();
+        }
+        int slash = uri.indexOf('/', PREFIX.length());
+        if (end == PREFIX.length() || slash >= 0 && slash < end) {
+            return null;
+        }
+        return QueryStringDecoder.decodeComponent(uri.substring(PREFIX.length(), end));
+    }
+
     /** Runs on the channel's event loop. Answers on the request head; body chunks are dropped. */
     static final class HelloHandler extends ChannelInboundHandlerAdapter {
 
@@ -132,23 +151,8 @@ public final class NettyHelloServer {
             }
         }
 
-        /** The decoded {name} of {@code GET /hello/{name}}, or null when the request is not that route. */
         private static String nameOf(HttpRequest request) {
-            if (!HttpMethod.GET.equals(request.method())) {
-                return null;
-            }
-            String uri = request.uri();
-            if (!uri.startsWith(PREFIX)) {
-                return null;
-            }
-            int end = uri.indexOf('?', PREFIX.length());
-            if (end < 0) {
-                end = uri.length();
-            }
-            if (end == PREFIX.length() || uri.indexOf('/', PREFIX.length()) >= 0 && uri.indexOf('/', PREFIX.length()) < end) {
-                return null;
-            }
-            return QueryStringDecoder.decodeComponent(uri.substring(PREFIX.length(), end));
+            return helloName(HttpMethod.GET.equals(request.method()), request.uri());
         }
 
         private static void write(ChannelHandlerContext ctx, HttpVersion version, HttpResponseStatus status,

@@ -1,5 +1,6 @@
 package dev.siphon.http.config;
 
+import dev.siphon.http.h2.Http2Settings;
 import java.io.IOException;
 import java.io.StringReader;
 import java.math.BigInteger;
@@ -72,7 +73,12 @@ public final class ConfigLoader {
             "pool_size", "http2_prior_knowledge");
     private static final List<String> ENGINE_KEYS = List.of("io_loops", "loop_threads", "workers",
             "max_header_bytes", "max_header_count", "header_timeout_ms", "idle_timeout_ms", "max_pipelined",
-            "buffer_size", "shutdown_grace_ms");
+            "buffer_size", "shutdown_grace_ms", "http2");
+    private static final List<String> HTTP2_KEYS = List.of("max_concurrent_streams", "initial_window_size",
+            "connection_window_size", "max_frame_size", "header_table_size", "max_header_list_size",
+            "max_continuation_frames", "max_header_block_bytes", "max_resets", "reset_window_ms",
+            "max_empty_data_frames", "max_queued_control_frames", "max_queued_bytes", "max_connection_body_bytes",
+            "settings_timeout_ms", "shutdown_ping_timeout_ms");
 
     private static final Pattern NULL = Pattern.compile("|~|null|Null|NULL");
     private static final Pattern BOOL = Pattern.compile("true|True|TRUE|false|False|FALSE");
@@ -393,8 +399,72 @@ public final class ConfigLoader {
                     + " least max_header_bytes + " + EngineSettings.BUFFER_HEADROOM + " = " + need
                     + ", but buffer_size is " + bufferSize + " (the default); raise engine.buffer_size too");
         }
+        Http2Settings http2 = http2(f.get("http2"));
+        long needForFrames = (long) http2.maxFrameSize() + Http2Settings.FRAME_HEADER_LENGTH;
+        if (bufferSize < needForFrames) {
+            Entry buffer = f.get("buffer_size");
+            Entry frame = isNull(f.get("http2")) ? null : http2Entry(f.get("http2"), "max_frame_size");
+            if (!isNull(buffer)) {
+                throw error(buffer.value(), "engine.buffer_size", "must be at least http2.max_frame_size + "
+                        + Http2Settings.FRAME_HEADER_LENGTH + " = " + needForFrames + " (engine.http2.max_frame_size is "
+                        + http2.maxFrameSize() + (isNull(frame) ? ", the default" : ", line " + lineOf(frame.value()))
+                        + "; a whole HTTP/2 frame must fit in one buffer), found " + bufferSize);
+            }
+            throw error(frame.value(), "engine.http2.max_frame_size", http2.maxFrameSize() + " needs engine.buffer_size"
+                    + " of at least max_frame_size + " + Http2Settings.FRAME_HEADER_LENGTH + " = " + needForFrames
+                    + ", but buffer_size is " + bufferSize + " (the default); raise engine.buffer_size too");
+        }
         return build(node, "engine", () -> new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes,
-                maxHeaderCount, headerTimeout, idleTimeout, maxPipelined, bufferSize, grace));
+                maxHeaderCount, headerTimeout, idleTimeout, maxPipelined, bufferSize, grace, http2));
+    }
+
+    /** One key of {@code engine.http2}, already known to be a mapping; null when absent. */
+    private Entry http2Entry(Entry http2, String key) throws ConfigException {
+        return mapping(http2.value(), "engine.http2", HTTP2_KEYS).get(key);
+    }
+
+    private Http2Settings http2(Entry e) throws ConfigException {
+        Http2Settings d = Http2Settings.defaults();
+        if (isNull(e)) {
+            return d;
+        }
+        String p = "engine.http2";
+        Node node = requireMapping(e.value(), p, "expected a mapping of HTTP/2 settings");
+        Map<String, Entry> f = mapping(node, p, HTTP2_KEYS);
+        int max = Integer.MAX_VALUE;
+        long lmax = Long.MAX_VALUE;
+        int streams = (int) integer(f.get("max_concurrent_streams"), p + ".max_concurrent_streams", 1, max,
+                d.maxConcurrentStreams());
+        int initialWindow = (int) integer(f.get("initial_window_size"), p + ".initial_window_size", 0,
+                Http2Settings.MAX_WINDOW, d.initialWindowSize());
+        int connectionWindow = (int) integer(f.get("connection_window_size"), p + ".connection_window_size",
+                Http2Settings.DEFAULT_WINDOW, Http2Settings.MAX_WINDOW, d.connectionWindowSize());
+        int frameSize = (int) integer(f.get("max_frame_size"), p + ".max_frame_size", Http2Settings.MIN_MAX_FRAME_SIZE,
+                Http2Settings.MAX_MAX_FRAME_SIZE, d.maxFrameSize());
+        int tableSize = (int) integer(f.get("header_table_size"), p + ".header_table_size", 0,
+                Http2Settings.MAX_HEADER_TABLE_SIZE, d.headerTableSize());
+        int headerList = (int) integer(f.get("max_header_list_size"), p + ".max_header_list_size", 1, max,
+                d.maxHeaderListSize());
+        int continuations = (int) integer(f.get("max_continuation_frames"), p + ".max_continuation_frames", 0, max,
+                d.maxContinuationFrames());
+        int blockBytes = (int) integer(f.get("max_header_block_bytes"), p + ".max_header_block_bytes", 1, max,
+                d.maxHeaderBlockBytes());
+        int resets = (int) integer(f.get("max_resets"), p + ".max_resets", 1, max, d.maxResets());
+        long resetWindow = integer(f.get("reset_window_ms"), p + ".reset_window_ms", 1, lmax, d.resetWindowMs());
+        int emptyFrames = (int) integer(f.get("max_empty_data_frames"), p + ".max_empty_data_frames", 0, max,
+                d.maxEmptyDataFrames());
+        int controlFrames = (int) integer(f.get("max_queued_control_frames"), p + ".max_queued_control_frames", 1, max,
+                d.maxQueuedControlFrames());
+        long queuedBytes = integer(f.get("max_queued_bytes"), p + ".max_queued_bytes", 1, lmax, d.maxQueuedBytes());
+        long bodyBytes = integer(f.get("max_connection_body_bytes"), p + ".max_connection_body_bytes", 0, lmax,
+                d.maxConnectionBodyBytes());
+        long settingsTimeout = integer(f.get("settings_timeout_ms"), p + ".settings_timeout_ms", 1, lmax,
+                d.settingsTimeoutMs());
+        long pingTimeout = integer(f.get("shutdown_ping_timeout_ms"), p + ".shutdown_ping_timeout_ms", 1, lmax,
+                d.shutdownPingTimeoutMs());
+        return build(node, p, () -> new Http2Settings(tableSize, streams, initialWindow, connectionWindow, frameSize,
+                headerList, continuations, blockBytes, resets, resetWindow, emptyFrames, controlFrames, queuedBytes,
+                bodyBytes, settingsTimeout, pingTimeout));
     }
 
     private LoopThreads loopThreads(Entry e, LoopThreads fallback) throws ConfigException {

@@ -6,9 +6,10 @@ import dev.siphon.http.internal.StreamError;
 /**
  * Receives frames parsed by {@link FrameReader}, one call per frame, with the frame's syntax
  * already checked (lengths, padding, stream id 0 where required). Payload ranges point into the
- * connection's read buffer and are valid only during the call. Loop thread.
+ * connection's read buffer and are valid only during the call. Loop thread. Public with
+ * {@link FrameReader}, for the frame-parsing benchmark.
  */
-interface FrameHandler {
+public interface FrameHandler {
     /**
      * @param flowLength the whole payload length, padding included: what flow control counts
      *     (RFC 9113 §6.1)

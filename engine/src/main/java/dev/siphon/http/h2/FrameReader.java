@@ -10,11 +10,12 @@ import dev.siphon.http.internal.StreamError;
  * (lengths, padding, which frames need a stream id), meaning is the {@link FrameHandler}'s.
  * A frame longer than the SETTINGS_MAX_FRAME_SIZE we advertised is refused from its 9-octet
  * header, before any of it is buffered or allocated. Loop thread; stateless but for that limit.
+ * Public for the frame-parsing benchmark in {@code bench/}; sessions are its only other user.
  */
-final class FrameReader {
+public final class FrameReader {
     private final int maxFrameSize;
 
-    FrameReader(int maxFrameSize) {
+    public FrameReader(int maxFrameSize) {
         this.maxFrameSize = maxFrameSize;
     }
 
@@ -22,7 +23,7 @@ final class FrameReader {
      * The length of the frame at {@code p}, header included, when it is all buffered; 0 when more
      * bytes are needed.
      */
-    int frameLength(byte[] a, int p, int end) throws ConnectionError {
+    public int frameLength(byte[] a, int p, int end) throws ConnectionError {
         if (end - p < HEADER_LENGTH) {
             return 0;
         }
@@ -36,7 +37,7 @@ final class FrameReader {
     }
 
     /** Parses the complete frame at {@code p} (checked by {@link #frameLength}) and hands it on. */
-    void read(byte[] a, int p, FrameHandler h) throws StreamError, ConnectionError {
+    public void read(byte[] a, int p, FrameHandler h) throws StreamError, ConnectionError {
         int len = ((a[p] & 0xFF) << 16) | ((a[p + 1] & 0xFF) << 8) | (a[p + 2] & 0xFF);
         int type = a[p + 3] & 0xFF;
         int flags = a[p + 4] & 0xFF;

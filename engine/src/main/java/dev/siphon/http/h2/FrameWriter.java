@@ -61,6 +61,12 @@ final class FrameWriter {
         b.put(a, off, 8);
     }
 
+    static void ping(OutboundQueue out, byte[] opaque) {
+        ByteBuffer b = out.reserve(HEADER_LENGTH + 8);
+        header(b, 8, PING, 0, 0);
+        b.put(opaque, 0, 8);
+    }
+
     static void windowUpdate(OutboundQueue out, int streamId, int increment) {
         ByteBuffer b = out.reserve(HEADER_LENGTH + 4);
         header(b, 4, WINDOW_UPDATE, 0, streamId);

@@ -42,14 +42,23 @@ import java.util.concurrent.TimeUnit;
  * block, empty DATA frames, and control-frame answers queued for a peer that does not read.
  *
  * <p>Requests arrive whole: DATA is buffered up to {@code max_body_bytes} (more → 413) and the
- * window is given back as it is buffered. Dispatch waits for the end of the current read, so a
- * stream opened and reset in the same read never reaches a handler.
+ * window is given back as it is buffered, so flow control does not bound what is held; the
+ * connection's body budget does (all streams together, more → RST_STREAM REFUSED_STREAM).
+ * Dispatch waits for the end of the current read, so a stream opened and reset in the same read
+ * never reaches a handler.
+ *
+ * <p>Graceful shutdown takes two GOAWAY frames (RFC 9113 §6.8): the first, with 2^31-1, tells the
+ * peer to open no more streams, and a PING follows it; once the PING comes back (or after
+ * {@code shutdown_ping_timeout_ms}) every stream the peer opened before it saw the first GOAWAY
+ * has arrived, and the second GOAWAY names the last one we will process.
  */
 public final class Http2Session implements Session {
     private static final System.Logger LOG = System.getLogger("siphon.http.h2");
     static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
     /** Streams we reset whose late frames are ignored rather than answered (RFC 9113 §5.1 "closed"). */
     private static final int RECENTLY_RESET = 64;
+    /** Opaque data of the PING that follows the first GOAWAY of a graceful shutdown. */
+    private static final byte[] SHUTDOWN_PING = "siphon-x".getBytes(StandardCharsets.US_ASCII);
 
     private final Connection conn;
     private final ListenerContext ctx;
@@ -70,6 +79,12 @@ public final class Http2Session implements Session {
     private final long idleTimeoutNanos;
     private final long maxBodyBytes;
     private final int streamRecvWindow;
+    /** Request-body octets this connection may hold, all streams together. */
+    private final long maxConnectionBodyBytes;
+    private final long settingsTimeoutNanos;
+    private final long shutdownPingTimeoutNanos;
+    /** Request-body octets allocated by the streams of this connection, not yet handed to handlers. */
+    private long bufferedBodyBytes;
 
     // Peer settings (RFC 9113 §6.5.2 initial values until its SETTINGS arrive).
     private int peerInitialWindow = Http2Settings.DEFAULT_WINDOW;
@@ -88,7 +103,12 @@ public final class Http2Session implements Session {
     private int continuationFrames;
     private byte[] block = new byte[0];
     private int blockSize;
+    private long settingsSentAt;
+    /** The final GOAWAY went out: no stream above {@link #highestStreamId} is processed. */
     private boolean goAwaySent;
+    /** Graceful shutdown began: the first GOAWAY (2^31-1) and its PING went out at {@link #drainStartedAt}. */
+    private boolean draining;
+    private long drainStartedAt;
     private boolean peerGoAway;
     private boolean closing;
     private int controlQueued;
@@ -102,11 +122,7 @@ public final class Http2Session implements Session {
         // A frame must fit in the read buffer with its header: advertise no more than that.
         int maxFrame = Math.max(Http2Settings.MIN_MAX_FRAME_SIZE,
                 Math.min(settings.maxFrameSize(), ctx.settings().bufferSize() - HEADER_LENGTH));
-        this.local = maxFrame == settings.maxFrameSize() ? settings : new Http2Settings(settings.headerTableSize(),
-                settings.maxConcurrentStreams(), settings.initialWindowSize(), settings.connectionWindowSize(), maxFrame,
-                settings.maxHeaderListSize(), settings.maxContinuationFrames(), settings.maxHeaderBlockBytes(),
-                settings.maxResets(), settings.resetWindowMs(), settings.maxEmptyDataFrames(),
-                settings.maxQueuedControlFrames(), settings.maxQueuedBytes());
+        this.local = maxFrame == settings.maxFrameSize() ? settings : settings.withMaxFrameSize(maxFrame);
         this.reader = new FrameReader(maxFrame);
         // The table size we advertise is in force only once acknowledged (RFC 9113 §6.5.3).
         this.decoder = new HpackDecoder(HpackDecoder.DEFAULT_MAX_TABLE_SIZE, settings.maxHeaderListSize());
@@ -116,10 +132,14 @@ public final class Http2Session implements Session {
         this.requestTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(ctx.server().requestTimeoutMs());
         this.idleTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(ctx.settings().idleTimeoutMs());
         this.maxBodyBytes = ctx.server().maxBodyBytes();
+        // One request at the listener's own body cap must always fit.
+        this.maxConnectionBodyBytes = Math.max(settings.maxConnectionBodyBytes(), maxBodyBytes);
+        this.settingsTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(settings.settingsTimeoutMs());
+        this.shutdownPingTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(settings.shutdownPingTimeoutMs());
         // Until our SETTINGS are acknowledged the peer may still count on 65,535: accept the larger.
         this.streamRecvWindow = Math.max(settings.initialWindowSize(), Http2Settings.DEFAULT_WINDOW);
         this.connRecvWindow = settings.connectionWindowSize();
-        this.lastActivity = this.lastDrained = System.nanoTime();
+        this.lastActivity = this.lastDrained = this.settingsSentAt = System.nanoTime();
         // RFC 9113 §3.4: the server's preface is a SETTINGS frame, sent without waiting.
         FrameWriter.settings(conn.out(), local);
         if (connRecvWindow > Http2Settings.DEFAULT_WINDOW) {
@@ -283,6 +303,9 @@ public final class Http2Session implements Session {
             if (!ack) {
                 FrameWriter.pingAck(conn.out(), a, off); // RFC 9113 §6.7
                 controlFrameQueued();
+            } else if (draining && !goAwaySent
+                    && Arrays.equals(a, off, off + 8, SHUTDOWN_PING, 0, SHUTDOWN_PING.length)) {
+                finalGoAway(); // a round trip after the first GOAWAY: the peer's last streams are in
             }
         }
 
@@ -391,9 +414,16 @@ public final class Http2Session implements Session {
         if (s.contentLength >= 0 && s.received > s.contentLength) {
             throw new StreamError(streamId, ErrorCode.PROTOCOL_ERROR, "more DATA than content-length"); // §8.1.1
         }
-        if (!s.discardBody && !s.appendBody(a, off, len, maxBodyBytes)) {
-            counters.tripped(Limit.BODY_BYTES);
-            answerEarly(s, 413);
+        if (!s.discardBody) {
+            int before = s.bodyCapacity();
+            int outcome = s.appendBody(a, off, len, maxBodyBytes, maxConnectionBodyBytes - bufferedBodyBytes);
+            bufferedBodyBytes += s.bodyCapacity() - before;
+            if (outcome == Http2Stream.OVER_STREAM_CAP) {
+                counters.tripped(Limit.BODY_BYTES);
+                answerEarly(s, 413);
+            } else if (outcome == Http2Stream.OVER_CONNECTION_CAP) {
+                throw refusedForBodyBudget(streamId);
+            }
         }
         if (s.state == StreamState.HALF_CLOSED_LOCAL && s.received > discardLimit()) {
             stopRequest(s); // answered already: drained long enough
@@ -499,8 +529,33 @@ public final class Http2Session implements Session {
             counters.tripped(Limit.BODY_BYTES);
             answerEarly(s, 413);
         } else if (s.contentLength > 0) {
+            if (s.contentLength > maxConnectionBodyBytes - bufferedBodyBytes) {
+                throw refusedForBodyBudget(streamId);
+            }
             s.expectBody(s.contentLength);
+            bufferedBodyBytes += s.bodyCapacity();
         }
+    }
+
+    /**
+     * The connection holds as much request body as it may: this stream is refused, unprocessed, so
+     * the client may retry it (RFC 9113 §8.7) once other requests have completed.
+     */
+    private StreamError refusedForBodyBudget(int streamId) {
+        return new StreamError(streamId, ErrorCode.REFUSED_STREAM, "request bodies on this connection exceed "
+                + maxConnectionBodyBytes + " octets", Limit.H2_CONNECTION_BODY_BYTES);
+    }
+
+    /** Frees a stream's buffered body (answered early, reset, or not routed). */
+    private void releaseBody(Http2Stream s) {
+        bufferedBodyBytes -= s.bodyCapacity();
+        s.dropBody();
+    }
+
+    /** Hands a stream's body to its request; it no longer counts against the connection. */
+    private byte[] takeBody(Http2Stream s) {
+        bufferedBodyBytes -= s.bodyCapacity();
+        return s.takeBody();
     }
 
     private void onTrailers(Http2Stream s, boolean endStream, byte[] a, int off, int len)
@@ -586,11 +641,11 @@ public final class Http2Session implements Session {
         String query = q < 0 ? null : target.substring(q + 1);
         RouteMatch<AsyncHandler> m = ctx.dispatcher().match(s.method, path);
         if (m instanceof RouteMatch.Found<AsyncHandler> found) {
-            ex.request(new Request(s.method, path, query, "HTTP/2", ctx.scheme(), s.headers, s.takeBody(),
+            ex.request(new Request(s.method, path, query, "HTTP/2", ctx.scheme(), s.headers, takeBody(s),
                     conn.remoteAddress(), ctx.trustedProxies(), found.pattern(), found.params()));
             Dispatcher.invoke(found.handler(), ex);
         } else {
-            s.dropBody();
+            releaseBody(s);
             ex.send(Dispatcher.answerFor(m));
         }
     }
@@ -609,7 +664,7 @@ public final class Http2Session implements Session {
     /** The engine answers by itself (413, 431, timeouts); a pending handler is cancelled. */
     private void answerEarly(Http2Stream s, int status) {
         s.discardBody = true;
-        s.dropBody();
+        releaseBody(s);
         if (s.exchange != null) {
             s.exchange.cancel();
         }
@@ -728,7 +783,7 @@ public final class Http2Session implements Session {
     private void closeStream(Http2Stream s) {
         s.state = StreamState.CLOSED;
         s.pending = null;
-        s.dropBody();
+        releaseBody(s);
         if (s.exchange != null) {
             s.exchange.cancel();
         }
@@ -791,6 +846,7 @@ public final class Http2Session implements Session {
         streams.clear();
         waiting.clear();
         toDispatch.clear();
+        bufferedBodyBytes = 0;
     }
 
     /** After GOAWAY either way, the connection closes once its last stream is done. */
@@ -830,6 +886,19 @@ public final class Http2Session implements Session {
         if (closing) {
             return;
         }
+        if (!localSettingsAcked && now - settingsSentAt >= settingsTimeoutNanos) {
+            // RFC 9113 §6.5.3: SETTINGS not acknowledged in a reasonable time
+            connectionError(new ConnectionError(ErrorCode.SETTINGS_TIMEOUT, "SETTINGS not acknowledged",
+                    Limit.H2_SETTINGS_TIMEOUT));
+            if (!conn.isClosed()) {
+                conn.flush();
+            }
+            return;
+        }
+        if (draining && !goAwaySent && now - drainStartedAt >= shutdownPingTimeoutNanos) {
+            counters.tripped(Limit.H2_SHUTDOWN_PING_TIMEOUT); // the peer did not answer: stop waiting for it
+            finalGoAway();
+        }
         for (Http2Stream s : streams.values().toArray(new Http2Stream[0])) {
             if (now - s.deadlineNanos < 0 || s.state == StreamState.CLOSED) {
                 continue;
@@ -867,9 +936,25 @@ public final class Http2Session implements Session {
 
     @Override
     public void onShutdown() {
-        // RFC 9113 §6.8: streams up to the last one we saw still complete; later ones are ignored
-        goAway(ErrorCode.NO_ERROR, "shutting down");
+        if (closing || draining || goAwaySent) {
+            return;
+        }
+        // RFC 9113 §6.8: a first GOAWAY with 2^31-1 stops new streams without refusing those
+        // already on their way; the PING's answer marks one round trip.
+        draining = true;
+        drainStartedAt = System.nanoTime();
+        FrameWriter.goAway(conn.out(), Integer.MAX_VALUE, ErrorCode.NO_ERROR,
+                "shutting down".getBytes(StandardCharsets.UTF_8));
+        FrameWriter.ping(conn.out(), SHUTDOWN_PING);
         conn.flush();
+    }
+
+    /** The second GOAWAY of a graceful shutdown: streams up to the last one seen complete, later ones are ignored. */
+    private void finalGoAway() {
+        goAway(ErrorCode.NO_ERROR, "shutting down");
         closeIfDone();
+        if (!conn.isClosed()) {
+            conn.flush();
+        }
     }
 }

@@ -3,8 +3,8 @@ package dev.siphon.http.h2;
 import dev.siphon.http.h2.hpack.HpackDecoder;
 
 /**
- * HTTP/2 limits of one listener: what we advertise in SETTINGS and the abuse budgets we enforce.
- * Immutable; shared by every session of the listener.
+ * HTTP/2 limits of the engine ({@code engine.http2:} in http.yaml): what we advertise in SETTINGS
+ * and the abuse budgets we enforce. Immutable; shared by every session.
  *
  * @param headerTableSize         SETTINGS_HEADER_TABLE_SIZE: our HPACK decoder's dynamic table
  * @param maxConcurrentStreams    SETTINGS_MAX_CONCURRENT_STREAMS; more → RST_STREAM REFUSED_STREAM
@@ -16,16 +16,24 @@ import dev.siphon.http.h2.hpack.HpackDecoder;
  * @param maxHeaderBlockBytes     encoded octets allowed in one header block (HEADERS + CONTINUATION)
  * @param maxResets               streams reset before completion (by the peer, or by us for its
  *                                errors) per {@code resetWindowMs}; more → GOAWAY ENHANCE_YOUR_CALM
- * @param resetWindowMs           the window of {@code maxResets}
+ * @param resetWindowMs           the window of {@code maxResets} and {@code maxEmptyDataFrames}
  * @param maxEmptyDataFrames      empty DATA frames without END_STREAM per {@code resetWindowMs}
  * @param maxQueuedControlFrames  our answers to control frames (PING/SETTINGS acks, RST_STREAM)
  *                                queued while the peer does not read; more → close
  * @param maxQueuedBytes          bytes queued for the socket above which we stop reading
+ * @param maxConnectionBodyBytes  request-body bytes buffered across all streams of one connection
+ *                                (never less than the listener's {@code max_body_bytes} in effect);
+ *                                a stream that would pass it → RST_STREAM REFUSED_STREAM
+ * @param settingsTimeoutMs       time the peer has to acknowledge our SETTINGS; over → GOAWAY
+ *                                SETTINGS_TIMEOUT (RFC 9113 §6.5.3)
+ * @param shutdownPingTimeoutMs   graceful shutdown: longest wait for the PING sent after the first
+ *                                GOAWAY to come back before the final GOAWAY is sent anyway
  */
 public record Http2Settings(int headerTableSize, int maxConcurrentStreams, int initialWindowSize,
                             int connectionWindowSize, int maxFrameSize, int maxHeaderListSize,
                             int maxContinuationFrames, int maxHeaderBlockBytes, int maxResets, long resetWindowMs,
-                            int maxEmptyDataFrames, int maxQueuedControlFrames, long maxQueuedBytes) {
+                            int maxEmptyDataFrames, int maxQueuedControlFrames, long maxQueuedBytes,
+                            long maxConnectionBodyBytes, long settingsTimeoutMs, long shutdownPingTimeoutMs) {
 
     /** RFC 9113 §6.5.2: the smallest SETTINGS_MAX_FRAME_SIZE, and the initial value. */
     public static final int MIN_MAX_FRAME_SIZE = 16_384;
@@ -35,35 +43,167 @@ public record Http2Settings(int headerTableSize, int maxConcurrentStreams, int i
     public static final int MAX_WINDOW = Integer.MAX_VALUE;
     /** RFC 9113 §6.9.2: every window starts at 65,535 until SETTINGS / WINDOW_UPDATE change it. */
     public static final int DEFAULT_WINDOW = 65_535;
+    /** Largest HPACK dynamic table we agree to keep per connection (memory the peer can make us hold). */
+    public static final int MAX_HEADER_TABLE_SIZE = 1 << 20;
+    /** Octets of a frame header (RFC 9113 §4.1): a frame needs {@code maxFrameSize + this} of read buffer. */
+    public static final int FRAME_HEADER_LENGTH = FrameType.HEADER_LENGTH;
+
+    public static final int DEFAULT_MAX_CONCURRENT_STREAMS = 100;
+    public static final int DEFAULT_CONNECTION_WINDOW_SIZE = 1 << 20;
+    public static final int DEFAULT_MAX_CONTINUATION_FRAMES = 32;
+    public static final int DEFAULT_MAX_HEADER_BLOCK_BYTES = 64 * 1024;
+    public static final int DEFAULT_MAX_RESETS = 200;
+    public static final long DEFAULT_RESET_WINDOW_MS = 30_000;
+    public static final int DEFAULT_MAX_EMPTY_DATA_FRAMES = 100;
+    public static final int DEFAULT_MAX_QUEUED_CONTROL_FRAMES = 10_000;
+    public static final long DEFAULT_MAX_QUEUED_BYTES = 4L << 20;
+    public static final long DEFAULT_MAX_CONNECTION_BODY_BYTES = 8L << 20;
+    public static final long DEFAULT_SETTINGS_TIMEOUT_MS = 10_000;
+    public static final long DEFAULT_SHUTDOWN_PING_TIMEOUT_MS = 1_000;
 
     public Http2Settings {
-        if (maxFrameSize < MIN_MAX_FRAME_SIZE || maxFrameSize > MAX_MAX_FRAME_SIZE) {
-            throw new IllegalArgumentException("max_frame_size must be in [16384, 16777215]: " + maxFrameSize);
-        }
-        if (initialWindowSize < 0 || connectionWindowSize < DEFAULT_WINDOW) {
-            throw new IllegalArgumentException("windows must be >= 0 (stream) and >= 65535 (connection)");
-        }
-        if (maxConcurrentStreams < 1 || maxContinuationFrames < 0 || maxHeaderBlockBytes < 1 || maxResets < 1
-                || resetWindowMs < 1 || maxEmptyDataFrames < 0 || maxQueuedControlFrames < 1 || maxQueuedBytes < 1) {
-            throw new IllegalArgumentException("HTTP/2 limits must be positive");
+        range("headerTableSize", headerTableSize, 0, MAX_HEADER_TABLE_SIZE);
+        range("maxConcurrentStreams", maxConcurrentStreams, 1, Integer.MAX_VALUE);
+        range("initialWindowSize", initialWindowSize, 0, MAX_WINDOW);
+        range("connectionWindowSize", connectionWindowSize, DEFAULT_WINDOW, MAX_WINDOW);
+        range("maxFrameSize", maxFrameSize, MIN_MAX_FRAME_SIZE, MAX_MAX_FRAME_SIZE);
+        range("maxHeaderListSize", maxHeaderListSize, 1, Integer.MAX_VALUE);
+        range("maxContinuationFrames", maxContinuationFrames, 0, Integer.MAX_VALUE);
+        range("maxHeaderBlockBytes", maxHeaderBlockBytes, 1, Integer.MAX_VALUE);
+        range("maxResets", maxResets, 1, Integer.MAX_VALUE);
+        range("resetWindowMs", resetWindowMs, 1, Long.MAX_VALUE);
+        range("maxEmptyDataFrames", maxEmptyDataFrames, 0, Integer.MAX_VALUE);
+        range("maxQueuedControlFrames", maxQueuedControlFrames, 1, Integer.MAX_VALUE);
+        range("maxQueuedBytes", maxQueuedBytes, 1, Long.MAX_VALUE);
+        range("maxConnectionBodyBytes", maxConnectionBodyBytes, 0, Long.MAX_VALUE);
+        range("settingsTimeoutMs", settingsTimeoutMs, 1, Long.MAX_VALUE);
+        range("shutdownPingTimeoutMs", shutdownPingTimeoutMs, 1, Long.MAX_VALUE);
+    }
+
+    private static void range(String name, long value, long min, long max) {
+        if (value < min || value > max) {
+            throw new IllegalArgumentException(name + " must be " + (max == Integer.MAX_VALUE || max == Long.MAX_VALUE
+                    ? ">= " + min : "from " + min + " to " + max) + ", was " + value);
         }
     }
 
     public static Http2Settings defaults() {
-        return new Http2Settings(HpackDecoder.DEFAULT_MAX_TABLE_SIZE, 100, DEFAULT_WINDOW, 1 << 20,
-                MIN_MAX_FRAME_SIZE, HpackDecoder.DEFAULT_MAX_HEADER_LIST_SIZE, 32, 64 * 1024, 200, 30_000,
-                100, 10_000, 4L << 20);
+        return new Http2Settings(HpackDecoder.DEFAULT_MAX_TABLE_SIZE, DEFAULT_MAX_CONCURRENT_STREAMS, DEFAULT_WINDOW,
+                DEFAULT_CONNECTION_WINDOW_SIZE, MIN_MAX_FRAME_SIZE, HpackDecoder.DEFAULT_MAX_HEADER_LIST_SIZE,
+                DEFAULT_MAX_CONTINUATION_FRAMES, DEFAULT_MAX_HEADER_BLOCK_BYTES, DEFAULT_MAX_RESETS,
+                DEFAULT_RESET_WINDOW_MS, DEFAULT_MAX_EMPTY_DATA_FRAMES, DEFAULT_MAX_QUEUED_CONTROL_FRAMES,
+                DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_CONNECTION_BODY_BYTES, DEFAULT_SETTINGS_TIMEOUT_MS,
+                DEFAULT_SHUTDOWN_PING_TIMEOUT_MS);
+    }
+
+    public Http2Settings withHeaderTableSize(int v) {
+        return new Http2Settings(v, maxConcurrentStreams, initialWindowSize, connectionWindowSize, maxFrameSize,
+                maxHeaderListSize, maxContinuationFrames, maxHeaderBlockBytes, maxResets, resetWindowMs,
+                maxEmptyDataFrames, maxQueuedControlFrames, maxQueuedBytes, maxConnectionBodyBytes, settingsTimeoutMs,
+                shutdownPingTimeoutMs);
     }
 
     public Http2Settings withMaxConcurrentStreams(int v) {
         return new Http2Settings(headerTableSize, v, initialWindowSize, connectionWindowSize, maxFrameSize,
                 maxHeaderListSize, maxContinuationFrames, maxHeaderBlockBytes, maxResets, resetWindowMs,
-                maxEmptyDataFrames, maxQueuedControlFrames, maxQueuedBytes);
+                maxEmptyDataFrames, maxQueuedControlFrames, maxQueuedBytes, maxConnectionBodyBytes, settingsTimeoutMs,
+                shutdownPingTimeoutMs);
+    }
+
+    public Http2Settings withInitialWindowSize(int v) {
+        return new Http2Settings(headerTableSize, maxConcurrentStreams, v, connectionWindowSize, maxFrameSize,
+                maxHeaderListSize, maxContinuationFrames, maxHeaderBlockBytes, maxResets, resetWindowMs,
+                maxEmptyDataFrames, maxQueuedControlFrames, maxQueuedBytes, maxConnectionBodyBytes, settingsTimeoutMs,
+                shutdownPingTimeoutMs);
+    }
+
+    public Http2Settings withConnectionWindowSize(int v) {
+        return new Http2Settings(headerTableSize, maxConcurrentStreams, initialWindowSize, v, maxFrameSize,
+                maxHeaderListSize, maxContinuationFrames, maxHeaderBlockBytes, maxResets, resetWindowMs,
+                maxEmptyDataFrames, maxQueuedControlFrames, maxQueuedBytes, maxConnectionBodyBytes, settingsTimeoutMs,
+                shutdownPingTimeoutMs);
+    }
+
+    public Http2Settings withMaxFrameSize(int v) {
+        return new Http2Settings(headerTableSize, maxConcurrentStreams, initialWindowSize, connectionWindowSize, v,
+                maxHeaderListSize, maxContinuationFrames, maxHeaderBlockBytes, maxResets, resetWindowMs,
+                maxEmptyDataFrames, maxQueuedControlFrames, maxQueuedBytes, maxConnectionBodyBytes, settingsTimeoutMs,
+                shutdownPingTimeoutMs);
+    }
+
+    public Http2Settings withMaxHeaderListSize(int v) {
+        return new Http2Settings(headerTableSize, maxConcurrentStreams, initialWindowSize, connectionWindowSize,
+                maxFrameSize, v, maxContinuationFrames, maxHeaderBlockBytes, maxResets, resetWindowMs,
+                maxEmptyDataFrames, maxQueuedControlFrames, maxQueuedBytes, maxConnectionBodyBytes, settingsTimeoutMs,
+                shutdownPingTimeoutMs);
+    }
+
+    public Http2Settings withMaxContinuationFrames(int v) {
+        return new Http2Settings(headerTableSize, maxConcurrentStreams, initialWindowSize, connectionWindowSize,
+                maxFrameSize, maxHeaderListSize, v, maxHeaderBlockBytes, maxResets, resetWindowMs,
+                maxEmptyDataFrames, maxQueuedControlFrames, maxQueuedBytes, maxConnectionBodyBytes, settingsTimeoutMs,
+                shutdownPingTimeoutMs);
+    }
+
+    public Http2Settings withMaxHeaderBlockBytes(int v) {
+        return new Http2Settings(headerTableSize, maxConcurrentStreams, initialWindowSize, connectionWindowSize,
+                maxFrameSize, maxHeaderListSize, maxContinuationFrames, v, maxResets, resetWindowMs,
+                maxEmptyDataFrames, maxQueuedControlFrames, maxQueuedBytes, maxConnectionBodyBytes, settingsTimeoutMs,
+                shutdownPingTimeoutMs);
     }
 
     public Http2Settings withMaxResets(int v) {
         return new Http2Settings(headerTableSize, maxConcurrentStreams, initialWindowSize, connectionWindowSize,
                 maxFrameSize, maxHeaderListSize, maxContinuationFrames, maxHeaderBlockBytes, v, resetWindowMs,
-                maxEmptyDataFrames, maxQueuedControlFrames, maxQueuedBytes);
+                maxEmptyDataFrames, maxQueuedControlFrames, maxQueuedBytes, maxConnectionBodyBytes, settingsTimeoutMs,
+                shutdownPingTimeoutMs);
+    }
+
+    public Http2Settings withResetWindowMs(long v) {
+        return new Http2Settings(headerTableSize, maxConcurrentStreams, initialWindowSize, connectionWindowSize,
+                maxFrameSize, maxHeaderListSize, maxContinuationFrames, maxHeaderBlockBytes, maxResets, v,
+                maxEmptyDataFrames, maxQueuedControlFrames, maxQueuedBytes, maxConnectionBodyBytes, settingsTimeoutMs,
+                shutdownPingTimeoutMs);
+    }
+
+    public Http2Settings withMaxEmptyDataFrames(int v) {
+        return new Http2Settings(headerTableSize, maxConcurrentStreams, initialWindowSize, connectionWindowSize,
+                maxFrameSize, maxHeaderListSize, maxContinuationFrames, maxHeaderBlockBytes, maxResets, resetWindowMs,
+                v, maxQueuedControlFrames, maxQueuedBytes, maxConnectionBodyBytes, settingsTimeoutMs,
+                shutdownPingTimeoutMs);
+    }
+
+    public Http2Settings withMaxQueuedControlFrames(int v) {
+        return new Http2Settings(headerTableSize, maxConcurrentStreams, initialWindowSize, connectionWindowSize,
+                maxFrameSize, maxHeaderListSize, maxContinuationFrames, maxHeaderBlockBytes, maxResets, resetWindowMs,
+                maxEmptyDataFrames, v, maxQueuedBytes, maxConnectionBodyBytes, settingsTimeoutMs,
+                shutdownPingTimeoutMs);
+    }
+
+    public Http2Settings withMaxQueuedBytes(long v) {
+        return new Http2Settings(headerTableSize, maxConcurrentStreams, initialWindowSize, connectionWindowSize,
+                maxFrameSize, maxHeaderListSize, maxContinuationFrames, maxHeaderBlockBytes, maxResets, resetWindowMs,
+                maxEmptyDataFrames, maxQueuedControlFrames, v, maxConnectionBodyBytes, settingsTimeoutMs,
+                shutdownPingTimeoutMs);
+    }
+
+    public Http2Settings withMaxConnectionBodyBytes(long v) {
+        return new Http2Settings(headerTableSize, maxConcurrentStreams, initialWindowSize, connectionWindowSize,
+                maxFrameSize, maxHeaderListSize, maxContinuationFrames, maxHeaderBlockBytes, maxResets, resetWindowMs,
+                maxEmptyDataFrames, maxQueuedControlFrames, maxQueuedBytes, v, settingsTimeoutMs,
+                shutdownPingTimeoutMs);
+    }
+
+    public Http2Settings withSettingsTimeoutMs(long v) {
+        return new Http2Settings(headerTableSize, maxConcurrentStreams, initialWindowSize, connectionWindowSize,
+                maxFrameSize, maxHeaderListSize, maxContinuationFrames, maxHeaderBlockBytes, maxResets, resetWindowMs,
+                maxEmptyDataFrames, maxQueuedControlFrames, maxQueuedBytes, maxConnectionBodyBytes, v,
+                shutdownPingTimeoutMs);
+    }
+
+    public Http2Settings withShutdownPingTimeoutMs(long v) {
+        return new Http2Settings(headerTableSize, maxConcurrentStreams, initialWindowSize, connectionWindowSize,
+                maxFrameSize, maxHeaderListSize, maxContinuationFrames, maxHeaderBlockBytes, maxResets, resetWindowMs,
+                maxEmptyDataFrames, maxQueuedControlFrames, maxQueuedBytes, maxConnectionBodyBytes, settingsTimeoutMs, v);
     }
 }

@@ -61,18 +61,38 @@ final class Http2Stream implements Exchange.Sink {
         }
     }
 
-    /** @return false when the body would exceed {@code cap} (nothing is appended then) */
-    boolean appendBody(byte[] a, int off, int len, long cap) {
-        if (bodySize + (long) len > cap) {
-            return false;
+    /** {@link #appendBody} outcomes. */
+    static final int APPENDED = 0;
+    static final int OVER_STREAM_CAP = 1;
+    static final int OVER_CONNECTION_CAP = 2;
+
+    /**
+     * Appends request body octets, growing the buffer by at most {@code room} (what the connection's
+     * body budget has left); nothing is appended unless it returns {@link #APPENDED}.
+     *
+     * @param cap the stream's body cap ({@code max_body_bytes})
+     */
+    int appendBody(byte[] a, int off, int len, long cap, long room) {
+        long need = bodySize + (long) len;
+        if (need > cap) {
+            return OVER_STREAM_CAP;
         }
-        if (bodySize + len > body.length) {
-            long grown = Math.max(Math.max((long) body.length * 2, 1024), (long) bodySize + len);
-            body = Arrays.copyOf(body, (int) Math.min(grown, cap));
+        if (need > body.length) {
+            long grown = Math.max(Math.max((long) body.length * 2, 1024), need);
+            grown = Math.min(Math.min(grown, cap), body.length + Math.max(0, room));
+            if (grown < need) {
+                return OVER_CONNECTION_CAP;
+            }
+            body = Arrays.copyOf(body, (int) grown);
         }
         System.arraycopy(a, off, body, bodySize, len);
         bodySize += len;
-        return true;
+        return APPENDED;
+    }
+
+    /** Octets allocated for the request body: what the connection's body budget counts. */
+    int bodyCapacity() {
+        return body.length;
     }
 
     byte[] takeBody() {

@@ -33,7 +33,13 @@ public final class Counters {
         /** HTTP/2: a stream refused over SETTINGS_MAX_CONCURRENT_STREAMS. */
         H2_CONCURRENT_STREAMS,
         /** HTTP/2: a flow-control window overflowed or was exceeded by the peer. */
-        H2_FLOW_CONTROL
+        H2_FLOW_CONTROL,
+        /** HTTP/2: a stream refused because the connection already buffers its budget of request bodies. */
+        H2_CONNECTION_BODY_BYTES,
+        /** HTTP/2: the peer did not acknowledge our SETTINGS in time (GOAWAY SETTINGS_TIMEOUT). */
+        H2_SETTINGS_TIMEOUT,
+        /** HTTP/2: graceful shutdown sent its final GOAWAY without the answer to its PING. */
+        H2_SHUTDOWN_PING_TIMEOUT
     }
 
     private final EnumMap<Limit, LongAdder> limits = new EnumMap<>(Limit.class);

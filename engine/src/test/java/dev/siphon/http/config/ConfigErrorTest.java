@@ -359,6 +359,62 @@ class ConfigErrorTest {
                         + " (the default); raise engine.buffer_size too");
     }
 
+    // ---- engine.http2
+
+    @Test
+    void unknownHttp2KeyListsTheKnownOnes() {
+        assertError(fails("engine:\n  http2:\n    max_streams: 5\n"), 3, "engine.http2.max_streams",
+                "unknown key; expected one of max_concurrent_streams, initial_window_size, connection_window_size,"
+                        + " max_frame_size, header_table_size, max_header_list_size, max_continuation_frames,"
+                        + " max_header_block_bytes, max_resets, reset_window_ms, max_empty_data_frames,"
+                        + " max_queued_control_frames, max_queued_bytes, max_connection_body_bytes, settings_timeout_ms,"
+                        + " shutdown_ping_timeout_ms");
+    }
+
+    @Test
+    void http2MustBeAMapping() {
+        assertError(fails("engine:\n  http2: 5\n"), 2, "engine.http2", "expected a mapping of HTTP/2 settings, found the integer 5");
+        assertError(fails("engine:\n  http2: [1]\n"), 2, "engine.http2", "expected a mapping of HTTP/2 settings, found a list");
+    }
+
+    @Test
+    void http2ValuesOutsideTheRfcRangesAreRejected() {
+        // RFC 9113 §6.5.2: SETTINGS_MAX_FRAME_SIZE is 2^14 .. 2^24-1; windows are at most 2^31-1 (the loader says ">=" then)
+        assertError(fails("engine:\n  http2:\n    max_frame_size: 1024\n"), 3, "engine.http2.max_frame_size",
+                "expected an integer from 16384 to 16777215, found 1024");
+        assertError(fails("engine:\n  http2:\n    initial_window_size: 2147483648\n"), 3,
+                "engine.http2.initial_window_size", "expected an integer >= 0, found 2147483648");
+        assertError(fails("engine:\n  http2:\n    connection_window_size: 1000\n"), 3,
+                "engine.http2.connection_window_size", "expected an integer >= 65535, found 1000");
+        assertError(fails("engine:\n  http2:\n    header_table_size: 2000000\n"), 3, "engine.http2.header_table_size",
+                "expected an integer from 0 to 1048576, found 2000000");
+        assertError(fails("engine:\n  http2:\n    max_concurrent_streams: 0\n"), 3,
+                "engine.http2.max_concurrent_streams", "expected an integer >= 1, found 0");
+        assertError(fails("engine:\n  http2:\n    max_connection_body_bytes: -1\n"), 3,
+                "engine.http2.max_connection_body_bytes", "expected an integer >= 0, found -1");
+        assertError(fails("engine:\n  http2:\n    settings_timeout_ms: \"5\"\n"), 3, "engine.http2.settings_timeout_ms",
+                "expected an integer >= 1, found the string \"5\" (write numbers without quotes)");
+        assertError(fails("engine:\n  http2:\n    max_resets: ${SET}\n"), 3, "engine.http2.max_resets",
+                "expected an integer >= 1, found the string \"value\" (from \"${SET}\")");
+    }
+
+    @Test
+    void http2FrameSizeLargerThanTheBufferNamesBothKeys() {
+        assertError(fails("engine:\n  http2:\n    max_frame_size: 65536\n"), 3, "engine.http2.max_frame_size",
+                "65536 needs engine.buffer_size of at least max_frame_size + 9 = 65545, but buffer_size is 32768"
+                        + " (the default); raise engine.buffer_size too");
+        assertError(fails("""
+                engine:
+                  buffer_size: 20000
+                  http2:
+                    max_frame_size: 20000
+                """), 2, "engine.buffer_size", "must be at least http2.max_frame_size + 9 = 20009"
+                + " (engine.http2.max_frame_size is 20000, line 4; a whole HTTP/2 frame must fit in one buffer), found 20000");
+        assertError(fails("engine:\n  max_header_bytes: 8192\n  buffer_size: 16000\n"), 3, "engine.buffer_size",
+                "must be at least http2.max_frame_size + 9 = 16393 (engine.http2.max_frame_size is 16384, the default;"
+                        + " a whole HTTP/2 frame must fit in one buffer), found 16000");
+    }
+
     // ---- files
 
     @Test

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.siphon.http.h2.Http2Settings;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -83,8 +84,9 @@ class ConfigLoaderTest {
         assertEquals(ClientConfig.named("metrics").withBaseUrl("http://127.0.0.1:9100").withHttp2PriorKnowledge(true),
                 c.clients().get("metrics"));
 
-        assertEquals(new EngineSettings(2, LoopThreads.VIRTUAL, 4, 16_384, 100, 10_000, 60_000, 16, 32_768, 5_000),
-                c.engine());
+        assertEquals(new EngineSettings(2, LoopThreads.VIRTUAL, 4, 16_384, 100, 10_000, 60_000, 16, 32_768, 5_000,
+                new Http2Settings(4_096, 100, 65_535, 1_048_576, 16_384, 16_384, 32, 65_536, 200, 30_000, 100, 10_000,
+                        4_194_304, 8_388_608, 10_000, 1_000)), c.engine());
     }
 
     @Test
@@ -120,6 +122,42 @@ class ConfigLoaderTest {
         EngineSettings expected = EngineSettings.defaults().withLoopThreads(LoopThreads.PLATFORM)
                 .withBufferSize(69_632).withMaxHeaderBytes(65_536).withShutdownGraceMs(0);
         assertEquals(expected, c.engine());
+    }
+
+    @Test
+    void http2SettingsDefaultToTheDocumentedOnes() throws Exception {
+        assertEquals(Http2Settings.defaults(), ConfigLoader.parse("engine:\n  http2:\n", "http.yaml", NO_ENV).engine().http2());
+        assertEquals(new Http2Settings(4_096, 100, 65_535, 1_048_576, 16_384, 16_384, 32, 65_536, 200, 30_000, 100,
+                10_000, 4_194_304, 8_388_608, 10_000, 1_000), HttpConfig.defaults().engine().http2());
+    }
+
+    @Test
+    void http2KeysMapToTheirOwnSettings() throws Exception {
+        // every value distinct, so two keys wired to one field would show
+        HttpConfig c = ConfigLoader.parse("""
+                engine:
+                  buffer_size: 65536
+                  http2:
+                    max_concurrent_streams: 7
+                    initial_window_size: 1000001
+                    connection_window_size: 1000002
+                    max_frame_size: 32768
+                    header_table_size: 8192
+                    max_header_list_size: 20000
+                    max_continuation_frames: 5
+                    max_header_block_bytes: 40000
+                    max_resets: 11
+                    reset_window_ms: 12000
+                    max_empty_data_frames: 13
+                    max_queued_control_frames: 14
+                    max_queued_bytes: 1000003
+                    max_connection_body_bytes: ${BODY:-1000004}
+                    settings_timeout_ms: 15000
+                    shutdown_ping_timeout_ms: 250
+                """, "http.yaml", NO_ENV);
+        assertEquals(new Http2Settings(8_192, 7, 1_000_001, 1_000_002, 32_768, 20_000, 5, 40_000, 11, 12_000, 13, 14,
+                1_000_003, 1_000_004, 15_000, 250), c.engine().http2());
+        assertEquals(65_536, c.engine().bufferSize());
     }
 
     @Test

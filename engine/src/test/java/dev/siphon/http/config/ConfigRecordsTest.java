@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.siphon.http.h2.Http2Settings;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -50,6 +51,29 @@ class ConfigRecordsTest {
         assertThrows(IllegalArgumentException.class, () -> d.withMaxHeaderBytes(255));
         assertThrows(IllegalArgumentException.class, () -> d.withShutdownGraceMs(-1));
         assertThrows(NullPointerException.class, () -> d.withLoopThreads(null));
+        assertThrows(NullPointerException.class, () -> d.withHttp2(null));
+        Http2Settings h2 = Http2Settings.defaults();
+        assertThrows(IllegalArgumentException.class, () -> d.withHttp2(h2.withMaxFrameSize(32_768)));
+        assertEquals(32_768, d.withBufferSize(32_777).withHttp2(h2.withMaxFrameSize(32_768)).http2().maxFrameSize());
+        assertThrows(IllegalArgumentException.class, () -> h2.withMaxFrameSize(16_383));
+        assertThrows(IllegalArgumentException.class, () -> h2.withConnectionWindowSize(65_534));
+        assertThrows(IllegalArgumentException.class, () -> h2.withInitialWindowSize(-1));
+        assertThrows(IllegalArgumentException.class, () -> h2.withHeaderTableSize(Http2Settings.MAX_HEADER_TABLE_SIZE + 1));
+        assertThrows(IllegalArgumentException.class, () -> h2.withMaxConcurrentStreams(0));
+        assertThrows(IllegalArgumentException.class, () -> h2.withMaxConnectionBodyBytes(-1));
+        assertThrows(IllegalArgumentException.class, () -> h2.withSettingsTimeoutMs(0));
+        assertThrows(IllegalArgumentException.class, () -> h2.withShutdownPingTimeoutMs(0));
+    }
+
+    @Test
+    void http2WithMethodsCopyOneField() {
+        Http2Settings h = Http2Settings.defaults().withHeaderTableSize(1).withMaxConcurrentStreams(2)
+                .withInitialWindowSize(3).withConnectionWindowSize(70_000).withMaxFrameSize(20_000)
+                .withMaxHeaderListSize(6).withMaxContinuationFrames(7).withMaxHeaderBlockBytes(8).withMaxResets(9)
+                .withResetWindowMs(10).withMaxEmptyDataFrames(11).withMaxQueuedControlFrames(12).withMaxQueuedBytes(13)
+                .withMaxConnectionBodyBytes(14).withSettingsTimeoutMs(15).withShutdownPingTimeoutMs(16);
+        assertEquals(new Http2Settings(1, 2, 3, 70_000, 20_000, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16), h);
+        assertEquals(Http2Settings.defaults(), EngineSettings.defaults().http2());
     }
 
     @Test

@@ -521,18 +521,26 @@ class Http2ProtocolTest {
     }
 
     @Test
-    void gracefulShutdownSendsGoAwayAndFinishesInFlightStreams() throws Exception {
+    void gracefulShutdownSendsTwoGoAwaysAndFinishesInFlightStreams() throws Exception {
         try (RawH2Client c = client()) {
             c.headers(1, true, RawH2Client.get("/slow"));
             c.headers(3, true, RawH2Client.get("/slow"));
-            long deadline = System.nanoTime() + 2_000_000_000L;
-            while (server.slowCalls.get() < 2 && System.nanoTime() < deadline) {
-                Thread.sleep(5);
-            }
+            awaitSlowCalls(2);
             Thread closer = Thread.ofPlatform().start(server.engine::close);
-            RawH2Client.Frame g = c.await(GOAWAY, 0);
-            assertEquals(3, g.int32(0), "last-stream-id is the last stream processed");
-            assertEquals(ErrorCode.NO_ERROR.code(), g.int32(4));
+            // RFC 9113 §6.8: the first GOAWAY names 2^31-1, so streams already on their way still count
+            RawH2Client.Frame first = c.await(GOAWAY, 0);
+            assertEquals(Integer.MAX_VALUE, first.int32(0), "first GOAWAY: last-stream-id 2^31-1");
+            assertEquals(ErrorCode.NO_ERROR.code(), first.int32(4));
+            RawH2Client.Frame ping = c.await(PING, 0);
+            assertEquals(0, ping.flags() & FLAG_ACK, "a PING follows the first GOAWAY");
+            // a stream the client sent before it read the first GOAWAY is still served
+            c.headers(5, true, RawH2Client.get("/hello"));
+            assertEquals(200, c.response(5).status());
+            c.frame(PING, FLAG_ACK, 0, ping.payload());
+            RawH2Client.Frame last = c.await(GOAWAY, 0);
+            assertEquals(5, last.int32(0), "final GOAWAY: the last stream processed");
+            assertEquals(ErrorCode.NO_ERROR.code(), last.int32(4));
+            c.headers(7, true, RawH2Client.get("/hello")); // after the final GOAWAY: ignored
             for (var r : server.parked) {
                 r.send(Response.text(200, "finished"));
             }
@@ -540,7 +548,58 @@ class Http2ProtocolTest {
             assertEquals("finished", new String(c.response(1).body(), StandardCharsets.UTF_8));
             assertEquals("finished", new String(c.response(3).body(), StandardCharsets.UTF_8));
             assertTrue(c.awaitEof(), "closed once in-flight streams are done");
+            for (RawH2Client.Frame f : c.seen) {
+                assertNotEquals(7, f.stream(), "stream 7 came after the final GOAWAY and is not answered");
+            }
             closer.join();
+        }
+        assertEquals(0, count(Limit.H2_SHUTDOWN_PING_TIMEOUT));
+    }
+
+    @Test
+    void gracefulShutdownSendsTheFinalGoAwayWhenThePingIsNotAnswered() throws Exception {
+        Http2TestServer s = new Http2TestServer(1 << 20, Http2Settings.defaults().withShutdownPingTimeoutMs(200));
+        try (RawH2Client c = RawH2Client.connect(s.port())) {
+            c.headers(1, true, RawH2Client.get("/slow"));
+            long deadline = System.nanoTime() + 2_000_000_000L;
+            while (s.slowCalls.get() < 1 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            Thread closer = Thread.ofPlatform().start(s.engine::close);
+            assertEquals(Integer.MAX_VALUE, c.await(GOAWAY, 0).int32(0));
+            RawH2Client.Frame last = c.await(GOAWAY, 0); // the PING is never answered
+            assertEquals(1, last.int32(0));
+            s.parked.getFirst().send(Response.text(200, "finished"));
+            assertEquals("finished", new String(c.response(1).body(), StandardCharsets.UTF_8));
+            closer.join();
+        }
+        assertEquals(1, s.engine.counters().count(Limit.H2_SHUTDOWN_PING_TIMEOUT));
+        assertEquals(0, s.engine.buffersOutstanding());
+    }
+
+    @Test
+    void settingsNotAcknowledgedInTimeIsSettingsTimeout() throws Exception {
+        Http2TestServer s = new Http2TestServer(1 << 20, Http2Settings.defaults().withSettingsTimeoutMs(200));
+        try (RawH2Client silent = new RawH2Client(s.port()); RawH2Client polite = RawH2Client.connect(s.port())) {
+            silent.raw(Http2Session.PREFACE);
+            silent.frame(SETTINGS, 0, 0, new byte[0]); // its own SETTINGS, but never an ack of ours
+            // RFC 9113 §6.5.3: "it MAY issue a connection error of type SETTINGS_TIMEOUT"
+            assertEquals(ErrorCode.SETTINGS_TIMEOUT.code(), silent.awaitGoAway());
+            assertTrue(silent.awaitEof());
+            Thread.sleep(300);
+            polite.headers(1, true, RawH2Client.get("/hello"));
+            assertEquals(200, polite.response(1).status(), "a client that acknowledged is not cut off");
+        } finally {
+            s.engine.close();
+        }
+        assertEquals(1, s.engine.counters().count(Limit.H2_SETTINGS_TIMEOUT));
+        assertEquals(0, s.engine.buffersOutstanding());
+    }
+
+    private void awaitSlowCalls(int n) throws InterruptedException {
+        long deadline = System.nanoTime() + 2_000_000_000L;
+        while (server.slowCalls.get() < n && System.nanoTime() < deadline) {
+            Thread.sleep(5);
         }
     }
 
@@ -662,6 +721,58 @@ class Http2ProtocolTest {
             assertEquals(ErrorCode.ENHANCE_YOUR_CALM.code(), c.awaitGoAway());
         }
         assertEquals(1, count(Limit.H2_EMPTY_FRAMES));
+    }
+
+    @Test
+    void refusesStreamsOverTheConnectionBodyBudget() throws Exception {
+        // 64 KiB per request, 128 KiB per connection: two declared 60,000-octet bodies fit, a third does not
+        Http2TestServer s = new Http2TestServer(65_536, Http2Settings.defaults().withMaxConnectionBodyBytes(131_072));
+        try (RawH2Client c = RawH2Client.connect(s.port())) {
+            c.headers(1, false, RawH2Client.request("POST", "/echo", "content-length", "60000"));
+            c.headers(3, false, RawH2Client.request("POST", "/echo", "content-length", "60000"));
+            c.headers(5, false, RawH2Client.request("POST", "/echo", "content-length", "60000"));
+            assertEquals(ErrorCode.REFUSED_STREAM.code(), c.awaitRst(5), "refused before any body is buffered");
+            // without content-length the budget is checked as the body grows: 10,000 fit, 2,000 more do not
+            c.headers(7, false, RawH2Client.request("POST", "/echo"));
+            c.data(7, new byte[10_000], false);
+            c.data(7, new byte[2_000], false);
+            assertEquals(ErrorCode.REFUSED_STREAM.code(), c.awaitRst(7));
+            // the streams within the budget complete, and once handed to their handler free it again
+            sendBody(c, 1, 60_000);
+            assertEquals(60_000, c.response(1).body().length);
+            c.headers(9, false, RawH2Client.request("POST", "/echo", "content-length", "60000"));
+            sendBody(c, 9, 60_000);
+            assertEquals(60_000, c.response(9).body().length);
+            sendBody(c, 3, 60_000);
+            assertEquals(60_000, c.response(3).body().length);
+        } finally {
+            s.engine.close();
+        }
+        assertEquals(2, s.engine.counters().count(Limit.H2_CONNECTION_BODY_BYTES));
+        assertEquals(0, s.engine.buffersOutstanding());
+    }
+
+    @Test
+    void connectionBodyBudgetNeverRefusesOneRequestAtTheListenersCap() throws Exception {
+        // a budget below max_body_bytes is raised to it: one full-size request always fits
+        Http2TestServer s = new Http2TestServer(100_000, Http2Settings.defaults().withMaxConnectionBodyBytes(1_000));
+        try (RawH2Client c = RawH2Client.connect(s.port())) {
+            c.headers(1, false, RawH2Client.request("POST", "/echo", "content-length", "100000"));
+            sendBody(c, 1, 100_000);
+            assertEquals(100_000, c.response(1).body().length);
+        } finally {
+            s.engine.close();
+        }
+        assertEquals(0, s.engine.counters().count(Limit.H2_CONNECTION_BODY_BYTES));
+    }
+
+    /** Sends {@code n} octets on {@code stream} in frames of the default maximum size, the last with END_STREAM. */
+    private static void sendBody(RawH2Client c, int stream, int n) throws Exception {
+        for (int sent = 0; sent < n; ) {
+            int len = Math.min(16_384, n - sent);
+            sent += len;
+            c.data(stream, new byte[len], sent == n);
+        }
     }
 
     private static byte[] frameBytes(int type, int flags, int stream, byte[] payload) {

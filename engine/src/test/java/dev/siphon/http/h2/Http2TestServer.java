@@ -2,6 +2,7 @@ package dev.siphon.http.h2;
 
 import dev.siphon.http.HttpEngine;
 import dev.siphon.http.Response;
+import dev.siphon.http.config.EngineSettings;
 import dev.siphon.http.config.ServerConfig;
 import java.io.IOException;
 import java.util.Arrays;
@@ -16,8 +17,14 @@ final class Http2TestServer {
     final HttpEngine engine;
 
     Http2TestServer() throws IOException {
+        this(1 << 20, Http2Settings.defaults());
+    }
+
+    /** A server with its own body cap and HTTP/2 settings, for the tests of those limits. */
+    Http2TestServer(long maxBodyBytes, Http2Settings h2) throws IOException {
         engine = HttpEngine.builder()
-                .listen(ServerConfig.listen("127.0.0.1:0").withMaxBodyBytes(1 << 20))
+                .settings(EngineSettings.defaults().withHttp2(h2))
+                .listen(ServerConfig.listen("127.0.0.1:0").withMaxBodyBytes(maxBodyBytes))
                 .route("GET", "/hello", req -> Response.text(200, "hello " + req.version()))
                 .route(List.of("GET", "POST"), "/echo", req -> {
                     Response r = Response.of(200, req.body()).header("X-Version", req.version())
