@@ -62,13 +62,35 @@ final class Node<H> {
 
     private Node<H> staticChild(String path, int start, int end) {
         int length = end - start;
+        if (length == 0) {
+            for (int i = 0; i < literals.length; i++) {
+                if (literals[i].isEmpty()) {
+                    return statics[i];
+                }
+            }
+            return null;
+        }
+        char first = path.charAt(start);
         String[] candidates = literals;
         for (int i = 0; i < candidates.length; i++) {
             String literal = candidates[i];
-            if (literal.length() == length && path.startsWith(literal, start)) {
+            if (literal.length() == length && literal.charAt(0) == first && sameFrom1(literal, path, start)) {
                 return statics[i];
             }
         }
         return null;
+    }
+
+    /**
+     * {@code literal[1..]} equals {@code path[start+1 ..]}: a plain loop, cheaper than the
+     * vectorised compare behind {@code startsWith} for segments of a few characters.
+     */
+    private static boolean sameFrom1(String literal, String path, int start) {
+        for (int i = 1; i < literal.length(); i++) {
+            if (literal.charAt(i) != path.charAt(start + i)) {
+                return false;
+            }
+        }
+        return true;
     }
 }
