@@ -33,7 +33,11 @@ public final class Counters {
         /** HTTP/2: a stream refused over SETTINGS_MAX_CONCURRENT_STREAMS. */
         H2_CONCURRENT_STREAMS,
         /** HTTP/2: a flow-control window overflowed or was exceeded by the peer. */
-        H2_FLOW_CONTROL
+        H2_FLOW_CONTROL,
+        /** TLS: a handshake that failed (not a ClientHello, no common version or suite, bad client certificate). */
+        TLS_HANDSHAKE,
+        /** TLS: a handshake not finished within {@code tls.handshake_timeout_ms}. */
+        TLS_HANDSHAKE_TIMEOUT
     }
 
     private final EnumMap<Limit, LongAdder> limits = new EnumMap<>(Limit.class);
