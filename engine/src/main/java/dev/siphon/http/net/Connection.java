@@ -192,6 +192,10 @@ public final class Connection {
                 counters.tripped(Limit.TLS_HANDSHAKE);
             }
             close();
+        } catch (RuntimeException e) {
+            // a fault of the TLS engine must cost this connection only, never the loop
+            LOG.log(System.Logger.Level.WARNING, "TLS failure on " + remote + "; closing", e);
+            close();
         } finally {
             inRead = false;
         }
@@ -376,7 +380,12 @@ public final class Connection {
     }
 
     private boolean flushTransport() throws IOException {
-        boolean drained = out.flush(transport) && transport.flushHeld();
+        boolean drained;
+        try {
+            drained = out.flush(transport) && transport.flushHeld();
+        } catch (RuntimeException e) {
+            throw new IOException("TLS failure", e); // closes this connection, not the loop
+        }
         if (deferred != null && transport.isReady()) {
             startSession(); // TLS 1.2: the server's Finished is the handshake's last message
         }

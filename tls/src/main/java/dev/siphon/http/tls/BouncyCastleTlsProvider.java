@@ -23,8 +23,8 @@ public final class BouncyCastleTlsProvider implements TlsProvider {
         return c -> {
             InetSocketAddress peer = c.remoteAddress();
             try {
-                return new TlsTransport(ctx.newEngine(peer.getAddress().getHostAddress(), peer.getPort()), c.channel(),
-                        c.loop().pool(), timeout, ctx.mutual());
+                return new TlsTransport(sni -> ctx.newEngine(peer.getAddress().getHostAddress(), peer.getPort(), sni),
+                        c.channel(), c.loop().pool(), timeout, ctx.mutual());
             } catch (SSLException e) {
                 throw new UncheckedIOException("cannot start a TLS handshake with " + peer, e);
             }

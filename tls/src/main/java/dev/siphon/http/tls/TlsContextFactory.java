@@ -131,11 +131,22 @@ public final class TlsContextFactory {
                 return p;
             }
         }
-        return new BouncyCastleJsseProvider(); // JDK crypto underneath (JcaTlsCryptoProvider, default providers)
+        return new BouncyCastleJsseProvider(false, new JdkFirstCrypto()); // JDK crypto underneath; see JdkFirstCrypto
     }
 
     /** A server-side engine with this listener's policy; the handshake starts on first unwrap. */
     public SSLEngine newEngine(String peerHost, int peerPort) {
+        return newEngine(peerHost, peerPort, null);
+    }
+
+    /**
+     * As {@link #newEngine(String, int)}, reporting the SNI host name the client asks for to
+     * {@code sni} (RFC 6066 §3). BCJSSE does not implement
+     * {@code ExtendedSSLSession.getRequestedServerNames()} on an established session, so the
+     * name is taken while the handshake matches it. Every name is accepted: one certificate
+     * serves the listener, and a name it does not cover is the client's to reject.
+     */
+    public SSLEngine newEngine(String peerHost, int peerPort, java.util.function.Consumer<String> sni) {
         SSLEngine engine = context.createSSLEngine(peerHost, peerPort);
         engine.setUseClientMode(false);
         SSLParameters p = engine.getSSLParameters();
@@ -145,6 +156,16 @@ public final class TlsContextFactory {
         p.setApplicationProtocols(new String[] {H2, HTTP_1_1});
         if (mutual) {
             p.setNeedClientAuth(true);
+        }
+        if (sni != null) {
+            p.setSNIMatchers(List.of(new javax.net.ssl.SNIMatcher(javax.net.ssl.StandardConstants.SNI_HOST_NAME) {
+                @Override
+                public boolean matches(javax.net.ssl.SNIServerName name) {
+                    sni.accept(name instanceof javax.net.ssl.SNIHostName h ? h.getAsciiName()
+                            : new javax.net.ssl.SNIHostName(name.getEncoded()).getAsciiName());
+                    return true;
+                }
+            }));
         }
         engine.setSSLParameters(p);
         engine.setHandshakeApplicationProtocolSelector(TlsContextFactory::selectApplicationProtocol);

@@ -14,9 +14,8 @@ import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import javax.net.ssl.ExtendedSSLSession;
-import javax.net.ssl.SNIHostName;
-import javax.net.ssl.SNIServerName;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult;
 import javax.net.ssl.SSLEngineResult.HandshakeStatus;
@@ -64,10 +63,17 @@ final class TlsTransport implements Transport {
     private boolean inputDone;
     private boolean closed;
     private TlsInfo info;
+    private String serverName; // SNI, recorded by the engine's SNI matcher during the handshake
 
-    TlsTransport(SSLEngine engine, SocketChannel channel, BufferPool pool, long handshakeTimeoutNanos, boolean mutual)
-            throws SSLException {
-        this.engine = engine;
+    /** The SNI matcher's report (loop thread: the handshake runs inside unwrap). */
+    private void serverName(String name) {
+        serverName = name;
+    }
+
+    /** @param engines makes the engine, given where to report the SNI host name */
+    TlsTransport(Function<Consumer<String>, SSLEngine> engines, SocketChannel channel, BufferPool pool,
+                 long handshakeTimeoutNanos, boolean mutual) throws SSLException {
+        this.engine = engines.apply(this::serverName);
         this.channel = channel;
         this.pool = pool;
         this.mutual = mutual;
@@ -269,16 +275,6 @@ final class TlsTransport implements Transport {
     private TlsInfo describe() {
         SSLSession s = engine.getSession();
         String alpn = engine.getApplicationProtocol();
-        String sni = null;
-        if (s instanceof ExtendedSSLSession x) {
-            for (SNIServerName n : x.getRequestedServerNames()) {
-                if (n instanceof SNIHostName h) {
-                    sni = h.getAsciiName();
-                } else if (n.getType() == 0) { // host_name (RFC 6066 §3) from a provider's own type
-                    sni = new SNIHostName(n.getEncoded()).getAsciiName();
-                }
-            }
-        }
         ClientCert client = null;
         if (mutual) {
             try {
@@ -288,7 +284,7 @@ final class TlsTransport implements Transport {
                 LOG.log(System.Logger.Level.WARNING, "mutual TLS handshake finished without a client certificate");
             }
         }
-        return new TlsInfo(s.getProtocol(), s.getCipherSuite(), alpn == null || alpn.isEmpty() ? null : alpn, sni,
+        return new TlsInfo(s.getProtocol(), s.getCipherSuite(), alpn == null || alpn.isEmpty() ? null : alpn, serverName,
                 client);
     }
 
