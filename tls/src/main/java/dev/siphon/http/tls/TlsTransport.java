@@ -177,8 +177,12 @@ final class TlsTransport implements Transport {
         }
         byte[] a = netIn.array();
         int p = netIn.arrayOffset();
+        int type = a[p] & 0xff;
+        if (type < 20 || type > 24 || a[p + 1] != 3) {
+            return true; // RFC 8446 §5.1: not a TLS ContentType / version (plaintext HTTP, say): reject now
+        }
         int length = ((a[p + 3] & 0xff) << 8) | (a[p + 4] & 0xff);
-        return RECORD_HEADER + length <= n || RECORD_HEADER + length > netIn.capacity();
+        return RECORD_HEADER + length <= n || RECORD_HEADER + length > packetSize;
     }
 
     /** Reads the socket into netIn. */
