@@ -128,4 +128,14 @@ class RealClientsTest {
             assertTrue(r.body().contains("alpn=h2"), r.body());
         }
     }
+
+    @Test
+    void alpnWithNeitherProtocolIsRefused() throws Exception {
+        HttpEngine e = fx.start(TlsFixture.tls(pki));
+        Cmd.Result r = Cmd.sClient(tmp, e.port(), GET_TLS, "-alpn", "spdy/3");
+        assertNotEquals(0, r.exit(), r::toString);
+        assertTrue(r.stderr().contains("no application protocol"), r::toString); // RFC 7301 §3.2
+        Cmd.Result h1 = Cmd.sClient(tmp, e.port(), GET_TLS, "-alpn", "spdy/3,http/1.1");
+        assertTrue(h1.out().contains("alpn=http/1.1"), h1::toString);
+    }
 }
