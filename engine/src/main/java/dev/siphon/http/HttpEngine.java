@@ -8,11 +8,16 @@ import dev.siphon.http.config.LoopThreads;
 import dev.siphon.http.config.ServerConfig;
 import dev.siphon.http.dispatch.Dispatcher;
 import dev.siphon.http.dispatch.ListenerContext;
+import dev.siphon.http.h1.Http1Session;
+import dev.siphon.http.h2.Http2Session;
 import dev.siphon.http.h2.Http2Settings;
 import dev.siphon.http.h2.ProtocolDetector;
 import dev.siphon.http.internal.Counters;
 import dev.siphon.http.net.EventLoop;
 import dev.siphon.http.net.Listener;
+import dev.siphon.http.net.SessionFactory;
+import dev.siphon.http.net.TlsProvider;
+import dev.siphon.http.net.TransportFactory;
 import dev.siphon.http.router.Router;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -24,6 +29,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -211,16 +217,14 @@ public final class HttpEngine implements AutoCloseable {
             try {
                 for (int i = 0; i < servers.size(); i++) {
                     ServerConfig s = servers.get(i);
-                    if (s.tls() != null) {
-                        throw new IOException("listener " + s.listen() + ": TLS is not available in this build");
-                    }
+                    TransportFactory tls = s.tls() == null ? null : tls(s, "servers[" + i + "].tls");
                     ListenerContext ctx = new ListenerContext(s, settings, dispatcher, counters,
-                            trustedProxies(s), "http");
+                            trustedProxies(s), tls == null ? "http" : "https");
                     InetSocketAddress address = new InetSocketAddress(InetAddress.getByName(s.host()), s.port());
+                    SessionFactory sessions = tls == null ? c -> new ProtocolDetector(c, ctx, h2) : byAlpn(ctx, h2);
                     Listener l;
                     try {
-                        l = new Listener(address, BACKLOG, loops[i % n], j -> loops[j], n,
-                                c -> new ProtocolDetector(c, ctx, h2), counters, ctx);
+                        l = new Listener(address, BACKLOG, loops[i % n], j -> loops[j], n, sessions, tls, counters, ctx);
                     } catch (IOException e) {
                         throw new IOException("cannot listen on " + s.listen() + ": " + e.getMessage(), e);
                     }
@@ -246,9 +250,35 @@ public final class HttpEngine implements AutoCloseable {
             }
             HttpEngine engine = new HttpEngine(settings, loops, threads, List.copyOf(listeners), counters);
             for (Listener l : listeners) {
-                LOG.log(System.Logger.Level.INFO, "listening on http://" + hostPort(l.localAddress()));
+                String scheme = ((ListenerContext) l.config()).scheme();
+                LOG.log(System.Logger.Level.INFO, "listening on " + scheme + "://" + hostPort(l.localAddress()));
             }
             return engine;
+        }
+
+        /**
+         * The TLS side of a listener, from the first {@link TlsProvider} on the class path (the
+         * siphon-tls jar). Reads the PEM files now, so a bad one stops start-up naming it.
+         */
+        private static TransportFactory tls(ServerConfig s, String key) throws IOException {
+            TlsProvider provider = ServiceLoader.load(TlsProvider.class, HttpEngine.class.getClassLoader())
+                    .findFirst()
+                    .orElseThrow(() -> new IOException("TLS listener " + s.listen()
+                            + " needs siphon-tls on the class path"));
+            try {
+                return provider.listener(s, key);
+            } catch (ConfigException e) {
+                throw new IOException(e.getMessage(), e);
+            }
+        }
+
+        /**
+         * Over TLS the protocol is chosen by ALPN (RFC 7301): "h2" starts HTTP/2 at once (its
+         * session still checks the client preface, RFC 9113 §3.4); "http/1.1" or no ALPN at all
+         * is HTTP/1.1. The handshake has finished when this runs.
+         */
+        private static SessionFactory byAlpn(ListenerContext ctx, Http2Settings h2) {
+            return c -> "h2".equals(c.tls().applicationProtocol()) ? new Http2Session(c, ctx, h2) : new Http1Session(c, ctx);
         }
 
         private static Set<String> trustedProxies(ServerConfig s) throws IOException {

@@ -27,12 +27,22 @@ public final class Request {
     private final Set<String> trustedProxies;
     private final Map<String, String> pathParams;
     private final String routePattern;
+    private final TlsInfo tls;
     private Map<String, String> queryParams;
     private String client;
 
     public Request(String method, String path, String rawQuery, String version, String scheme,
                    Headers headers, byte[] body, InetSocketAddress remote, Set<String> trustedProxies,
                    String routePattern, Map<String, String> pathParams) {
+        this(method, path, rawQuery, version, scheme, headers, body, remote, trustedProxies, routePattern, pathParams,
+                null);
+    }
+
+    /** @param tls the connection's TLS handshake result, {@code null} on cleartext */
+    public Request(String method, String path, String rawQuery, String version, String scheme,
+                   Headers headers, byte[] body, InetSocketAddress remote, Set<String> trustedProxies,
+                   String routePattern, Map<String, String> pathParams, TlsInfo tls) {
+        this.tls = tls;
         this.method = method;
         this.path = path;
         this.rawQuery = rawQuery;
@@ -86,6 +96,32 @@ public final class Request {
 
     public InetSocketAddress remoteAddress() {
         return remote;
+    }
+
+    /**
+     * The TLS handshake of the connection this request came on: protocol version, cipher suite,
+     * ALPN protocol, SNI host name and the verified client certificate. {@code null} on cleartext.
+     */
+    public TlsInfo tls() {
+        return tls;
+    }
+
+    /**
+     * The client certificate verified by a mutual-TLS listener ({@code tls.client_ca} set):
+     * subject, issuer, subject alternative names and chain. {@code null} on cleartext and on TLS
+     * listeners without {@code client_ca}. A request never reaches a handler on a mutual-TLS
+     * listener without one: the handshake fails first.
+     */
+    public ClientCert clientCert() {
+        return tls == null ? null : tls.clientCert();
+    }
+
+    /**
+     * The host name the client named with TLS SNI (RFC 6066 §3), or {@code null} on cleartext
+     * and when the client sent none (as clients connecting to an IP address do).
+     */
+    public String serverName() {
+        return tls == null ? null : tls.serverName();
     }
 
     /** Percent-decoded values of the matched route's {name} and {*rest} segments. */

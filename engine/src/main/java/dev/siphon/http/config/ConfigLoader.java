@@ -68,7 +68,8 @@ public final class ConfigLoader {
     private static final List<String> TOP_KEYS = List.of("servers", "clients", "engine");
     private static final List<String> SERVER_KEYS =
             List.of("listen", "tls", "max_body_bytes", "request_timeout_ms", "trusted_proxies");
-    private static final List<String> TLS_KEYS = List.of("cert_path", "key_path", "client_ca");
+    private static final List<String> TLS_KEYS = List.of("cert_path", "key_path", "client_ca",
+            "handshake_timeout_ms");
     private static final List<String> CLIENT_KEYS = List.of("base_url", "timeout_ms", "verify", "cert", "key",
             "pool_size", "http2_prior_knowledge");
     private static final List<String> ENGINE_KEYS = List.of("io_loops", "loop_threads", "workers",
@@ -294,7 +295,9 @@ public final class ConfigLoader {
         Path certPath = path(cert, path + ".cert_path");
         Path keyPath = path(key, path + ".key_path");
         Path clientCa = path(f.get("client_ca"), path + ".client_ca");
-        return new TlsConfig(certPath, keyPath, clientCa);
+        long handshakeMs = integer(f.get("handshake_timeout_ms"), path + ".handshake_timeout_ms", 1, Long.MAX_VALUE,
+                TlsConfig.DEFAULT_HANDSHAKE_TIMEOUT_MS);
+        return new TlsConfig(certPath, keyPath, clientCa, handshakeMs);
     }
 
     private List<String> trustedProxies(Entry e, String path) throws ConfigException {

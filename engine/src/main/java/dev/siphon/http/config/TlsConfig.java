@@ -14,12 +14,28 @@ import java.util.Objects;
  * @param keyPath  PEM private key of the leaf certificate
  * @param clientCa PEM CA bundle; present means mutual TLS (a client certificate chaining to it
  *                 is required); {@code null} means no client certificate is asked for
+ * @param handshakeTimeoutMs a connection whose TLS handshake has not finished this long after
+ *                 it was accepted is closed ({@code tls.handshake_timeout_ms})
  */
-public record TlsConfig(Path certPath, Path keyPath, Path clientCa) {
+public record TlsConfig(Path certPath, Path keyPath, Path clientCa, long handshakeTimeoutMs) {
+
+    public static final long DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 
     public TlsConfig {
         Objects.requireNonNull(certPath, "certPath");
         Objects.requireNonNull(keyPath, "keyPath");
+        if (handshakeTimeoutMs <= 0) {
+            throw new IllegalArgumentException("handshakeTimeoutMs must be > 0, was " + handshakeTimeoutMs);
+        }
+    }
+
+    /** With the default handshake timeout. */
+    public TlsConfig(Path certPath, Path keyPath, Path clientCa) {
+        this(certPath, keyPath, clientCa, DEFAULT_HANDSHAKE_TIMEOUT_MS);
+    }
+
+    public TlsConfig withHandshakeTimeoutMs(long handshakeTimeoutMs) {
+        return new TlsConfig(certPath, keyPath, clientCa, handshakeTimeoutMs);
     }
 
     /** True when clients must present a certificate chaining to {@link #clientCa()}. */

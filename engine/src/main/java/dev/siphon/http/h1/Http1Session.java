@@ -194,7 +194,7 @@ public final class Http1Session implements Session, Exchange.Sink {
         if (m instanceof RouteMatch.Found<AsyncHandler> found) {
             ex.request(new Request(h.method, h.path, h.query, h.version == 10 ? "HTTP/1.0" : "HTTP/1.1",
                     ctx.scheme(), h.headers, bodyBytes, conn.remoteAddress(), ctx.trustedProxies(),
-                    found.pattern(), found.params()));
+                    found.pattern(), found.params(), conn.tls()));
             Dispatcher.invoke(found.handler(), ex);
         } else {
             ex.send(Dispatcher.answerFor(m));

@@ -642,7 +642,7 @@ public final class Http2Session implements Session {
         RouteMatch<AsyncHandler> m = ctx.dispatcher().match(s.method, path);
         if (m instanceof RouteMatch.Found<AsyncHandler> found) {
             ex.request(new Request(s.method, path, query, "HTTP/2", ctx.scheme(), s.headers, takeBody(s),
-                    conn.remoteAddress(), ctx.trustedProxies(), found.pattern(), found.params()));
+                    conn.remoteAddress(), ctx.trustedProxies(), found.pattern(), found.params(), conn.tls()));
             Dispatcher.invoke(found.handler(), ex);
         } else {
             releaseBody(s);

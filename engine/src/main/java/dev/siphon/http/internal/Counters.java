@@ -39,7 +39,11 @@ public final class Counters {
         /** HTTP/2: the peer did not acknowledge our SETTINGS in time (GOAWAY SETTINGS_TIMEOUT). */
         H2_SETTINGS_TIMEOUT,
         /** HTTP/2: graceful shutdown sent its final GOAWAY without the answer to its PING. */
-        H2_SHUTDOWN_PING_TIMEOUT
+        H2_SHUTDOWN_PING_TIMEOUT,
+        /** TLS: a handshake that failed (not a ClientHello, no common version or suite, bad client certificate). */
+        TLS_HANDSHAKE,
+        /** TLS: a handshake not finished within {@code tls.handshake_timeout_ms}. */
+        TLS_HANDSHAKE_TIMEOUT
     }
 
     private final EnumMap<Limit, LongAdder> limits = new EnumMap<>(Limit.class);

@@ -1,6 +1,8 @@
 package dev.siphon.http.net;
 
+import dev.siphon.http.TlsInfo;
 import dev.siphon.http.internal.Counters;
+import dev.siphon.http.internal.Counters.Limit;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -14,6 +16,11 @@ import java.nio.channels.SocketChannel;
  *
  * <p>The read buffer is held only while it has unconsumed bytes, so an idle keep-alive
  * connection holds no buffer.
+ *
+ * <p>On a TLS listener a {@link Transport} sits between the socket and the session: the session
+ * is created only when the handshake has finished (so it can be chosen by ALPN), and sees
+ * plaintext exactly as on cleartext. Cleartext connections have no transport and read and write
+ * the channel directly.
  */
 public final class Connection {
     private static final System.Logger LOG = System.getLogger("siphon.http.connection");
@@ -28,6 +35,10 @@ public final class Connection {
     private final InetSocketAddress remote;
     private final OutboundQueue out;
     private final Counters counters;
+    private final TransportFactory transports; // null on cleartext
+    private Transport transport; // null on cleartext
+    private SessionFactory deferred; // the session to create once the TLS handshake has finished
+    private boolean readScheduled;
     private SelectionKey key;
     private Session session;
     private ByteBuffer in; // write mode between reads; null when empty
@@ -40,7 +51,9 @@ public final class Connection {
     private boolean writeBlocked; // the socket refused bytes: waiting for OP_WRITE
     int loopIndex = -1;
 
-    Connection(EventLoop loop, SocketChannel channel, Listener listener, InetSocketAddress remote, Counters counters) {
+    Connection(EventLoop loop, SocketChannel channel, Listener listener, InetSocketAddress remote, Counters counters,
+               TransportFactory transports) {
+        this.transports = transports;
         this.loop = loop;
         this.channel = channel;
         this.listener = listener;
@@ -63,7 +76,20 @@ public final class Connection {
         }
         loop.add(this);
         counters.connectionAccepted();
-        session = factory.create(this);
+        if (transports == null) {
+            session = factory.create(this);
+        } else {
+            try {
+                transport = transports.create(this);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "cannot set up TLS for " + remote, e);
+                session = new Handshaking();
+                close();
+                return;
+            }
+            deferred = factory;
+            session = new Handshaking();
+        }
         if (loop.isShuttingDown()) {
             shutdown();
         }
@@ -83,6 +109,19 @@ public final class Connection {
 
     public OutboundQueue out() {
         return out;
+    }
+
+    /** The socket, for a {@link Transport} to read and write through. */
+    public SocketChannel channel() {
+        return channel;
+    }
+
+    /**
+     * The handshake's result on a TLS connection (ALPN protocol, SNI host name, verified client
+     * certificate); {@code null} on cleartext.
+     */
+    public TlsInfo tls() {
+        return transport == null ? null : transport.info();
     }
 
     /**
@@ -108,7 +147,84 @@ public final class Connection {
             flushNow();
         }
         if (!closed && (ops & SelectionKey.OP_READ) != 0) {
-            read();
+            if (transport == null) {
+                read();
+            } else {
+                readTransport();
+            }
+        }
+    }
+
+    /**
+     * The read loop through a {@link Transport}: as {@link #read()}, but the transport may hold
+     * whole records the selector will not report, and the session starts when the handshake ends.
+     */
+    private void readTransport() {
+        inRead = true;
+        try {
+            for (int i = 0; i < READS_PER_EVENT && !readPaused && !closed; i++) {
+                if (in == null) {
+                    in = loop.pool().acquire();
+                }
+                int n = transport.read(in);
+                if (deferred != null && transport.isReady()) {
+                    startSession();
+                }
+                if (n < 0) {
+                    onEof();
+                    break;
+                }
+                if (n > 0) {
+                    deliver();
+                    if (in != null && !in.hasRemaining() && !readPaused && !closed) {
+                        LOG.log(System.Logger.Level.WARNING, "read buffer full without progress; closing " + remote);
+                        close();
+                        break;
+                    }
+                }
+                if (!transport.hasBufferedInput()) {
+                    break; // the socket had no more for now
+                }
+            }
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.TRACE, "TLS read failed", e);
+            if (deferred != null) {
+                counters.tripped(Limit.TLS_HANDSHAKE);
+            }
+            close();
+        } catch (RuntimeException e) {
+            // a fault of the TLS engine must cost this connection only, never the loop
+            LOG.log(System.Logger.Level.WARNING, "TLS failure on " + remote + "; closing", e);
+            close();
+        } finally {
+            inRead = false;
+        }
+        releaseEmptyInput();
+        if (!closed && (flushRequested || transport.hasHeldOutput())) {
+            flushNow();
+        }
+        readAgainIfBuffered();
+    }
+
+    private void startSession() {
+        SessionFactory f = deferred;
+        deferred = null;
+        session = f.create(this);
+        if (loop.isShuttingDown()) {
+            session.onShutdown();
+        }
+    }
+
+    /** Records already inside the transport are not signalled by the selector: read them on the next turn. */
+    private void readAgainIfBuffered() {
+        if (transport != null && !closed && !readPaused && !readScheduled && transport.hasBufferedInput()) {
+            readScheduled = true;
+            loop.submit(() -> {
+                readScheduled = false;
+                if (!closed && !readPaused) {
+                    readTransport();
+                }
+            });
         }
     }
 
@@ -213,6 +329,7 @@ public final class Connection {
                 setInterest(SelectionKey.OP_READ, true);
             }
             redeliver();
+            readAgainIfBuffered();
         }
     }
 
@@ -243,7 +360,8 @@ public final class Connection {
     private void flushNow() {
         flushRequested = false;
         try {
-            if (out.flush(channel)) {
+            boolean drained = transport == null ? out.flush(channel) : flushTransport();
+            if (drained) {
                 writeBlocked = false;
                 setInterest(SelectionKey.OP_WRITE, false);
                 if (closeWhenDrained) {
@@ -261,6 +379,20 @@ public final class Connection {
         }
     }
 
+    private boolean flushTransport() throws IOException {
+        boolean drained;
+        try {
+            drained = out.flush(transport) && transport.flushHeld();
+        } catch (RuntimeException e) {
+            throw new IOException("TLS failure", e); // closes this connection, not the loop
+        }
+        if (deferred != null && transport.isReady()) {
+            startSession(); // TLS 1.2: the server's Finished is the handshake's last message
+        }
+        readAgainIfBuffered(); // a handshake waiting on its write may have whole records buffered
+        return drained;
+    }
+
     /**
      * True while the peer is not reading fast enough: the socket refused bytes, or more than
      * {@link #OUTPUT_HIGH_WATER} bytes are queued. Sessions take no new requests meanwhile.
@@ -273,7 +405,7 @@ public final class Connection {
     public void closeAfterFlush() {
         closeWhenDrained = true;
         pauseReading();
-        if (!inRead && out.isEmpty()) {
+        if (!inRead && out.isEmpty() && (transport == null || !transport.hasHeldOutput())) {
             close();
         } else {
             flush();
@@ -312,6 +444,9 @@ public final class Connection {
         if (key != null) {
             key.cancel();
         }
+        if (transport != null) {
+            transport.close(); // returns its buffers; may send close_notify first
+        }
         closeChannelQuietly();
         out.discard();
         if (in != null) {
@@ -330,6 +465,45 @@ public final class Connection {
             channel.close();
         } catch (IOException e) {
             LOG.log(System.Logger.Level.TRACE, "close failed", e);
+        }
+    }
+
+    /**
+     * The session while the TLS handshake runs: no plaintext reaches it; it enforces the
+     * handshake's deadline and gives up on end of input or shutdown.
+     */
+    private final class Handshaking implements Session {
+        @Override
+        public void onRead(ByteBuffer in) {
+            // the transport yields no plaintext before the handshake ends
+        }
+
+        @Override
+        public void onInputClosed() {
+            close();
+        }
+
+        @Override
+        public void onDrained() {
+            // handshake messages went out; the transport decides what is next
+        }
+
+        @Override
+        public void onTick(long nowNanos) {
+            if (transport != null && transport.handshakeExpired(nowNanos)) {
+                counters.tripped(Limit.TLS_HANDSHAKE_TIMEOUT);
+                close();
+            }
+        }
+
+        @Override
+        public void onClosed() {
+            // nothing in flight
+        }
+
+        @Override
+        public void onShutdown() {
+            close();
         }
     }
 }

@@ -24,6 +24,7 @@ public final class Listener {
     private final IntFunction<EventLoop> loops;
     private final int loopCount;
     private final SessionFactory sessions;
+    private final TransportFactory transports;
     private final Counters counters;
     private final Object config;
     private int next;
@@ -36,6 +37,17 @@ public final class Listener {
      */
     public Listener(InetSocketAddress address, int backlog, EventLoop acceptLoop, IntFunction<EventLoop> loops,
                     int loopCount, SessionFactory sessions, Counters counters, Object config) throws IOException {
+        this(address, backlog, acceptLoop, loops, loopCount, sessions, null, counters, config);
+    }
+
+    /**
+     * As the cleartext constructor, with a {@link Transport} (TLS) made for every accepted
+     * connection; {@code sessions} is then called once the transport's handshake has finished.
+     */
+    public Listener(InetSocketAddress address, int backlog, EventLoop acceptLoop, IntFunction<EventLoop> loops,
+                    int loopCount, SessionFactory sessions, TransportFactory transports, Counters counters,
+                    Object config) throws IOException {
+        this.transports = transports;
         this.acceptLoop = acceptLoop;
         this.loops = loops;
         this.loopCount = loopCount;
@@ -97,7 +109,7 @@ public final class Listener {
                 InetSocketAddress remote = (InetSocketAddress) ch.getRemoteAddress();
                 EventLoop target = loops.apply(next);
                 next = (next + 1) % loopCount;
-                Connection c = new Connection(target, ch, this, remote, counters);
+                Connection c = new Connection(target, ch, this, remote, counters, transports);
                 target.execute(() -> c.start(sessions));
             } catch (IOException e) {
                 LOG.log(System.Logger.Level.DEBUG, "dropping a connection that failed set-up: " + e.getMessage());
