@@ -95,6 +95,7 @@ public final class WorkerPool implements AutoCloseable {
     private final String[] sources;
     private final AtomicInteger next = new AtomicInteger();
     private final AtomicLong rejected = new AtomicLong();
+    private final AtomicLong dispatched = new AtomicLong();
     private final Thread watchdog;
     private volatile boolean closed;
     private Registrations registrations;
@@ -211,6 +212,11 @@ public final class WorkerPool implements AutoCloseable {
         return rejected.get();
     }
 
+    /** Requests handed to a worker's queue. */
+    public long dispatched() {
+        return dispatched.get();
+    }
+
     /** Times a worker's context was interrupted to stop a runaway handler. */
     public long interrupts() {
         long n = 0;
@@ -250,6 +256,7 @@ public final class WorkerPool implements AutoCloseable {
                 responder.send(overloaded());
                 return;
             }
+            dispatched.incrementAndGet();
             responder.onCancel(() -> d.worker.cancel(d));
         };
     }
