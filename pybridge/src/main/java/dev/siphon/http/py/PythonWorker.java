@@ -112,9 +112,10 @@ final class PythonWorker {
         wakeup();
     }
 
+    /** A cancel the worker has not taken yet, for a request Python already has (one still queued needs no interrupt). */
     boolean hasPendingCancel() {
         for (Object c : control) {
-            if (c instanceof Cancel) {
+            if (c instanceof Cancel k && k.dispatch().rid != 0) {
                 return true;
             }
         }
