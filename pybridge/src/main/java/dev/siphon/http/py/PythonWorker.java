@@ -150,10 +150,16 @@ final class PythonWorker {
     private void run() {
         Context ctx = null;
         try {
+            long t0 = System.nanoTime();
             ctx = pool.newContext(script);
             context = ctx;
+            long t1 = System.nanoTime();
             Value rt = pool.bootstrap(ctx, new Bridge(this, pool.cache()));
+            long t2 = System.nanoTime();
             Value err = rt.invokeMember("load_script", script.toString(), moduleName(script));
+            long t3 = System.nanoTime();
+            LOG.log(System.Logger.Level.DEBUG, () -> "worker " + index + ": context " + (t1 - t0) / 1_000_000
+                    + " ms, siphon and asyncio " + (t2 - t1) / 1_000_000 + " ms, script " + (t3 - t2) / 1_000_000 + " ms");
             if (!err.isNull()) {
                 loaded.completeExceptionally(new ScriptException(script + ": the script failed to load:\n"
                         + err.asString().stripTrailing()));

@@ -55,6 +55,13 @@ class PythonServerTest {
     }
 
     @Test
+    void http2PriorKnowledgeReachesTheSameHandlers() throws Exception {
+        Curl.Result r = Curl.run("--http2-prior-knowledge", base + "/hello/h2");
+        assertEquals(200, r.status());
+        assertEquals("hi h2", r.body());
+    }
+
+    @Test
     void getAndPostOnOnePathInTwoFunctions() throws Exception {
         assertEquals("webhook GET", Curl.run(base + "/webhook").body());
         Curl.Result post = Curl.run("-X", "POST", "--data-binary", "ping", base + "/webhook");
