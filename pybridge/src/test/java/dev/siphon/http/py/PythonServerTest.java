@@ -194,6 +194,20 @@ class PythonServerTest {
     }
 
     @Test
+    void largeBinaryBodyCrossesIntoPythonAndBackUnchanged() throws Exception {
+        byte[] body = new byte[512 * 1024];
+        new java.util.Random(7).nextBytes(body);
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        HttpResponse<byte[]> r = client.send(HttpRequest.newBuilder(URI.create(base + "/webhook"))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(202, r.statusCode());
+        byte[] prefix = "webhook POST ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        assertEquals(prefix.length + body.length, r.body().length);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(body,
+                java.util.Arrays.copyOfRange(r.body(), prefix.length, r.body().length));
+    }
+
+    @Test
     void concurrentRequestsFromTheJdkClientAreAllAnswered() throws Exception {
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
