@@ -109,6 +109,11 @@ public final class Launcher {
         } catch (ConfigException e) {
             err.println("siphon-http: " + e.getMessage());
             return 1;
+        } catch (RuntimeException e) {
+            // GraalPy refusing to start (a bad polyglot option, a broken installation), or a bug
+            err.println("siphon-http: cannot start: " + e.getMessage());
+            e.printStackTrace(err);
+            return 1;
         }
     }
 

@@ -58,6 +58,8 @@ final class PythonWorker {
     /** The watchdog is interrupting this worker's context; the worker waits before re-entering. */
     volatile boolean interrupting;
     volatile long interrupts;
+    /** The worker's thread has ended: it takes no more requests. */
+    private volatile boolean ended;
 
     private volatile Context context;
     private Value fDeliver;
@@ -87,8 +89,11 @@ final class PythonWorker {
 
     // ---- any thread ----
 
-    /** Queues a request; false when the queue is full. */
+    /** Queues a request; false when the queue is full or the worker has ended. */
     boolean offer(Dispatch d) {
+        if (ended) {
+            return false;
+        }
         d.worker = this;
         return queue.offer(d);
     }
@@ -181,6 +186,7 @@ final class PythonWorker {
             }
             started.completeExceptionally(e);
         } finally {
+            ended = true;
             // whatever is left will not be served by this worker: answer it rather than leave it hanging
             for (Dispatch d : inflight.values()) {
                 d.responder.send(Responses.error(503).header("retry-after", "1"));
