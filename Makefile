@@ -24,9 +24,9 @@ $(STAMP): $(SOURCES)
 
 build: $(STAMP)
 
-## Serves the demo on 127.0.0.1:8080: GET /hello/{name} -> "hi <name>".
+## Serves examples/hello.py on 127.0.0.1:8080 through the launcher: GET /hello/{name} -> "hi <name>".
 run: $(STAMP)
-	java $(JAVA_FLAGS) -cp '$(ENGINE_CP)' dev.siphon.http.demo.HelloServer 127.0.0.1:8080
+	bin/siphon-http --config examples/http.yaml --script examples/hello.py
 
 ## Builds and runs every test; ends with one line "tests: N passed, N failed, N skipped".
 test:

@@ -1,0 +1,178 @@
+package dev.siphon.http.py;
+
+import dev.siphon.http.HttpEngine;
+import dev.siphon.http.config.ConfigException;
+import dev.siphon.http.config.ConfigLoader;
+import dev.siphon.http.config.HttpConfig;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The {@code siphon-http} command (run through {@code bin/siphon-http}, which adds the JVM
+ * flags for GraalPy's JIT):
+ *
+ * <pre>
+ * siphon-http --config http.yaml --script app.py [--check]
+ * siphon-http --siphon-config siphon.yaml [--check]
+ * siphon-http --help | --version
+ * </pre>
+ *
+ * Exit status: 0 served and stopped, or {@code --check} found no problem; 1 a problem with the
+ * configuration or the script (one message on stderr, with the Python traceback when Python
+ * raised); 2 a usage error. Runs on the main thread; the server then runs on its own threads
+ * until SIGINT/SIGTERM.
+ */
+public final class Launcher {
+    static final String USAGE = """
+            usage: siphon-http --config http.yaml --script app.py [--check]
+                   siphon-http --siphon-config siphon.yaml [--check]
+                   siphon-http --help | --version
+
+              --config FILE          the http.yaml: servers, clients, engine settings
+              --script FILE          the Python script (from siphon import http, log, cache)
+              --siphon-config FILE   a siphon.yaml naming both: extensions.http and script.path
+                                     (paths relative to the siphon.yaml)
+              --check                load the configuration and the script, report problems and exit
+                                     (0: fine, 1: a problem); on_startup hooks are not run
+              --help                 this text
+              --version              the version of siphon-http and of GraalPy
+            """;
+
+    private Launcher() {}
+
+    public static void main(String[] args) {
+        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+            System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tF %1$tT %4$s %3$s: %5$s%6$s%n");
+        }
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /** Runs the command; returns the exit status. Serving returns only when the server was closed (SIGTERM). */
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        Path config = null;
+        Path script = null;
+        Path siphon = null;
+        boolean check = false;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            switch (a) {
+                case "--help", "-h" -> {
+                    out.print(USAGE);
+                    return 0;
+                }
+                case "--version" -> {
+                    out.println(versionLine());
+                    return 0;
+                }
+                case "--check" -> check = true;
+                case "--config", "--script", "--siphon-config" -> {
+                    if (i + 1 >= args.length) {
+                        err.println("siphon-http: " + a + " needs a file\n" + USAGE);
+                        return 2;
+                    }
+                    Path p = Path.of(args[++i]);
+                    switch (a) {
+                        case "--config" -> config = p;
+                        case "--script" -> script = p;
+                        default -> siphon = p;
+                    }
+                }
+                default -> {
+                    err.println("siphon-http: unknown argument " + a + "\n" + USAGE);
+                    return 2;
+                }
+            }
+        }
+        if (siphon != null && (config != null || script != null)) {
+            err.println("siphon-http: give either --siphon-config or --config and --script, not both\n" + USAGE);
+            return 2;
+        }
+        try {
+            if (siphon != null) {
+                SiphonConfig sc = SiphonConfig.load(siphon);
+                config = sc.httpYaml();
+                script = sc.script();
+            }
+            if (config == null || script == null) {
+                err.println("siphon-http: " + (config == null ? "--config" : "--script") + " is missing\n" + USAGE);
+                return 2;
+            }
+            HttpConfig http = ConfigLoader.load(config);
+            if (!Files.isRegularFile(script)) {
+                err.println("siphon-http: " + script + ": no such script file");
+                return 1;
+            }
+            return check ? check(http, script, out, err) : serve(http, config, script, out, err);
+        } catch (ConfigException e) {
+            err.println("siphon-http: " + e.getMessage());
+            return 1;
+        } catch (RuntimeException e) {
+            // GraalPy refusing to start (a bad polyglot option, a broken installation), or a bug
+            err.println("siphon-http: cannot start: " + e.getMessage());
+            e.printStackTrace(err);
+            return 1;
+        }
+    }
+
+    private static int check(HttpConfig http, Path script, PrintStream out, PrintStream err) {
+        try (WorkerPool pool = WorkerPool.load(script, 1)) {
+            PythonServer.register(HttpEngine.builder().config(http), pool, script);
+            Registrations r = pool.registrations();
+            out.println("siphon-http: " + script + ": ok, " + r.routes().size() + " route(s), " + r.middleware()
+                    + " middleware, " + r.startupHooks() + " on_startup hook(s) (not run by --check); "
+                    + http.servers().size() + " server(s) configured");
+            return 0;
+        } catch (ScriptException e) {
+            err.println("siphon-http: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private static int serve(HttpConfig http, Path config, Path script, PrintStream out, PrintStream err) {
+        long t0 = System.nanoTime();
+        PythonServer server;
+        try {
+            server = PythonServer.start(http, script);
+        } catch (ScriptException e) {
+            err.println("siphon-http: " + e.getMessage());
+            return 1;
+        } catch (IOException e) {
+            err.println("siphon-http: " + config + ": " + e.getMessage());
+            return 1;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "siphon-shutdown"));
+        System.Logger log = System.getLogger("siphon.http");
+        log.log(System.Logger.Level.INFO, "GraalPy engine: " + server.pool().implementationName() + "; "
+                + server.pool().size() + " worker(s) ready in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+        if (http.servers().isEmpty()) {
+            out.println("siphon-http: " + config + " has no servers: nothing listens");
+        }
+        for (InetSocketAddress a : server.engine().addresses()) {
+            out.println("siphon-http: listening on http://" + HttpEngine.hostPort(a));
+        }
+        out.flush();
+        try {
+            server.engine().awaitTermination();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
+    }
+
+    /** "siphon-http X (GraalPy Y)", from the build's version.properties. */
+    static String versionLine() {
+        java.util.Properties p = new java.util.Properties();
+        try (var in = Launcher.class.getResourceAsStream("version.properties")) {
+            if (in != null) {
+                p.load(in);
+            }
+        } catch (IOException e) {
+            // the defaults below say what is unknown
+        }
+        return "siphon-http " + p.getProperty("version", "(unknown version)")
+                + " (GraalPy " + p.getProperty("graalpy", "(unknown version)") + ")";
+    }
+}

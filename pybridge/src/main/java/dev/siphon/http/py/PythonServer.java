@@ -1,0 +1,85 @@
+package dev.siphon.http.py;
+
+import dev.siphon.http.HttpEngine;
+import dev.siphon.http.config.HttpConfig;
+import dev.siphon.http.router.RouteException;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * An HTTP engine serving a siphon script: the {@link WorkerPool} plus the {@link HttpEngine}
+ * whose routes are the script's. {@link #start} loads the script in every worker, registers
+ * its routes once, runs the {@code @http.on_startup} hooks in every worker, and only then binds
+ * the listeners: a failure at any step leaves nothing running.
+ */
+public final class PythonServer implements AutoCloseable {
+    private final WorkerPool pool;
+    private final HttpEngine engine;
+
+    private PythonServer(WorkerPool pool, HttpEngine engine) {
+        this.pool = pool;
+        this.engine = engine;
+    }
+
+    public static PythonServer start(HttpConfig config, Path script) throws ScriptException, IOException {
+        return start(config, script, WorkerPool.DEFAULT_QUEUE_CAPACITY, b -> { });
+    }
+
+    /**
+     * @param queueCapacity requests queued per worker before the engine answers 503
+     * @param customize     adds Java routes or settings to the engine builder before it starts
+     */
+    public static PythonServer start(HttpConfig config, Path script, int queueCapacity,
+                                     Consumer<HttpEngine.Builder> customize) throws ScriptException, IOException {
+        WorkerPool pool = WorkerPool.load(script, config.engine().workers(), queueCapacity);
+        try {
+            HttpEngine.Builder builder = HttpEngine.builder().config(config);
+            register(builder, pool, script);
+            customize.accept(builder);
+            pool.runStartupHooks();
+            return new PythonServer(pool, builder.start());
+        } catch (ScriptException | IOException | RuntimeException e) {
+            pool.close();
+            throw e;
+        }
+    }
+
+    /** Registers the script's routes; a malformed or conflicting pattern fails naming the script and both patterns. */
+    static void register(HttpEngine.Builder builder, WorkerPool pool, Path script) throws ScriptException {
+        List<RouteSpec> routes = pool.registrations().routes();
+        for (int i = 0; i < routes.size(); i++) {
+            RouteSpec r = routes.get(i);
+            try {
+                builder.routeAsync(r.methods(), r.pattern(), pool.handler(i));
+            } catch (RouteException e) {
+                throw new ScriptException(script + ": @http.route(\"" + r.pattern() + "\", methods=" + r.methods()
+                        + ") on " + r.handler() + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    public HttpEngine engine() {
+        return engine;
+    }
+
+    public WorkerPool pool() {
+        return pool;
+    }
+
+    /** The bound port of the first listener. */
+    public int port() {
+        return engine.port();
+    }
+
+    /** Stops accepting, lets requests in flight finish (engine.shutdown_grace_ms), then stops the workers. */
+    @Override
+    public void close() {
+        try {
+            engine.close();
+        } finally {
+            pool.close();
+        }
+    }
+}

@@ -1,0 +1,425 @@
+package dev.siphon.http.py;
+
+import dev.siphon.http.Headers;
+import dev.siphon.http.Request;
+import dev.siphon.http.Response;
+import dev.siphon.http.dispatch.Responses;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.graalvm.polyglot.Context;
+import org.graalvm.polyglot.PolyglotException;
+import org.graalvm.polyglot.Value;
+import org.jctools.queues.varhandle.MpscBlockingConsumerVarHandleArrayQueue;
+
+/**
+ * One GraalPy context on one platform thread, running the script's event loop
+ * ({@code siphon._runtime.serve}).
+ *
+ * <p>Threads: the connection loops {@link #offer} requests into the bounded MPSC queue and
+ * {@link #cancel} them through an unbounded control queue (cancels must never be lost to a
+ * full queue); everything else runs on the worker's own thread, called from Python through
+ * {@link Bridge}: the loop's waiting step {@link #poll} parks on the queue, hands each event
+ * to Python, and Python answers through {@link #reply}/{@link #fail}. The pool's watchdog
+ * thread reads {@link #busySince}/{@link #cancelSince} and interrupts the context when a
+ * cancelled request's handler keeps the CPU ({@link WorkerPool#CANCEL_GRACE_MS}).
+ */
+final class PythonWorker {
+    private static final System.Logger LOG = System.getLogger("siphon.python");
+    private static final Object WAKE = new Object();
+    private static final Object START_HOOKS = new Object();
+    private static final Object STOP = new Object();
+    /** Requests handed to Python per wake-up before the loop runs what they scheduled. */
+    private static final int BATCH = 64;
+    private static final String[] NO_STRINGS = new String[0];
+
+    private record Cancel(Dispatch dispatch) {}
+
+    final int index;
+    private final WorkerPool pool;
+    private final Path script;
+    private final MpscBlockingConsumerVarHandleArrayQueue<Object> queue;
+    private final ConcurrentLinkedQueue<Object> control = new ConcurrentLinkedQueue<>();
+    private final Thread thread;
+    final CompletableFuture<Registrations> loaded = new CompletableFuture<>();
+    final CompletableFuture<Void> started = new CompletableFuture<>();
+
+    /** nanoTime (odd, so never 0) when the worker last left its wait; 0 while parked. */
+    volatile long busySince;
+    /** nanoTime (odd) of a cancel the worker has not taken yet; 0 when none. */
+    volatile long cancelSince;
+    /** The watchdog is interrupting this worker's context; the worker waits before re-entering. */
+    volatile boolean interrupting;
+    volatile long interrupts;
+    /** The worker's thread has ended: it takes no more requests. */
+    private volatile boolean ended;
+
+    private volatile Context context;
+    private Value fDeliver;
+    private Value fCancel;
+    private Value fServe;
+    private Value fStop;
+    private Value fStartHooks;
+    private final Map<Long, Dispatch> inflight = new HashMap<>();
+    private long nextRid;
+    private boolean stopping;
+
+    PythonWorker(int index, WorkerPool pool, Path script, int queueCapacity) {
+        this.index = index;
+        this.pool = pool;
+        this.script = script;
+        this.queue = new MpscBlockingConsumerVarHandleArrayQueue<>(queueCapacity);
+        this.thread = Thread.ofPlatform().name("siphon-py-" + index).daemon(true).unstarted(this::run);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    Context context() {
+        return context;
+    }
+
+    // ---- any thread ----
+
+    /** Queues a request; false when the queue is full or the worker has ended. */
+    boolean offer(Dispatch d) {
+        if (ended) {
+            return false;
+        }
+        d.worker = this;
+        return queue.offer(d);
+    }
+
+    /** The request timed out or its connection closed (called on the connection's loop). */
+    void cancel(Dispatch d) {
+        control.add(new Cancel(d));
+        if (cancelSince == 0) {
+            cancelSince = System.nanoTime() | 1;
+        }
+        wakeup();
+    }
+
+    void wakeup() {
+        // a full queue is not empty, so the worker is not parked and will see the control queue
+        queue.offer(WAKE);
+    }
+
+    void startHooks() {
+        control.add(START_HOOKS);
+        wakeup();
+    }
+
+    /** A cancel the worker has not taken yet, for a request Python already has (one still queued needs no interrupt). */
+    boolean hasPendingCancel() {
+        for (Object c : control) {
+            if (c instanceof Cancel k && k.dispatch().rid != 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    int queued() {
+        return queue.size();
+    }
+
+    void stop(long timeoutMs) {
+        control.add(STOP);
+        wakeup();
+        try {
+            thread.join(timeoutMs);
+            if (thread.isAlive()) {
+                Context c = context;
+                if (c != null) {
+                    c.close(true);
+                }
+                thread.join(timeoutMs);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "worker " + index + " did not stop cleanly", e);
+        }
+    }
+
+    // ---- the worker's thread ----
+
+    private void run() {
+        Context ctx = null;
+        try {
+            long t0 = System.nanoTime();
+            ctx = pool.newContext(script);
+            context = ctx;
+            long t1 = System.nanoTime();
+            Value rt = pool.bootstrap(ctx, new Bridge(this, pool.cache()));
+            long t2 = System.nanoTime();
+            Value err = rt.invokeMember("load_script", script.toString(), moduleName(script));
+            long t3 = System.nanoTime();
+            LOG.log(System.Logger.Level.DEBUG, () -> "worker " + index + ": context " + (t1 - t0) / 1_000_000
+                    + " ms, siphon and asyncio " + (t2 - t1) / 1_000_000 + " ms, script " + (t3 - t2) / 1_000_000 + " ms");
+            if (!err.isNull()) {
+                loaded.completeExceptionally(new ScriptException(script + ": the script failed to load:\n"
+                        + err.asString().stripTrailing()));
+                return;
+            }
+            Registrations regs = readRegistrations(rt);
+            rt.invokeMember("prepare");
+            fDeliver = rt.getMember("deliver");
+            fCancel = rt.getMember("cancel");
+            fServe = rt.getMember("serve");
+            fStop = rt.getMember("stop");
+            fStartHooks = rt.getMember("start_hooks");
+            loaded.complete(regs);
+            serve();
+        } catch (Throwable t) {
+            ScriptException e = new ScriptException("worker " + index + ": Python failed: " + t, t);
+            if (!loaded.completeExceptionally(e)) {
+                LOG.log(System.Logger.Level.ERROR, "worker " + index + " stopped", t);
+            }
+            started.completeExceptionally(e);
+        } finally {
+            ended = true;
+            // whatever is left will not be served by this worker: answer it rather than leave it hanging
+            for (Dispatch d : inflight.values()) {
+                d.responder.send(Responses.error(503).header("retry-after", "1"));
+            }
+            inflight.clear();
+            Object left;
+            while ((left = queue.poll()) != null) {
+                if (left instanceof Dispatch d) {
+                    d.responder.send(Responses.error(503).header("retry-after", "1"));
+                }
+            }
+            started.completeExceptionally(new ScriptException("worker " + index + " stopped"));
+            if (ctx != null) {
+                try {
+                    ctx.close(true);
+                } catch (RuntimeException ce) {
+                    LOG.log(System.Logger.Level.DEBUG, "closing worker " + index, ce);
+                }
+            }
+        }
+    }
+
+    private void serve() {
+        while (!stopping) {
+            try {
+                fServe.executeVoid();
+            } catch (PolyglotException e) {
+                if (e.isInterrupted() || interrupting) {
+                    recoverFromInterrupt();
+                } else if (e.isCancelled() || stopping) {
+                    return;
+                } else {
+                    // the loop itself failed (not a handler: those are caught in Python)
+                    LOG.log(System.Logger.Level.ERROR, "worker " + index + ": event loop failed, restarting it", e);
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+                }
+            }
+        }
+    }
+
+    private void recoverFromInterrupt() {
+        while (interrupting) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+        }
+        Thread.interrupted();
+        interrupts++;
+        // the engine already answered these (504 or the client left); their tasks may be gone
+        inflight.values().removeIf(d -> d.responder.isCancelled());
+        LOG.log(System.Logger.Level.WARNING, "worker " + index
+                + ": interrupted Python code that kept running after its request was cancelled; the worker goes on");
+    }
+
+    /** Called by Python's loop (through the bridge) when it has nothing to run: wait, then hand over events. */
+    void poll(double timeoutSeconds) {
+        busySince = 0;
+        Object first = null;
+        if (control.isEmpty()) {
+            first = queue.poll();
+            if (first == null && timeoutSeconds != 0) {
+                try {
+                    first = timeoutSeconds < 0 ? queue.take()
+                            : queue.poll((long) (timeoutSeconds * 1e9), TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    // Context.interrupt: the polyglot engine raises the interrupt in Python next
+                    busySince = System.nanoTime() | 1;
+                    return;
+                }
+            }
+        }
+        busySince = System.nanoTime() | 1;
+        cancelSince = 0;
+        drainControl();
+        if (first != null) {
+            handle(first);
+        }
+        for (int i = 0; i < BATCH; i++) {
+            Object e = queue.poll();
+            if (e == null) {
+                break;
+            }
+            handle(e);
+        }
+    }
+
+    private void drainControl() {
+        Object c;
+        while ((c = control.poll()) != null) {
+            if (c instanceof Cancel cancel) {
+                Dispatch d = cancel.dispatch();
+                if (d.rid != 0 && inflight.containsKey(d.rid)) {
+                    fCancel.executeVoid(d.rid);
+                }
+            } else if (c == START_HOOKS) {
+                fStartHooks.executeVoid();
+            } else if (c == STOP) {
+                stopping = true;
+                fStop.executeVoid();
+            }
+        }
+    }
+
+    private void handle(Object e) {
+        if (!(e instanceof Dispatch d) || d.responder.isCancelled()) {
+            return; // WAKE, or a request the engine answered (timeout) or whose client left while queued
+        }
+        long rid = ++nextRid;
+        d.rid = rid;
+        inflight.put(rid, d);
+        Request r = d.request;
+        fDeliver.executeVoid(rid, d.route, r.method(), r.path(), flatten(r.pathParams()), headers(r),
+                r.body().length);
+    }
+
+    void reply(long rid, int status, Value headers, Value body) {
+        Dispatch d = inflight.remove(rid);
+        if (d == null) {
+            return; // answered already: 504 after request_timeout_ms, or the client left
+        }
+        Response response;
+        try {
+            int n = (int) headers.getArraySize();
+            Headers h = new Headers(Math.max(4, n / 2 + 2));
+            for (int i = 0; i + 1 < n; i += 2) {
+                h.add(headers.getArrayElement(i).asString(), headers.getArrayElement(i + 1).asString());
+            }
+            int size = (int) body.getBufferSize();
+            byte[] bytes = new byte[size];
+            if (size > 0) {
+                // read into an exactly sized array: readBuffer rejects a partial destination (GraalPy 25.0)
+                body.readBuffer(0, bytes, 0, size);
+            }
+            response = new Response(status, h, bytes);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "the response of " + describe(d) + " cannot be sent", e);
+            response = Responses.error(500);
+        }
+        d.responder.send(response);
+    }
+
+    void fail(long rid, String who, String detail) {
+        Dispatch d = inflight.remove(rid);
+        LOG.log(System.Logger.Level.ERROR, (who == null ? "handler" : who) + " failed on "
+                + (d == null ? "a request that was already answered" : describe(d)) + ":\n"
+                + (detail == null ? "" : detail.stripTrailing()));
+        if (d != null) {
+            d.responder.send(Responses.error(500));
+        }
+    }
+
+    void cancelled(long rid) {
+        inflight.remove(rid);
+    }
+
+    String body(long rid) {
+        byte[] b = live(rid).request.body();
+        return new String(b, StandardCharsets.ISO_8859_1);
+    }
+
+    String[] query(long rid) {
+        return flatten(live(rid).request.queryParams());
+    }
+
+    String client(long rid) {
+        return live(rid).request.client();
+    }
+
+    void startupDone(String hook, String traceback) {
+        if (hook == null) {
+            started.complete(null);
+        } else {
+            started.completeExceptionally(new ScriptException(script + ": @http.on_startup hook " + hook
+                    + " raised (worker " + index + "):\n" + (traceback == null ? "" : traceback.stripTrailing())));
+        }
+    }
+
+    private Dispatch live(long rid) {
+        Dispatch d = inflight.get(rid);
+        if (d == null) {
+            throw new IllegalStateException("request " + rid + " was already answered; read the request before answering");
+        }
+        return d;
+    }
+
+    private static String describe(Dispatch d) {
+        Request r = d.request;
+        return r.method() + " " + r.path() + (r.routePattern() == null ? "" : " (route " + r.routePattern() + ")");
+    }
+
+    private static String[] flatten(Map<String, String> m) {
+        if (m.isEmpty()) {
+            return NO_STRINGS;
+        }
+        String[] a = new String[m.size() * 2];
+        int i = 0;
+        for (Map.Entry<String, String> e : m.entrySet()) {
+            a[i++] = e.getKey();
+            a[i++] = e.getValue();
+        }
+        return a;
+    }
+
+    private static String[] headers(Request r) {
+        Headers h = r.headers();
+        int n = h.size();
+        String[] a = new String[n * 2];
+        for (int i = 0; i < n; i++) {
+            a[2 * i] = h.name(i);
+            a[2 * i + 1] = h.value(i);
+        }
+        return a;
+    }
+
+    private static Registrations readRegistrations(Value rt) {
+        Value flat = rt.invokeMember("registrations");
+        List<RouteSpec> routes = new ArrayList<>();
+        long n = flat.getArraySize();
+        for (long i = 0; i + 2 < n; i += 3) {
+            Value ms = flat.getArrayElement(i + 1);
+            List<String> methods = new ArrayList<>();
+            for (long j = 0; j < ms.getArraySize(); j++) {
+                methods.add(ms.getArrayElement(j).asString());
+            }
+            routes.add(new RouteSpec(flat.getArrayElement(i).asString(), methods,
+                    flat.getArrayElement(i + 2).asString()));
+        }
+        Value counts = rt.invokeMember("counts");
+        return new Registrations(routes, counts.getArrayElement(0).asInt(), counts.getArrayElement(1).asInt());
+    }
+
+    /** The module name the script runs as: its file name without ".py" when that is an identifier. */
+    static String moduleName(Path script) {
+        String f = script.getFileName().toString();
+        String stem = f.endsWith(".py") ? f.substring(0, f.length() - 3) : f;
+        return stem.matches("[A-Za-z_][A-Za-z0-9_]*") ? stem : "__siphon_script__";
+    }
+}

@@ -1,0 +1,16 @@
+package dev.siphon.http.py;
+
+import java.util.List;
+
+/**
+ * What a script registered in one worker context.
+ *
+ * @param routes       the {@code @http.route} registrations, in order; the index is the route's id
+ * @param middleware   number of {@code @http.middleware} guards
+ * @param startupHooks number of {@code @http.on_startup} hooks
+ */
+public record Registrations(List<RouteSpec> routes, int middleware, int startupHooks) {
+    public Registrations {
+        routes = List.copyOf(routes);
+    }
+}

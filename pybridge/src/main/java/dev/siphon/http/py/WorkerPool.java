@@ -1,0 +1,359 @@
+package dev.siphon.http.py;
+
+import dev.siphon.http.AsyncHandler;
+import dev.siphon.http.Response;
+import dev.siphon.http.dispatch.Responses;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.graalvm.polyglot.Context;
+import org.graalvm.polyglot.Engine;
+import org.graalvm.polyglot.EnvironmentAccess;
+import org.graalvm.polyglot.HostAccess;
+import org.graalvm.polyglot.Source;
+import org.graalvm.polyglot.Value;
+import org.graalvm.polyglot.io.IOAccess;
+
+/**
+ * The Python side of a server: one shared polyglot {@link Engine} (contexts on one engine share
+ * parsed and compiled code) and N {@link PythonWorker}s, each one context on one platform
+ * thread, every one of them running the same script.
+ *
+ * <p>{@link #load} starts the workers and loads the script in each; {@link #handler} makes the
+ * engine route handler for a registered route, which hands requests round robin to the first
+ * worker whose bounded queue has room, or answers {@code 503} with {@code Retry-After} when
+ * every queue is full. {@link #runStartupHooks} runs {@code @http.on_startup} in every worker.
+ * A watchdog thread interrupts a worker whose Python code keeps running
+ * {@value #CANCEL_GRACE_MS} ms after one of its requests was cancelled (request timeout or
+ * client gone): that is a CPU-bound handler that will never reach an await.
+ *
+ * <p>Thread-safe.
+ */
+public final class WorkerPool implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger("siphon.python");
+
+    /** Requests queued per worker, beyond which the engine answers 503. */
+    public static final int DEFAULT_QUEUE_CAPACITY = 1024;
+    /** How long Python may keep running after a request on its worker was cancelled before it is interrupted. */
+    public static final long CANCEL_GRACE_MS = 250;
+    private static final long WATCHDOG_PERIOD_MS = 25;
+
+    /** Python sees only what Bridge exports, Java arrays (flat strings) and buffers; the same for every context. */
+    static final HostAccess HOST_ACCESS = HostAccess.newBuilder(HostAccess.EXPLICIT)
+            .allowArrayAccess(true)
+            .allowBufferAccess(true)
+            .build();
+
+    private static final String[] MODULES = {"siphon", "siphon.http", "siphon.log", "siphon.cache", "siphon._runtime"};
+    private static final String BOOT = """
+            def _siphon_boot(names, sources, bridge):
+                import sys, importlib.abc, importlib.util
+                srcs = {str(names[i]): str(sources[i]) for i in range(len(names))}
+
+                class Loader(importlib.abc.Loader):
+                    def create_module(self, spec):
+                        return None
+
+                    def exec_module(self, module):
+                        exec(compile(srcs[module.__name__], module.__spec__.origin, "exec"), module.__dict__)
+
+                loader = Loader()
+
+                class Finder(importlib.abc.MetaPathFinder):
+                    # the siphon package, from the jar's resources
+                    def find_spec(self, fullname, path=None, target=None):
+                        if fullname not in srcs:
+                            return None
+                        pkg = fullname == "siphon"
+                        origin = "siphon/__init__.py" if pkg else "siphon/" + fullname[7:] + ".py"
+                        spec = importlib.util.spec_from_loader(fullname, loader, origin=origin, is_package=pkg)
+                        spec.has_location = True
+                        return spec
+
+                sys.meta_path.insert(0, Finder())
+                import siphon._runtime as rt
+                rt.install(bridge)
+                return rt
+            _siphon_boot
+            """;
+
+    private final Engine engine;
+    private final PythonWorker[] workers;
+    private final SharedCache cache = new SharedCache();
+    private final Source boot = Source.create("python", BOOT);
+    private final String[] sources;
+    private final AtomicInteger next = new AtomicInteger();
+    private final AtomicLong rejected = new AtomicLong();
+    private final AtomicLong dispatched = new AtomicLong();
+    private final Thread watchdog;
+    private volatile boolean closed;
+    private Registrations registrations;
+
+    private WorkerPool(Path script, int workers, int queueCapacity) {
+        this.engine = Engine.newBuilder("python").build();
+        this.sources = new String[MODULES.length];
+        for (int i = 0; i < MODULES.length; i++) {
+            sources[i] = resource(MODULES[i].equals("siphon") ? "siphon/__init__.py"
+                    : MODULES[i].replace('.', '/') + ".py");
+        }
+        this.workers = new PythonWorker[workers];
+        for (int i = 0; i < workers; i++) {
+            this.workers[i] = new PythonWorker(i, this, script, queueCapacity);
+        }
+        this.watchdog = Thread.ofPlatform().name("siphon-py-watchdog").daemon(true).unstarted(this::watch);
+    }
+
+    /**
+     * Starts {@code workers} contexts and loads the script in each. Returns once every worker
+     * loaded it and registered the same routes; otherwise stops them all and throws.
+     */
+    public static WorkerPool load(Path script, int workers) throws ScriptException {
+        return load(script, workers, DEFAULT_QUEUE_CAPACITY);
+    }
+
+    public static WorkerPool load(Path script, int workers, int queueCapacity) throws ScriptException {
+        Objects.requireNonNull(script, "script");
+        if (workers < 1) {
+            throw new IllegalArgumentException("workers must be >= 1, was " + workers);
+        }
+        if (queueCapacity < 2) {
+            throw new IllegalArgumentException("queueCapacity must be >= 2, was " + queueCapacity);
+        }
+        WorkerPool pool = new WorkerPool(script.toAbsolutePath().normalize(), workers, queueCapacity);
+        try {
+            pool.startWorkers(script);
+        } catch (ScriptException | RuntimeException e) {
+            pool.close();
+            throw e;
+        }
+        return pool;
+    }
+
+    private void startWorkers(Path script) throws ScriptException {
+        // The first context pays for the engine's first parse of the standard library; the
+        // others then start in parallel and share what it parsed.
+        workers[0].start();
+        Registrations first = await(workers[0].loaded);
+        for (int i = 1; i < workers.length; i++) {
+            workers[i].start();
+        }
+        for (int i = 1; i < workers.length; i++) {
+            Registrations r = await(workers[i].loaded);
+            String diff = difference(first, r);
+            if (diff != null) {
+                throw new ScriptException(script + ": worker 0 and worker " + i
+                        + " registered different routes (registrations must not depend on the context): " + diff);
+            }
+        }
+        registrations = first;
+        watchdog.start();
+    }
+
+    private static String difference(Registrations a, Registrations b) {
+        int n = Math.min(a.routes().size(), b.routes().size());
+        for (int i = 0; i < n; i++) {
+            RouteSpec x = a.routes().get(i);
+            RouteSpec y = b.routes().get(i);
+            if (!x.sameRoute(y)) {
+                return "route #" + (i + 1) + " is " + x.methods() + " " + x.pattern() + " in one and "
+                        + y.methods() + " " + y.pattern() + " in the other";
+            }
+        }
+        if (a.routes().size() != b.routes().size()) {
+            return a.routes().size() + " routes in one, " + b.routes().size() + " in the other";
+        }
+        if (a.middleware() != b.middleware()) {
+            return a.middleware() + " middleware in one, " + b.middleware() + " in the other";
+        }
+        return null;
+    }
+
+    private static <T> T await(java.util.concurrent.CompletableFuture<T> f) throws ScriptException {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ScriptException("interrupted while starting Python workers", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof ScriptException se) {
+                throw se;
+            }
+            throw new ScriptException(String.valueOf(e.getCause()), e.getCause());
+        }
+    }
+
+    /** What the script registered (the same in every worker). */
+    public Registrations registrations() {
+        return registrations;
+    }
+
+    public int size() {
+        return workers.length;
+    }
+
+    /** The polyglot engine's implementation name: a compiler's name when the JIT is on, "Interpreted" otherwise. */
+    public String implementationName() {
+        return engine.getImplementationName();
+    }
+
+    /** Requests answered 503 because every worker's queue was full. */
+    public long rejected() {
+        return rejected.get();
+    }
+
+    /** Requests handed to a worker's queue. */
+    public long dispatched() {
+        return dispatched.get();
+    }
+
+    /** Times a worker's context was interrupted to stop a runaway handler. */
+    public long interrupts() {
+        long n = 0;
+        for (PythonWorker w : workers) {
+            n += w.interrupts;
+        }
+        return n;
+    }
+
+    /** Runs every {@code @http.on_startup} hook in every worker, to completion; the first failure is thrown. */
+    public void runStartupHooks() throws ScriptException {
+        for (PythonWorker w : workers) {
+            w.startHooks();
+        }
+        ScriptException first = null;
+        for (PythonWorker w : workers) {
+            try {
+                await(w.started);
+            } catch (ScriptException e) {
+                if (first == null) {
+                    first = e;
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    /** The engine handler for route {@code index} of {@link #registrations()}. */
+    public AsyncHandler handler(int index) {
+        Objects.checkIndex(index, registrations.routes().size());
+        return (request, responder) -> {
+            Dispatch d = new Dispatch(index, request, responder);
+            if (!enqueue(d)) {
+                rejected.incrementAndGet();
+                responder.send(overloaded());
+                return;
+            }
+            dispatched.incrementAndGet();
+            responder.onCancel(() -> d.worker.cancel(d));
+        };
+    }
+
+    private boolean enqueue(Dispatch d) {
+        int n = workers.length;
+        int start = Math.floorMod(next.getAndIncrement(), n);
+        for (int i = 0; i < n; i++) {
+            if (workers[(start + i) % n].offer(d)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static Response overloaded() {
+        return Responses.error(503).header("retry-after", "1");
+    }
+
+    // ---- used by the workers ----
+
+    SharedCache cache() {
+        return cache;
+    }
+
+    Context newContext(Path script) {
+        return Context.newBuilder("python")
+                .engine(engine)
+                .allowHostAccess(HOST_ACCESS)
+                .allowIO(IOAccess.ALL)
+                .allowCreateThread(true)
+                .allowEnvironmentAccess(EnvironmentAccess.INHERIT)
+                .arguments("python", new String[] {script.toString()})
+                .build();
+    }
+
+    Value bootstrap(Context ctx, Bridge bridge) {
+        return ctx.eval(boot).execute(MODULES, sources, bridge);
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = WorkerPool.class.getClassLoader().getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("resource " + name + " is missing from the siphon-http jar");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void watch() {
+        long grace = TimeUnit.MILLISECONDS.toNanos(CANCEL_GRACE_MS);
+        while (!closed) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(WATCHDOG_PERIOD_MS));
+            long now = System.nanoTime();
+            for (PythonWorker w : workers) {
+                long c = w.cancelSince;
+                if (c != 0 && w.busySince != 0 && now - c > grace && w.hasPendingCancel()) {
+                    interrupt(w);
+                }
+            }
+        }
+    }
+
+    private static void interrupt(PythonWorker w) {
+        Context c = w.context();
+        if (c == null) {
+            return;
+        }
+        w.interrupting = true;
+        try {
+            c.interrupt(Duration.ofSeconds(10));
+        } catch (java.util.concurrent.TimeoutException e) {
+            LOG.log(System.Logger.Level.ERROR, "worker " + w.index + ": Python did not stop within 10 s of an interrupt");
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "worker " + w.index + ": interrupt failed", e);
+        } finally {
+            w.interrupting = false;
+        }
+    }
+
+    /** Stops every worker (requests still queued get 503) and closes the engine. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        List<PythonWorker> list = new ArrayList<>(List.of(workers));
+        for (PythonWorker w : list) {
+            w.stop(5000);
+        }
+        try {
+            engine.close(true);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "closing the polyglot engine", e);
+        }
+    }
+}

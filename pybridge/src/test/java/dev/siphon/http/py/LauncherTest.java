@@ -1,0 +1,232 @@
+package dev.siphon.http.py;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The real command, bin/siphon-http, as a user runs it (the jar was built before the tests). */
+class LauncherTest {
+    static final Path ROOT = Path.of("").toAbsolutePath().getParent();
+    static final Path LAUNCHER = ROOT.resolve("bin/siphon-http");
+    static final Path EXAMPLES = ROOT.resolve("examples");
+
+    record Run(int status, String out, String err) {}
+
+    static Run run(Map<String, String> env, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(LAUNCHER.toString());
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().putAll(env);
+        Path out = Files.createTempFile("siphon-out", ".txt");
+        Path err = Files.createTempFile("siphon-err", ".txt");
+        Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        if (!p.waitFor(180, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("siphon-http " + String.join(" ", args) + " did not exit");
+        }
+        Run r = new Run(p.exitValue(), Files.readString(out), Files.readString(err));
+        Files.delete(out);
+        Files.delete(err);
+        return r;
+    }
+
+    static Run run(String... args) throws IOException, InterruptedException {
+        return run(Map.of(), args);
+    }
+
+    static Path write(Path dir, String name, String text) throws IOException {
+        Path p = dir.resolve(name);
+        Files.writeString(p, text);
+        return p;
+    }
+
+    static Path listenYaml(Path dir, String listen) throws IOException {
+        return write(dir, "http.yaml", "servers:\n  - listen: " + listen + "\n");
+    }
+
+    @Test
+    void helpAndVersion() throws Exception {
+        Run help = run("--help");
+        assertEquals(0, help.status());
+        assertTrue(help.out().startsWith("usage: siphon-http --config http.yaml --script app.py"), help.out());
+        Run version = run("--version");
+        assertEquals(0, version.status());
+        assertTrue(version.out().matches("siphon-http \\S+ \\(GraalPy 25\\.0\\.\\d+\\)\\s*"), version.out());
+    }
+
+    @Test
+    void unknownArgumentIsAUsageError() throws Exception {
+        Run r = run("--nope");
+        assertEquals(2, r.status());
+        assertTrue(r.err().contains("unknown argument --nope"), r.err());
+    }
+
+    @Test
+    void badConfigNamesFileLineAndKey(@TempDir Path dir) throws Exception {
+        Path yaml = write(dir, "http.yaml", "servers:\n  - listen: 127.0.0.1:0\n    bogus: 1\n");
+        Path script = write(dir, "app.py", "from siphon import http\n");
+        Run r = run("--config", yaml.toString(), "--script", script.toString());
+        assertEquals(1, r.status());
+        assertTrue(r.err().contains(yaml + ":3") && r.err().contains("bogus"), r.err());
+    }
+
+    @Test
+    void checkThroughASiphonYamlWithRelativePaths(@TempDir Path dir) throws Exception {
+        Files.createDirectories(dir.resolve("conf"));
+        Files.copy(EXAMPLES.resolve("http.yaml"), dir.resolve("conf/http.yaml"));
+        Files.copy(EXAMPLES.resolve("hello.py"), dir.resolve("hello.py"));
+        Path siphon = write(dir, "siphon.yaml", """
+                name: demo            # the host's own keys are ignored
+                extensions:
+                  http: conf/http.yaml
+                script:
+                  path: hello.py
+                """);
+        Run r = run("--siphon-config", siphon.toString(), "--check");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("ok, 2 route(s)"), r.out());
+    }
+
+    @Test
+    void importErrorFailsTheCheck(@TempDir Path dir) throws Exception {
+        Path script = write(dir, "app.py", "from siphon import http\nimport no_such_module_anywhere\n");
+        Run r = run("--check", "--config", listenYaml(dir, "127.0.0.1:0").toString(), "--script", script.toString());
+        assertEquals(1, r.status());
+        assertTrue(r.err().contains("failed to load") && r.err().contains("ModuleNotFoundError")
+                && r.err().contains("no_such_module_anywhere") && r.err().contains("line 2"), r.err());
+    }
+
+    @Test
+    void syntaxErrorStopsStartUp(@TempDir Path dir) throws Exception {
+        Path script = write(dir, "broken.py", "from siphon import http\n\n@http.route('/x')\ndef f(req:\n    pass\n");
+        Run r = run("--config", listenYaml(dir, "127.0.0.1:0").toString(), "--script", script.toString());
+        assertEquals(1, r.status());
+        assertTrue(r.err().contains("broken.py") && r.err().contains("SyntaxError"), r.err());
+        assertFalse(r.out().contains("listening"), r.out());
+    }
+
+    @Test
+    void conflictingRoutesStopStartUpNamingBothPatterns(@TempDir Path dir) throws Exception {
+        Path script = write(dir, "routes.py", """
+                from siphon import http
+
+                @http.route("/users/{id}")
+                def one(req):
+                    return http.Response()
+
+                @http.route("/users/{name}")
+                def two(req):
+                    return http.Response()
+                """);
+        Run r = run("--config", listenYaml(dir, "127.0.0.1:0").toString(), "--script", script.toString());
+        assertEquals(1, r.status());
+        assertTrue(r.err().contains("/users/{id}") && r.err().contains("/users/{name}") && r.err().contains("routes.two"),
+                r.err());
+        assertFalse(r.out().contains("listening"), r.out());
+    }
+
+    @Test
+    void onStartupThatRaisesStopsStartUpWithNothingListening(@TempDir Path dir) throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Path script = write(dir, "hooks.py", """
+                from siphon import http
+
+                @http.on_startup
+                async def connect():
+                    raise ValueError("no database")
+
+                @http.route("/")
+                def root(req):
+                    return http.Response()
+                """);
+        Run r = run("--config", listenYaml(dir, "127.0.0.1:" + port).toString(), "--script", script.toString());
+        assertEquals(1, r.status());
+        assertTrue(r.err().contains("@http.on_startup hook hooks.connect raised")
+                && r.err().contains("ValueError: no database") && r.err().contains("Traceback"), r.err());
+        assertFalse(r.out().contains("listening"), r.out());
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+            throw new AssertionError("something listens on " + port);
+        } catch (IOException expected) {
+            // nothing listens
+        }
+    }
+
+    /** examples/hello.py with examples/http.yaml, through the launcher with the JIT on, driven by curl. */
+    @Test
+    void examplesServedWithTheJitOn() throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(LAUNCHER.toString(), "--config", EXAMPLES.resolve("http.yaml").toString(),
+                "--script", EXAMPLES.resolve("hello.py").toString());
+        pb.environment().put("SIPHON_LISTEN", "127.0.0.1:0");
+        Path out = Files.createTempFile("siphon-out", ".txt");
+        Path err = Files.createTempFile("siphon-err", ".txt");
+        long t0 = System.nanoTime();
+        Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        try {
+            Pattern listening = Pattern.compile("listening on (http://\\S+)");
+            String base = null;
+            for (int i = 0; i < 1800 && base == null && p.isAlive(); i++) {
+                Matcher m = listening.matcher(Files.readString(out));
+                if (m.find()) {
+                    base = m.group(1);
+                } else {
+                    Thread.sleep(100);
+                }
+            }
+            assertTrue(base != null, "no listening line; stderr:\n" + Files.readString(err));
+            Curl.Result hello = Curl.run(base + "/hello/world");
+            long firstMs = (System.nanoTime() - t0) / 1_000_000;
+            System.out.println("launch to first response: " + firstMs + " ms");
+            assertEquals(200, hello.status());
+            assertEquals("hi world", hello.body());
+
+            Curl.Result order = Curl.run(base + "/orders/42");
+            assertEquals(200, order.status());
+            assertEquals("application/json", order.header("content-type"));
+            assertEquals("{\"id\": \"42\"}", order.body());
+            assertEquals(204, Curl.run("-X", "DELETE", base + "/orders/42").status());
+            assertEquals(405, Curl.run("-X", "POST", base + "/orders/42").status());
+
+            String log = Files.readString(err);
+            Matcher engine = Pattern.compile("GraalPy engine: ([^;]+);").matcher(log);
+            assertTrue(engine.find(), log);
+            assertFalse(engine.group(1).contains("Interpreted"), "the JIT is off: " + engine.group(1));
+            assertFalse(log.contains("not available"), log);
+            assertTrue(log.contains("order 42 deleted"), "log.info reaches the server log:\n" + log);
+        } finally {
+            p.destroy(); // SIGTERM: the shutdown hook closes the server
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+        }
+    }
+
+    @Test
+    void makeRunServesTheHelloExample() throws Exception {
+        String makefile = Files.readString(ROOT.resolve("Makefile"), StandardCharsets.UTF_8);
+        assertTrue(makefile.contains("bin/siphon-http --config examples/http.yaml --script examples/hello.py"),
+                "make run starts the launcher on the example that examplesServedWithTheJitOn drives");
+    }
+}

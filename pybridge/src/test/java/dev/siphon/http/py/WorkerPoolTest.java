@@ -1,0 +1,38 @@
+package dev.siphon.http.py;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class WorkerPoolTest {
+
+    /** Routes are registered with the engine once, from worker 0: every worker must agree with it. */
+    @Test
+    void workersThatRegisterDifferentRoutesStopStartUp(@TempDir Path dir) throws Exception {
+        Path script = dir.resolve("moody.py");
+        Files.writeString(script, """
+                import os
+                from siphon import http
+
+                # the first context to load creates the marker; the next one registers another route
+                marker = os.path.join(os.path.dirname(__file__), "loaded-once")
+                if os.path.exists(marker):
+                    @http.route("/b")
+                    def b(req):
+                        return http.Response()
+                else:
+                    open(marker, "w").close()
+
+                    @http.route("/a")
+                    def a(req):
+                        return http.Response()
+                """);
+        ScriptException e = assertThrows(ScriptException.class, () -> WorkerPool.load(script, 2).close());
+        assertTrue(e.getMessage().contains("worker 0 and worker 1 registered different routes")
+                && e.getMessage().contains("/a") && e.getMessage().contains("/b"), e.getMessage());
+    }
+}
