@@ -19,21 +19,45 @@
 # (TLS, say) means: a run_TOOL function that parses the tool's output into the
 # same R_* variables, a scenario_NAME function, its name in SCENARIOS, and its
 # servers and peer in scenario_applies and scenario_peer.
-#   h1-hello   HTTP/1.1 keep-alive, wrk -t1 -c$CONNECTIONS; this engine and netty
-#   h2c-hello  HTTP/2 prior knowledge, h2load -t1 -c$H2_CONNECTIONS -m$H2_STREAMS;
-#              this engine and netty-h2 (Netty's HTTP/2 codec)
+#   h1-hello        HTTP/1.1 keep-alive, wrk -t1 -c$CONNECTIONS; this engine and netty
+#   h2c-hello       HTTP/2 prior knowledge, h2load -t1 -c$H2_CONNECTIONS -m$H2_STREAMS;
+#                   this engine and netty-h2 (Netty's HTTP/2 codec)
+#   https-hello     h1-hello over TLS; siphon-tls-virtual, siphon-tls-platform and netty-tls
+#                   (Netty with the JDK's own TLS)
+#   h2-tls-hello    h2c-hello over TLS (ALPN h2); siphon-tls-virtual, siphon-tls-platform and
+#                   netty-h2-tls
+#   tls-handshakes  a new TLS connection per request (wrk -t1 -c$HS_CONNECTIONS with
+#                   "Connection: close": req/s is handshakes/s); the three siphon-tls servers
+#                   and netty-tls
+#   https-provider  https-hello on this engine alone: BouncyCastle's JSSE (siphon-tls-virtual)
+#                   against the JDK's (siphon-tls-jdk), the latter as the "peer"
+#
+# Servers. siphon-virtual, siphon-platform: the demo HelloServer, cleartext, with its selector
+# loops on virtual or platform threads. siphon-tls-virtual, siphon-tls-platform: the same over
+# TLS (BouncyCastle JSSE, the engine's default). siphon-tls-jdk: TLS through the JDK's JSSE
+# provider (-Dsiphon.tls.jsse=jdk), virtual-thread loops. netty, netty-h2: the cleartext peers;
+# netty-tls, netty-h2-tls: the same over the JDK's TLS (ALPN h2 and http/1.1 for netty-h2-tls).
+# The TLS servers share a throwaway CA and server certificate for 127.0.0.1 made at start by
+# bench/tls-certs.sh (TLS_KEY). BouncyCastle's JSSE sends no TLS 1.3 session tickets, so this
+# engine never resumes a session; the JDK's does, and wrk resumes whenever it can. The servers
+# on the JDK's TLS therefore run with JDK_TLS_OPTS, which turns their tickets off, so that every
+# server in tls-handshakes does full handshakes.
 # A scenario runs against the servers of SERVERS it applies to; the ratio line
 # compares this engine with the scenario's peer.
 #
 # Environment (defaults in brackets):
-#   SERVERS        servers to run ["siphon-virtual siphon-platform netty netty-h2"]
-#   SCENARIOS      scenarios to run ["h1-hello h2c-hello"]
+#   SERVERS        servers to run [all nine: "siphon-virtual siphon-platform netty netty-h2
+#                  siphon-tls-virtual siphon-tls-platform siphon-tls-jdk netty-tls netty-h2-tls"]
+#   SCENARIOS      scenarios to run ["h1-hello h2c-hello https-hello h2-tls-hello
+#                  tls-handshakes https-provider"]
 #   DURATION       seconds per measured run [10]
 #   WARMUP         seconds of warm-up load per server and scenario [10; 0 skips]
 #   ROUNDS         measured runs per server and scenario [3]
-#   CONNECTIONS    wrk connections (h1-hello) [64]
-#   H2_CONNECTIONS h2load connections (h2c-hello) [16]
-#   H2_STREAMS     h2load concurrent streams per connection (h2c-hello) [32]
+#   CONNECTIONS    wrk connections (h1-hello, https-hello, https-provider) [64]
+#   H2_CONNECTIONS h2load connections (h2c-hello, h2-tls-hello) [16]
+#   H2_STREAMS     h2load concurrent streams per connection (h2c-hello, h2-tls-hello) [32]
+#   HS_CONNECTIONS wrk connections, each closed after one request (tls-handshakes) [64]
+#   TLS_KEY        server key of the TLS runs: ec (ECDSA P-256) or rsa (RSA 2048) [ec]
 #   IO_LOOPS       --io-loops for this engine [1, as the peer's one event loop]
 #   SERVER_CPU     core the servers are pinned to [0]
 #   LOAD_CPU       core the load tool is pinned to [1]
@@ -43,20 +67,25 @@
 #   OTHER_MAX      percent of one core others may use during a clean run [10]
 #   JAVA_OPTS      JVM flags for every server [-XX:+UseParallelGC]
 #   NETTY_OPTS     extra JVM flags for the Netty peer (its fast settings on JDK 25)
+#   JDK_TLS_OPTS   extra JVM flags for the servers on the JDK's TLS (netty-tls, netty-h2-tls,
+#                  siphon-tls-jdk) [-Djdk.tls.server.newSessionTicketCount=0: no session
+#                  tickets, so no resumption, as on this engine's BouncyCastle TLS]
 #   RESULTS        markdown results [bench/target/e2e-results.md]
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
-SERVERS=${SERVERS:-"siphon-virtual siphon-platform netty netty-h2"}
-SCENARIOS=${SCENARIOS:-"h1-hello h2c-hello"}
+SERVERS=${SERVERS:-"siphon-virtual siphon-platform netty netty-h2 siphon-tls-virtual siphon-tls-platform siphon-tls-jdk netty-tls netty-h2-tls"}
+SCENARIOS=${SCENARIOS:-"h1-hello h2c-hello https-hello h2-tls-hello tls-handshakes https-provider"}
 DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-10}
 ROUNDS=${ROUNDS:-3}
 CONNECTIONS=${CONNECTIONS:-64}
 H2_CONNECTIONS=${H2_CONNECTIONS:-16}
 H2_STREAMS=${H2_STREAMS:-32}
+HS_CONNECTIONS=${HS_CONNECTIONS:-64}
+TLS_KEY=${TLS_KEY:-ec}
 IO_LOOPS=${IO_LOOPS:-1}
 SERVER_CPU=${SERVER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
@@ -66,9 +95,11 @@ QUIET_TIMEOUT=${QUIET_TIMEOUT:-60}
 OTHER_MAX=${OTHER_MAX:-10}
 JAVA_OPTS=${JAVA_OPTS:-"-XX:+UseParallelGC"}
 NETTY_OPTS=${NETTY_OPTS:-"--sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED -Dio.netty.leakDetection.level=disabled"}
+JDK_TLS_OPTS=${JDK_TLS_OPTS--Djdk.tls.server.newSessionTicketCount=0}
 RESULTS=${RESULTS:-bench/target/e2e-results.md}
 
 ENGINE_CP='engine/target/siphon-engine.jar:engine/target/lib/*'
+TLS_LIB=bench/target/tls-lib   # siphon-tls and its BouncyCastle jars, copied by the bench build
 BENCH_JAR=bench/target/siphon-bench.jar
 QUIET_TOOL=$ROOT/../shared/tools/wait-quiet
 CLK_TCK=$(getconf CLK_TCK)
@@ -76,10 +107,11 @@ CLK_TCK=$(getconf CLK_TCK)
 die() { echo "e2e: $*" >&2; exit 1; }
 log() { echo "e2e: $*" >&2; }
 
-for n in DURATION WARMUP ROUNDS CONNECTIONS H2_CONNECTIONS H2_STREAMS IO_LOOPS SERVER_CPU LOAD_CPU PORT_BASE START_TIMEOUT QUIET_TIMEOUT OTHER_MAX; do
+for n in DURATION WARMUP ROUNDS CONNECTIONS H2_CONNECTIONS H2_STREAMS HS_CONNECTIONS IO_LOOPS SERVER_CPU LOAD_CPU PORT_BASE START_TIMEOUT QUIET_TIMEOUT OTHER_MAX; do
   [[ ${!n} =~ ^[0-9]+$ ]] || die "$n must be a whole number, not '${!n}'"
 done
 [ "$DURATION" -gt 0 ] && [ "$ROUNDS" -gt 0 ] || die "DURATION and ROUNDS must be at least 1"
+[[ $TLS_KEY == ec || $TLS_KEY == rsa ]] || die "TLS_KEY must be ec or rsa, not '$TLS_KEY'"
 
 # The Makefile exports a suitable JAVA_HOME; run directly, bin/find-jdk picks one.
 JAVA_HOME=$(bin/find-jdk) || exit 1
@@ -93,6 +125,7 @@ done
 LOG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/siphon-e2e.XXXXXX")
 RUNS=$LOG_DIR/runs.tsv   # one line per measured run, see measure
 : >"$RUNS"
+PKI=$LOG_DIR/pki         # the TLS servers' CA, certificate and key (bench/tls-certs.sh)
 
 # ---------------------------------------------------------------- servers
 
@@ -100,35 +133,72 @@ declare -A PORT PID
 STARTED=()
 LOAD_PID=
 
+ALL_SERVERS="siphon-virtual siphon-platform netty netty-h2 siphon-tls-virtual siphon-tls-platform siphon-tls-jdk netty-tls netty-h2-tls"
+
 # Sets CMD to the command line of server $1 listening on port $2.
 server_command() {
   local name=$1 port=$2
+  local tls=(--tls-cert "$PKI/server.pem" --tls-key "$PKI/server.key")
   # shellcheck disable=SC2206  # the *_OPTS variables are word lists on purpose
   case $name in
     siphon-virtual|siphon-platform)
       CMD=("$JAVA" $JAVA_OPTS -cp "$ENGINE_CP" dev.siphon.http.demo.HelloServer "127.0.0.1:$port"
            --loop-threads "${name#siphon-}" --io-loops "$IO_LOOPS") ;;
+    siphon-tls-virtual|siphon-tls-platform)
+      CMD=("$JAVA" $JAVA_OPTS -cp "$ENGINE_CP:$TLS_LIB/*" dev.siphon.http.demo.HelloServer "127.0.0.1:$port"
+           --loop-threads "${name#siphon-tls-}" --io-loops "$IO_LOOPS" "${tls[@]}") ;;
+    siphon-tls-jdk)
+      CMD=("$JAVA" $JAVA_OPTS $JDK_TLS_OPTS -Dsiphon.tls.jsse=jdk -cp "$ENGINE_CP:$TLS_LIB/*"
+           dev.siphon.http.demo.HelloServer "127.0.0.1:$port" --loop-threads virtual --io-loops "$IO_LOOPS" "${tls[@]}") ;;
     netty)
       CMD=("$JAVA" $JAVA_OPTS $NETTY_OPTS -cp "$BENCH_JAR" dev.siphon.http.bench.NettyHelloServer "127.0.0.1:$port") ;;
     netty-h2)
       CMD=("$JAVA" $JAVA_OPTS $NETTY_OPTS -cp "$BENCH_JAR" dev.siphon.http.bench.NettyH2HelloServer "127.0.0.1:$port") ;;
-    *) die "unknown server '$name' (known: siphon-virtual siphon-platform netty netty-h2)" ;;
+    netty-tls)
+      CMD=("$JAVA" $JAVA_OPTS $NETTY_OPTS $JDK_TLS_OPTS -cp "$BENCH_JAR" dev.siphon.http.bench.NettyHelloServer
+           "127.0.0.1:$port" "${tls[@]}") ;;
+    netty-h2-tls)
+      CMD=("$JAVA" $JAVA_OPTS $NETTY_OPTS $JDK_TLS_OPTS -cp "$BENCH_JAR" dev.siphon.http.bench.NettyH2HelloServer
+           "127.0.0.1:$port" "${tls[@]}") ;;
+    *) die "unknown server '$name' (known: $ALL_SERVERS)" ;;
   esac
 }
 
 required_files() {
   case $1 in
+    siphon-tls-*) echo engine/target/siphon-engine.jar "$TLS_LIB" ;;
     siphon-*) echo engine/target/siphon-engine.jar ;;
-    netty|netty-h2) echo "$BENCH_JAR" ;;
+    netty*) echo "$BENCH_JAR" ;;
   esac
 }
 
-# curl flags to reach server $1: the HTTP/2 peer speaks nothing else.
+is_tls() {
+  case $1 in
+    *-tls*) return 0 ;;
+    *) return 1 ;;
+  esac
+}
+
+# Whether server $1 must negotiate h2 through ALPN (it serves h2-tls-hello).
+tls_h2() {
+  case $1 in
+    siphon-tls-*|netty-h2-tls) return 0 ;;
+    *) return 1 ;;
+  esac
+}
+
+# curl flags to reach server $1: the cleartext HTTP/2 peer speaks nothing else; the TLS servers
+# are checked against the bench CA.
 curl_protocol() {
   case $1 in
     netty-h2) echo --http2-prior-knowledge ;;
+    *-tls*) echo --http1.1 --cacert "$PKI/ca.pem" ;;
     *) echo --http1.1 ;;
   esac
+}
+
+server_url() {  # SERVER PATH
+  if is_tls "$1"; then echo "https://127.0.0.1:${PORT[$1]}$2"; else echo "http://127.0.0.1:${PORT[$1]}$2"; fi
 }
 
 stop_servers() {
@@ -154,8 +224,8 @@ trap 'exit 143' TERM
 
 start_server() {
   local name=$1 port=$2
-  if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/"; then
-    die "port $port already answers HTTP: another server would be measured (set PORT_BASE)"
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    die "port $port already accepts connections: another server would be measured (set PORT_BASE)"
   fi
   server_command "$name" "$port"
   echo "${CMD[*]}" >"$LOG_DIR/$name.cmd"
@@ -165,13 +235,20 @@ start_server() {
   STARTED+=("$!")
 }
 
-# Waits until server $1 answers GET /hello/bench with "hi bench".
+# Waits until server $1 answers GET /hello/bench with "hi bench" (and, for a server of
+# h2-tls-hello, also over h2 chosen by ALPN).
 wait_ready() {
-  local name=$1 url="http://127.0.0.1:${PORT[$1]}/hello/bench" body deadline=$((SECONDS + START_TIMEOUT))
+  local name=$1 url body version deadline=$((SECONDS + START_TIMEOUT)) flags
+  url=$(server_url "$name" /hello/bench)
+  read -r -a flags <<<"$(curl_protocol "$name")"
   while ((SECONDS < deadline)); do
     kill -0 "${PID[$name]}" 2>/dev/null || { tail -n 20 "$LOG_DIR/$name.log" >&2; die "$name exited before answering"; }
-    if body=$(curl -s "$(curl_protocol "$name")" --max-time 2 "$url"); then
+    if body=$(curl -s "${flags[@]}" --max-time 2 "$url"); then
       [ "$body" = "hi bench" ] || die "$name answered $url with '$body', not 'hi bench'"
+      if tls_h2 "$name"; then
+        version=$(curl -s --http2 --cacert "$PKI/ca.pem" --max-time 2 -o /dev/null -w '%{http_version}' "$url") || true
+        [ "$version" = 2 ] || die "$name did not negotiate h2 through ALPN (curl saw HTTP/${version:-none})"
+      fi
       log "$name ready on port ${PORT[$name]} (pid ${PID[$name]})"
       return
     fi
@@ -210,8 +287,9 @@ run_load() {
   return $rc
 }
 
-run_wrk() {  # SERVER URL SECONDS
-  run_load taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"$3"s --latency "$2" \
+run_wrk() {  # SERVER URL SECONDS [CONNECTIONS [wrk options...]]
+  local conns=${4:-$CONNECTIONS}
+  run_load taskset -c "$LOAD_CPU" wrk -t1 -c"$conns" -d"$3"s --latency "${@:5}" "$2" \
     || { cat "$OUT" >&2; die "wrk failed against $1"; }
   R_RPS=$(awk '/^Requests\/sec:/ {print $2}' "$OUT")
   R_REQS=$(awk '/ requests in / {print $1}' "$OUT")
@@ -239,6 +317,9 @@ run_h2load() {  # SERVER URL SECONDS
     /^status codes: / { for (i = 1; i <= NF; i++) if ($(i + 1) ~ /^[345]xx/) e += $i }
     END { print e + 0 }' "$OUT")
   [ -n "$R_RPS" ] && [ -n "$R_REQS" ] || { cat "$OUT" >&2; die "could not read h2load output for $1"; }
+  if [[ $2 == https:* ]] && ! grep -q '^Application protocol: h2$' "$OUT"; then
+    cat "$OUT" >&2; die "h2load did not negotiate h2 with $1"
+  fi
 }
 
 # ---------------------------------------------------------------- scenarios
@@ -251,11 +332,33 @@ scenario_h2c_hello() {  # SERVER PORT SECONDS: HTTP/2 prior knowledge, GET /hell
   run_h2load "$1" "http://127.0.0.1:$2/hello/bench" "$3"
 }
 
+scenario_https_hello() {  # SERVER PORT SECONDS: HTTP/1.1 over TLS, keep-alive
+  run_wrk "$1" "https://127.0.0.1:$2/hello/bench" "$3"
+}
+
+scenario_h2_tls_hello() {  # SERVER PORT SECONDS: HTTP/2 over TLS (ALPN h2)
+  run_h2load "$1" "https://127.0.0.1:$2/hello/bench" "$3"
+}
+
+# A new TLS connection per request: the server closes after each response, wrk reconnects.
+# Full handshakes every time: see JDK_TLS_OPTS at the top.
+scenario_tls_handshakes() {  # SERVER PORT SECONDS
+  run_wrk "$1" "https://127.0.0.1:$2/hello/bench" "$3" "$HS_CONNECTIONS" -H 'Connection: close'
+}
+
+scenario_https_provider() {  # SERVER PORT SECONDS: https-hello, for the provider comparison
+  scenario_https_hello "$@"
+}
+
 # Whether scenario $1 runs against server $2.
 scenario_applies() {
   case $1:$2 in
-    h1-hello:siphon-*|h1-hello:netty) return 0 ;;
-    h2c-hello:siphon-*|h2c-hello:netty-h2) return 0 ;;
+    h1-hello:siphon-virtual|h1-hello:siphon-platform|h1-hello:netty) return 0 ;;
+    h2c-hello:siphon-virtual|h2c-hello:siphon-platform|h2c-hello:netty-h2) return 0 ;;
+    https-hello:siphon-tls-virtual|https-hello:siphon-tls-platform|https-hello:netty-tls) return 0 ;;
+    h2-tls-hello:siphon-tls-virtual|h2-tls-hello:siphon-tls-platform|h2-tls-hello:netty-h2-tls) return 0 ;;
+    tls-handshakes:siphon-tls-*|tls-handshakes:netty-tls) return 0 ;;
+    https-provider:siphon-tls-virtual|https-provider:siphon-tls-jdk) return 0 ;;
     *) return 1 ;;
   esac
 }
@@ -264,6 +367,9 @@ scenario_applies() {
 scenario_peer() {
   case $1 in
     h2c-hello) echo netty-h2 ;;
+    https-hello|tls-handshakes) echo netty-tls ;;
+    h2-tls-hello) echo netty-h2-tls ;;
+    https-provider) echo siphon-tls-jdk ;;
     *) echo netty ;;
   esac
 }
@@ -271,8 +377,16 @@ scenario_peer() {
 # The load tool scenario $1 needs.
 scenario_tool() {
   case $1 in
-    h2c-hello) echo h2load ;;
+    h2c-hello|h2-tls-hello) echo h2load ;;
     *) echo wrk ;;
+  esac
+}
+
+# A line printed under scenario $1's table, or nothing.
+scenario_note() {
+  case $1 in
+    tls-handshakes) echo "One request per connection: req/s is full TLS handshakes per second (server key: $TLS_KEY)." ;;
+    https-provider) echo "This engine only, virtual-thread loops: BouncyCastle's JSSE (siphon-tls-virtual, the default) against the JDK's (siphon-tls-jdk, -Dsiphon.tls.jsse=jdk); the ratio is BouncyCastle's over the JDK's." ;;
   esac
 }
 
@@ -336,7 +450,10 @@ measure() {
 # Prints the markdown summary of RUNS.
 summarize() {
   local sc peers=""
-  for sc in $SCENARIOS; do peers="$peers $sc=$(scenario_peer "$sc")"; done
+  for sc in $SCENARIOS; do
+    peers="$peers $sc=$(scenario_peer "$sc")"
+    export "E2E_NOTE_${sc//-/_}=$(scenario_note "$sc")"
+  done
   awk -F'\t' -v other_max="$OTHER_MAX" -v servers="$SERVERS" -v scenarios="$SCENARIOS" -v peers="$peers" '
     function cell(key, col,   n, i, j, t, v, lo, hi, med, fmt) {
       n = 0
@@ -379,6 +496,8 @@ summarize() {
           printf "| %s | %s | %s | %s | %s | %s | %d of %d%s |\n", sv[b], cell(key, 4), cell(key, 5), cell(key, 6), cell(key, 7), cell(key, 8), used, cnt[key], note
         }
         print ""
+        nk = sc[a]; gsub(/-/, "_", nk)
+        if (ENVIRON["E2E_NOTE_" nk] != "") { print ENVIRON["E2E_NOTE_" nk]; print "" }
         if (noisy) {
           print "Warning: some servers had no clean run; their cells use noisy runs and are not comparable."
           print ""
@@ -418,7 +537,9 @@ write_results() {
     echo "- servers pinned to core $SERVER_CPU, load tool to core $LOAD_CPU; h1: wrk -t1 -c$CONNECTIONS;" \
          "h2c: h2load -t1 -c$H2_CONNECTIONS -m$H2_STREAMS;" \
          "${WARMUP} s warm-up, $ROUNDS rounds of ${DURATION} s; this engine with --io-loops $IO_LOOPS"
-    echo "- JVM flags: \`$JAVA_OPTS\`; Netty also \`$NETTY_OPTS\`"
+    echo "- TLS: $TLS_KEY server key (bench/tls-certs.sh); https: wrk -t1 -c$CONNECTIONS; h2 over TLS:" \
+         "h2load -t1 -c$H2_CONNECTIONS -m$H2_STREAMS; tls-handshakes: wrk -t1 -c$HS_CONNECTIONS, Connection: close"
+    echo "- JVM flags: \`$JAVA_OPTS\`; Netty also \`$NETTY_OPTS\`; servers on the JDK's TLS also \`$JDK_TLS_OPTS\`"
     echo "- cells: median (min–max) over clean runs (others used at most $OTHER_MAX% of a core)"
     echo
     echo "$summary"
@@ -439,11 +560,19 @@ for sc in "${SCENARIO_LIST[@]}"; do
   tool=$(scenario_tool "$sc")
   command -v "$tool" >/dev/null || die "$tool not found (scenario $sc): run bin/ensure-tools bench"
 done
+need_pki=
 for name in "${SERVER_LIST[@]}"; do
   server_command "$name" 0
-  f=$(required_files "$name")
-  [ -f "$f" ] || die "$f is missing: build first (make build)"
+  for f in $(required_files "$name"); do
+    [ -e "$f" ] || die "$f is missing: build first (make build)"
+  done
+  if is_tls "$name"; then need_pki=1; fi
 done
+if [ -n "$need_pki" ]; then
+  command -v openssl >/dev/null || die "openssl not found (TLS servers): run bin/ensure-tools bench"
+  bench/tls-certs.sh "$PKI" "$TLS_KEY" || die "could not make the TLS certificates"
+  log "TLS servers use a $TLS_KEY certificate for 127.0.0.1 from a throwaway CA in $PKI"
+fi
 [ -f "$QUIET_TOOL" ] || log "no $QUIET_TOOL: runs will not wait for a quiet machine"
 
 i=0

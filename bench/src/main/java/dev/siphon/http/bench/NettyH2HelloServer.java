@@ -21,6 +21,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http2.AbstractHttp2ConnectionHandlerBuilder;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2ConnectionDecoder;
@@ -30,6 +31,8 @@ import io.netty.handler.codec.http2.Http2Flags;
 import io.netty.handler.codec.http2.Http2FrameListener;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.AsciiString;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -47,15 +50,21 @@ import java.util.concurrent.TimeUnit;
  * Run with {@code --sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED} on
  * JDK 24+.
  *
- * <p>Usage: {@code NettyH2HelloServer [HOST:]PORT} (default 127.0.0.1:8082). Prints
- * {@code listening on h2c://HOST:PORT} once bound.
+ * <p>Usage: {@code NettyH2HelloServer [HOST:]PORT [--tls-cert CERT.pem --tls-key KEY.pem]}
+ * (default 127.0.0.1:8082). With the TLS options (a PEM chain, leaf first, and its PKCS#8 key) it
+ * serves HTTP/2 over TLS through the JDK's own TLS ({@link NettyTls}), ALPN "h2" preferred and
+ * "http/1.1" (answered by {@link NettyHelloServer}'s handler) otherwise, as this engine's TLS
+ * listeners do. Prints {@code listening on h2c://HOST:PORT} (or {@code https://}) once bound.
  */
 public final class NettyH2HelloServer {
 
     private NettyH2HelloServer() {}
 
-    public static void main(String[] args) throws InterruptedException {
-        InetSocketAddress address = NettyHelloServer.parseAddress(args.length > 0 ? args[0] : "127.0.0.1:8082");
+    public static void main(String[] args) throws Exception {
+        NettyTls.Args a = NettyTls.Args.parse(args, "127.0.0.1:8082",
+                "usage: NettyH2HelloServer [HOST:]PORT [--tls-cert CERT.pem --tls-key KEY.pem]");
+        InetSocketAddress address = NettyHelloServer.parseAddress(a.listen());
+        SslContext ssl = a.tls() ? NettyTls.serverContext(a.cert(), a.key(), NettyTls.H2, NettyTls.HTTP_1_1) : null;
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         Class<? extends ServerChannel> channel =
@@ -73,7 +82,11 @@ public final class NettyH2HelloServer {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
-                            ch.pipeline().addLast(new HelloBuilder().create());
+                            if (ssl == null) {
+                                ch.pipeline().addLast(new HelloBuilder().create());
+                            } else {
+                                ch.pipeline().addLast(NettyTls.newHandler(ssl, ch.alloc()), new AlpnHandler());
+                            }
                         }
                     })
                     .bind(address)
@@ -81,13 +94,32 @@ public final class NettyH2HelloServer {
                     .channel();
             InetSocketAddress bound = (InetSocketAddress) server.localAddress();
             System.out.println("transport: " + (epoll ? "epoll" : "nio (epoll unavailable: " + Epoll.unavailabilityCause() + ")"));
-            System.out.println("listening on h2c://" + bound.getHostString() + ":" + bound.getPort());
+            System.out.println("listening on " + (ssl != null ? "https://" : "h2c://")
+                    + bound.getHostString() + ":" + bound.getPort());
             System.out.flush();
             Runtime.getRuntime().addShutdownHook(new Thread(
                     () -> loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly()));
             server.closeFuture().sync();
         } finally {
             loop.shutdownGracefully();
+        }
+    }
+
+    /** Over TLS: the protocol the handshake settled picks the pipeline; no ALPN means HTTP/1.1. */
+    static final class AlpnHandler extends ApplicationProtocolNegotiationHandler {
+        AlpnHandler() {
+            super(NettyTls.HTTP_1_1);
+        }
+
+        @Override
+        protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
+            if (NettyTls.H2.equals(protocol)) {
+                ctx.pipeline().addLast(new HelloBuilder().create());
+            } else if (NettyTls.HTTP_1_1.equals(protocol)) {
+                ctx.pipeline().addLast(new HttpServerCodec(), new NettyHelloServer.HelloHandler());
+            } else {
+                throw new IllegalStateException("unexpected ALPN protocol: " + protocol);
+            }
         }
     }
 

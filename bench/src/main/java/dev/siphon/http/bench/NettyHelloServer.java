@@ -31,6 +31,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
@@ -49,8 +50,10 @@ import java.util.concurrent.TimeUnit;
  * {@code --sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED}
  * on JDK 24+, or Netty falls back to slower buffer access.
  *
- * <p>Usage: {@code NettyHelloServer [HOST:]PORT} (default 127.0.0.1:8081).
- * Prints {@code listening on http://HOST:PORT} once bound.
+ * <p>Usage: {@code NettyHelloServer [HOST:]PORT [--tls-cert CERT.pem --tls-key KEY.pem]}
+ * (default 127.0.0.1:8081). With the TLS options (a PEM chain, leaf first, and its PKCS#8 key)
+ * it serves HTTPS through the JDK's own TLS ({@link NettyTls}), offering ALPN "http/1.1" only.
+ * Prints {@code listening on http://HOST:PORT} (or {@code https://}) once bound.
  */
 public final class NettyHelloServer {
 
@@ -59,8 +62,11 @@ public final class NettyHelloServer {
 
     private NettyHelloServer() {}
 
-    public static void main(String[] args) throws InterruptedException {
-        InetSocketAddress address = parseAddress(args.length > 0 ? args[0] : "127.0.0.1:8081");
+    public static void main(String[] args) throws Exception {
+        NettyTls.Args a = NettyTls.Args.parse(args, "127.0.0.1:8081",
+                "usage: NettyHelloServer [HOST:]PORT [--tls-cert CERT.pem --tls-key KEY.pem]");
+        InetSocketAddress address = parseAddress(a.listen());
+        SslContext ssl = a.tls() ? NettyTls.serverContext(a.cert(), a.key(), NettyTls.HTTP_1_1) : null;
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         Class<? extends ServerChannel> channel =
@@ -78,6 +84,9 @@ public final class NettyHelloServer {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
+                            if (ssl != null) {
+                                ch.pipeline().addLast(NettyTls.newHandler(ssl, ch.alloc()));
+                            }
                             ch.pipeline().addLast(new HttpServerCodec(), new HelloHandler());
                         }
                     })
@@ -86,7 +95,8 @@ public final class NettyHelloServer {
                     .channel();
             InetSocketAddress bound = (InetSocketAddress) server.localAddress();
             System.out.println("transport: " + (epoll ? "epoll" : "nio (epoll unavailable: " + Epoll.unavailabilityCause() + ")"));
-            System.out.println("listening on http://" + bound.getHostString() + ":" + bound.getPort());
+            System.out.println("listening on " + (ssl != null ? "https://" : "http://")
+                    + bound.getHostString() + ":" + bound.getPort());
             System.out.flush();
             // No quiet period: the benchmark script stops the peer between scenarios and on exit.
             Runtime.getRuntime().addShutdownHook(new Thread(
