@@ -21,9 +21,10 @@ import java.util.function.BiConsumer;
 public final class Headers {
     private String[] names;
     private String[] values;
-    /** For lazily decoded values: the bytes holding them, and (offset, length) per field. */
+    /** For lazily decoded values: the bytes holding them, and (offset + base, length) per field. */
     private byte[] source;
     private int[] spans;
+    private int base;
     private int size;
 
     public Headers() {
@@ -54,10 +55,15 @@ public final class Headers {
     }
 
     public String value(int i) {
-        String v = values[i];
+        String[] vs = values;
+        if (vs == null) {
+            vs = new String[names.length]; // span-backed headers make their value array on first read
+            values = vs;
+        }
+        String v = vs[i];
         if (v == null) {
-            v = new String(source, spans[2 * i], spans[2 * i + 1], java.nio.charset.StandardCharsets.ISO_8859_1);
-            values[i] = v;
+            v = new String(source, spans[2 * i] - base, spans[2 * i + 1], java.nio.charset.StandardCharsets.ISO_8859_1);
+            vs[i] = v;
         }
         return v;
     }
@@ -68,14 +74,16 @@ public final class Headers {
      * arrays are copied; the caller gives up {@code source}.
      */
     public static Headers ofSpans(String[] names, int[] spans, int count, byte[] source, int base) {
-        Headers h = new Headers(count, source);
-        System.arraycopy(names, 0, h.names, 0, count);
-        for (int i = 0; i < 2 * count; i += 2) {
-            h.spans[i] = spans[i] - base;
-            h.spans[i + 1] = spans[i + 1];
-        }
-        h.size = count;
-        return h;
+        return new Headers(Arrays.copyOf(names, Math.max(1, count)), Arrays.copyOf(spans, 2 * Math.max(1, count)),
+                count, source, base);
+    }
+
+    private Headers(String[] names, int[] spans, int count, byte[] source, int base) {
+        this.names = names;
+        this.spans = spans;
+        this.size = count;
+        this.source = source;
+        this.base = base;
     }
 
     /** Appends a field whose value is {@code length} bytes of the source at {@code offset}. */
@@ -89,6 +97,9 @@ public final class Headers {
 
     /** Appends a field; repeated names stay separate entries. */
     public Headers add(String name, String value) {
+        if (values == null) {
+            values = new String[names.length];
+        }
         if (size == names.length) {
             names = Arrays.copyOf(names, size * 2);
             values = Arrays.copyOf(values, size * 2);
@@ -113,7 +124,9 @@ public final class Headers {
         for (int r = 0; r < size; r++) {
             if (!names[r].equalsIgnoreCase(name)) {
                 names[w] = names[r];
-                values[w] = values[r];
+                if (values != null) {
+                    values[w] = values[r];
+                }
                 if (spans != null) {
                     spans[2 * w] = spans[2 * r];
                     spans[2 * w + 1] = spans[2 * r + 1];
@@ -123,7 +136,9 @@ public final class Headers {
         }
         for (int i = w; i < size; i++) {
             names[i] = null;
-            values[i] = null;
+            if (values != null) {
+                values[i] = null;
+            }
         }
         size = w;
         return this;

@@ -1,5 +1,8 @@
 package dev.siphon.http.h1;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -76,9 +79,21 @@ final class FieldNames {
         return null;
     }
 
-    /** A plain loop: for names of a few bytes it beats the vectorised compare's call overhead. */
+    private static final VarHandle WORD = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+    /**
+     * {@code k} equals {@code b[off, off + k.length)}: eight bytes per step, then the tail. For
+     * names of a few bytes this beats the vectorised compare's call overhead.
+     */
     private static boolean sameBytes(byte[] k, byte[] b, int off) {
-        for (int j = 0; j < k.length; j++) {
+        int n = k.length;
+        int j = 0;
+        for (; j + 8 <= n; j += 8) {
+            if ((long) WORD.get(k, j) != (long) WORD.get(b, off + j)) {
+                return false;
+            }
+        }
+        for (; j < n; j++) {
             if (k[j] != b[off + j]) {
                 return false;
             }
