@@ -9,7 +9,7 @@ import java.util.Arrays;
  * Content-Length the array is allocated once at the exact size (the length was checked against
  * the cap first), so {@link #toArray()} hands it over without a copy. Loop thread only.
  */
-final class BodyBuffer {
+public final class BodyBuffer {
     private static final int INITIAL_CHUNKED = 1024;
 
     private final long cap;
@@ -21,15 +21,15 @@ final class BodyBuffer {
         this.data = new byte[initial];
     }
 
-    static BodyBuffer exact(long length) {
+    public static BodyBuffer exact(long length) {
         return new BodyBuffer((int) length, length);
     }
 
-    static BodyBuffer growable(long cap) {
+    public static BodyBuffer growable(long cap) {
         return new BodyBuffer((int) Math.min(INITIAL_CHUNKED, cap), cap);
     }
 
-    void append(byte[] b, int off, int len) throws RequestError {
+    public void append(byte[] b, int off, int len) throws RequestError {
         if (size + (long) len > cap) {
             throw new RequestError(413, "request body exceeds " + cap + " bytes", Limit.BODY_BYTES);
         }
@@ -42,17 +42,17 @@ final class BodyBuffer {
     }
 
     /** Checks that {@code more} bytes would still fit, before they arrive. */
-    void ensureFits(long more) throws RequestError {
+    public void ensureFits(long more) throws RequestError {
         if (size + more > cap) {
             throw new RequestError(413, "request body exceeds " + cap + " bytes", Limit.BODY_BYTES);
         }
     }
 
-    int size() {
+    public int size() {
         return size;
     }
 
-    byte[] toArray() {
+    public byte[] toArray() {
         return size == data.length ? data : Arrays.copyOf(data, size);
     }
 }

@@ -9,7 +9,7 @@ import dev.siphon.http.internal.RequestError;
  * the body cap before any data is accepted, chunk extensions and trailers are bounded and
  * discarded (RFC 9112 §7.1.1, RFC 9110 §6.5.1 allow that). Loop thread only.
  */
-final class ChunkedDecoder {
+public final class ChunkedDecoder {
     /** Hex digits in a chunk size: 15 keep the size below 2^60, far above any body cap. */
     private static final int MAX_SIZE_DIGITS = 15;
     /** Bytes of chunk extensions allowed on one chunk-size line. */
@@ -24,11 +24,11 @@ final class ChunkedDecoder {
     private int extensionBytes;
     private int trailerBytes;
 
-    ChunkedDecoder(int maxTrailerBytes) {
+    public ChunkedDecoder(int maxTrailerBytes) {
         this.maxTrailerBytes = maxTrailerBytes;
     }
 
-    boolean done() {
+    public boolean done() {
         return state == State.DONE;
     }
 
@@ -37,7 +37,7 @@ final class ChunkedDecoder {
      *
      * @return the index of the first byte not consumed (bytes after the final CRLF stay unconsumed)
      */
-    int decode(byte[] b, int p, int end, BodyBuffer body) throws RequestError {
+    public int decode(byte[] b, int p, int end, BodyBuffer body) throws RequestError {
         while (p < end) {
             switch (state) {
                 case SIZE -> {

@@ -10,24 +10,24 @@ import java.nio.ByteBuffer;
  * and small payloads into its pooled tail, large DATA payloads queued as they are, without a copy.
  * Loop thread only; stateless.
  */
-final class FrameWriter {
+public final class FrameWriter {
     /** DATA payloads up to this size are copied next to their frame header (one buffer, one write). */
     private static final int COPY_DATA_BELOW = 4096;
 
     private FrameWriter() {}
 
-    static void header(ByteBuffer b, int length, int type, int flags, int streamId) {
+    public static void header(ByteBuffer b, int length, int type, int flags, int streamId) {
         b.put((byte) (length >>> 16)).put((byte) (length >>> 8)).put((byte) length)
                 .put((byte) type).put((byte) flags).putInt(streamId);
     }
 
     /** Rewrites the 24-bit length of the frame header at {@code at}. */
-    static void patchLength(ByteBuffer b, int at, int length) {
+    public static void patchLength(ByteBuffer b, int at, int length) {
         b.put(at, (byte) (length >>> 16)).put(at + 1, (byte) (length >>> 8)).put(at + 2, (byte) length);
     }
 
     /** Our SETTINGS: only the values that differ from the RFC's initial ones (RFC 9113 §6.5.2). */
-    static void settings(OutboundQueue out, Http2Settings s) {
+    public static void settings(OutboundQueue out, Http2Settings s) {
         ByteBuffer b = out.reserve(HEADER_LENGTH + 6 * 5);
         int at = b.position();
         header(b, 0, SETTINGS, 0, 0);
@@ -51,35 +51,35 @@ final class FrameWriter {
         patchLength(b, at, 6 * n);
     }
 
-    static void settingsAck(OutboundQueue out) {
+    public static void settingsAck(OutboundQueue out) {
         header(out.reserve(HEADER_LENGTH), 0, SETTINGS, FLAG_ACK, 0);
     }
 
-    static void pingAck(OutboundQueue out, byte[] a, int off) {
+    public static void pingAck(OutboundQueue out, byte[] a, int off) {
         ByteBuffer b = out.reserve(HEADER_LENGTH + 8);
         header(b, 8, PING, FLAG_ACK, 0);
         b.put(a, off, 8);
     }
 
-    static void ping(OutboundQueue out, byte[] opaque) {
+    public static void ping(OutboundQueue out, byte[] opaque) {
         ByteBuffer b = out.reserve(HEADER_LENGTH + 8);
         header(b, 8, PING, 0, 0);
         b.put(opaque, 0, 8);
     }
 
-    static void windowUpdate(OutboundQueue out, int streamId, int increment) {
+    public static void windowUpdate(OutboundQueue out, int streamId, int increment) {
         ByteBuffer b = out.reserve(HEADER_LENGTH + 4);
         header(b, 4, WINDOW_UPDATE, 0, streamId);
         b.putInt(increment);
     }
 
-    static void rstStream(OutboundQueue out, int streamId, ErrorCode code) {
+    public static void rstStream(OutboundQueue out, int streamId, ErrorCode code) {
         ByteBuffer b = out.reserve(HEADER_LENGTH + 4);
         header(b, 4, RST_STREAM, 0, streamId);
         b.putInt(code.code());
     }
 
-    static void goAway(OutboundQueue out, int lastStreamId, ErrorCode code, byte[] debug) {
+    public static void goAway(OutboundQueue out, int lastStreamId, ErrorCode code, byte[] debug) {
         int n = Math.min(debug.length, 256);
         ByteBuffer b = out.reserve(HEADER_LENGTH + 8 + n);
         header(b, 8 + n, GOAWAY, 0, 0);
@@ -87,7 +87,7 @@ final class FrameWriter {
     }
 
     /** One DATA frame carrying {@code body[off, off+len)}. */
-    static void data(OutboundQueue out, int streamId, byte[] body, int off, int len, boolean endStream) {
+    public static void data(OutboundQueue out, int streamId, byte[] body, int off, int len, boolean endStream) {
         int flags = endStream ? FLAG_END_STREAM : 0;
         if (len < COPY_DATA_BELOW) {
             ByteBuffer b = out.reserve(HEADER_LENGTH + len);

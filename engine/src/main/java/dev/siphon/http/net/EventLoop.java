@@ -2,7 +2,9 @@ package dev.siphon.http.net;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.util.ArrayList;
@@ -77,6 +79,24 @@ public final class EventLoop implements Runnable {
 
     Selector selector() {
         return selector;
+    }
+
+    /**
+     * A channel that code outside this package (the outbound client) registers with this loop
+     * through {@link #register}; the loop calls it on readiness, on the loop thread. Its owner
+     * closes the channel: the loop neither times nor closes it.
+     */
+    public interface ChannelHandler {
+        void onReady(SelectionKey key);
+    }
+
+    /** Registers {@code channel} for {@code ops} with {@code handler} attached. Loop thread only. */
+    public SelectionKey register(SelectableChannel channel, int ops, ChannelHandler handler)
+            throws ClosedChannelException {
+        if (!inLoop()) {
+            throw new IllegalStateException("register is for the loop's own thread");
+        }
+        return channel.register(selector, ops, handler);
     }
 
     void add(Connection c) {
@@ -158,6 +178,8 @@ public final class EventLoop implements Runnable {
             c.onReady(key);
         } else if (a instanceof Listener l) {
             l.onAcceptable();
+        } else if (a instanceof ChannelHandler h) {
+            h.onReady(key);
         }
     }
 

@@ -24,7 +24,7 @@ public final class OutboundQueue {
     private boolean tailPooled;
     private long queuedBytes;
 
-    OutboundQueue(BufferPool pool) {
+    public OutboundQueue(BufferPool pool) {
         this.pool = pool;
     }
 
@@ -87,7 +87,7 @@ public final class OutboundQueue {
      *
      * @return true when everything was written
      */
-    boolean flush(GatheringByteChannel ch) throws IOException {
+    public boolean flush(GatheringByteChannel ch) throws IOException {
         sealTail();
         while (!sealed.isEmpty()) {
             int n = 0;
@@ -115,7 +115,7 @@ public final class OutboundQueue {
     }
 
     /** Releases every pooled buffer; what was not written is dropped. */
-    void discard() {
+    public void discard() {
         sealTail();
         for (Segment s : sealed) {
             if (s.pooled) {

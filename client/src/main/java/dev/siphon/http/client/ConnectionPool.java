@@ -1,0 +1,293 @@
+package dev.siphon.http.client;
+
+import dev.siphon.http.net.EventLoop;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The keep-alive connections to one origin, at most {@code pool_size}, all on one loop of the
+ * client: every method runs on that loop's thread, so the pool needs no lock.
+ *
+ * <p><b>HTTP/1.1:</b> one exchange per connection at a time. A free connection serves the oldest
+ * waiting request, else it goes idle; idle connections are reused last-in first-out (the warmest
+ * socket first, and the cold tail ages out), closed after {@code idleTimeoutMs}, and watched for
+ * the server closing them (a readable EOF or stray bytes on an idle connection close it at once).
+ *
+ * <p><b>HTTP/2:</b> a connection carries up to the peer's SETTINGS_MAX_CONCURRENT_STREAMS
+ * exchanges; another connection opens only when every open one is full (and never while one is
+ * still opening), up to {@code pool_size}.
+ *
+ * <p><b>Waiting:</b> below {@code pool_size} a request opens a connection of its own ("its
+ * initiator"), which serves it first when ready; at {@code pool_size} it waits in a FIFO queue of
+ * at most {@code maxWaiters} ({@link PoolExhaustedException} beyond), for at most the pool wait
+ * timeout ({@link PoolTimeoutException}).
+ */
+final class ConnectionPool {
+    final HttpClient client;
+    final Origin origin;
+    final EventLoop loop;
+    private final boolean http2;
+    private final ArrayDeque<Http1Connection> idle = new ArrayDeque<>(); // first = most recently used
+    private final ArrayList<PooledConnection> all = new ArrayList<>();
+    private final ArrayDeque<Exchange> waiters = new ArrayDeque<>();
+    private boolean closed;
+
+    ConnectionPool(HttpClient client, Origin origin, EventLoop loop) {
+        this.client = client;
+        this.origin = origin;
+        this.loop = loop;
+        this.http2 = client.settings().http2PriorKnowledge() && !origin.secure();
+    }
+
+    int poolSize() {
+        return client.settings().poolSize();
+    }
+
+    /** Hands {@code x} a connection, opens one for it, or queues it. */
+    void submit(Exchange x) {
+        if (x.isDone()) {
+            return; // cancelled before it reached the loop
+        }
+        if (closed) {
+            x.fail(new ConnectionClosedException("client closed; request to " + origin + " not sent"));
+            return;
+        }
+        if (http2) {
+            for (PooledConnection pc : all) {
+                if (pc instanceof Http2Connection c && c.canOpenStream()) {
+                    c.start(x);
+                    return;
+                }
+            }
+            if (all.size() < poolSize() && !anyOpening()) {
+                open(x);
+            } else {
+                enqueue(x);
+            }
+            return;
+        }
+        Http1Connection c;
+        while ((c = idle.pollFirst()) != null) {
+            if (c.isReusable()) {
+                c.start(x);
+                return;
+            }
+            c.close(new ConnectionClosedException("idle connection to " + origin + " was closed"));
+        }
+        if (all.size() < poolSize()) {
+            open(x);
+        } else {
+            enqueue(x);
+        }
+    }
+
+    private boolean anyOpening() {
+        for (PooledConnection pc : all) {
+            if (pc instanceof Http2Connection c && !c.isReady()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void enqueue(Exchange x) {
+        int max = client.settings().maxWaiters();
+        if (waiters.size() >= max) {
+            x.fail(new PoolExhaustedException("pool for " + origin + " exhausted: all " + poolSize()
+                    + " connections (pool_size) busy and " + max + " requests already waiting"));
+            return;
+        }
+        waiters.addLast(x);
+        x.waiting(client.settings().poolWaitTimeoutMs());
+    }
+
+    void removeWaiter(Exchange x) {
+        waiters.remove(x);
+        x.dequeued();
+    }
+
+    private Exchange pollWaiter() {
+        Exchange x;
+        while ((x = waiters.pollFirst()) != null) {
+            x.dequeued();
+            if (!x.isDone()) {
+                return x;
+            }
+        }
+        return null;
+    }
+
+    /** Opens a connection that will serve {@code initiator} first. */
+    private void open(Exchange initiator) {
+        PooledConnection c = http2 ? new Http2Connection(this, initiator) : new Http1Connection(this, initiator);
+        all.add(c);
+        initiator.phase = Exchange.Phase.CONNECTING;
+        initiator.connection = c;
+        client.connectionOpened();
+        if (c instanceof Http1Connection h1) {
+            connect(h1.socket(), h1);
+        } else {
+            Http2Connection h2 = (Http2Connection) c;
+            connect(h2.socket(), h2);
+        }
+    }
+
+    /** Resolves the origin's address off the loop when it is a name, connects, and arms the connect timeout. */
+    private void connect(ClientSocket socket, ConnectTimerHolder holder) {
+        long ms = client.settings().connectTimeoutMs();
+        holder.connectTimer(client.timer().schedule(() -> loop.execute(() -> socket.connectTimedOut(ms)), ms,
+                TimeUnit.MILLISECONDS));
+        String host = origin.host();
+        if (isIpLiteral(host)) {
+            try {
+                socket.connect(new InetSocketAddress(InetAddress.getByName(host), origin.port()));
+            } catch (UnknownHostException e) {
+                socket.failConnect(e);
+            }
+            return;
+        }
+        Thread.ofVirtual().name("siphon-client-resolve").start(() -> {
+            try {
+                InetAddress address = InetAddress.getByName(host);
+                loop.execute(() -> socket.connect(new InetSocketAddress(address, origin.port())));
+            } catch (IOException e) {
+                loop.execute(() -> socket.failConnect(e));
+            }
+        });
+    }
+
+    /** Holds the connect timer of a connection, cancelled once the connect settles. */
+    interface ConnectTimerHolder {
+        void connectTimer(ScheduledFuture<?> timer);
+    }
+
+    private static boolean isIpLiteral(String host) {
+        if (host.indexOf(':') >= 0) {
+            return true;
+        }
+        for (int i = 0; i < host.length(); i++) {
+            char c = host.charAt(i);
+            if ((c < '0' || c > '9') && c != '.') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** An HTTP/1.1 connection is free (just opened, or its exchange ended cleanly). */
+    void onFree(Http1Connection c, Exchange initiator) {
+        if (closed) {
+            c.close(new ConnectionClosedException("client closed"));
+            return;
+        }
+        if (initiator != null && !initiator.isDone()) {
+            c.start(initiator);
+            return;
+        }
+        Exchange x = pollWaiter();
+        if (x != null) {
+            c.start(x);
+        } else {
+            idle.addFirst(c);
+        }
+    }
+
+    /** An HTTP/2 connection is ready, or a stream on it ended: fill it from the queue. */
+    void onStreamsAvailable(Http2Connection c, Exchange initiator) {
+        if (initiator != null && !initiator.isDone()) {
+            c.start(initiator);
+        }
+        Exchange x;
+        while (c.canOpenStream() && (x = pollWaiter()) != null) {
+            c.start(x);
+        }
+        refill();
+    }
+
+    /** The connection failed to open: its initiator (if it still waits) fails with {@code cause}. */
+    void onConnectFailed(Exchange initiator, ClientException cause) {
+        if (initiator != null && !initiator.isDone()) {
+            initiator.fail(cause);
+        }
+    }
+
+    /**
+     * A connection closed. {@code retry} is an exchange the connection gave up on that may be sent
+     * again (RFC 9110 §9.2.2): it gets a fresh connection of its own, in the slot just freed.
+     */
+    void onClosed(PooledConnection c, Exchange retry) {
+        all.remove(c);
+        if (c instanceof Http1Connection h1) {
+            idle.remove(h1);
+        }
+        client.connectionClosed();
+        if (retry != null && !retry.isDone()) {
+            retry.retried = true;
+            if (closed) {
+                retry.fail(new ConnectionClosedException("client closed"));
+            } else {
+                open(retry);
+            }
+        }
+        refill();
+    }
+
+    /**
+     * Sends {@code x} again on whatever connection the pool gives it: for HTTP/2 streams the
+     * origin did not process (above a GOAWAY's last stream id, or REFUSED_STREAM: RFC 9113 §8.7).
+     */
+    void retry(Exchange x) {
+        if (x.isDone()) {
+            return;
+        }
+        x.retried = true;
+        x.phase = Exchange.Phase.NEW;
+        x.connection = null;
+        submit(x);
+    }
+
+    /** Opens connections for queued requests while the pool has room. */
+    private void refill() {
+        while (!closed && !waiters.isEmpty() && all.size() < poolSize() && !(http2 && anyOpening())) {
+            Exchange x = pollWaiter();
+            if (x == null) {
+                return;
+            }
+            open(x);
+        }
+    }
+
+    /** Closes connections idle since before {@code cutoffNanos}. */
+    void closeIdle(long cutoffNanos) {
+        for (PooledConnection c : new ArrayList<>(all)) {
+            if (c.idleSince(cutoffNanos)) {
+                c.close(new ConnectionClosedException("idle connection to " + origin + " expired"));
+            }
+        }
+    }
+
+    boolean isEmpty() {
+        return all.isEmpty() && waiters.isEmpty();
+    }
+
+    /** Fails everything queued and closes every connection. */
+    void close() {
+        closed = true;
+        ConnectionClosedException cause = new ConnectionClosedException("client closed before the request to "
+                + origin + " completed");
+        Exchange x;
+        while ((x = pollWaiter()) != null) {
+            x.fail(cause);
+        }
+        for (Iterator<PooledConnection> it = new ArrayList<>(all).iterator(); it.hasNext(); ) {
+            it.next().close(cause);
+        }
+    }
+}

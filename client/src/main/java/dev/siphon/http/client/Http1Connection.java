@@ -1,0 +1,447 @@
+package dev.siphon.http.client;
+
+import dev.siphon.http.h1.BodyBuffer;
+import dev.siphon.http.h1.ChunkedDecoder;
+import dev.siphon.http.internal.RequestError;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.concurrent.ScheduledFuture;
+
+/**
+ * An HTTP/1.1 connection of the pool (RFC 9112): one exchange at a time, no pipelining. Writes
+ * the request head and body, parses the response head strictly, reads the body framed as
+ * {@link #framing} decides, skips interim 1xx responses, and hands the connection back to the
+ * pool when the response ended cleanly on a persistent connection. Loop thread only.
+ */
+final class Http1Connection implements PooledConnection, ClientSocket.Protocol, ConnectionPool.ConnectTimerHolder {
+    private static final byte[] EMPTY = new byte[0];
+    /** Trailer bytes of a chunked response we read and drop (RFC 9112 §7.1.2). */
+    private static final int MAX_TRAILER_BYTES = 16 * 1024;
+
+    private enum Stage { HEAD, LENGTH, CHUNKED, UNTIL_CLOSE }
+
+    private final ConnectionPool pool;
+    private final ClientSocket socket;
+    private final Http1ResponseParser parser;
+    private final long maxBodyBytes;
+    private Exchange initiator;
+    private ScheduledFuture<?> connectTimer;
+    private Exchange current;
+    private int served;
+    private long idleSinceNanos;
+    // the response being read
+    private Stage stage;
+    private ResponseHead head;
+    private long remaining;
+    private BodyBuffer body;
+    private ChunkedDecoder chunked;
+    private boolean received;
+    private boolean keepAlive;
+
+    Http1Connection(ConnectionPool pool, Exchange initiator) {
+        this.pool = pool;
+        this.initiator = initiator;
+        this.socket = new ClientSocket(pool.loop, pool.origin, this);
+        HttpClient.Settings s = pool.client.settings();
+        this.parser = new Http1ResponseParser(s.maxResponseHeadBytes(), s.maxResponseFields());
+        this.maxBodyBytes = s.maxResponseBodyBytes();
+    }
+
+    ClientSocket socket() {
+        return socket;
+    }
+
+    @Override
+    public void connectTimer(ScheduledFuture<?> timer) {
+        this.connectTimer = timer;
+    }
+
+    boolean isReusable() {
+        return current == null && socket.isConnected();
+    }
+
+    @Override
+    public boolean idleSince(long cutoffNanos) {
+        return current == null && socket.isConnected() && idleSinceNanos - cutoffNanos < 0;
+    }
+
+    @Override
+    public void forgetInitiator(Exchange x) {
+        if (initiator == x) {
+            initiator = null;
+        }
+    }
+
+    @Override
+    public void onConnected() {
+        cancelConnectTimer();
+        Exchange x = initiator;
+        initiator = null;
+        idleSinceNanos = System.nanoTime();
+        pool.onFree(this, x);
+    }
+
+    @Override
+    public void onConnectFailed(ClientException cause) {
+        cancelConnectTimer();
+        Exchange x = initiator;
+        initiator = null;
+        pool.onConnectFailed(x, cause);
+    }
+
+    private void cancelConnectTimer() {
+        if (connectTimer != null) {
+            connectTimer.cancel(false);
+            connectTimer = null;
+        }
+    }
+
+    @Override
+    public void start(Exchange x) {
+        current = x;
+        x.phase = Exchange.Phase.ACTIVE;
+        x.connection = this;
+        served++;
+        parser.reset();
+        stage = Stage.HEAD;
+        head = null;
+        body = null;
+        chunked = null;
+        received = false;
+        writeRequest(x);
+        socket.flush();
+    }
+
+    /** RFC 9112 §3: request-line, Host first (RFC 9110 §7.2), the caller's fields, Content-Length. */
+    private void writeRequest(Exchange x) {
+        StringBuilder sb = new StringBuilder(128);
+        sb.append(x.method).append(' ').append(x.target).append(" HTTP/1.1\r\n");
+        boolean hostGiven = false;
+        for (int i = 0; i < x.headerNames.length; i++) {
+            if (x.headerNames[i].equalsIgnoreCase("host")) {
+                hostGiven = true;
+                break;
+            }
+        }
+        if (!hostGiven) {
+            sb.append("Host: ").append(pool.origin.authority()).append("\r\n");
+        }
+        for (int i = 0; i < x.headerNames.length; i++) {
+            sb.append(x.headerNames[i]).append(": ").append(x.headerValues[i]).append("\r\n");
+        }
+        byte[] content = x.body;
+        // RFC 9110 §8.6: a user agent SHOULD send Content-Length for a method that defines a
+        // meaning for content (POST, PUT, PATCH) even when it is empty.
+        if (content.length > 0 || x.method.equals("POST") || x.method.equals("PUT") || x.method.equals("PATCH")) {
+            sb.append("Content-Length: ").append(content.length).append("\r\n");
+        }
+        sb.append("\r\n");
+        byte[] headBytes = sb.toString().getBytes(StandardCharsets.ISO_8859_1);
+        socket.out().add(headBytes);
+        socket.out().add(content);
+    }
+
+    @Override
+    public void onRead(ByteBuffer in) {
+        if (current == null) {
+            // RFC 9112 §9.3: nothing may arrive on an idle connection but its close; stray bytes
+            // mean the server is out of step with us, so the connection is not reused.
+            in.position(in.limit());
+            socket.close();
+            return;
+        }
+        received = true;
+        byte[] a = in.array();
+        int base = in.arrayOffset();
+        int p = base + in.position();
+        int end = base + in.limit();
+        ClientResponse done;
+        try {
+            int q = consume(a, p, end);
+            in.position(q - base);
+            done = stage == null ? response() : null;
+            if (done != null && q < end) {
+                // bytes after a complete response to our only request: not a reusable connection
+                keepAlive = false;
+                in.position(in.limit());
+            }
+        } catch (ClientException e) {
+            in.position(in.limit());
+            fail(e);
+            return;
+        }
+        if (done != null) {
+            complete(done);
+        }
+    }
+
+    /** Parses what it can of {@code a[p, end)}; stage becomes null once the response is complete. */
+    private int consume(byte[] a, int p, int end) throws ClientException {
+        while (stage != null) {
+            switch (stage) {
+                case HEAD -> {
+                    int n;
+                    try {
+                        n = parser.parse(a, p, end);
+                    } catch (Http1ResponseParser.Malformed e) {
+                        if (e.getMessage().startsWith("response head exceeds")) {
+                            throw new ResponseTooLargeException(e.getMessage() + " from " + pool.origin);
+                        }
+                        throw new MalformedResponseException("malformed response from " + pool.origin + ": "
+                                + e.getMessage());
+                    }
+                    if (n == 0) {
+                        return p;
+                    }
+                    p += n;
+                    ResponseHead h = parser.head();
+                    if (h.status() < 200) {
+                        if (h.status() == 101) {
+                            throw new MalformedResponseException("101 Switching Protocols from " + pool.origin
+                                    + " without an Upgrade request");
+                        }
+                        parser.reset(); // RFC 9110 §15.2: interim responses are skipped
+                        continue;
+                    }
+                    head = h;
+                    framing(h);
+                }
+                case LENGTH -> {
+                    int take = (int) Math.min(remaining, end - p);
+                    append(a, p, take);
+                    p += take;
+                    remaining -= take;
+                    if (remaining == 0) {
+                        stage = null;
+                    } else {
+                        return p;
+                    }
+                }
+                case CHUNKED -> {
+                    try {
+                        p = chunked.decode(a, p, end, body);
+                    } catch (RequestError e) {
+                        throw bodyError(e);
+                    }
+                    if (chunked.done()) {
+                        stage = null;
+                    } else {
+                        return p;
+                    }
+                }
+                case UNTIL_CLOSE -> {
+                    append(a, p, end - p);
+                    return end;
+                }
+            }
+        }
+        return p;
+    }
+
+    /**
+     * RFC 9112 §6.3, the length of a response body, in its order:
+     * (1) a response to HEAD, and 1xx, 204 and 304 responses, end with their head;
+     * (2) a 2xx to CONNECT is a tunnel (this client never sends CONNECT);
+     * (3) Transfer-Encoding and Content-Length together: rejected, as the RFC advises (response
+     *     splitting); a Transfer-Encoding other than exactly "chunked" is rejected, since we sent
+     *     no TE field and decode no other coding (§6.1);
+     * (4) chunked: decoded;
+     * (5) an invalid Content-Length: rejected ("the user agent MUST close the connection");
+     * (6) a valid Content-Length: exactly that many bytes;
+     * (8) otherwise: the body runs to the end of the connection, which is then not reused.
+     */
+    private void framing(ResponseHead h) throws ClientException {
+        keepAlive = persistent(h);
+        int status = h.status();
+        if (current.method.equals("HEAD") || status == 204 || status == 304) { // (1)
+            stage = null;
+            return;
+        }
+        String te = h.field("transfer-encoding");
+        String cl = h.field("content-length");
+        if (te != null) {
+            if (cl != null) { // (3)
+                throw new MalformedResponseException("response from " + pool.origin
+                        + " has both Transfer-Encoding and Content-Length (RFC 9112 §6.3)");
+            }
+            if (!te.trim().equalsIgnoreCase("chunked")) {
+                throw new MalformedResponseException("response from " + pool.origin + " has Transfer-Encoding "
+                        + "\"" + te + "\"; only chunked is supported (no TE was sent)");
+            }
+            if (h.minorVersion() == 0) {
+                throw new MalformedResponseException("HTTP/1.0 response from " + pool.origin
+                        + " with Transfer-Encoding (RFC 9112 §6.1)");
+            }
+            chunked = new ChunkedDecoder(MAX_TRAILER_BYTES); // (4)
+            body = BodyBuffer.growable(maxBodyBytes);
+            stage = Stage.CHUNKED;
+            return;
+        }
+        if (cl != null) {
+            long length = contentLength(cl); // (5)
+            if (length > maxBodyBytes) {
+                throw new ResponseTooLargeException("response from " + pool.origin + " declares Content-Length "
+                        + length + ", over the " + maxBodyBytes + "-byte response body cap");
+            }
+            remaining = length; // (6)
+            stage = length == 0 ? null : Stage.LENGTH;
+            body = length == 0 ? null : BodyBuffer.exact(length);
+            return;
+        }
+        keepAlive = false; // (8)
+        body = BodyBuffer.growable(maxBodyBytes);
+        stage = Stage.UNTIL_CLOSE;
+    }
+
+    /** RFC 9110 §8.6: 1*DIGIT; a list of identical values is accepted as one, differing ones are not. */
+    private long contentLength(String v) throws MalformedResponseException {
+        long length = -1;
+        for (String part : v.split(",", -1)) {
+            String s = part.trim();
+            if (s.isEmpty() || s.length() > 18) {
+                throw invalidLength(v);
+            }
+            long n = 0;
+            for (int i = 0; i < s.length(); i++) {
+                char c = s.charAt(i);
+                if (c < '0' || c > '9') {
+                    throw invalidLength(v);
+                }
+                n = n * 10 + (c - '0');
+            }
+            if (length >= 0 && n != length) {
+                throw invalidLength(v);
+            }
+            length = n;
+        }
+        return length;
+    }
+
+    private MalformedResponseException invalidLength(String v) {
+        return new MalformedResponseException("invalid Content-Length \"" + v + "\" from " + pool.origin
+                + " (RFC 9112 §6.3)");
+    }
+
+    /** RFC 9112 §9.3: HTTP/1.1 persists unless "close"; HTTP/1.0 only with "keep-alive". */
+    private static boolean persistent(ResponseHead h) {
+        String c = h.field("connection");
+        boolean close = false;
+        boolean keep = false;
+        if (c != null) {
+            for (String token : c.split(",")) {
+                String t = token.trim().toLowerCase(Locale.ROOT);
+                close |= t.equals("close");
+                keep |= t.equals("keep-alive");
+            }
+        }
+        return !close && (h.minorVersion() >= 1 || keep);
+    }
+
+    private void append(byte[] a, int p, int n) throws ClientException {
+        try {
+            body.append(a, p, n);
+        } catch (RequestError e) {
+            throw bodyError(e);
+        }
+    }
+
+    /** The engine's body codecs speak in request statuses: 413 is our cap, anything else bad framing. */
+    private ClientException bodyError(RequestError e) {
+        if (e.status() == 413) {
+            return new ResponseTooLargeException("response body from " + pool.origin + " exceeds the "
+                    + maxBodyBytes + "-byte cap");
+        }
+        return new MalformedResponseException("malformed chunked body from " + pool.origin + ": " + e.getMessage());
+    }
+
+    private ClientResponse response() {
+        byte[] bytes = body == null ? EMPTY : body.toArray();
+        return new ClientResponse(head.status(), head.fields(), bytes, head.version());
+    }
+
+    /** Hands the connection back (or closes it) before the caller's continuation runs. */
+    private void complete(ClientResponse r) {
+        Exchange x = current;
+        current = null;
+        body = null;
+        chunked = null;
+        idleSinceNanos = System.nanoTime();
+        if (keepAlive && !socket.isClosed()) {
+            pool.onFree(this, null);
+        } else {
+            socket.close();
+        }
+        x.succeed(r);
+    }
+
+    private void fail(ClientException e) {
+        Exchange x = current;
+        current = null;
+        socket.close();
+        if (x != null) {
+            x.fail(e);
+        }
+    }
+
+    @Override
+    public void onInputClosed() {
+        if (current != null && stage == Stage.UNTIL_CLOSE) {
+            stage = null;
+            complete(response()); // (8): the close ends the body
+            return;
+        }
+        socket.close();
+    }
+
+    @Override
+    public void onDrained() {
+        // nothing waits on our output: one request at a time, written whole
+    }
+
+    @Override
+    public void onClosed() {
+        cancelConnectTimer();
+        Exchange x = current;
+        current = null;
+        Exchange forInit = initiator;
+        initiator = null;
+        if (x != null && !x.isDone()) {
+            // The origin closed a reused connection as our request went out (a keep-alive race):
+            // RFC 9110 §9.2.2 / RFC 9112 §9.3.1 let an idempotent request be retried when nothing
+            // of the response came back. Once, and on a fresh connection.
+            if (!received && served > 1 && x.idempotent() && !x.retried) {
+                x.connection = null;
+                pool.onClosed(this, x);
+                return;
+            }
+            pool.onClosed(this, null);
+            x.fail(new ConnectionClosedException("connection to " + pool.origin + " closed before the response to "
+                    + x.method + " " + x.target + " was complete ("
+                    + (received ? "part of a response" : "nothing") + " received)"));
+            return;
+        }
+        pool.onClosed(this, null);
+        if (forInit != null && !forInit.isDone()) {
+            forInit.fail(new ConnectionClosedException("connection to " + pool.origin + " closed while opening"));
+        }
+    }
+
+    @Override
+    public void abandon(Exchange x) {
+        if (current == x) {
+            current = null; // mid-exchange: the rest of the response cannot be told apart, close
+            socket.close();
+        }
+    }
+
+    @Override
+    public void close(ClientException cause) {
+        Exchange x = current;
+        current = null;
+        socket.close();
+        if (x != null) {
+            x.fail(cause);
+        }
+    }
+}

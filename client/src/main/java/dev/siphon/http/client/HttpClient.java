@@ -1,0 +1,475 @@
+package dev.siphon.http.client;
+
+import dev.siphon.http.config.ClientConfig;
+import dev.siphon.http.config.LoopThreads;
+import dev.siphon.http.net.EventLoop;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * An asynchronous HTTP/1.1 and h2c client over an in-house keep-alive connection pool per origin.
+ *
+ * <pre>{@code
+ * try (HttpClient client = HttpClient.builder().baseUrl("http://127.0.0.1:8080/api/").build()) {
+ *     ClientResponse r = client.get("users/42").join();   // GET http://127.0.0.1:8080/api/users/42
+ * }
+ * }</pre>
+ *
+ * <p><b>Threads.</b> The client owns {@code ioLoops} of the engine's {@link EventLoop}s (virtual
+ * threads by default) and one timer thread ("siphon-client-timer") for connect, request, pool-wait
+ * and idle timeouts. Each origin's pool lives on one loop, chosen round robin when the origin is
+ * first used, so a pool needs no lock. Requests may be sent from any thread. Futures complete
+ * <em>on the loop</em>: a dependent stage added without an executor runs there and must not block
+ * (use the {@code ...Async} variants for anything that does).
+ *
+ * <p><b>URLs.</b> A request URL is resolved against the base URL by RFC 3986 §5.2
+ * ({@link UrlResolver}); an absolute URL is used as is.
+ *
+ * <p><b>Failures</b> complete the future with a {@link ClientException} subtype (see there).
+ * Cancelling a future ({@code cancel}, {@code orTimeout}, {@code completeExceptionally}) frees
+ * what the request holds: a queued request leaves the queue, an HTTP/1.1 exchange in flight
+ * closes its connection, an HTTP/2 stream is reset.
+ *
+ * <p><b>https.</b> Not yet: an https:// request fails with a {@link TlsException} ("HTTPS client
+ * arrives with the TLS milestone"); see {@link ClientSocket} for the seam TLS plugs into.
+ *
+ * <p>{@link #close()} fails what is in flight, closes every socket, stops every thread and
+ * returns every pooled buffer ({@link #buffersOutstanding()} is then 0). Thread-safe.
+ */
+public final class HttpClient implements AutoCloseable {
+    private static final byte[] EMPTY = new byte[0];
+
+    /**
+     * Everything a client is configured with; see {@link Builder} for each setting.
+     */
+    public record Settings(String baseUrl, long timeoutMs, long connectTimeoutMs, long poolWaitTimeoutMs,
+                           int poolSize, int maxWaiters, long idleTimeoutMs, boolean http2PriorKnowledge,
+                           long maxResponseBodyBytes, int maxResponseHeadBytes, int maxResponseFields,
+                           int ioLoops, LoopThreads loopThreads, int bufferSize) {}
+
+    private final Settings settings;
+    private final EventLoop[] loops;
+    private final Thread[] threads;
+    private final ScheduledThreadPoolExecutor timer;
+    private final ConcurrentHashMap<Origin, ConnectionPool> pools = new ConcurrentHashMap<>();
+    private final AtomicInteger nextLoop = new AtomicInteger();
+    private final AtomicInteger openConnections = new AtomicInteger();
+    private final AtomicLong connectionsOpened = new AtomicLong();
+    private volatile boolean closed;
+
+    private HttpClient(Settings settings) {
+        this.settings = settings;
+        this.loops = new EventLoop[settings.ioLoops()];
+        this.threads = new Thread[loops.length];
+        this.timer = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "siphon-client-timer");
+            t.setDaemon(true);
+            return t;
+        });
+        timer.setRemoveOnCancelPolicy(true);
+        for (int i = 0; i < loops.length; i++) {
+            loops[i] = new EventLoop(i, settings.bufferSize());
+            String name = "siphon-client-loop-" + i;
+            threads[i] = settings.loopThreads() == LoopThreads.PLATFORM
+                    ? Thread.ofPlatform().name(name).daemon(true).start(loops[i])
+                    : Thread.ofVirtual().name(name).start(loops[i]);
+        }
+        long sweep = Math.max(50, Math.min(1000, settings.idleTimeoutMs() / 2));
+        timer.scheduleWithFixedDelay(this::sweepIdle, sweep, sweep, TimeUnit.MILLISECONDS);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A client with the settings of a {@code clients:} entry of http.yaml. */
+    public static HttpClient of(ClientConfig config) {
+        return builder().config(config).build();
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    public CompletableFuture<ClientResponse> get(String url) {
+        return send("GET", url, Map.of(), null);
+    }
+
+    public CompletableFuture<ClientResponse> get(String url, Map<String, String> headers) {
+        return send("GET", url, headers, null);
+    }
+
+    public CompletableFuture<ClientResponse> post(String url, byte[] body) {
+        return send("POST", url, Map.of(), body);
+    }
+
+    public CompletableFuture<ClientResponse> post(String url, byte[] body, Map<String, String> headers) {
+        return send("POST", url, headers, body);
+    }
+
+    public CompletableFuture<ClientResponse> put(String url, byte[] body) {
+        return send("PUT", url, Map.of(), body);
+    }
+
+    public CompletableFuture<ClientResponse> put(String url, byte[] body, Map<String, String> headers) {
+        return send("PUT", url, headers, body);
+    }
+
+    public CompletableFuture<ClientResponse> patch(String url, byte[] body) {
+        return send("PATCH", url, Map.of(), body);
+    }
+
+    public CompletableFuture<ClientResponse> patch(String url, byte[] body, Map<String, String> headers) {
+        return send("PATCH", url, headers, body);
+    }
+
+    public CompletableFuture<ClientResponse> delete(String url) {
+        return send("DELETE", url, Map.of(), null);
+    }
+
+    public CompletableFuture<ClientResponse> delete(String url, Map<String, String> headers) {
+        return send("DELETE", url, headers, null);
+    }
+
+    /**
+     * Sends one request. Any thread.
+     *
+     * @param method  a token, upper-cased for you ("get" sends GET)
+     * @param url     absolute, or relative to the base URL
+     * @param headers extra fields, or null; framing and connection fields (Content-Length,
+     *                Transfer-Encoding, Connection, Keep-Alive, Proxy-Connection, TE, Upgrade) are
+     *                the client's and are dropped; a Host field replaces the one derived from the URL
+     * @param body    the whole request body, or null; sent with Content-Length
+     * @throws IllegalArgumentException for a URL that does not resolve to an absolute http(s) URL,
+     *     or a method, field name or value that could not be sent safely (CR, LF, NUL)
+     */
+    public CompletableFuture<ClientResponse> send(String method, String url, Map<String, String> headers,
+                                                  byte[] body) {
+        String m = checkMethod(method);
+        UrlResolver.Target t = UrlResolver.resolve(settings.baseUrl(), Objects.requireNonNull(url, "url"));
+        int n = headers == null ? 0 : headers.size();
+        String[] names = new String[n];
+        String[] values = new String[n];
+        int k = 0;
+        if (headers != null) {
+            for (Map.Entry<String, String> e : headers.entrySet()) {
+                String name = checkFieldName(e.getKey());
+                if (isConnectionField(name)) {
+                    continue;
+                }
+                names[k] = name;
+                values[k++] = checkFieldValue(name, e.getValue());
+            }
+        }
+        if (k < n) {
+            names = java.util.Arrays.copyOf(names, k);
+            values = java.util.Arrays.copyOf(values, k);
+        }
+        if (t.origin().secure()) {
+            return CompletableFuture.failedFuture(new TlsException("HTTPS client arrives with the TLS milestone: "
+                    + t.origin() + " cannot be reached yet (only http:// and h2c are available in this build)"));
+        }
+        if (closed) {
+            return CompletableFuture.failedFuture(new ConnectionClosedException("client is closed"));
+        }
+        ConnectionPool pool = pools.computeIfAbsent(t.origin(),
+                o -> new ConnectionPool(this, o, loops[Math.floorMod(nextLoop.getAndIncrement(), loops.length)]));
+        Exchange x = new Exchange(pool, m, t.requestTarget(), names, values, body == null ? EMPTY : body);
+        x.arm(settings.timeoutMs());
+        pool.loop.execute(() -> pool.submit(x));
+        return x.future;
+    }
+
+    private static String checkMethod(String method) {
+        String m = Objects.requireNonNull(method, "method").toUpperCase(Locale.ROOT);
+        if (m.isEmpty() || !isToken(m)) {
+            throw new IllegalArgumentException("invalid method \"" + method + "\"");
+        }
+        return m;
+    }
+
+    private static String checkFieldName(String name) {
+        if (name == null || name.isEmpty() || !isToken(name)) {
+            throw new IllegalArgumentException("invalid header name \"" + name + "\" (RFC 9110 §5.1: a token)");
+        }
+        return name;
+    }
+
+    private static String checkFieldValue(String name, String value) {
+        if (value == null) {
+            throw new IllegalArgumentException("header " + name + " has a null value");
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            // RFC 9110 §5.5: CR, LF and NUL in a value would split or end the head
+            if (c == '\r' || c == '\n' || c == 0 || c > 0xFF) {
+                throw new IllegalArgumentException("header " + name + " has a character that cannot be sent (CR, "
+                        + "LF, NUL or beyond ISO-8859-1) at index " + i);
+            }
+        }
+        return value.strip();
+    }
+
+    private static boolean isToken(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean ok = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+                    || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** RFC 9110 §7.6.1 / RFC 9113 §8.2.2: connection-specific fields belong to the client. */
+    private static boolean isConnectionField(String name) {
+        return switch (Ascii.lower(name)) {
+            case "content-length", "transfer-encoding", "connection", "keep-alive", "proxy-connection", "te",
+                 "upgrade" -> true;
+            default -> false;
+        };
+    }
+
+    ScheduledExecutorService timer() {
+        return timer;
+    }
+
+    void connectionOpened() {
+        openConnections.incrementAndGet();
+        connectionsOpened.incrementAndGet();
+    }
+
+    void connectionClosed() {
+        openConnections.decrementAndGet();
+    }
+
+    /** Connections open or opening now, over all origins. */
+    public int openConnections() {
+        return openConnections.get();
+    }
+
+    /** Connections opened since the client started (reuse keeps this low). */
+    public long connectionsOpened() {
+        return connectionsOpened.get();
+    }
+
+    /** Pooled buffers taken and not returned, over all loops; 0 when nothing is in flight. */
+    public long buffersOutstanding() {
+        long n = 0;
+        for (EventLoop l : loops) {
+            n += l.pool().outstanding();
+        }
+        return n;
+    }
+
+    private void sweepIdle() {
+        long cutoff = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(settings.idleTimeoutMs());
+        for (ConnectionPool p : pools.values()) {
+            p.loop.execute(() -> p.closeIdle(cutoff));
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        List<java.util.concurrent.CountDownLatch> done = new ArrayList<>();
+        for (ConnectionPool p : pools.values()) {
+            java.util.concurrent.CountDownLatch latch = new java.util.concurrent.CountDownLatch(1);
+            done.add(latch);
+            p.loop.execute(() -> {
+                try {
+                    p.close();
+                } finally {
+                    latch.countDown();
+                }
+            });
+        }
+        boolean interrupted = false;
+        for (java.util.concurrent.CountDownLatch latch : done) {
+            try {
+                latch.await(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        for (EventLoop l : loops) {
+            l.shutdown(0);
+        }
+        for (int i = 0; i < loops.length; i++) {
+            try {
+                loops[i].awaitStopped(5, TimeUnit.SECONDS);
+                threads[i].join(1000);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        timer.shutdownNow();
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Collects settings; {@link #build()} starts the client's loops. Not thread-safe. Defaults are
+     * those of a {@code clients:} entry (SPEC §3) plus this implementation's own:
+     */
+    public static final class Builder {
+        private String baseUrl;
+        private long timeoutMs = ClientConfig.DEFAULT_TIMEOUT_MS;
+        private long connectTimeoutMs = -1;
+        private long poolWaitTimeoutMs = -1;
+        private int poolSize = ClientConfig.DEFAULT_POOL_SIZE;
+        private int maxWaiters = 1024;
+        private long idleTimeoutMs = 30_000;
+        private boolean http2PriorKnowledge;
+        private long maxResponseBodyBytes = 64L << 20;
+        private int maxResponseHeadBytes = 16 * 1024;
+        private int maxResponseFields = 128;
+        private int ioLoops = 1;
+        private LoopThreads loopThreads = LoopThreads.VIRTUAL;
+        private int bufferSize = 32 * 1024;
+
+        private Builder() {}
+
+        /** Takes base_url, timeout_ms, pool_size and http2_prior_knowledge of a configured client. */
+        public Builder config(ClientConfig c) {
+            baseUrl = c.baseUrl();
+            timeoutMs = c.timeoutMs();
+            poolSize = c.poolSize();
+            http2PriorKnowledge = c.http2PriorKnowledge();
+            return this;
+        }
+
+        /** Absolute http:// or https:// URL relative request URLs are resolved against; none by default. */
+        public Builder baseUrl(String baseUrl) {
+            this.baseUrl = baseUrl;
+            return this;
+        }
+
+        /** Budget of one request, from the call to the last byte of the response (default 5000 ms). */
+        public Builder timeoutMs(long ms) {
+            this.timeoutMs = ms;
+            return this;
+        }
+
+        /** Budget of one TCP connect (default: the request timeout). */
+        public Builder connectTimeoutMs(long ms) {
+            this.connectTimeoutMs = ms;
+            return this;
+        }
+
+        /** Longest wait in a full pool's queue (default: the request timeout). */
+        public Builder poolWaitTimeoutMs(long ms) {
+            this.poolWaitTimeoutMs = ms;
+            return this;
+        }
+
+        /** Most connections per origin (default 8). */
+        public Builder poolSize(int n) {
+            this.poolSize = n;
+            return this;
+        }
+
+        /** Most requests queued per origin while the pool is full (default 1024). */
+        public Builder maxWaiters(int n) {
+            this.maxWaiters = n;
+            return this;
+        }
+
+        /** An idle pooled connection is closed after this long (default 30 000 ms). */
+        public Builder idleTimeoutMs(long ms) {
+            this.idleTimeoutMs = ms;
+            return this;
+        }
+
+        /** Open http:// connections directly as HTTP/2 (h2c with prior knowledge, RFC 9113 §3.3). */
+        public Builder http2PriorKnowledge(boolean on) {
+            this.http2PriorKnowledge = on;
+            return this;
+        }
+
+        /** Response body cap (default 64 MiB); over it → {@link ResponseTooLargeException}. */
+        public Builder maxResponseBodyBytes(long n) {
+            this.maxResponseBodyBytes = n;
+            return this;
+        }
+
+        /** HTTP/1.1 response head cap (default 16 KiB) and HTTP/2 header list cap. */
+        public Builder maxResponseHeadBytes(int n) {
+            this.maxResponseHeadBytes = n;
+            return this;
+        }
+
+        /** Most header fields in one response head (default 128). */
+        public Builder maxResponseFields(int n) {
+            this.maxResponseFields = n;
+            return this;
+        }
+
+        /** Selector loops of this client (default 1); each origin's pool lives on one of them. */
+        public Builder ioLoops(int n) {
+            this.ioLoops = n;
+            return this;
+        }
+
+        public Builder loopThreads(LoopThreads kind) {
+            this.loopThreads = Objects.requireNonNull(kind);
+            return this;
+        }
+
+        /** Bytes of each pooled I/O buffer (default 32 KiB); a response head must fit in one. */
+        public Builder bufferSize(int n) {
+            this.bufferSize = n;
+            return this;
+        }
+
+        /** @throws IllegalArgumentException naming the first setting out of range */
+        public HttpClient build() {
+            if (baseUrl != null) {
+                UrlResolver.resolve(baseUrl, baseUrl); // absolute http(s) with a host, or a clear error
+            }
+            positive("timeoutMs", timeoutMs);
+            positive("poolSize", poolSize);
+            positive("maxWaiters", maxWaiters);
+            positive("idleTimeoutMs", idleTimeoutMs);
+            positive("maxResponseBodyBytes", maxResponseBodyBytes);
+            positive("maxResponseFields", maxResponseFields);
+            positive("ioLoops", ioLoops);
+            if (maxResponseBodyBytes > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException("maxResponseBodyBytes must be below 2 GiB (one array), was "
+                        + maxResponseBodyBytes);
+            }
+            if (bufferSize < 16_384 + 9 + 1024 || maxResponseHeadBytes < 256
+                    || maxResponseHeadBytes > bufferSize - 1024) {
+                throw new IllegalArgumentException("need 256 <= maxResponseHeadBytes <= bufferSize - 1024 and "
+                        + "bufferSize >= 17417 (one HTTP/2 frame), were " + maxResponseHeadBytes + " and "
+                        + bufferSize);
+            }
+            long connect = connectTimeoutMs > 0 ? connectTimeoutMs : timeoutMs;
+            long poolWait = poolWaitTimeoutMs > 0 ? poolWaitTimeoutMs : timeoutMs;
+            return new HttpClient(new Settings(baseUrl, timeoutMs, connect, poolWait, poolSize, maxWaiters,
+                    idleTimeoutMs, http2PriorKnowledge, maxResponseBodyBytes, maxResponseHeadBytes, maxResponseFields,
+                    ioLoops, loopThreads, bufferSize));
+        }
+
+        private static void positive(String name, long v) {
+            if (v <= 0) {
+                throw new IllegalArgumentException(name + " must be > 0, was " + v);
+            }
+        }
+    }
+}
