@@ -27,7 +27,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(2)
+@Fork(value = 2, jvmArgsAppend = "-XX:+UseParallelGC") // the GC the servers and the launcher run with
 public class Http1ParseBench {
     static final String BROWSER_REQUEST = "GET /users/12345/orders?page=2&sort=desc HTTP/1.1\r\n"
             + "Host: shop.example.com\r\n"

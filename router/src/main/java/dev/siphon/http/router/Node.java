@@ -32,6 +32,45 @@ final class Node<H> {
      * at most the size of the trie, never more.
      */
     static <H> Node<H> find(Node<H> node, String path, int start) {
+        // Fast path: descend greedily, static before param, in a loop the JIT compiles whole.
+        // When it reaches an endpoint, that is the first one the full search below would find
+        // (the search tries the same branches first); any dead end falls back to that search.
+        int length = path.length();
+        Node<H> at = node;
+        int from = start;
+        boolean alternatives = false; // a branch the greedy walk passed over that the search would try
+        while (true) {
+            int end = path.indexOf('/', from);
+            if (end < 0) {
+                end = length;
+            }
+            Node<H> child = at.staticChild(path, from, end);
+            if (child != null) {
+                alternatives |= at.param != null || at.catchAll != null;
+            } else if (end > from && at.param != null) {
+                child = at.param;
+                alternatives |= at.catchAll != null;
+            } else {
+                // Neither static nor param here: the search's next choice is this node's catch-all.
+                if (length > from && at.catchAll != null) {
+                    return at.catchAll;
+                }
+                break;
+            }
+            if (end == length) {
+                if (child.endpoint != null) {
+                    return child;
+                }
+                break;
+            }
+            at = child;
+            from = end + 1;
+        }
+        return alternatives ? search(node, path, start) : null;
+    }
+
+    /** The full search with backtracking (static, then param, then catch-all at each segment). */
+    private static <H> Node<H> search(Node<H> node, String path, int start) {
         int length = path.length();
         int end = path.indexOf('/', start);
         if (end < 0) {
@@ -40,14 +79,14 @@ final class Node<H> {
         boolean last = end == length;
         Node<H> child = node.staticChild(path, start, end);
         if (child != null) {
-            Node<H> found = last ? terminal(child) : find(child, path, end + 1);
+            Node<H> found = last ? terminal(child) : search(child, path, end + 1);
             if (found != null) {
                 return found;
             }
         }
         child = node.param;
         if (child != null && end > start) {
-            Node<H> found = last ? terminal(child) : find(child, path, end + 1);
+            Node<H> found = last ? terminal(child) : search(child, path, end + 1);
             if (found != null) {
                 return found;
             }
