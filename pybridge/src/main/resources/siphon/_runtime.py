@@ -148,6 +148,9 @@ def pairs(a):
 
 # --- called by Java from bridge.poll, on the worker thread, with the loop running ---
 
+_UNKNOWN = object()  # a TLS detail not fetched from Java yet
+
+
 def deliver(rid, index, method, path, params, headers, body_len):
     """A new request: served inline when the handler and all middleware are plain functions.
 
@@ -165,6 +168,7 @@ def deliver(rid, index, method, path, params, headers, body_len):
         req._headers = None
         req._query = None
         req._client = None
+        req._tls = _UNKNOWN
         req._body = None if body_len else b""
         if route.sync:
             _serve_sync(rid, route, req)

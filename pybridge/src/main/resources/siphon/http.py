@@ -106,12 +106,54 @@ class Response:
         return f"<Response [{self.status}]>"
 
 
+class ClientCert:
+    """A client certificate verified against the listener's ``tls.client_ca``.
+
+    ``subject`` and ``issuer`` in RFC 2253 form ("CN=alice,O=Example"); ``sans`` a list of
+    "DNS:name", "IP:address", "email:address" or "URI:uri".
+    """
+
+    __slots__ = ("subject", "issuer", "sans")
+
+    def __init__(self, subject, issuer, sans=()):
+        self.subject = subject
+        self.issuer = issuer
+        self.sans = list(sans)
+
+    def __repr__(self):
+        return f"<ClientCert {self.subject}>"
+
+
+class TlsInfo:
+    """What the TLS handshake settled: ``protocol`` ("TLSv1.3"), ``cipher_suite``,
+    ``alpn`` ("h2", "http/1.1" or None), ``server_name`` (SNI, or None) and ``client_cert``
+    (a ``ClientCert`` with mutual TLS, else None)."""
+
+    __slots__ = ("protocol", "cipher_suite", "alpn", "server_name", "client_cert")
+
+    def __init__(self, protocol, cipher_suite, alpn=None, server_name=None, client_cert=None):
+        self.protocol = protocol
+        self.cipher_suite = cipher_suite
+        self.alpn = alpn
+        self.server_name = server_name
+        self.client_cert = client_cert
+
+    @classmethod
+    def _from_flat(cls, f):
+        cert = ClientCert(f[4], f[5], f[6:]) if len(f) > 4 else None
+        return cls(f[0], f[1], f[2] or None, f[3] or None, cert)
+
+    def __repr__(self):
+        return f"<TlsInfo {self.protocol} {self.alpn}>"
+
+
 class Request:
     """The inbound request handed to handlers and middleware."""
 
-    __slots__ = ("method", "path", "path_params", "_rid", "_hdr", "_headers", "_query", "_client", "_body")
+    __slots__ = ("method", "path", "path_params", "_rid", "_hdr", "_headers", "_query", "_client", "_tls", "_body")
 
-    def __init__(self, method, path, path_params=None, headers=None, query_params=None, client="", body=b""):
+    def __init__(self, method, path, path_params=None, headers=None, query_params=None, client="", body=b"",
+                 tls=None):
         self.method = method
         self.path = path
         self.path_params = {} if path_params is None else dict(path_params)
@@ -120,6 +162,7 @@ class Request:
         self._headers = {k.lower(): v for k, v in (headers or {}).items()}
         self._query = {} if query_params is None else dict(query_params)
         self._client = client
+        self._tls = tls
         self._body = body
 
     @property
@@ -161,6 +204,27 @@ class Request:
             c = str(_runtime.bridge.client(self._rid))
             self._client = c
         return c
+
+    @property
+    def tls(self):
+        """The connection's TLS details (a ``TlsInfo``), or None on cleartext."""
+        t = self._tls
+        if t is _runtime._UNKNOWN:
+            flat = _runtime.bridge.tls(self._rid)
+            t = None if flat is None else TlsInfo._from_flat([str(x) for x in flat])
+            self._tls = t
+        return t
+
+    @property
+    def scheme(self):
+        """"https" on a TLS listener, else "http"."""
+        return "http" if self.tls is None else "https"
+
+    @property
+    def client_cert(self):
+        """The client certificate mutual TLS verified (a ``ClientCert``), or None."""
+        t = self.tls
+        return None if t is None else t.client_cert
 
     def body(self):
         """The whole buffered request body as bytes."""

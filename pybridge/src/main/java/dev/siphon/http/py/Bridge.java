@@ -66,6 +66,11 @@ public final class Bridge {
     }
 
     @HostAccess.Export
+    public String[] tls(long rid) {
+        return worker.tls(rid);
+    }
+
+    @HostAccess.Export
     public void startupDone(String hook, String traceback) {
         worker.startupDone(hook, traceback);
     }

@@ -353,6 +353,33 @@ final class PythonWorker {
         return live(rid).request.client();
     }
 
+    /**
+     * The TLS details of the request's connection, flat for Python: protocol, cipher suite,
+     * ALPN protocol, SNI host name, then, when a client certificate was verified, its subject,
+     * issuer and subject alternative names; {@code null} on cleartext. Absent values are "".
+     */
+    String[] tls(long rid) {
+        dev.siphon.http.TlsInfo t = live(rid).request.tls();
+        if (t == null) {
+            return null;
+        }
+        dev.siphon.http.ClientCert c = t.clientCert();
+        int n = 4 + (c == null ? 0 : 2 + c.sans().size());
+        String[] out = new String[n];
+        out[0] = t.protocol();
+        out[1] = t.cipherSuite();
+        out[2] = t.applicationProtocol() == null ? "" : t.applicationProtocol();
+        out[3] = t.serverName() == null ? "" : t.serverName();
+        if (c != null) {
+            out[4] = c.subject();
+            out[5] = c.issuer();
+            for (int i = 0; i < c.sans().size(); i++) {
+                out[6 + i] = c.sans().get(i);
+            }
+        }
+        return out;
+    }
+
     void startupDone(String hook, String traceback) {
         if (hook == null) {
             started.complete(null);

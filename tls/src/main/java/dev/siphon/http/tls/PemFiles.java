@@ -105,10 +105,22 @@ final class PemFiles {
     /**
      * Fails unless {@code privateKey} belongs to the leaf's public key: signs a random challenge
      * and verifies it with the certificate.
+     *
+     * @return the key as a JDK key of the certificate's algorithm: BouncyCastle's converter names
+     *     an EC key "ECDSA" (an openssl-made PKCS#8 EC key, for one) where the JDK says "EC"
      */
-    static void checkPair(X509Certificate leaf, PrivateKey privateKey, Path keyFile, String key, Path certFile)
+    static PrivateKey checkPair(X509Certificate leaf, PrivateKey loaded, Path keyFile, String key, Path certFile)
             throws ConfigException {
         PublicKey pub = leaf.getPublicKey();
+        PrivateKey privateKey = loaded;
+        if (!pub.getAlgorithm().equals(loaded.getAlgorithm()) && "PKCS#8".equals(loaded.getFormat())) {
+            try {
+                privateKey = java.security.KeyFactory.getInstance(pub.getAlgorithm())
+                        .generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(loaded.getEncoded()));
+            } catch (java.security.GeneralSecurityException e) {
+                privateKey = loaded; // not a key of the certificate's kind: reported just below
+            }
+        }
         String mismatch = "the private key does not match the certificate in " + certFile + " (subject "
                 + leaf.getSubjectX500Principal().getName() + ")";
         if (!pub.getAlgorithm().equals(privateKey.getAlgorithm())) {
@@ -138,6 +150,7 @@ final class PemFiles {
             if (!v.verify(sig)) {
                 throw new ConfigException(keyFile.toString(), -1, key, mismatch);
             }
+            return privateKey;
         } catch (GeneralSecurityException e) {
             throw new ConfigException(keyFile.toString(), -1, key, mismatch + ": " + e.getMessage(), e);
         }

@@ -80,8 +80,8 @@ public final class TlsContextFactory {
      */
     public static TlsContextFactory create(TlsConfig tls, String key) throws ConfigException {
         List<X509Certificate> chain = PemFiles.certificates(tls.certPath(), key + ".cert_path");
-        PrivateKey privateKey = PemFiles.privateKey(tls.keyPath(), key + ".key_path");
-        PemFiles.checkPair(chain.get(0), privateKey, tls.keyPath(), key + ".key_path", tls.certPath());
+        PrivateKey privateKey = PemFiles.checkPair(chain.get(0), PemFiles.privateKey(tls.keyPath(), key + ".key_path"),
+                tls.keyPath(), key + ".key_path", tls.certPath());
         List<X509Certificate> clientCas = tls.clientCa() == null ? null
                 : PemFiles.certificates(tls.clientCa(), key + ".client_ca");
         try {
