@@ -219,20 +219,25 @@ def _reply(rid, who, r):
     bridge.reply(rid, r.status, flat, r._body)
 
 
+def _middleware_answered(rid, who, r):
+    """A middleware's result: None goes on (False); a Response answers; anything else is an error."""
+    if r is None:
+        return False
+    if isinstance(r, _Response):
+        _reply(rid, who, r)
+    else:
+        bridge.fail(rid, who, f"middleware {who} returned {type(r).__name__}; it must return an http.Response or None")
+    return True
+
+
 def _serve_sync(rid, route, req):
     who = route.name
     try:
         for m in http._middleware:
             who = _name(m)
             r = m(req)
-            if r is None:
-                continue
-            if isinstance(r, _Response):
-                _reply(rid, who, r)
-            else:
-                bridge.fail(rid, who,
-                            f"middleware {who} returned {type(r).__name__}; it must return an http.Response or None")
-            return
+            if _middleware_answered(rid, who, r):
+                return
         who = route.name
         r = route.fn(req)
         if _iscoro(r):
@@ -266,14 +271,8 @@ async def _serve_async(rid, route, req):
             r = m(req)
             if _iscoro(r):
                 r = await r
-            if r is None:
-                continue
-            if isinstance(r, _Response):
-                _reply(rid, who, r)
-            else:
-                bridge.fail(rid, who,
-                            f"middleware {who} returned {type(r).__name__}; it must return an http.Response or None")
-            return
+            if _middleware_answered(rid, who, r):
+                return
         who = route.name
         r = route.fn(req)
         if _iscoro(r):

@@ -147,64 +147,10 @@ public final class Connection {
             flushNow();
         }
         if (!closed && (ops & SelectionKey.OP_READ) != 0) {
-            if (transport == null) {
-                read();
-            } else {
-                readTransport();
-            }
+            read();
         }
     }
 
-    /**
-     * The read loop through a {@link Transport}: as {@link #read()}, but the transport may hold
-     * whole records the selector will not report, and the session starts when the handshake ends.
-     */
-    private void readTransport() {
-        inRead = true;
-        try {
-            for (int i = 0; i < READS_PER_EVENT && !readPaused && !closed; i++) {
-                if (in == null) {
-                    in = loop.pool().acquire();
-                }
-                int n = transport.read(in);
-                if (deferred != null && transport.isReady()) {
-                    startSession();
-                }
-                if (n < 0) {
-                    onEof();
-                    break;
-                }
-                if (n > 0) {
-                    deliver();
-                    if (in != null && !in.hasRemaining() && !readPaused && !closed) {
-                        LOG.log(System.Logger.Level.WARNING, "read buffer full without progress; closing " + remote);
-                        close();
-                        break;
-                    }
-                }
-                if (!transport.hasBufferedInput()) {
-                    break; // the socket had no more for now
-                }
-            }
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.TRACE, "TLS read failed", e);
-            if (deferred != null) {
-                counters.tripped(Limit.TLS_HANDSHAKE);
-            }
-            close();
-        } catch (RuntimeException e) {
-            // a fault of the TLS engine must cost this connection only, never the loop
-            LOG.log(System.Logger.Level.WARNING, "TLS failure on " + remote + "; closing", e);
-            close();
-        } finally {
-            inRead = false;
-        }
-        releaseEmptyInput();
-        if (!closed && (flushRequested || transport.hasHeldOutput())) {
-            flushNow();
-        }
-        readAgainIfBuffered();
-    }
 
     private void startSession() {
         SessionFactory f = deferred;
@@ -222,12 +168,17 @@ public final class Connection {
             loop.submit(() -> {
                 readScheduled = false;
                 if (!closed && !readPaused) {
-                    readTransport();
+                    read();
                 }
             });
         }
     }
 
+    /**
+     * Reads what the socket (or, on TLS, the transport) has and hands it to the session. A TLS
+     * transport may hold whole records the selector will not report, and starts the session
+     * when the handshake ends. Whatever the session throws costs this connection only.
+     */
     private void read() {
         inRead = true;
         try {
@@ -235,7 +186,10 @@ public final class Connection {
                 if (in == null) {
                     in = loop.pool().acquire();
                 }
-                int n = channel.read(in);
+                int n = transport == null ? channel.read(in) : transport.read(in);
+                if (deferred != null && transport.isReady()) {
+                    startSession();
+                }
                 if (n < 0) {
                     onEof();
                     break;
@@ -250,22 +204,29 @@ public final class Connection {
                         break;
                     }
                 }
-                if (in != null && in.hasRemaining()) {
+                boolean more = transport == null ? in != null && !in.hasRemaining() : transport.hasBufferedInput();
+                if (!more) {
                     break; // the socket had no more for now
-                }
-                if (in != null && !in.hasRemaining() && readPaused) {
-                    break;
                 }
             }
         } catch (IOException e) {
             LOG.log(System.Logger.Level.TRACE, "read failed", e);
+            if (deferred != null) {
+                counters.tripped(Limit.TLS_HANDSHAKE);
+            }
+            close();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "failure reading from " + remote + "; closing", e);
             close();
         } finally {
             inRead = false;
         }
         releaseEmptyInput();
-        if (flushRequested && !closed) {
+        if (!closed && (flushRequested || (transport != null && transport.hasHeldOutput()))) {
             flushNow();
+        }
+        if (transport != null) {
+            readAgainIfBuffered();
         }
     }
 
