@@ -2,17 +2,19 @@ package dev.siphon.http.tls;
 
 import dev.siphon.http.config.ConfigException;
 import dev.siphon.http.config.ServerConfig;
+import dev.siphon.http.net.ClientTls;
 import dev.siphon.http.net.TlsProvider;
 import dev.siphon.http.net.TransportFactory;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 
 /**
  * The engine's {@link TlsProvider}, registered in {@code META-INF/services}: TLS through
- * BouncyCastle's JSSE provider. Listener set-up runs on the starting thread; each connection's
- * transport is made on its loop thread.
+ * BouncyCastle's JSSE provider, for listeners and for the outbound client. Set-up runs on the
+ * starting (or client-building) thread; each connection's transport is made on its loop thread.
  */
 public final class BouncyCastleTlsProvider implements TlsProvider {
 
@@ -29,5 +31,10 @@ public final class BouncyCastleTlsProvider implements TlsProvider {
                 throw new UncheckedIOException("cannot start a TLS handshake with " + peer, e);
             }
         };
+    }
+
+    @Override
+    public ClientTls client(Path verify, Path cert, Path key, String name) throws ConfigException {
+        return ClientTlsContext.create(verify, cert, key, name);
     }
 }

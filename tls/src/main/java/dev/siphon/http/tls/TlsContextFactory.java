@@ -105,22 +105,27 @@ public final class TlsContextFactory {
             // an explicit SecureRandom: BCJSSE's own default looks for BouncyCastle's "DEFAULT" one,
             // which exists only with the BouncyCastle crypto provider registered
             ctx.init(kmf.getKeyManagers(), tmf == null ? null : tmf.getTrustManagers(), new SecureRandom());
-            List<String> supported = Arrays.asList(ctx.getSupportedSSLParameters().getCipherSuites());
-            List<String> suites = new ArrayList<>();
-            for (String s : CIPHER_SUITES) {
-                if (supported.contains(s)) {
-                    suites.add(s);
-                }
-            }
-            if (suites.isEmpty()) {
-                throw new IllegalStateException(jsse.getName() + " supports none of " + CIPHER_SUITES);
-            }
-            return new TlsContextFactory(ctx, suites.toArray(String[]::new), clientCas != null);
+            return new TlsContextFactory(ctx, policySuites(ctx), clientCas != null);
         } catch (GeneralSecurityException | java.io.IOException e) {
             Path file = tls.keyPath();
             throw new ConfigException(file.toString(), -1, key + ".key_path",
                     "cannot build a TLS context from this key and " + tls.certPath() + ": " + e.getMessage(), e);
         }
+    }
+
+    /** {@link #CIPHER_SUITES} as far as {@code ctx}'s provider has them, in their order; the client uses them too. */
+    static String[] policySuites(SSLContext ctx) {
+        List<String> supported = Arrays.asList(ctx.getSupportedSSLParameters().getCipherSuites());
+        List<String> suites = new ArrayList<>();
+        for (String s : CIPHER_SUITES) {
+            if (supported.contains(s)) {
+                suites.add(s);
+            }
+        }
+        if (suites.isEmpty()) {
+            throw new IllegalStateException(ctx.getProvider().getName() + " supports none of " + CIPHER_SUITES);
+        }
+        return suites.toArray(String[]::new);
     }
 
     static Provider jsseProvider() {
