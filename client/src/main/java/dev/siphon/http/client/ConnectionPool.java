@@ -1,5 +1,6 @@
 package dev.siphon.http.client;
 
+import dev.siphon.http.net.ClientTls;
 import dev.siphon.http.net.EventLoop;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -8,6 +9,7 @@ import java.net.UnknownHostException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -33,7 +35,14 @@ final class ConnectionPool {
     final HttpClient client;
     final Origin origin;
     final EventLoop loop;
-    private final boolean http2;
+    /**
+     * True while this origin's connections are HTTP/2: h2c by prior knowledge on http://; on
+     * https:// what ALPN chose last, assumed "h2" until a handshake says otherwise when the client
+     * offers it (so a burst of first requests opens one connection, not pool_size).
+     */
+    private boolean http2;
+    private final ClientTls tls;
+    private final List<String> alpn;
     private final ArrayDeque<Http1Connection> idle = new ArrayDeque<>(); // first = most recently used
     private final ArrayList<PooledConnection> all = new ArrayList<>();
     private final ArrayDeque<Exchange> waiters = new ArrayDeque<>();
@@ -43,7 +52,47 @@ final class ConnectionPool {
         this.client = client;
         this.origin = origin;
         this.loop = loop;
-        this.http2 = client.settings().http2PriorKnowledge() && !origin.secure();
+        HttpClient.Settings s = client.settings();
+        if (origin.secure()) {
+            this.tls = client.madeTls();
+            this.http2 = s.http2OverTls();
+            this.alpn = s.http2OverTls() ? List.of(H2, HTTP_1_1) : List.of(HTTP_1_1); // RFC 7301 §3.1: preferred first
+        } else {
+            this.tls = null;
+            this.http2 = s.http2PriorKnowledge();
+            this.alpn = List.of();
+        }
+    }
+
+    /** ALPN protocol identifiers (RFC 7301 §6). */
+    static final String H2 = "h2";
+    static final String HTTP_1_1 = "http/1.1";
+
+    /** A socket to this origin for {@code protocol}, with TLS on https://. */
+    ClientSocket newSocket(ClientSocket.Protocol protocol) {
+        return new ClientSocket(loop, origin, protocol, tls, alpn, client.settings().clientCert() != null);
+    }
+
+    /**
+     * The TLS handshake of {@code opened} chose another protocol than the pool expected: the
+     * socket goes on under {@code next}, which takes the initiator, and the pool expects that
+     * protocol from now on.
+     */
+    void switchProtocol(PooledConnection opened, PooledConnection next, Exchange initiator) {
+        int i = all.indexOf(opened);
+        if (i >= 0) {
+            all.set(i, next);
+        } else {
+            all.add(next);
+        }
+        http2 = next instanceof Http2Connection;
+        if (initiator != null && initiator.connection == opened) {
+            initiator.connection = next;
+        }
+        ClientSocket.Protocol p = (ClientSocket.Protocol) next;
+        (next instanceof Http1Connection h1 ? h1.socket() : ((Http2Connection) next).socket()).protocol(p);
+        p.onConnected();
+        refill();
     }
 
     int poolSize() {

@@ -12,7 +12,8 @@ import java.util.concurrent.ScheduledFuture;
  * An HTTP/1.1 connection of the pool (RFC 9112): one exchange at a time, no pipelining. Writes
  * the request head and body, parses the response head strictly, reads the body framed as
  * {@link #framing} decides, skips interim 1xx responses, and hands the connection back to the
- * pool when the response ended cleanly on a persistent connection. Loop thread only.
+ * pool when the response ended cleanly on a persistent connection. Over TLS when ALPN chose
+ * "http/1.1", or chose nothing (RFC 7301 §3.2: the server does not do ALPN). Loop thread only.
  */
 final class Http1Connection implements PooledConnection, ClientSocket.Protocol, ConnectionPool.ConnectTimerHolder {
     private static final byte[] EMPTY = new byte[0];
@@ -40,9 +41,14 @@ final class Http1Connection implements PooledConnection, ClientSocket.Protocol, 
     private boolean keepAlive;
 
     Http1Connection(ConnectionPool pool, Exchange initiator) {
+        this(pool, initiator, null);
+    }
+
+    /** @param socket a TLS socket whose handshake chose HTTP/1.1, or null to open a new one */
+    Http1Connection(ConnectionPool pool, Exchange initiator, ClientSocket socket) {
         this.pool = pool;
         this.initiator = initiator;
-        this.socket = new ClientSocket(pool.loop, pool.origin, this);
+        this.socket = socket != null ? socket : pool.newSocket(this);
         HttpClient.Settings s = pool.client.settings();
         this.parser = new Http1ResponseParser(s.maxResponseHeadBytes(), s.maxResponseFields());
         this.maxBodyBytes = s.maxResponseBodyBytes();
@@ -78,6 +84,10 @@ final class Http1Connection implements PooledConnection, ClientSocket.Protocol, 
         cancelConnectTimer();
         Exchange x = initiator;
         initiator = null;
+        if ("h2".equals(socket.applicationProtocol())) { // RFC 7301 §3.2: the server chose
+            pool.switchProtocol(this, new Http2Connection(pool, x, socket), x);
+            return;
+        }
         idleSinceNanos = System.nanoTime();
         pool.onFree(this, x);
     }
@@ -410,20 +420,21 @@ final class Http1Connection implements PooledConnection, ClientSocket.Protocol, 
             // The origin closed a reused connection as our request went out (a keep-alive race):
             // RFC 9110 §9.2.2 / RFC 9112 §9.3.1 let an idempotent request be retried when nothing
             // of the response came back. Once, and on a fresh connection.
-            if (!received && served > 1 && x.idempotent() && !x.retried) {
+            if (!received && served > 1 && x.idempotent() && !x.retried && socket.failure() == null) {
                 x.connection = null;
                 pool.onClosed(this, x);
                 return;
             }
             pool.onClosed(this, null);
-            x.fail(new ConnectionClosedException("connection to " + pool.origin + " closed before the response to "
-                    + x.method + " " + x.target + " was complete ("
+            x.fail(socket.failure() != null ? socket.failure() : new ConnectionClosedException("connection to "
+                    + pool.origin + " closed before the response to " + x.method + " " + x.target + " was complete ("
                     + (received ? "part of a response" : "nothing") + " received)"));
             return;
         }
         pool.onClosed(this, null);
         if (forInit != null && !forInit.isDone()) {
-            forInit.fail(new ConnectionClosedException("connection to " + pool.origin + " closed while opening"));
+            forInit.fail(socket.failure() != null ? socket.failure()
+                    : new ConnectionClosedException("connection to " + pool.origin + " closed while opening"));
         }
     }
 

@@ -25,7 +25,8 @@ import java.util.LinkedHashMap;
 import java.util.concurrent.ScheduledFuture;
 
 /**
- * An HTTP/2 connection of the pool, opened with prior knowledge (h2c, RFC 9113 §3.3): many
+ * An HTTP/2 connection of the pool, opened with prior knowledge on cleartext (h2c, RFC 9113 §3.3)
+ * or over TLS when ALPN chose "h2" (RFC 9113 §3.2): many
  * exchanges at once, one stream each, within the peer's SETTINGS_MAX_CONCURRENT_STREAMS. Frames
  * are parsed by the engine's {@link FrameReader} and written by its {@link FrameWriter}; header
  * blocks go through the engine's HPACK coder. Flow control both ways (RFC 9113 §5.2, §6.9): our
@@ -99,9 +100,14 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
     private ByteBuffer encodeScratch = ByteBuffer.allocate(4096);
 
     Http2Connection(ConnectionPool pool, Exchange initiator) {
+        this(pool, initiator, null);
+    }
+
+    /** @param socket a TLS socket whose handshake chose "h2", or null to open a new one */
+    Http2Connection(ConnectionPool pool, Exchange initiator, ClientSocket socket) {
         this.pool = pool;
         this.initiator = initiator;
-        this.socket = new ClientSocket(pool.loop, pool.origin, this);
+        this.socket = socket != null ? socket : pool.newSocket(this);
         this.decoder = new HpackDecoder(HpackDecoder.DEFAULT_MAX_TABLE_SIZE, pool.client.settings().maxResponseHeadBytes());
         this.maxBodyBytes = pool.client.settings().maxResponseBodyBytes();
     }
@@ -141,6 +147,14 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
     @Override
     public void onConnected() {
         cancelConnectTimer();
+        if (socket.isSecure() && !"h2".equals(socket.applicationProtocol())) {
+            // RFC 7301 §3.2: the server chose http/1.1, or does no ALPN (then HTTP/1.1 too);
+            // RFC 9113 §3.2: h2 over TLS only when ALPN says so
+            Exchange x = initiator;
+            initiator = null;
+            pool.switchProtocol(this, new Http1Connection(pool, x, socket), x);
+            return;
+        }
         // RFC 9113 §3.4: the client preface, then our SETTINGS; we may send requests before the
         // peer's SETTINGS, but wait for them to learn SETTINGS_MAX_CONCURRENT_STREAMS.
         socket.out().add(PREFACE);
@@ -767,7 +781,7 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
         Exchange init = initiator;
         initiator = null;
         pool.onClosed(this, null);
-        ClientException cause = closing;
+        ClientException cause = closing != null ? closing : socket.failure();
         for (Stream s : open) {
             Exchange x = s.exchange;
             if (cause == null && !s.received && x.idempotent() && !x.retried) {

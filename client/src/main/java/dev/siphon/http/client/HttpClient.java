@@ -1,13 +1,18 @@
 package dev.siphon.http.client;
 
 import dev.siphon.http.config.ClientConfig;
+import dev.siphon.http.config.ConfigException;
 import dev.siphon.http.config.LoopThreads;
+import dev.siphon.http.net.ClientTls;
 import dev.siphon.http.net.EventLoop;
+import dev.siphon.http.net.TlsProvider;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.ServiceLoader;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
@@ -17,7 +22,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * An asynchronous HTTP/1.1 and h2c client over an in-house keep-alive connection pool per origin.
+ * An asynchronous HTTP/1.1 and HTTP/2 client (h2 over TLS, h2c with prior knowledge) over an
+ * in-house keep-alive connection pool per origin.
  *
  * <pre>{@code
  * try (HttpClient client = HttpClient.builder().baseUrl("http://127.0.0.1:8080/api/").build()) {
@@ -40,8 +46,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * what the request holds: a queued request leaves the queue, an HTTP/1.1 exchange in flight
  * closes its connection, an HTTP/2 stream is reset.
  *
- * <p><b>https.</b> Not yet: an https:// request fails with a {@link TlsException} ("HTTPS client
- * arrives with the TLS milestone"); see {@link ClientSocket} for the seam TLS plugs into.
+ * <p><b>https.</b> Through the {@link TlsProvider} on the class path (siphon-tls: BouncyCastle's
+ * JSSE provider over JDK crypto, TLS 1.3 and 1.2, AEAD suites). The server's certificate must
+ * chain to the system roots, or only to the {@link Builder#verify verify} bundle when one is set,
+ * and be valid for the URL's host (an IP literal against the certificate's IP addresses); a host
+ * name goes out as SNI. ALPN offers "h2" then "http/1.1" and the connection speaks what the server
+ * chose. {@link Builder#clientCert} presents a client certificate for mutual TLS. The connect
+ * timeout covers the TCP connect and the handshake. Failures complete the future with a
+ * {@link TlsException} saying what went wrong (untrusted certificate, name mismatch, a server
+ * wanting a client certificate, a reply that is not TLS).
  *
  * <p>{@link #close()} fails what is in flight, closes every socket, stops every thread and
  * returns every pooled buffer ({@link #buffersOutstanding()} is then 0). Thread-safe.
@@ -55,9 +68,12 @@ public final class HttpClient implements AutoCloseable {
     public record Settings(String baseUrl, long timeoutMs, long connectTimeoutMs, long poolWaitTimeoutMs,
                            int poolSize, int maxWaiters, long idleTimeoutMs, boolean http2PriorKnowledge,
                            long maxResponseBodyBytes, int maxResponseHeadBytes, int maxResponseFields,
-                           int ioLoops, LoopThreads loopThreads, int bufferSize) {}
+                           int ioLoops, LoopThreads loopThreads, int bufferSize, Path verify, Path clientCert,
+                           Path clientKey, boolean http2OverTls) {}
 
     private final Settings settings;
+    private final String name; // for messages: "clients.api", or "client" when built in Java
+    private volatile ClientTls tls; // made at build() when verify or cert is set, else on the first https:// request
     private final EventLoop[] loops;
     private final Thread[] threads;
     private final ScheduledThreadPoolExecutor timer;
@@ -67,8 +83,10 @@ public final class HttpClient implements AutoCloseable {
     private final AtomicLong connectionsOpened = new AtomicLong();
     private volatile boolean closed;
 
-    private HttpClient(Settings settings) {
+    private HttpClient(Settings settings, String clientName, ClientTls tls) {
         this.settings = settings;
+        this.name = clientName;
+        this.tls = tls;
         this.loops = new EventLoop[settings.ioLoops()];
         this.threads = new Thread[loops.length];
         this.timer = new ScheduledThreadPoolExecutor(1, r -> {
@@ -175,9 +193,12 @@ public final class HttpClient implements AutoCloseable {
             names = java.util.Arrays.copyOf(names, k);
             values = java.util.Arrays.copyOf(values, k);
         }
-        if (t.origin().secure()) {
-            return CompletableFuture.failedFuture(new TlsException("HTTPS client arrives with the TLS milestone: "
-                    + t.origin() + " cannot be reached yet (only http:// and h2c are available in this build)"));
+        if (t.origin().secure() && tls == null) {
+            try {
+                tls();
+            } catch (TlsException e) {
+                return CompletableFuture.failedFuture(e);
+            }
         }
         if (closed) {
             return CompletableFuture.failedFuture(new ConnectionClosedException("client is closed"));
@@ -239,6 +260,41 @@ public final class HttpClient implements AutoCloseable {
                  "upgrade" -> true;
             default -> false;
         };
+    }
+
+    /**
+     * The client's TLS side; with neither verify nor cert set it is made on first use (trusting
+     * the system roots, shared by every such client in the JVM).
+     *
+     * @throws TlsException when no TLS provider (siphon-tls) is on the class path
+     */
+    ClientTls tls() throws TlsException {
+        ClientTls t = tls;
+        if (t == null) {
+            synchronized (this) {
+                t = tls;
+                if (t == null) {
+                    try {
+                        tls = t = makeTls(null, null, null, name);
+                    } catch (ConfigException | IllegalStateException e) {
+                        throw new TlsException("https:// cannot be used: " + e.getMessage(), e);
+                    }
+                }
+            }
+        }
+        return t;
+    }
+
+    /** The TLS side once made: {@link #send} makes it before the first https:// pool exists. */
+    ClientTls madeTls() {
+        return tls;
+    }
+
+    private static ClientTls makeTls(Path verify, Path cert, Path key, String name) throws ConfigException {
+        TlsProvider provider = ServiceLoader.load(TlsProvider.class, HttpClient.class.getClassLoader()).findFirst()
+                .orElseThrow(() -> new IllegalStateException("TLS needs siphon-tls (and its BouncyCastle jars) on the "
+                        + "class path"));
+        return provider.client(verify, cert, key, name);
     }
 
     ScheduledExecutorService timer() {
@@ -342,15 +398,60 @@ public final class HttpClient implements AutoCloseable {
         private int ioLoops = 1;
         private LoopThreads loopThreads = LoopThreads.VIRTUAL;
         private int bufferSize = 32 * 1024;
+        private Path verify;
+        private Path clientCert;
+        private Path clientKey;
+        private boolean http2OverTls = true;
+        private String name = "client";
 
         private Builder() {}
 
-        /** Takes base_url, timeout_ms, pool_size and http2_prior_knowledge of a configured client. */
+        /**
+         * Takes every setting of a configured client: base_url, timeout_ms, verify, cert, key,
+         * pool_size and http2_prior_knowledge; messages about its files name it as
+         * {@code clients.<name>}.
+         */
         public Builder config(ClientConfig c) {
             baseUrl = c.baseUrl();
             timeoutMs = c.timeoutMs();
             poolSize = c.poolSize();
             http2PriorKnowledge = c.http2PriorKnowledge();
+            verify = c.verify();
+            clientCert = c.cert();
+            clientKey = c.key();
+            name = "clients." + c.name();
+            return this;
+        }
+
+        /**
+         * PEM CA bundle that https:// servers' certificates must chain to; only these CAs are
+         * trusted then. Default (null): the JDK's system roots ({@code cacerts}).
+         */
+        public Builder verify(Path caBundle) {
+            this.verify = caBundle;
+            return this;
+        }
+
+        /**
+         * The client's identity for mutual TLS: {@code cert} holds the certificate chain (leaf
+         * first) and {@code key} its private key (PKCS#8, PKCS#1 RSA or SEC1 EC, unencrypted); with
+         * {@code key} null, {@code cert} is a combined PEM holding both. Null {@code cert}: none.
+         */
+        public Builder clientCert(Path cert, Path key) {
+            if (cert == null && key != null) {
+                throw new IllegalArgumentException("a client key needs its certificate: clientCert(cert, key)");
+            }
+            this.clientCert = cert;
+            this.clientKey = key;
+            return this;
+        }
+
+        /**
+         * Offer "h2" by ALPN on https:// (default true): the server then picks HTTP/2 or
+         * HTTP/1.1. Off: only "http/1.1" is offered.
+         */
+        public Builder http2OverTls(boolean on) {
+            this.http2OverTls = on;
             return this;
         }
 
@@ -437,7 +538,12 @@ public final class HttpClient implements AutoCloseable {
             return this;
         }
 
-        /** @throws IllegalArgumentException naming the first setting out of range */
+        /**
+         * @throws IllegalArgumentException naming the first setting out of range, or the PEM file
+         *     of {@code verify}, {@code cert} or {@code key} that is missing, unreadable or wrong
+         *     (the cause is then the {@link ConfigException}), or saying that TLS needs siphon-tls
+         *     on the class path
+         */
         public HttpClient build() {
             if (baseUrl != null) {
                 UrlResolver.resolve(baseUrl, baseUrl); // absolute http(s) with a host, or a clear error
@@ -461,9 +567,19 @@ public final class HttpClient implements AutoCloseable {
             }
             long connect = connectTimeoutMs > 0 ? connectTimeoutMs : timeoutMs;
             long poolWait = poolWaitTimeoutMs > 0 ? poolWaitTimeoutMs : timeoutMs;
+            ClientTls tls = null;
+            if (verify != null || clientCert != null) {
+                try {
+                    tls = makeTls(verify, clientCert, clientKey, name); // reads the PEM files now
+                } catch (ConfigException e) {
+                    throw new IllegalArgumentException(e.getMessage(), e);
+                } catch (IllegalStateException e) {
+                    throw new IllegalArgumentException(name + ": verify and cert: " + e.getMessage(), e);
+                }
+            }
             return new HttpClient(new Settings(baseUrl, timeoutMs, connect, poolWait, poolSize, maxWaiters,
                     idleTimeoutMs, http2PriorKnowledge, maxResponseBodyBytes, maxResponseHeadBytes, maxResponseFields,
-                    ioLoops, loopThreads, bufferSize));
+                    ioLoops, loopThreads, bufferSize, verify, clientCert, clientKey, http2OverTls), name, tls);
         }
 
         private static void positive(String name, long v) {

@@ -326,14 +326,6 @@ class HttpClientTest {
     }
 
     @Test
-    void httpsFailsUntilTheTlsMilestone() {
-        HttpClient c = up.client(HttpClient.builder().baseUrl("https://127.0.0.1:1/"));
-        Throwable t = failure(c.get("x"));
-        assertInstanceOf(TlsException.class, t);
-        assertTrue(t.getMessage().startsWith("HTTPS client arrives with the TLS milestone"), t.getMessage());
-    }
-
-    @Test
     void rejectsHeadersThatWouldSplitTheRequest() {
         HttpClient c = up.client(HttpClient.builder().baseUrl("http://127.0.0.1:1/"));
         assertThrows(IllegalArgumentException.class, () -> c.get("x", Map.of("X-A", "a\r\nX-B: b")));
