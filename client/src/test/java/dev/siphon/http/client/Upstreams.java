@@ -35,9 +35,20 @@ final class Upstreams implements AfterEachCallback {
      * no answer, GET /empty → 204, HEAD /hello.
      */
     HttpEngine engine(EngineSettings settings) throws IOException {
+        return engine(ServerConfig.listen("127.0.0.1:0"), settings);
+    }
+
+    /**
+     * The same routes on {@code listener} (with TLS when it has some), plus GET /tls → what the
+     * TLS layer saw ("alpn=h2 sni=localhost client=CN=alice,..."), and a 32 MiB body cap.
+     */
+    HttpEngine engine(ServerConfig listener, EngineSettings settings) throws IOException {
         HttpEngine e = HttpEngine.builder()
-                .listen(ServerConfig.listen("127.0.0.1:0").withMaxBodyBytes(32 << 20))
+                .listen(listener.withMaxBodyBytes(32 << 20))
                 .settings(settings)
+                .route("GET", "/tls", req -> Response.text(200, req.tls() == null ? "cleartext"
+                        : "alpn=" + req.tls().applicationProtocol() + " sni=" + req.tls().serverName() + " client="
+                                + (req.clientCert() == null ? "none" : req.clientCert().subject())))
                 .route("GET", "/hello", req -> Response.text(200, "hello"))
                 .route(List.of("GET", "POST", "PUT", "PATCH", "DELETE"), "/echo", req -> Response.of(200, req.body())
                         .header("x-method", req.method())
@@ -79,6 +90,11 @@ final class Upstreams implements AfterEachCallback {
         RawServer s = new RawServer(script);
         others.add(s);
         return s;
+    }
+
+    /** Closed after the clients, before the engines. */
+    void closeLater(AutoCloseable c) {
+        others.add(c);
     }
 
     static String url(HttpEngine e) {

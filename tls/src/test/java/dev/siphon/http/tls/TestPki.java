@@ -37,22 +37,23 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * Certificates issued at test time with BouncyCastle (JDK crypto underneath, no provider
  * registered): a CA, a server certificate for localhost and 127.0.0.1, RSA and EC client
  * certificates, and an unrelated second CA with its own client. PEM files go to a directory.
+ * Public, and published in this module's test jar, for the client module's HTTPS tests.
  */
-final class TestPki {
-    record Identity(KeyPair keys, X509Certificate cert) {}
+public final class TestPki {
+    public record Identity(KeyPair keys, X509Certificate cert) {}
 
-    final Path dir;
-    final Identity ca;
-    final Identity server;
-    final Identity clientRsa;
-    final Identity clientEc;
-    final Identity otherCa;
-    final Identity otherClient;
+    public final Path dir;
+    public final Identity ca;
+    public final Identity server;
+    public final Identity clientRsa;
+    public final Identity clientEc;
+    public final Identity otherCa;
+    public final Identity otherClient;
 
     private static TestPki shared;
 
     /** One PKI per test JVM: RSA key generation is slow. */
-    static synchronized TestPki get() throws Exception {
+    public static synchronized TestPki get() throws Exception {
         if (shared == null) {
             Path dir = Files.createTempDirectory("siphon-pki");
             dir.toFile().deleteOnExit();
@@ -81,17 +82,17 @@ final class TestPki {
         writePkcs8("mallory.key", otherClient.keys.getPrivate());
     }
 
-    Path file(String name) {
+    public Path file(String name) {
         return dir.resolve(name);
     }
 
-    static KeyPair rsa() throws Exception {
+    public static KeyPair rsa() throws Exception {
         KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
         g.initialize(2048);
         return g.generateKeyPair();
     }
 
-    static KeyPair ec() throws Exception {
+    public static KeyPair ec() throws Exception {
         KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
         g.initialize(new ECGenParameterSpec("secp256r1"));
         return g.generateKeyPair();
@@ -101,7 +102,7 @@ final class TestPki {
         return signer.getPrivate().getAlgorithm().equals("EC") ? "SHA256withECDSA" : "SHA256withRSA";
     }
 
-    static Identity selfSigned(String dn, KeyPair keys) throws Exception {
+    public static Identity selfSigned(String dn, KeyPair keys) throws Exception {
         X500Name name = new X500Name(dn);
         Instant now = Instant.now();
         X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(name, serial(), Date.from(now.minus(Duration.ofHours(1))),
@@ -115,7 +116,7 @@ final class TestPki {
         return new Identity(keys, cert);
     }
 
-    static Identity issue(Identity issuer, String dn, KeyPair keys, boolean client, String... sans) throws Exception {
+    public static Identity issue(Identity issuer, String dn, KeyPair keys, boolean client, String... sans) throws Exception {
         Instant now = Instant.now();
         X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(issuer.cert, serial(),
                 Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(Duration.ofDays(2))), new X500Name(dn),
@@ -142,7 +143,7 @@ final class TestPki {
         return new BigInteger(64, new SecureRandom());
     }
 
-    Path writeCert(String name, X509Certificate... certs) throws Exception {
+    public Path writeCert(String name, X509Certificate... certs) throws Exception {
         StringWriter w = new StringWriter();
         try (JcaPEMWriter p = new JcaPEMWriter(w)) {
             for (X509Certificate c : certs) {
@@ -153,7 +154,7 @@ final class TestPki {
     }
 
     /** "-----BEGIN PRIVATE KEY-----" (PKCS#8). */
-    Path writePkcs8(String name, PrivateKey key) throws Exception {
+    public Path writePkcs8(String name, PrivateKey key) throws Exception {
         StringWriter w = new StringWriter();
         try (JcaPEMWriter p = new JcaPEMWriter(w)) {
             p.writeObject(new JcaPKCS8Generator(key, null));
@@ -162,7 +163,7 @@ final class TestPki {
     }
 
     /** OpenSSL's traditional form: "RSA PRIVATE KEY" (PKCS#1) or "EC PRIVATE KEY" (SEC1). */
-    Path writeTraditional(String name, KeyPair keys) throws Exception {
+    public Path writeTraditional(String name, KeyPair keys) throws Exception {
         StringWriter w = new StringWriter();
         try (JcaPEMWriter p = new JcaPEMWriter(w)) {
             p.writeObject(keys);
@@ -171,7 +172,7 @@ final class TestPki {
     }
 
     /** Converts a PEM key with the openssl command line: how users' keys are made. */
-    Path openssl(String name, Path from, String... args) throws Exception {
+    public Path openssl(String name, Path from, String... args) throws Exception {
         Path to = dir.resolve(name);
         java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("/usr/bin/openssl"));
         cmd.addAll(java.util.List.of(args));
@@ -185,7 +186,7 @@ final class TestPki {
     }
 
     /** An SSLContext (JDK provider) trusting the test CA, optionally presenting a client identity. */
-    SSLContext clientContext(Identity client) throws Exception {
+    public SSLContext clientContext(Identity client) throws Exception {
         KeyStore trust = KeyStore.getInstance("PKCS12");
         trust.load(null, null);
         trust.setCertificateEntry("ca", ca.cert);
