@@ -914,7 +914,9 @@ public final class Http2Session implements Session {
                 answerEarly(s, 408);
             }
         }
-        conn.flush();
+        if (!conn.out().isEmpty()) {
+            conn.flush(); // (an empty flush would count as drained and keep an idle connection open)
+        }
         if (conn.isClosed()) {
             return;
         }

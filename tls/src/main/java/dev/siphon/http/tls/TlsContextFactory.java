@@ -128,6 +128,23 @@ public final class TlsContextFactory {
         return suites.toArray(String[]::new);
     }
 
+    /**
+     * BouncyCastle's JSSE logs every refused handshake and every close at INFO through
+     * java.util.logging: on an Internet-facing listener that is a line per scanner. The engine
+     * counts those events itself, so the logger is set to WARNING unless the operator gave it a
+     * level (a logging.properties entry for {@code org.bouncycastle.jsse} wins). Held here: JUL
+     * keeps loggers only weakly.
+     */
+    private static final java.util.logging.Logger BCJSSE_LOG = quietUnlessConfigured("org.bouncycastle.jsse");
+
+    private static java.util.logging.Logger quietUnlessConfigured(String name) {
+        java.util.logging.Logger l = java.util.logging.Logger.getLogger(name);
+        if (l.getLevel() == null) {
+            l.setLevel(java.util.logging.Level.WARNING);
+        }
+        return l;
+    }
+
     static Provider jsseProvider() {
         String choice = System.getProperty(JSSE_PROPERTY, "bc").toLowerCase(Locale.ROOT);
         if (choice.equals("jdk")) {
