@@ -169,6 +169,7 @@ def deliver(rid, index, method, path, params, headers, body_len):
         req._hdr = headers
         req._headers = None
         req._query = None
+        req._qs = None
         req._client = None
         req._tls = _UNKNOWN
         req._body = None if body_len else b""

@@ -213,10 +213,11 @@ class TlsInfo:
 class Request:
     """The inbound request handed to handlers and middleware."""
 
-    __slots__ = ("method", "path", "path_params", "_rid", "_hdr", "_headers", "_query", "_client", "_tls", "_body")
+    __slots__ = ("method", "path", "path_params", "_rid", "_hdr", "_headers", "_query", "_qs", "_client", "_tls",
+                 "_body")
 
     def __init__(self, method, path, path_params=None, headers=None, query_params=None, client="", body=b"",
-                 tls=None):
+                 tls=None, query_string=""):
         self.method = method
         self.path = path
         self.path_params = {} if path_params is None else dict(path_params)
@@ -224,6 +225,7 @@ class Request:
         self._hdr = None
         self._headers = {k.lower(): v for k, v in (headers or {}).items()}
         self._query = {} if query_params is None else dict(query_params)
+        self._qs = query_string
         self._client = client
         self._tls = tls
         self._body = body
@@ -257,6 +259,15 @@ class Request:
         if q is None:
             q = _runtime.pairs(_runtime.bridge.query(self._rid))
             self._query = q
+        return q
+
+    @property
+    def query_string(self):
+        """The query as received, still percent-encoded, without the "?"; "" when there is none."""
+        q = self._qs
+        if q is None:
+            q = str(_runtime.bridge.rawQuery(self._rid))
+            self._qs = q
         return q
 
     @property

@@ -63,6 +63,12 @@ public final class Bridge {
         return worker.query(rid);
     }
 
+    /** The query as received (percent-encoded), "" when the target had none. */
+    @HostAccess.Export
+    public String rawQuery(long rid) {
+        return worker.rawQuery(rid);
+    }
+
     @HostAccess.Export
     public String client(long rid) {
         return worker.client(rid);

@@ -463,6 +463,11 @@ final class PythonWorker {
         return flatten(live(rid).request.queryParams());
     }
 
+    String rawQuery(long rid) {
+        String q = live(rid).request.rawQuery();
+        return q == null ? "" : q;
+    }
+
     String client(long rid) {
         return live(rid).request.client();
     }
