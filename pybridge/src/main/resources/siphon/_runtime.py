@@ -18,6 +18,8 @@ bridge = None   # the worker's dev.siphon.http.py.Bridge
 loop = None
 _routes = []    # route index (as registered with the engine) -> _Route
 _tasks = {}     # request id -> asyncio.Task, for requests served by a task
+_calls = {}     # outbound call id -> asyncio.Future the calling coroutine awaits
+_next_call = 0
 _iscoro = asyncio.iscoroutine
 _iscorofn = asyncio.iscoroutinefunction
 _Request = http.Request
@@ -167,6 +169,7 @@ def deliver(rid, index, method, path, params, headers, body_len):
         req._hdr = headers
         req._headers = None
         req._query = None
+        req._qs = None
         req._client = None
         req._tls = _UNKNOWN
         req._body = None if body_len else b""
@@ -284,3 +287,48 @@ async def _serve_async(rid, route, req):
         bridge.fail(rid, who, _script_traceback())
         return
     _reply(rid, who, r)
+
+
+# --- http.Client: the request runs in Java while the calling coroutine awaits a loop future ---
+
+async def client_call(client, method, url, headers, body):
+    """Sends one request on Java client ``client``; the result arrives through ``client_done``/``client_failed``."""
+    global _next_call
+    if events._get_running_loop() is not loop:
+        raise RuntimeError("http.Client requests run on the worker's event loop (in a handler, middleware or "
+                           "on_startup hook), not on another loop or thread")
+    _next_call += 1
+    cid = _next_call
+    fut = loop.create_future()
+    err = bridge.clientSend(cid, client, method, url, headers, body)
+    if err is not None:
+        raise ValueError(str(err))
+    _calls[cid] = fut
+    try:
+        return await fut
+    except _CancelledError:
+        # the handler was cancelled (request_timeout_ms, client gone): stop the Java request too
+        bridge.clientCancel(cid)
+        raise
+    finally:
+        _calls.pop(cid, None)
+
+
+def client_done(cid, status, headers, body):
+    """Called by Java from ``bridge.poll``: call ``cid`` got a response (``body`` as a Latin-1 str)."""
+    fut = _calls.get(cid)
+    if fut is None or fut.done():
+        return
+    r = _Response.__new__(_Response)
+    r.status = status
+    r.headers = pairs(headers)
+    r._body = body.encode("latin-1")
+    fut.set_result(r)
+
+
+def client_failed(cid, kind, message):
+    """Called by Java from ``bridge.poll``: call ``cid`` failed with the Java exception named ``kind``."""
+    fut = _calls.get(cid)
+    if fut is None or fut.done():
+        return
+    fut.set_exception(http._JAVA_ERRORS.get(kind, http.ClientError)(str(message)))

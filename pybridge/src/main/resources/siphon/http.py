@@ -6,7 +6,12 @@ checks that every worker registered the same ones.
 """
 
 
-__all__ = ["route", "middleware", "on_startup", "Request", "Response", "Client", "HTTPError"]
+import builtins as _builtins
+
+__all__ = ["route", "middleware", "on_startup", "Request", "Response", "Client",
+           "ClientError", "ConnectError", "ConnectTimeoutError", "TimeoutError", "PoolTimeoutError",
+           "PoolExhaustedError", "TLSError", "ProtocolError", "ConnectionClosedError", "ResponseTooLargeError",
+           "HTTPStatusError", "HTTPError"]
 
 # (pattern, methods, function) in registration order; read by siphon._runtime.
 _routes = []
@@ -56,13 +61,71 @@ def on_startup(fn):
     return fn
 
 
-class HTTPError(Exception):
-    """Raised by ``Response.raise_for_status()`` for a 4xx or 5xx status."""
+class ClientError(Exception):
+    """An outbound ``http.Client`` request failed; the base of every error below."""
+
+
+class ConnectError(ClientError):
+    """The connection could not be opened: refused, unknown host, unreachable network."""
+
+
+class TimeoutError(ClientError, _builtins.TimeoutError):
+    """No complete response within the client's ``timeout_ms`` (also a builtin TimeoutError)."""
+
+
+class ConnectTimeoutError(ConnectError, TimeoutError):
+    """The TCP connection did not open in time (both a ConnectError and a TimeoutError)."""
+
+
+class PoolTimeoutError(TimeoutError):
+    """Every pooled connection to the origin stayed busy for the whole wait."""
+
+
+class PoolExhaustedError(ClientError):
+    """Every pooled connection to the origin was busy and its wait queue was full."""
+
+
+class TLSError(ClientError):
+    """The TLS handshake with the origin failed, or https cannot be used."""
+
+
+class ProtocolError(ClientError):
+    """The origin's response broke HTTP/1.1 or HTTP/2 framing."""
+
+
+class ConnectionClosedError(ClientError):
+    """The connection ended (or the HTTP/2 stream was reset) before the response was complete."""
+
+
+class ResponseTooLargeError(ClientError):
+    """The response head or body passed the client's cap."""
+
+
+class HTTPStatusError(ClientError):
+    """Raised by ``Response.raise_for_status()`` for a 4xx or 5xx status; ``.response``, ``.status``."""
 
     def __init__(self, response):
         self.response = response
         self.status = response.status
-        super().__init__(f"HTTP status {response.status}")
+        kind = "client error" if response.status < 500 else "server error"
+        super().__init__(f"HTTP status {response.status} ({kind})")
+
+
+HTTPError = HTTPStatusError  # the name of earlier builds
+
+# the Java client's failure types (dev.siphon.http.client) -> the Python error raised
+_JAVA_ERRORS = {
+    "ConnectRefusedException": ConnectError,
+    "ConnectFailedException": ConnectError,
+    "ConnectTimeoutException": ConnectTimeoutError,
+    "RequestTimeoutException": TimeoutError,
+    "PoolTimeoutException": PoolTimeoutError,
+    "PoolExhaustedException": PoolExhaustedError,
+    "TlsException": TLSError,
+    "MalformedResponseException": ProtocolError,
+    "ConnectionClosedException": ConnectionClosedError,
+    "ResponseTooLargeException": ResponseTooLargeError,
+}
 
 
 class Response:
@@ -97,9 +160,9 @@ class Response:
             raise TypeError(f"Response body must be bytes or str, not {type(body).__name__}")
 
     def raise_for_status(self):
-        """Raises HTTPError when the status is 4xx or 5xx; returns the response otherwise."""
+        """Raises HTTPStatusError when the status is 4xx or 5xx; returns the response otherwise."""
         if self.status >= 400:
-            raise HTTPError(self)
+            raise HTTPStatusError(self)
         return self
 
     def __repr__(self):
@@ -150,10 +213,11 @@ class TlsInfo:
 class Request:
     """The inbound request handed to handlers and middleware."""
 
-    __slots__ = ("method", "path", "path_params", "_rid", "_hdr", "_headers", "_query", "_client", "_tls", "_body")
+    __slots__ = ("method", "path", "path_params", "_rid", "_hdr", "_headers", "_query", "_qs", "_client", "_tls",
+                 "_body")
 
     def __init__(self, method, path, path_params=None, headers=None, query_params=None, client="", body=b"",
-                 tls=None):
+                 tls=None, query_string=""):
         self.method = method
         self.path = path
         self.path_params = {} if path_params is None else dict(path_params)
@@ -161,6 +225,7 @@ class Request:
         self._hdr = None
         self._headers = {k.lower(): v for k, v in (headers or {}).items()}
         self._query = {} if query_params is None else dict(query_params)
+        self._qs = query_string
         self._client = client
         self._tls = tls
         self._body = body
@@ -194,6 +259,15 @@ class Request:
         if q is None:
             q = _runtime.pairs(_runtime.bridge.query(self._rid))
             self._query = q
+        return q
+
+    @property
+    def query_string(self):
+        """The query as received, still percent-encoded, without the "?"; "" when there is none."""
+        q = self._qs
+        if q is None:
+            q = str(_runtime.bridge.rawQuery(self._rid))
+            self._qs = q
         return q
 
     @property
@@ -238,13 +312,136 @@ class Request:
         return f"<Request {self.method} {self.path}>"
 
 
-class Client:
-    """Outbound HTTP client; it arrives with the outbound client milestone."""
+_NO_HEADERS = []
 
-    def __init__(self, *args, **kwargs):
-        raise NotImplementedError(
-            "http.Client arrives with the outbound client milestone; this build of siphon-http "
-            "cannot make outbound requests yet")
+
+class Client:
+    """An outbound HTTP client over a shared, pooled Java client.
+
+    ``Client("api")`` uses ``clients.api`` of http.yaml; ``Client(base_url=..., verify=...,
+    cert=..., timeout_ms=..., http2_prior_knowledge=...)`` an inline one. Inline clients with
+    equal settings share one connection pool, so constructing one per request costs no
+    connections. ``get/post/put/patch/delete/request`` are coroutines returning a Response.
+    """
+
+    __slots__ = ("_id", "name", "base_url", "_closed")
+
+    def __init__(self, name=None, *, base_url=None, verify=None, cert=None, timeout_ms=None,
+                 http2_prior_knowledge=None):
+        b = _runtime.bridge
+        if name is not None:
+            if not isinstance(name, str):
+                raise TypeError(f"http.Client(name): name must be a str, not {type(name).__name__}")
+            given = [k for k, v in (("base_url", base_url), ("verify", verify), ("cert", cert),
+                                    ("timeout_ms", timeout_ms),
+                                    ("http2_prior_knowledge", http2_prior_knowledge)) if v is not None]
+            if given:
+                raise TypeError(f"http.Client({name!r}) takes its settings from clients.{name} in http.yaml; "
+                                f"give either a name or settings ({', '.join(given)}), not both")
+            cid = b.clientNamed(name)
+            if cid < 0:
+                names = [str(n) for n in b.clientNames()]
+                known = ", ".join(repr(n) for n in names) if names else "none"
+                raise LookupError(f"http.Client({name!r}): no client {name!r} under clients: in http.yaml "
+                                  f"(configured: {known})")
+            self._id = int(cid)
+            self.name = name
+            self.base_url = None
+            self._closed = False
+            return
+        if base_url is not None and not isinstance(base_url, str):
+            raise TypeError(f"http.Client: base_url must be a str, not {type(base_url).__name__}")
+        verify = _path("verify", verify)
+        key = None
+        if isinstance(cert, (tuple, list)):
+            if len(cert) != 2:
+                raise ValueError("http.Client: cert must be a combined PEM path or a (cert, key) pair, "
+                                 f"got {len(cert)} items")
+            cert, key = _path("cert", cert[0]), _path("cert key", cert[1])
+        else:
+            cert = _path("cert", cert)
+        if timeout_ms is None:
+            timeout_ms = 5000
+        elif isinstance(timeout_ms, bool) or not isinstance(timeout_ms, int):
+            raise TypeError(f"http.Client: timeout_ms must be an int, not {type(timeout_ms).__name__}")
+        elif timeout_ms <= 0:
+            raise ValueError(f"http.Client: timeout_ms must be > 0, was {timeout_ms}")
+        h2 = bool(http2_prior_knowledge)
+        cid = b.clientInline(base_url, verify, cert, key, timeout_ms, h2)
+        if cid < 0:
+            raise ValueError(f"http.Client: {b.clientError()}")
+        self._id = int(cid)
+        self.name = None
+        self.base_url = base_url
+        self._closed = False
+
+    async def get(self, path, *, headers=None, body=None):
+        """GET ``path`` (joined onto base_url unless absolute)."""
+        return await self.request("GET", path, headers=headers, body=body)
+
+    async def post(self, path, *, body=None, headers=None):
+        return await self.request("POST", path, headers=headers, body=body)
+
+    async def put(self, path, *, body=None, headers=None):
+        return await self.request("PUT", path, headers=headers, body=body)
+
+    async def patch(self, path, *, body=None, headers=None):
+        return await self.request("PATCH", path, headers=headers, body=body)
+
+    async def delete(self, path, *, headers=None, body=None):
+        return await self.request("DELETE", path, headers=headers, body=body)
+
+    async def request(self, method, path, *, body=None, headers=None):
+        """Any method: ``await c.request("HEAD", "/x")``. Returns a Response with lower-case header names."""
+        if self._closed:
+            raise ClientError("http.Client is closed (its async with block ended)")
+        if not isinstance(method, str) or not method:
+            raise TypeError(f"method must be a non-empty str, not {method!r}")
+        if not isinstance(path, str):
+            raise TypeError(f"path must be a str, not {type(path).__name__}")
+        if body is None or isinstance(body, bytes):
+            data = body
+        elif isinstance(body, str):
+            data = body.encode("utf-8")
+        elif isinstance(body, (bytearray, memoryview)):
+            data = bytes(body)
+        else:
+            raise TypeError(f"request body must be bytes or str, not {type(body).__name__}")
+        if headers:
+            flat = []
+            for k, v in headers.items():
+                flat.append(k if isinstance(k, str) else str(k))
+                flat.append(v if isinstance(v, str) else str(v))
+        else:
+            flat = _NO_HEADERS
+        return await _runtime.client_call(self._id, method, path, flat, data)
+
+    async def aclose(self):
+        """Ends this handle; the shared pool stays open for other handles (the server closes it)."""
+        self._closed = True
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, et, ev, tb):
+        self._closed = True
+        return False
+
+    def __repr__(self):
+        if self.name is not None:
+            return f"<http.Client {self.name!r}>"
+        return f"<http.Client base_url={self.base_url!r}>"
+
+
+def _path(what, p):
+    if p is None:
+        return None
+    import os
+    if isinstance(p, os.PathLike):
+        p = os.fspath(p)
+    if not isinstance(p, str):
+        raise TypeError(f"http.Client: {what} must be a file path (str), not {type(p).__name__}")
+    return p
 
 
 from siphon import _runtime  # noqa: E402  (the runtime imports this module too)

@@ -123,8 +123,8 @@ async def cache_types(req):
 def client(req):
     try:
         http.Client("api")
-    except NotImplementedError as e:
-        return http.Response(status=501, body=str(e))
+    except LookupError as e:
+        return http.Response(status=404, body=str(e))
     return http.Response(body="constructed")
 
 

@@ -16,11 +16,14 @@ public final class Bridge {
 
     private final PythonWorker worker;
     private final SharedCache cache;
+    private final ClientPools clients;
     private final ThreadLocal<String> fetched = new ThreadLocal<>();
+    private final ThreadLocal<String> error = new ThreadLocal<>();
 
-    Bridge(PythonWorker worker, SharedCache cache) {
+    Bridge(PythonWorker worker, SharedCache cache, ClientPools clients) {
         this.worker = worker;
         this.cache = cache;
+        this.clients = clients;
     }
 
     /** The loop's waiting step: parks until an event or {@code timeoutSeconds} (negative: no limit). */
@@ -60,6 +63,12 @@ public final class Bridge {
         return worker.query(rid);
     }
 
+    /** The query as received (percent-encoded), "" when the target had none. */
+    @HostAccess.Export
+    public String rawQuery(long rid) {
+        return worker.rawQuery(rid);
+    }
+
     @HostAccess.Export
     public String client(long rid) {
         return worker.client(rid);
@@ -73,6 +82,59 @@ public final class Bridge {
     @HostAccess.Export
     public void startupDone(String hook, String traceback) {
         worker.startupDone(hook, traceback);
+    }
+
+    // ---- http.Client ----
+
+    /** The client configured as {@code clients.<name>} in http.yaml, as an index, or -1. */
+    @HostAccess.Export
+    public int clientNamed(String name) {
+        return clients.named(name);
+    }
+
+    /** The names configured under {@code clients:}, for the error about an unknown one. */
+    @HostAccess.Export
+    public String[] clientNames() {
+        return clients.names();
+    }
+
+    /**
+     * The inline client with these settings (shared by every worker, started on first use), as
+     * an index; -1 when a setting is invalid, and then {@link #clientError()} says why.
+     */
+    @HostAccess.Export
+    public int clientInline(String baseUrl, String verify, String cert, String key, long timeoutMs,
+                            boolean http2PriorKnowledge) {
+        try {
+            error.remove();
+            return clients.inline(baseUrl, verify, cert, key, timeoutMs, http2PriorKnowledge);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            error.set(e.getMessage());
+            return -1;
+        }
+    }
+
+    /** Why the last {@link #clientInline} on this thread failed. */
+    @HostAccess.Export
+    public String clientError() {
+        String e = error.get();
+        error.remove();
+        return e;
+    }
+
+    /**
+     * Starts outbound call {@code call}; returns null, or why it cannot be sent. Worker thread
+     * only: the result comes back through the worker's poll ({@code client_done}/{@code client_failed}).
+     */
+    @HostAccess.Export
+    public String clientSend(long call, int client, String method, String url, Value headers, Value body) {
+        return worker.send(call, client, method, url, headers, body);
+    }
+
+    /** Cancels outbound call {@code call}, whose coroutine was cancelled. Worker thread only. */
+    @HostAccess.Export
+    public void clientCancel(long call) {
+        worker.cancelCall(call);
     }
 
     @HostAccess.Export

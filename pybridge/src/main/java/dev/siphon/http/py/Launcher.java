@@ -118,7 +118,7 @@ public final class Launcher {
     }
 
     private static int check(HttpConfig http, Path script, PrintStream out, PrintStream err) {
-        try (WorkerPool pool = WorkerPool.load(script, 1)) {
+        try (WorkerPool pool = WorkerPool.load(script, 1, 2, http.clients())) {
             PythonServer.register(HttpEngine.builder().config(http), pool, script);
             Registrations r = pool.registrations();
             out.println("siphon-http: " + script + ": ok, " + r.routes().size() + " route(s), " + r.middleware()

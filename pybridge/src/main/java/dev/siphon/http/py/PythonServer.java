@@ -33,7 +33,7 @@ public final class PythonServer implements AutoCloseable {
      */
     public static PythonServer start(HttpConfig config, Path script, int queueCapacity,
                                      Consumer<HttpEngine.Builder> customize) throws ScriptException, IOException {
-        WorkerPool pool = WorkerPool.load(script, config.engine().workers(), queueCapacity);
+        WorkerPool pool = WorkerPool.load(script, config.engine().workers(), queueCapacity, config.clients());
         try {
             HttpEngine.Builder builder = HttpEngine.builder().config(config);
             register(builder, pool, script);

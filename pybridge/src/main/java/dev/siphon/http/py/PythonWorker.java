@@ -3,16 +3,22 @@ package dev.siphon.http.py;
 import dev.siphon.http.Headers;
 import dev.siphon.http.Request;
 import dev.siphon.http.Response;
+import dev.siphon.http.client.ClientException;
+import dev.siphon.http.client.ClientResponse;
+import dev.siphon.http.client.HttpClient;
 import dev.siphon.http.dispatch.Responses;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.PolyglotException;
@@ -30,6 +36,15 @@ import org.jctools.queues.varhandle.MpscBlockingConsumerVarHandleArrayQueue;
  * to Python, and Python answers through {@link #reply}/{@link #fail}. The pool's watchdog
  * thread reads {@link #busySince}/{@link #cancelSince} and interrupts the context when a
  * cancelled request's handler keeps the CPU ({@link WorkerPool#CANCEL_GRACE_MS}).
+ *
+ * <p>Outbound calls ({@code http.Client}): Python starts one with {@link #send}, which hands
+ * it to the shared {@link dev.siphon.http.client.HttpClient} and returns at once; the awaiting
+ * coroutine is suspended on an asyncio future. The client completes the Java future on its own
+ * loop thread, which only adds a {@link Completion} to the control queue and wakes the worker;
+ * the worker's {@link #poll} then hands the result to Python ({@code client_done} /
+ * {@code client_failed}), which resolves the asyncio future. Nothing of Python runs off the
+ * worker's thread. A call whose coroutine is cancelled is cancelled in Java too
+ * ({@link #cancelCall}), which frees its connection or stream.
  */
 final class PythonWorker {
     private static final System.Logger LOG = System.getLogger("siphon.python");
@@ -42,11 +57,16 @@ final class PythonWorker {
 
     private record Cancel(Dispatch dispatch) {}
 
+    /** An outbound call finished (any thread: the client's loop or timer); handed to Python by {@link #poll}. */
+    private record Completion(long call, ClientResponse response, Throwable failure) {}
+
     final int index;
     private final WorkerPool pool;
     private final Path script;
     private final MpscBlockingConsumerVarHandleArrayQueue<Object> queue;
     private final ConcurrentLinkedQueue<Object> control = new ConcurrentLinkedQueue<>();
+    /** A WAKE is queued (or the worker is awake and will look at the control queue): wake-ups coalesce. */
+    private final AtomicBoolean wakePending = new AtomicBoolean();
     private final Thread thread;
     final CompletableFuture<Registrations> loaded = new CompletableFuture<>();
     final CompletableFuture<Void> started = new CompletableFuture<>();
@@ -67,6 +87,10 @@ final class PythonWorker {
     private Value fServe;
     private Value fStop;
     private Value fStartHooks;
+    private Value fClientDone;
+    private Value fClientFailed;
+    /** Outbound calls in flight, by the id Python gave them. Worker thread only. */
+    private final Map<Long, CompletableFuture<ClientResponse>> calls = new HashMap<>();
     private final Map<Long, Dispatch> inflight = new HashMap<>();
     private long nextRid;
     private boolean stopping;
@@ -108,8 +132,13 @@ final class PythonWorker {
     }
 
     void wakeup() {
-        // a full queue is not empty, so the worker is not parked and will see the control queue
-        queue.offer(WAKE);
+        // One WAKE at a time: completions of many outbound calls must not fill the request queue
+        // with WAKEs (that would answer new requests 503). poll clears the flag before it drains
+        // the control queue, so an event added after the drain always queues a fresh WAKE. A full
+        // queue is not empty, so the worker is not parked and will see the control queue.
+        if (wakePending.compareAndSet(false, true)) {
+            queue.offer(WAKE);
+        }
     }
 
     void startHooks() {
@@ -159,7 +188,7 @@ final class PythonWorker {
             ctx = pool.newContext(script);
             context = ctx;
             long t1 = System.nanoTime();
-            Value rt = pool.bootstrap(ctx, new Bridge(this, pool.cache()));
+            Value rt = pool.bootstrap(ctx, new Bridge(this, pool.cache(), pool.clients()));
             long t2 = System.nanoTime();
             Value err = rt.invokeMember("load_script", script.toString(), moduleName(script));
             long t3 = System.nanoTime();
@@ -177,6 +206,8 @@ final class PythonWorker {
             fServe = rt.getMember("serve");
             fStop = rt.getMember("stop");
             fStartHooks = rt.getMember("start_hooks");
+            fClientDone = rt.getMember("client_done");
+            fClientFailed = rt.getMember("client_failed");
             loaded.complete(regs);
             serve();
         } catch (Throwable t) {
@@ -187,6 +218,10 @@ final class PythonWorker {
             started.completeExceptionally(e);
         } finally {
             ended = true;
+            for (CompletableFuture<ClientResponse> f : calls.values()) {
+                f.cancel(true);
+            }
+            calls.clear();
             // whatever is left will not be served by this worker: answer it rather than leave it hanging
             for (Dispatch d : inflight.values()) {
                 d.responder.send(Responses.error(503).header("retry-after", "1"));
@@ -258,6 +293,7 @@ final class PythonWorker {
         }
         busySince = System.nanoTime() | 1;
         cancelSince = 0;
+        wakePending.set(false);
         drainControl();
         if (first != null) {
             handle(first);
@@ -279,6 +315,8 @@ final class PythonWorker {
                 if (d.rid != 0 && inflight.containsKey(d.rid)) {
                     fCancel.executeVoid(d.rid);
                 }
+            } else if (c instanceof Completion done) {
+                complete(done);
             } else if (c == START_HOOKS) {
                 fStartHooks.executeVoid();
             } else if (c == STOP) {
@@ -298,6 +336,82 @@ final class PythonWorker {
         Request r = d.request;
         fDeliver.executeVoid(rid, d.route, r.method(), r.path(), flatten(r.pathParams()), headers(r),
                 r.body().length);
+    }
+
+    /**
+     * Starts outbound call {@code call} (an id Python chose) on client {@code client}; returns
+     * null, or why the request cannot be sent (a URL or header the client refuses), which Python
+     * raises as ValueError.
+     *
+     * @param headers flat [name, value, ...] strings
+     * @param body    Python bytes (read in bulk through the buffer API), or null
+     */
+    String send(long call, int client, String method, String url, Value headers, Value body) {
+        HttpClient c = pool.clients().get(client);
+        Map<String, String> h;
+        int n = (int) headers.getArraySize();
+        if (n == 0) {
+            h = Map.of();
+        } else {
+            h = new LinkedHashMap<>();
+            for (int i = 0; i + 1 < n; i += 2) {
+                h.put(headers.getArrayElement(i).asString(), headers.getArrayElement(i + 1).asString());
+            }
+        }
+        byte[] bytes = null;
+        if (body != null && !body.isNull()) {
+            int size = (int) body.getBufferSize();
+            bytes = new byte[size];
+            if (size > 0) {
+                body.readBuffer(0, bytes, 0, size); // an exactly sized array: see reply
+            }
+        }
+        CompletableFuture<ClientResponse> f;
+        try {
+            f = c.send(method, url, h, bytes);
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+        calls.put(call, f);
+        f.whenComplete((r, e) -> {
+            // the client's loop or timer thread (or this thread, for a failure known at once)
+            control.add(new Completion(call, r, e));
+            wakeup();
+        });
+        return null;
+    }
+
+    /** Python no longer awaits {@code call} (its task was cancelled): cancel the request, which frees its connection. */
+    void cancelCall(long call) {
+        CompletableFuture<ClientResponse> f = calls.remove(call);
+        if (f != null) {
+            f.cancel(true);
+        }
+    }
+
+    private void complete(Completion done) {
+        if (calls.remove(done.call()) == null) {
+            return; // cancelled by Python meanwhile
+        }
+        ClientResponse r = done.response();
+        if (r != null) {
+            Map<String, String> hs = r.headers();
+            String[] flat = new String[hs.size() * 2];
+            int i = 0;
+            for (Map.Entry<String, String> e : hs.entrySet()) {
+                flat[i++] = e.getKey();
+                flat[i++] = e.getValue();
+            }
+            // the body as Latin-1 (one char per byte), which Python encodes back to bytes in bulk
+            fClientDone.executeVoid(done.call(), r.status(), flat, new String(r.body(), StandardCharsets.ISO_8859_1));
+            return;
+        }
+        Throwable e = done.failure();
+        while (e instanceof CompletionException && e.getCause() != null) {
+            e = e.getCause();
+        }
+        String kind = e instanceof ClientException ? e.getClass().getSimpleName() : "ClientError";
+        fClientFailed.executeVoid(done.call(), kind, String.valueOf(e.getMessage()));
     }
 
     void reply(long rid, int status, Value headers, Value body) {
@@ -347,6 +461,11 @@ final class PythonWorker {
 
     String[] query(long rid) {
         return flatten(live(rid).request.queryParams());
+    }
+
+    String rawQuery(long rid) {
+        String q = live(rid).request.rawQuery();
+        return q == null ? "" : q;
     }
 
     String client(long rid) {

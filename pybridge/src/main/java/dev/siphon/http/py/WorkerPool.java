@@ -2,6 +2,7 @@ package dev.siphon.http.py;
 
 import dev.siphon.http.AsyncHandler;
 import dev.siphon.http.Response;
+import dev.siphon.http.config.ClientConfig;
 import dev.siphon.http.dispatch.Responses;
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -91,6 +93,7 @@ public final class WorkerPool implements AutoCloseable {
     private final Engine engine;
     private final PythonWorker[] workers;
     private final SharedCache cache = new SharedCache();
+    private final ClientPools clients;
     private final Source boot = Source.create("python", BOOT);
     private final String[] sources;
     private final AtomicInteger next = new AtomicInteger();
@@ -100,7 +103,8 @@ public final class WorkerPool implements AutoCloseable {
     private volatile boolean closed;
     private Registrations registrations;
 
-    private WorkerPool(Path script, int workers, int queueCapacity) {
+    private WorkerPool(Path script, int workers, int queueCapacity, ClientPools clients) {
+        this.clients = clients;
         this.engine = Engine.newBuilder("python").build();
         this.sources = new String[MODULES.length];
         for (int i = 0; i < MODULES.length; i++) {
@@ -123,6 +127,16 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     public static WorkerPool load(Path script, int workers, int queueCapacity) throws ScriptException {
+        return load(script, workers, queueCapacity, Map.of());
+    }
+
+    /**
+     * As {@link #load(Path, int, int)}, with the named outbound clients of http.yaml's
+     * {@code clients:}: each is started here, before the script loads (module-level code may
+     * construct {@code http.Client("name")}), shared by every worker and closed by {@link #close}.
+     */
+    public static WorkerPool load(Path script, int workers, int queueCapacity, Map<String, ClientConfig> clients)
+            throws ScriptException {
         Objects.requireNonNull(script, "script");
         if (workers < 1) {
             throw new IllegalArgumentException("workers must be >= 1, was " + workers);
@@ -130,7 +144,14 @@ public final class WorkerPool implements AutoCloseable {
         if (queueCapacity < 2) {
             throw new IllegalArgumentException("queueCapacity must be >= 2, was " + queueCapacity);
         }
-        WorkerPool pool = new WorkerPool(script.toAbsolutePath().normalize(), workers, queueCapacity);
+        ClientPools pools = ClientPools.start(clients);
+        WorkerPool pool;
+        try {
+            pool = new WorkerPool(script.toAbsolutePath().normalize(), workers, queueCapacity, pools);
+        } catch (RuntimeException e) {
+            pools.close();
+            throw e;
+        }
         try {
             pool.startWorkers(script);
         } catch (ScriptException | RuntimeException e) {
@@ -282,6 +303,11 @@ public final class WorkerPool implements AutoCloseable {
         return cache;
     }
 
+    /** The outbound clients behind {@code http.Client}, shared by every worker. */
+    ClientPools clients() {
+        return clients;
+    }
+
     Context newContext(Path script) {
         return Context.newBuilder("python")
                 .engine(engine)
@@ -339,7 +365,7 @@ public final class WorkerPool implements AutoCloseable {
         }
     }
 
-    /** Stops every worker (requests still queued get 503) and closes the engine. */
+    /** Stops every worker (requests still queued get 503), closes the engine, then the outbound clients. */
     @Override
     public void close() {
         if (closed) {
@@ -355,5 +381,6 @@ public final class WorkerPool implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.DEBUG, "closing the polyglot engine", e);
         }
+        clients.close();
     }
 }

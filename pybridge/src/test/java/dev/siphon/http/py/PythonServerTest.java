@@ -180,10 +180,10 @@ class PythonServerTest {
     }
 
     @Test
-    void httpClientSaysItArrivesWithTheClientMilestone() throws Exception {
+    void namedClientThatIsNotConfiguredIsALookupError() throws Exception {
         Curl.Result r = Curl.run(base + "/client");
-        assertEquals(501, r.status());
-        assertTrue(r.body().contains("outbound client milestone"), r.body());
+        assertEquals(404, r.status());
+        assertEquals("http.Client('api'): no client 'api' under clients: in http.yaml (configured: none)", r.body());
     }
 
     @Test

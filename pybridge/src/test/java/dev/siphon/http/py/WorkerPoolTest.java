@@ -10,6 +10,18 @@ import org.junit.jupiter.api.io.TempDir;
 
 class WorkerPoolTest {
 
+    /** A named client that cannot start stops start-up before any Python context is made. */
+    @Test
+    void unreadableClientFileStopsStartUpNamingTheClient(@TempDir Path dir) throws Exception {
+        Path script = dir.resolve("app.py");
+        Files.writeString(script, "from siphon import http\n");
+        Path missing = dir.resolve("no-ca.pem");
+        ScriptException e = assertThrows(ScriptException.class, () -> WorkerPool.load(script, 1, 2,
+                java.util.Map.of("api", dev.siphon.http.config.ClientConfig.named("api").withVerify(missing))));
+        assertTrue(e.getMessage().equals("http.yaml clients.api: cannot start the client: verify: " + missing
+                + " is not a readable file"), e.getMessage());
+    }
+
     /** Routes are registered with the engine once, from worker 0: every worker must agree with it. */
     @Test
     void workersThatRegisterDifferentRoutesStopStartUp(@TempDir Path dir) throws Exception {

@@ -1,0 +1,185 @@
+package dev.siphon.http.py;
+
+import dev.siphon.http.client.HttpClient;
+import dev.siphon.http.config.ClientConfig;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * The outbound clients behind {@code http.Client}, shared by every worker context of one
+ * server: one {@link HttpClient} (one keep-alive pool per origin) per {@code clients:} entry of
+ * http.yaml, made at start-up, and one per distinct set of inline settings, made when a script
+ * first asks for it. Python holds a client as its index here.
+ *
+ * <p>Inline clients are cached by their settings so that a handler constructing
+ * {@code http.Client(base_url=...)} per request reuses one pool instead of leaking one per
+ * request; at most {@value #MAX_INLINE} distinct inline settings are accepted, beyond which
+ * construction fails (a script that varies them per request should use absolute URLs on one
+ * client instead).
+ *
+ * <p>Thread-safe: every worker's thread (and threads a script starts) look clients up; the
+ * pool's owner closes them once, after the workers stopped.
+ */
+final class ClientPools implements AutoCloseable {
+    /** Distinct inline client settings one server accepts. */
+    static final int MAX_INLINE = 64;
+    private static final String INLINE = "(inline)";
+
+    private final Map<String, Integer> named;
+    private final List<HttpClient> clients = new CopyOnWriteArrayList<>();
+    private final ConcurrentHashMap<ClientConfig, Integer> inline = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    private ClientPools(Map<String, Integer> named) {
+        this.named = named;
+    }
+
+    /** No named clients. */
+    static ClientPools none() {
+        return new ClientPools(Map.of());
+    }
+
+    /**
+     * Starts one client per configured entry.
+     *
+     * @throws ScriptException naming the entry whose client cannot be made (its files unreadable,
+     *     a setting the client refuses); none is left running
+     */
+    static ClientPools start(Map<String, ClientConfig> configured) throws ScriptException {
+        Map<String, Integer> ids = new LinkedHashMap<>();
+        ClientPools pools = new ClientPools(ids);
+        try {
+            for (ClientConfig c : configured.values()) {
+                String bad = unreadableFile(c);
+                if (bad != null) {
+                    throw new IllegalArgumentException(bad);
+                }
+                ids.put(c.name(), pools.add(HttpClient.of(c)));
+            }
+        } catch (RuntimeException e) {
+            pools.close();
+            String name = configured.keySet().stream().filter(n -> !ids.containsKey(n)).findFirst().orElse("?");
+            throw new ScriptException("http.yaml clients." + name + ": cannot start the client: " + e.getMessage(), e);
+        }
+        return pools;
+    }
+
+    private int add(HttpClient c) {
+        synchronized (clients) {
+            clients.add(c);
+            return clients.size() - 1;
+        }
+    }
+
+    /** The index of the client configured as {@code clients.<name>}, or -1. */
+    int named(String name) {
+        Integer id = named.get(name);
+        return id == null ? -1 : id;
+    }
+
+    /** The configured names, in the order of http.yaml. */
+    String[] names() {
+        return named.keySet().toArray(String[]::new);
+    }
+
+    /**
+     * The index of the inline client with these settings, started on first use.
+     *
+     * @param cert a combined PEM, or the certificate when {@code key} is given; null for none
+     * @throws IllegalArgumentException with a message for the script when a setting is invalid
+     */
+    int inline(String baseUrl, String verify, String cert, String key, long timeoutMs, boolean http2PriorKnowledge) {
+        ClientConfig c = new ClientConfig(INLINE, baseUrl, timeoutMs, file("verify", verify), file("cert", cert),
+                file("key", key), ClientConfig.DEFAULT_POOL_SIZE, http2PriorKnowledge);
+        Integer id = inline.get(c);
+        if (id != null) {
+            return id;
+        }
+        String bad = unreadableFile(c);
+        if (bad != null) {
+            throw new IllegalArgumentException(bad);
+        }
+        synchronized (inline) {
+            id = inline.get(c);
+            if (id != null) {
+                return id;
+            }
+            if (closed) {
+                throw new IllegalStateException("the server is shutting down");
+            }
+            if (inline.size() >= MAX_INLINE) {
+                throw new IllegalArgumentException("too many distinct inline clients (" + MAX_INLINE
+                        + "): each set of settings keeps its own connection pool; configure a named client under "
+                        + "clients: in http.yaml, or reuse one client with absolute URLs");
+            }
+            id = add(HttpClient.of(c));
+            inline.put(c, id);
+            return id;
+        }
+    }
+
+    /** The client at {@code id} (from {@link #named} or {@link #inline}). */
+    HttpClient get(int id) {
+        return clients.get(id);
+    }
+
+    /** The client configured as {@code clients.<name>}, or null; for tests and the embedding API. */
+    HttpClient namedClient(String name) {
+        int id = named(name);
+        return id < 0 ? null : clients.get(id);
+    }
+
+    /** Every client started so far: the named ones, then the inline ones. */
+    List<HttpClient> all() {
+        return new ArrayList<>(clients);
+    }
+
+    private static Path file(String what, String path) {
+        if (path == null) {
+            return null;
+        }
+        if (path.isEmpty()) {
+            throw new IllegalArgumentException(what + " must be a file path, not an empty string");
+        }
+        try {
+            return Path.of(path).toAbsolutePath().normalize();
+        } catch (InvalidPathException e) {
+            throw new IllegalArgumentException(what + ": \"" + path + "\" is not a file path (" + e.getReason() + ")");
+        }
+    }
+
+    /** Why a PEM file of {@code c} cannot be read, or null when all can. */
+    private static String unreadableFile(ClientConfig c) {
+        String[] what = {"verify", "cert", "key"};
+        Path[] files = {c.verify(), c.cert(), c.key()};
+        for (int i = 0; i < files.length; i++) {
+            Path p = files[i];
+            if (p != null && !(Files.isRegularFile(p) && Files.isReadable(p))) {
+                return what[i] + ": " + p + " is not a readable file";
+            }
+        }
+        return null;
+    }
+
+    /** Closes every client: requests still in flight fail, sockets close, pooled buffers return. */
+    @Override
+    public void close() {
+        synchronized (inline) {
+            closed = true;
+        }
+        for (HttpClient c : clients) {
+            try {
+                c.close();
+            } catch (RuntimeException e) {
+                System.getLogger("siphon.python").log(System.Logger.Level.WARNING, "closing an outbound client", e);
+            }
+        }
+    }
+}
