@@ -329,6 +329,24 @@ class RouterMatchingTest {
     }
 
     @Test
+    void staticSiblingsOfOneLengthAndFirstCharacterAreToldApart() {
+        Router<String> router = Router.<String>builder()
+                .add("GET", "/users", "users")
+                .add("GET", "/uxers", "uxers")
+                .add("GET", "/usera", "usera")
+                .add("GET", "/u", "u")
+                .add("GET", "/", "root")
+                .build();
+        assertEquals(found("users", "/users", Map.of()), router.match("GET", "/users"));
+        assertEquals(found("uxers", "/uxers", Map.of()), router.match("GET", "/uxers"));
+        assertEquals(found("usera", "/usera", Map.of()), router.match("GET", "/usera"));
+        assertEquals(found("u", "/u", Map.of()), router.match("GET", "/u"));
+        assertEquals(found("root", "/", Map.of()), router.match("GET", "/"));
+        assertEquals(NOT_FOUND, router.match("GET", "/usery"));
+        assertEquals(NOT_FOUND, router.match("GET", "/v"));
+    }
+
+    @Test
     void builderStaysUsableAfterBuild() {
         Router.Builder<String> builder = Router.<String>builder().add("GET", "/a", "a");
         Router<String> first = builder.build();
