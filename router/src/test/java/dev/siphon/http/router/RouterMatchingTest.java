@@ -347,6 +347,22 @@ class RouterMatchingTest {
     }
 
     @Test
+    void paramsAfterStaticSegmentsOfEveryLengthAreFound() {
+        Router<String> router = Router.<String>builder()
+                .add("GET", "/a/{x}/bb//ccc/{y}/{z}/d", "deep")
+                .add("GET", "/{first}/static/{*rest}", "rest")
+                .add("GET", "//{afterEmpty}", "empty")
+                .build();
+        assertEquals(found("deep", "/a/{x}/bb//ccc/{y}/{z}/d", Map.of("x", "1", "y", "two", "z", "3 3")),
+                router.match("GET", "/a/1/bb//ccc/two/3%203/d"));
+        assertEquals(found("rest", "/{first}/static/{*rest}", Map.of("first", "f/1", "rest", "x/y z")),
+                router.match("GET", "/f%2F1/static/x/y%20z"));
+        assertEquals(found("empty", "//{afterEmpty}", Map.of("afterEmpty", "e")), router.match("GET", "//e"));
+        assertEquals(new RouteMatch.BadPath<String>("path parameter 'y': malformed percent-encoding at index 1"),
+                router.match("GET", "/a/1/bb//ccc/t%zz/3/d"));
+    }
+
+    @Test
     void builderStaysUsableAfterBuild() {
         Router.Builder<String> builder = Router.<String>builder().add("GET", "/a", "a");
         Router<String> first = builder.build();
