@@ -47,10 +47,7 @@ final class Node<H> {
         int from = start;
         boolean alternatives = false; // a branch the greedy walk passed over that the search would try
         while (true) {
-            int end = path.indexOf('/', from);
-            if (end < 0) {
-                end = length;
-            }
+            int end = segmentEnd(path, from, length);
             Node<H> child = at.staticChild(path, from, end);
             if (child != null) {
                 alternatives |= at.param != null || at.catchAll != null;
@@ -79,10 +76,7 @@ final class Node<H> {
     /** The full search with backtracking (static, then param, then catch-all at each segment). */
     private static <H> Node<H> search(Node<H> node, String path, int start) {
         int length = path.length();
-        int end = path.indexOf('/', start);
-        if (end < 0) {
-            end = length;
-        }
+        int end = segmentEnd(path, start, length);
         boolean last = end == length;
         Node<H> child = node.staticChild(path, start, end);
         if (child != null) {
@@ -100,6 +94,18 @@ final class Node<H> {
         }
         // A catch-all always ends a pattern and needs one character at least.
         return length > start ? node.catchAll : null;
+    }
+
+    /**
+     * Index of the '/' that ends the segment starting at {@code from}, or {@code length}. A plain
+     * loop: segments are a few characters, shorter than the vectorised indexOf's set-up pays for.
+     */
+    private static int segmentEnd(String path, int from, int length) {
+        int i = from;
+        while (i < length && path.charAt(i) != '/') {
+            i++;
+        }
+        return i;
     }
 
     private static <H> Node<H> terminal(Node<H> node) {
