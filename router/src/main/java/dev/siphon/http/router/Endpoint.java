@@ -72,7 +72,7 @@ final class Endpoint<H> {
         // The path matched this endpoint's pattern, so its static segments are the pattern's
         // literals: each parameter's start is known from the lengths, and only the parameters
         // themselves are scanned, once, for their end and for a '%' to decode.
-        String[] values = new String[count];
+        PathParams params = new PathParams(paramNames);
         int length = path.length();
         int start = 1;
         for (int p = 0; p < count; p++) {
@@ -94,9 +94,9 @@ final class Endpoint<H> {
                 return new RouteMatch.BadPath<>("path parameter '" + paramNames[p] + "': "
                         + PathDecoder.pathError(path, start, end));
             }
-            values[p] = value;
+            params.set(p, value);
             start = end + 1;
         }
-        return new RouteMatch.Found<>(handler, patterns[route], new PathParams(paramNames, values));
+        return new RouteMatch.Found<>(handler, patterns[route], params);
     }
 }

@@ -363,6 +363,29 @@ class RouterMatchingTest {
     }
 
     @Test
+    void paramsMapHoldsAnyNumberOfParams() {
+        Router<String> router = Router.<String>builder()
+                .add("GET", "/{a}", "one")
+                .add("GET", "/{a}/{b}/{c}", "three")
+                .add("GET", "/{a}/{b}/{c}/{d}/x/{e}", "five")
+                .build();
+        assertEquals(found("one", "/{a}", Map.of("a", "1")), router.match("GET", "/1"));
+        assertEquals(found("three", "/{a}/{b}/{c}", Map.of("a", "1", "b", "2", "c", "3")),
+                router.match("GET", "/1/2/3"));
+        RouteMatch<String> match = router.match("GET", "/1/2/3/4%2F4/x/5");
+        assertEquals(found("five", "/{a}/{b}/{c}/{d}/x/{e}", Map.of("a", "1", "b", "2", "c", "3", "d", "4/4", "e", "5")),
+                match);
+        Map<String, String> params = ((RouteMatch.Found<String>) match).params();
+        assertEquals(5, params.size());
+        assertEquals("{a=1, b=2, c=3, d=4/4, e=5}", params.toString());
+        assertEquals(List.of("1", "2", "3", "4/4", "5"), List.copyOf(params.values()));
+        assertEquals("4/4", params.get("d"));
+        assertEquals(null, params.get("f"));
+        assertEquals(true, params.containsKey("e"));
+        assertEquals(Map.of("a", "1", "b", "2", "c", "3", "d", "4/4", "e", "5").hashCode(), params.hashCode());
+    }
+
+    @Test
     void builderStaysUsableAfterBuild() {
         Router.Builder<String> builder = Router.<String>builder().add("GET", "/a", "a");
         Router<String> first = builder.build();
