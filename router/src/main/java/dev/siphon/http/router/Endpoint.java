@@ -18,6 +18,8 @@ final class Endpoint<H> {
     /** Index of GET in {@link #methods} when HEAD is not registered itself, else -1. */
     private final int headFallback;
     private final RouteMatch.MethodNotAllowed<H> notAllowed;
+    /** Per method, the answer of a pattern without parameters: immutable, so one instance serves every match. */
+    private final RouteMatch.Found<H>[] constant;
 
     private final String[] paramNames;
     /**
@@ -46,6 +48,16 @@ final class Endpoint<H> {
         this.paramNames = paramNames;
         this.paramGaps = paramGaps;
         this.endsWithCatchAll = endsWithCatchAll;
+        this.constant = paramNames.length == 0 ? constantMatches(handlers, patterns) : null;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <H> RouteMatch.Found<H>[] constantMatches(Object[] handlers, String[] patterns) {
+        RouteMatch.Found<H>[] found = (RouteMatch.Found<H>[]) new RouteMatch.Found<?>[handlers.length];
+        for (int i = 0; i < found.length; i++) {
+            found[i] = new RouteMatch.Found<>((H) handlers[i], patterns[i], Map.of());
+        }
+        return found;
     }
 
     /** Picks the handler for {@code method} and captures the parameters from {@code path}. */
@@ -64,11 +76,11 @@ final class Endpoint<H> {
             }
             route = headFallback;
         }
-        H handler = (H) handlers[route];
         int count = paramNames.length;
         if (count == 0) {
-            return new RouteMatch.Found<>(handler, patterns[route], Map.of());
+            return constant[route];
         }
+        H handler = (H) handlers[route];
         // The path matched this endpoint's pattern, so its static segments are the pattern's
         // literals: each parameter's start is known from the lengths, and only the parameters
         // themselves are scanned, once, for their end and for a '%' to decode.

@@ -386,6 +386,17 @@ class RouterMatchingTest {
     }
 
     @Test
+    void routeWithoutParamsAnswersOneSharedMatchPerMethod() {
+        Router<String> router = Router.<String>builder()
+                .add("GET", "/s", "get")
+                .add("POST", "/s", "post")
+                .build();
+        assertSame(router.match("GET", "/s"), router.match("GET", "/s"));
+        assertSame(router.match("GET", "/s"), router.match("HEAD", "/s"));
+        assertEquals(found("post", "/s", Map.of()), router.match("POST", "/s"));
+    }
+
+    @Test
     void builderStaysUsableAfterBuild() {
         Router.Builder<String> builder = Router.<String>builder().add("GET", "/a", "a");
         Router<String> first = builder.build();
