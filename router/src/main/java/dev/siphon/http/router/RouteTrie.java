@@ -177,7 +177,8 @@ final class RouteTrie<H> {
         if (allow.contains("GET")) {
             allow.add("HEAD");
         }
+        // Interned names: a caller looking a parameter up by a string constant matches by identity.
         return new Endpoint<>(methods, handlers, patterns, String.join(", ", allow),
-                names.toArray(new String[0]), gaps(segments), catchAll);
+                names.stream().map(String::intern).toArray(String[]::new), gaps(segments), catchAll);
     }
 }

@@ -109,7 +109,9 @@ public final class Router<H> {
             RoutePattern parsed = RoutePattern.parse(pattern);
             Set<String> normalized = new LinkedHashSet<>();
             for (String method : methods) {
-                String upper = method.toUpperCase(Locale.ROOT);
+                // Interned: the HTTP/1.1 parser hands over its method constants, and String.equals
+                // answers identical strings at once.
+                String upper = method.toUpperCase(Locale.ROOT).intern();
                 if (!isToken(upper)) {
                     throw new RouteException("route " + pattern + ": method '" + method + "' is not a token");
                 }
