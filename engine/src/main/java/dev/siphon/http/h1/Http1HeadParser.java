@@ -145,11 +145,11 @@ public final class Http1HeadParser {
         int headEnd = fieldEnd; // set by parseFields: just past the empty line
         // The request keeps its own copy of the head: header values are made into strings from
         // it only when read (most are never read), and the pooled read buffer is free to reuse.
-        byte[] h = Arrays.copyOfRange(b, headStart, headEnd);
+        // The request-line is already in strings (method, path, query), so the copy starts at the
+        // first field line.
+        byte[] h = Arrays.copyOfRange(b, p, headEnd);
         head.bytes = h;
-        head.targetStart -= headStart;
-        head.targetEnd -= headStart;
-        head.headers = Headers.ofSpans(fieldNames, fieldSpans, fields, h, headStart);
+        head.headers = Headers.ofSpans(fieldNames, fieldSpans, fields, h, p);
         return headEnd;
     }
 
@@ -290,8 +290,6 @@ public final class Http1HeadParser {
     }
 
     private static void setTarget(byte[] b, int t, int te, int q, RequestHead head) throws RequestError {
-        head.targetStart = t;
-        head.targetEnd = te;
         int pathEnd = q < 0 ? te : q;
         if (b[t] == '/') { // origin-form (RFC 9112 §3.2.1)
             head.path = new String(b, t, pathEnd - t, StandardCharsets.ISO_8859_1);
@@ -303,6 +301,7 @@ public final class Http1HeadParser {
         } else {
             // absolute-form (§3.2.2): a server MUST accept it; route on its path
             String target = new String(b, t, te - t, StandardCharsets.ISO_8859_1);
+            head.absoluteTarget = target;
             int scheme = target.indexOf("://");
             if (scheme <= 0 || !target.regionMatches(true, 0, "http", 0, 4)) {
                 throw new RequestError(400, "malformed request-target");

@@ -191,6 +191,19 @@ class Http1HeadParserTest {
     }
 
     @Test
+    void targetIsSpelledAsSentInEveryForm() throws RequestError {
+        RequestHead head = new RequestHead(); // reused, as a connection does
+        for (String[] c : new String[][] {
+                {"GET", "http://h/p?q"}, {"GET", "/p?"}, {"GET", "/p?a=1?b"}, {"GET", "/"},
+                {"OPTIONS", "*"}, {"GET", "HTTP://h"}, {"GET", "/x"}}) {
+            byte[] in = bytes(c[0] + " " + c[1] + " HTTP/1.1\r\nHost: h\r\nX: y\r\n\r\n");
+            assertEquals(in.length, parseExact(parser(), in, in.length, head));
+            assertEquals(c[1], head.target());
+            assertEquals("y", head.headers.get("x"));
+        }
+    }
+
+    @Test
     void absoluteFormTargetRoutesOnItsPathAndQuery() throws RequestError {
         byte[] in = bytes("GET http://h/p?q HTTP/1.1\r\nHost: h\r\n\r\n");
         RequestHead head = new RequestHead();
