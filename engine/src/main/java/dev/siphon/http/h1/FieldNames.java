@@ -10,9 +10,12 @@ import java.nio.charset.StandardCharsets;
  * clients send most, so a typical request allocates no name strings. Immutable after class
  * initialisation; any thread.
  *
- * <p>The lookup is built for speed: the hash takes the length and the first and last bytes
- * (constant time, case-folded), and a candidate is compared first against its canonical
- * spelling ({@code User-Agent}, as HTTP/1.1 clients send it), then case-insensitively.
+ * <p>The lookup reads the name eight bytes at a time: each word is case-folded at once by
+ * setting bit 0x20 of every byte, the first and last words (with the length) pick the table
+ * slot, and the same words, compared with the entry's, confirm it. The fold maps an ASCII
+ * letter to its lower case, keeps {@code '-'}, and maps no other byte of 0x20 and above onto a
+ * letter or {@code '-'}; the only other byte it maps onto one is CR (0x0D to {@code '-'}), so
+ * the caller must pass a name without control bytes, as the parser's name scan guarantees.
  */
 final class FieldNames {
     private static final String[] COMMON = {
@@ -27,74 +30,105 @@ final class FieldNames {
     };
     /** ASCII lower case of every byte value. */
     static final byte[] LOWER = new byte[256];
-    private static final int MASK = 255;
+    private static final VarHandle WORD = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long FOLD = 0x2020202020202020L;
+    private static final int BITS = 8;
+    private static final int MASK = (1 << BITS) - 1;
+    /** Per slot: the name, its length, its first and last folded words, and the words between (or null). */
     private static final String[] TABLE = new String[MASK + 1];
-    private static final byte[][] LOWER_BYTES = new byte[MASK + 1][];
-    private static final byte[][] CANONICAL_BYTES = new byte[MASK + 1][];
+    private static final int[] LENGTHS = new int[MASK + 1];
+    private static final long[] FIRST = new long[MASK + 1];
+    private static final long[] LAST = new long[MASK + 1];
+    private static final long[][] MIDDLE = new long[MASK + 1][];
+    private static final int MAX_LENGTH;
 
     static {
         for (int c = 0; c < 256; c++) {
             LOWER[c] = (byte) ((c >= 'A' && c <= 'Z') ? c + 32 : c);
         }
+        int max = 0;
         for (String name : COMMON) {
             byte[] lower = name.getBytes(StandardCharsets.US_ASCII);
-            int i = hash(lower, 0, lower.length);
+            int len = lower.length;
+            max = Math.max(max, len);
+            long first = first(lower, 0, len);
+            long last = last(lower, 0, len);
+            int i = slot(first, last, len);
             while (TABLE[i] != null) {
                 i = (i + 1) & MASK;
             }
             TABLE[i] = name;
-            LOWER_BYTES[i] = lower;
-            CANONICAL_BYTES[i] = canonical(lower);
+            LENGTHS[i] = len;
+            FIRST[i] = first;
+            LAST[i] = last;
+            if (len > 16) {
+                long[] middle = new long[(len - 9) / 8];
+                for (int j = 0; j < middle.length; j++) {
+                    middle[j] = folded(lower, 8 + 8 * j);
+                }
+                MIDDLE[i] = middle;
+            }
         }
+        MAX_LENGTH = max;
     }
 
     private FieldNames() {}
 
-    /** "user-agent" -> "User-Agent". */
-    private static byte[] canonical(byte[] lower) {
-        byte[] c = lower.clone();
-        for (int i = 0; i < c.length; i++) {
-            if ((i == 0 || c[i - 1] == '-') && c[i] >= 'a' && c[i] <= 'z') {
-                c[i] -= 32;
-            }
+    /** The common names, lower case, for tests. */
+    static java.util.List<String> commonNames() {
+        return java.util.List.of(COMMON);
+    }
+
+    private static long folded(byte[] b, int off) {
+        return (long) WORD.get(b, off) | FOLD;
+    }
+
+    /** The folded first word of {@code b[off, off+len)}, bytes past {@code len} zero. */
+    private static long first(byte[] b, int off, int len) {
+        if (len >= 8) {
+            return folded(b, off);
         }
-        return c;
+        if (off + 8 <= b.length) {
+            return folded(b, off) & ((1L << (len << 3)) - 1);
+        }
+        long w = 0; // too near the end of the array for a word read
+        for (int j = len - 1; j >= 0; j--) {
+            w = w << 8 | (b[off + j] & 0xFF | 0x20);
+        }
+        return w;
     }
 
-    /** Table slot to start probing at for {@code b[off, off+len)}, case-folded. */
-    private static int hash(byte[] b, int off, int len) {
-        int h = len * 31 + LOWER[b[off] & 0xFF];
-        h = h * 31 + LOWER[b[off + len - 1] & 0xFF];
-        return (h ^ (h >>> 7)) & MASK;
+    /** The folded word ending the name when it is longer than one word, else 0. */
+    private static long last(byte[] b, int off, int len) {
+        return len > 8 ? folded(b, off + len - 8) : 0;
     }
 
-    /** The shared name for {@code b[off, off+len)} when it is a common one (any case), else null. */
+    private static int slot(long first, long last, int len) {
+        return (int) (((first ^ last * 31 ^ len) * 0x9E3779B97F4A7C15L) >>> (64 - BITS));
+    }
+
+    /**
+     * The shared name for {@code b[off, off+len)} when it is a common one (any case), else null.
+     * The bytes must be 0x20 or above (see the class comment).
+     */
     static String common(byte[] b, int off, int len) {
-        for (int i = hash(b, off, len); TABLE[i] != null; i = (i + 1) & MASK) {
-            byte[] k = LOWER_BYTES[i];
-            if (k.length == len && (sameBytes(CANONICAL_BYTES[i], b, off) || equalsFolded(k, b, off))) {
+        if (len > MAX_LENGTH) {
+            return null;
+        }
+        long first = first(b, off, len);
+        long last = last(b, off, len);
+        for (int i = slot(first, last, len); TABLE[i] != null; i = (i + 1) & MASK) {
+            if (FIRST[i] == first && LAST[i] == last && LENGTHS[i] == len
+                    && (MIDDLE[i] == null || sameMiddle(MIDDLE[i], b, off))) {
                 return TABLE[i];
             }
         }
         return null;
     }
 
-    private static final VarHandle WORD = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-
-    /**
-     * {@code k} equals {@code b[off, off + k.length)}: eight bytes per step, then the tail. For
-     * names of a few bytes this beats the vectorised compare's call overhead.
-     */
-    private static boolean sameBytes(byte[] k, byte[] b, int off) {
-        int n = k.length;
-        int j = 0;
-        for (; j + 8 <= n; j += 8) {
-            if ((long) WORD.get(k, j) != (long) WORD.get(b, off + j)) {
-                return false;
-            }
-        }
-        for (; j < n; j++) {
-            if (k[j] != b[off + j]) {
+    private static boolean sameMiddle(long[] middle, byte[] b, int off) {
+        for (int j = 0; j < middle.length; j++) {
+            if (middle[j] != folded(b, off + 8 + 8 * j)) {
                 return false;
             }
         }
@@ -114,14 +148,5 @@ final class FieldNames {
             scratch[i] = LOWER[b[off + i] & 0xFF];
         }
         return new String(scratch, 0, len, StandardCharsets.ISO_8859_1);
-    }
-
-    private static boolean equalsFolded(byte[] lower, byte[] b, int off) {
-        for (int j = 0; j < lower.length; j++) {
-            if (lower[j] != LOWER[b[off + j] & 0xFF]) {
-                return false;
-            }
-        }
-        return true;
     }
 }

@@ -145,11 +145,11 @@ public final class Http1HeadParser {
         int headEnd = fieldEnd; // set by parseFields: just past the empty line
         // The request keeps its own copy of the head: header values are made into strings from
         // it only when read (most are never read), and the pooled read buffer is free to reuse.
-        byte[] h = Arrays.copyOfRange(b, headStart, headEnd);
+        // The request-line is already in strings (method, path, query), so the copy starts at the
+        // first field line.
+        byte[] h = Arrays.copyOfRange(b, p, headEnd);
         head.bytes = h;
-        head.targetStart -= headStart;
-        head.targetEnd -= headStart;
-        head.headers = Headers.ofSpans(fieldNames, fieldSpans, fields, h, headStart);
+        head.headers = Headers.ofSpans(fieldNames, fieldSpans, fields, h, p);
         return headEnd;
     }
 
@@ -183,24 +183,43 @@ public final class Http1HeadParser {
         return -1;
     }
 
-    /** True when some byte of {@code w} is ':' or below 0x20: where a field name must end. */
-    private static boolean hasColonOrControl(long w) {
-        return ((w - 0x2020202020202020L) & ~w & HIGHS) != 0 || hasByte(w, 0x3A3A3A3A3A3A3A3AL);
+    /*
+     * Word-at-a-time byte tests (SWAR). Each answers a mask with bit 7 set in the flagged bytes;
+     * the subtraction's borrow can flag bytes above a true hit, never below one, so the lowest
+     * flagged byte (numberOfTrailingZeros / 8) is the first true hit, also when two masks are ORed.
+     */
+
+    /** Flags the bytes of {@code w} below 0x20. */
+    private static long below0x20(long w) {
+        return (w - 0x2020202020202020L) & ~w & HIGHS;
     }
 
-    /** True when some byte of {@code w} equals the byte repeated in {@code pattern} (exact). */
-    private static boolean hasByte(long w, long pattern) {
+    /** Flags the bytes of {@code w} equal to the byte repeated in {@code pattern}. */
+    private static long equalTo(long w, long pattern) {
         long x = w ^ pattern;
-        return ((x - ONES) & ~x & HIGHS) != 0;
+        return (x - ONES) & ~x & HIGHS;
+    }
+
+    /** Flags ':' and bytes below 0x20: where a field name must end. */
+    private static long colonOrControl(long w) {
+        return below0x20(w) | equalTo(w, 0x3A3A3A3A3A3A3A3AL);
     }
 
     /**
-     * True when some byte of {@code w} is below 0x20 (CR, LF, HTAB, NUL...) or is DEL: the bytes a
-     * field value must be checked one by one for. Bytes of 0x80 and above (obs-text) pass.
+     * Flags bytes below 0x20 (CR, LF, HTAB, NUL...) and DEL: the bytes a field value must be
+     * checked one by one for. Bytes of 0x80 and above (obs-text) pass.
      */
-    private static boolean hasControl(long w) {
-        long below = (w - 0x2020202020202020L) & ~w & HIGHS;
-        return below != 0 || hasByte(w, 0x7F7F7F7F7F7F7F7FL);
+    private static long control(long w) {
+        return below0x20(w) | equalTo(w, 0x7F7F7F7F7F7F7F7FL);
+    }
+
+    /**
+     * Flags the bytes that end or mark a request-target: 0x20 and below, DEL, 0x80 and above, and
+     * '?' while {@code query} (the first '?' starts the query).
+     */
+    private static long targetStop(long w, boolean query) {
+        long m = ((w - 0x2121212121212121L) & ~w & HIGHS) | (w & HIGHS) | equalTo(w, 0x7F7F7F7F7F7F7F7FL);
+        return query ? m | equalTo(w, 0x3F3F3F3F3F3F3F3FL) : m;
     }
 
     /** request-line = method SP request-target SP HTTP-version CRLF (RFC 9112 §3). */
@@ -219,7 +238,15 @@ public final class Http1HeadParser {
         int t = m + 1;
         int q = -1;
         int te = t;
-        for (; te < end; te++) {
+        while (te < end) {
+            if (te + 8 <= end) {
+                long stop = targetStop((long) WORD.get(b, te), q < 0);
+                if (stop == 0) {
+                    te += 8;
+                    continue;
+                }
+                te += Long.numberOfTrailingZeros(stop) >>> 3;
+            }
             int c = b[te] & 0xFF;
             if (c <= ' ' || c >= 0x7F) {
                 break; // RFC 9112 §3.2: the target has no whitespace, CTLs or raw non-ASCII
@@ -227,6 +254,7 @@ public final class Http1HeadParser {
             if (c == '?' && q < 0) {
                 q = te;
             }
+            te++;
         }
         if (te == end) {
             return -1;
@@ -262,8 +290,6 @@ public final class Http1HeadParser {
     }
 
     private static void setTarget(byte[] b, int t, int te, int q, RequestHead head) throws RequestError {
-        head.targetStart = t;
-        head.targetEnd = te;
         int pathEnd = q < 0 ? te : q;
         if (b[t] == '/') { // origin-form (RFC 9112 §3.2.1)
             head.path = new String(b, t, pathEnd - t, StandardCharsets.ISO_8859_1);
@@ -275,6 +301,7 @@ public final class Http1HeadParser {
         } else {
             // absolute-form (§3.2.2): a server MUST accept it; route on its path
             String target = new String(b, t, te - t, StandardCharsets.ISO_8859_1);
+            head.absoluteTarget = target;
             int scheme = target.indexOf("://");
             if (scheme <= 0 || !target.regionMatches(true, 0, "http", 0, 4)) {
                 throw new RequestError(400, "malformed request-target");
@@ -315,7 +342,12 @@ public final class Http1HeadParser {
             // The name ends at the first ':' or control byte. A name found in the table of common
             // names is a valid token by construction; any other is checked byte by byte.
             int n = p;
-            while (n + 8 <= end && !hasColonOrControl((long) WORD.get(b, n))) {
+            while (n + 8 <= end) {
+                long stop = colonOrControl((long) WORD.get(b, n));
+                if (stop != 0) {
+                    n += Long.numberOfTrailingZeros(stop) >>> 3; // the ':' or control byte itself
+                    break;
+                }
                 n += 8;
             }
             while (n < end && b[n] != ':' && (b[n] & 0xFF) >= ' ') {
@@ -345,7 +377,12 @@ public final class Http1HeadParser {
                 v++;
             }
             int ve = v;
-            while (ve + 8 <= end && !hasControl((long) WORD.get(b, ve))) {
+            while (ve + 8 <= end) {
+                long stop = control((long) WORD.get(b, ve));
+                if (stop != 0) {
+                    ve += Long.numberOfTrailingZeros(stop) >>> 3; // CR, HTAB or an invalid byte: see below
+                    break;
+                }
                 ve += 8; // eight plain value bytes at once
             }
             while (true) {

@@ -9,10 +9,13 @@ import dev.siphon.http.Headers;
  */
 public final class RequestHead {
     public String method;
-    /** The head as received, owned by this request (header values are read from it lazily). */
+    /**
+     * The field lines as received (the head without its request-line), owned by this request:
+     * header values are read from it lazily.
+     */
     public byte[] bytes;
-    int targetStart;
-    int targetEnd;
+    /** The request-target when it is in absolute-form, else null (then path and query spell it). */
+    String absoluteTarget;
     /** The path of the target (origin-form, or taken from absolute-form), percent-encoded. */
     public String path;
     /** The query without '?', or null. */
@@ -38,7 +41,10 @@ public final class RequestHead {
 
     /** The request target as sent. */
     public String target() {
-        return new String(bytes, targetStart, targetEnd - targetStart, java.nio.charset.StandardCharsets.ISO_8859_1);
+        if (absoluteTarget != null) {
+            return absoluteTarget;
+        }
+        return query == null ? path : path + "?" + query; // origin-form, or "*"
     }
 
     void reset() {
@@ -46,6 +52,7 @@ public final class RequestHead {
         bytes = null;
         path = null;
         query = null;
+        absoluteTarget = null;
         version = 0;
         headers = null;
         contentLength = -1;

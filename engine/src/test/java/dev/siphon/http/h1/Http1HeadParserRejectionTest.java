@@ -51,6 +51,22 @@ class Http1HeadParserRejectionTest {
     }
 
     @Test
+    void rejectsInvalidTargetByteAtEveryPosition() {
+        // The target is scanned eight bytes at a time: put the bad byte at every offset of a word.
+        String target = "/abcdefghijklmnopqrstuvw?x=1&y=2";
+        for (char bad : new char[] {'\u0000', '\t', '\u007F', '\u0080', '\u00FF'}) {
+            for (int i = 1; i < target.length(); i++) {
+                String t = target.substring(0, i) + bad + target.substring(i);
+                byte[] in = bytes("GET " + t + " HTTP/1.1\r\nHost: h\r\n\r\n");
+                RequestError e = assertThrows(RequestError.class,
+                        () -> new Http1HeadParser(16384, 100).parse(in, 0, in.length, new RequestHead()),
+                        () -> printable(t));
+                assertEquals(400, e.status(), () -> printable(t));
+            }
+        }
+    }
+
+    @Test
     void rejectsBareLfInRequestLine() {
         assertRejected(MalformedRequests.BARE_LF_IN_REQUEST_LINE);
     }

@@ -65,6 +65,25 @@ class Http1HeadParserTest {
     }
 
     @Test
+    void splitsPathAndQueryAtTheFirstQuestionMarkAtEveryPosition() throws RequestError {
+        // The target is scanned eight bytes at a time: put the '?' at every offset of a word.
+        String letters = "/abcdefghijklmnopqrstuvwxyz0123456789";
+        for (int i = 1; i <= letters.length(); i++) {
+            String path = letters.substring(0, i);
+            String query = letters.substring(i) + "?again";
+            byte[] in = bytes("GET " + path + "?" + query + " HTTP/1.1\r\nHost: h\r\n\r\n");
+            RequestHead head = new RequestHead();
+            assertEquals(in.length, parseExact(parser(), in, in.length, head));
+            assertEquals(path, head.path);
+            assertEquals(query, head.query);
+            in = bytes("GET " + path + " HTTP/1.1\r\nHost: h\r\n\r\n");
+            assertEquals(in.length, parseExact(parser(), in, in.length, head));
+            assertEquals(path, head.path);
+            assertNull(head.query);
+        }
+    }
+
+    @Test
     void parsesTypicalBrowserRequestWhole() throws RequestError {
         byte[] in = bytes(BROWSER_REQUEST);
         assertTrue(in.length > 300, "the sample is a realistic size");
@@ -169,6 +188,19 @@ class Http1HeadParserTest {
         assertEquals(in.length, parseExact(parser(), in, in.length, head));
         assertTrue(head.chunked);
         assertEquals(-1, head.contentLength);
+    }
+
+    @Test
+    void targetIsSpelledAsSentInEveryForm() throws RequestError {
+        RequestHead head = new RequestHead(); // reused, as a connection does
+        for (String[] c : new String[][] {
+                {"GET", "http://h/p?q"}, {"GET", "/p?"}, {"GET", "/p?a=1?b"}, {"GET", "/"},
+                {"OPTIONS", "*"}, {"GET", "HTTP://h"}, {"GET", "/x"}}) {
+            byte[] in = bytes(c[0] + " " + c[1] + " HTTP/1.1\r\nHost: h\r\nX: y\r\n\r\n");
+            assertEquals(in.length, parseExact(parser(), in, in.length, head));
+            assertEquals(c[1], head.target());
+            assertEquals("y", head.headers.get("x"));
+        }
     }
 
     @Test

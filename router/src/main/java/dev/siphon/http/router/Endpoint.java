@@ -18,15 +18,21 @@ final class Endpoint<H> {
     /** Index of GET in {@link #methods} when HEAD is not registered itself, else -1. */
     private final int headFallback;
     private final RouteMatch.MethodNotAllowed<H> notAllowed;
+    /** Per method, the answer of a pattern without parameters: immutable, so one instance serves every match. */
+    private final RouteMatch.Found<H>[] constant;
 
     private final String[] paramNames;
-    /** Segment index (0 = first after the leading '/') of each parameter, ascending. */
-    private final int[] paramSegments;
+    /**
+     * Per parameter, the characters between the previous parameter's end (or the leading '/')
+     * and its start: the static segments in between with their slashes, all '/'-terminated,
+     * so a parameter starts at {@code previousEnd + 1 + gap} (the first at {@code 1 + gap}).
+     */
+    private final int[] paramGaps;
     /** Whether the last parameter is a catch-all, which runs to the end of the path. */
     private final boolean endsWithCatchAll;
 
     Endpoint(String[] methods, Object[] handlers, String[] patterns, String allow,
-             String[] paramNames, int[] paramSegments, boolean endsWithCatchAll) {
+             String[] paramNames, int[] paramGaps, boolean endsWithCatchAll) {
         this.methods = methods;
         this.handlers = handlers;
         this.patterns = patterns;
@@ -40,8 +46,18 @@ final class Endpoint<H> {
         this.headFallback = head ? -1 : get;
         this.notAllowed = new RouteMatch.MethodNotAllowed<>(allow);
         this.paramNames = paramNames;
-        this.paramSegments = paramSegments;
+        this.paramGaps = paramGaps;
         this.endsWithCatchAll = endsWithCatchAll;
+        this.constant = paramNames.length == 0 ? constantMatches(handlers, patterns) : null;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <H> RouteMatch.Found<H>[] constantMatches(Object[] handlers, String[] patterns) {
+        RouteMatch.Found<H>[] found = (RouteMatch.Found<H>[]) new RouteMatch.Found<?>[handlers.length];
+        for (int i = 0; i < found.length; i++) {
+            found[i] = new RouteMatch.Found<>((H) handlers[i], patterns[i], Map.of());
+        }
+        return found;
     }
 
     /** Picks the handler for {@code method} and captures the parameters from {@code path}. */
@@ -60,34 +76,39 @@ final class Endpoint<H> {
             }
             route = headFallback;
         }
-        H handler = (H) handlers[route];
         int count = paramNames.length;
         if (count == 0) {
-            return new RouteMatch.Found<>(handler, patterns[route], Map.of());
+            return constant[route];
         }
-        String[] values = new String[count];
+        H handler = (H) handlers[route];
+        // The path matched this endpoint's pattern, so its static segments are the pattern's
+        // literals: each parameter's start is known from the lengths, and only the parameters
+        // themselves are scanned, once, for their end and for a '%' to decode.
+        PathParams params = new PathParams(paramNames);
         int length = path.length();
-        int segment = 0;
         int start = 1;
         for (int p = 0; p < count; p++) {
-            int wanted = paramSegments[p];
-            for (; segment < wanted; segment++) {
-                start = path.indexOf('/', start) + 1;
-            }
+            start += paramGaps[p];
+            String value;
             int end;
             if (endsWithCatchAll && p == count - 1) {
                 end = length;
+                value = PathDecoder.decodePath(path, start, end);
             } else {
-                end = path.indexOf('/', start);
-                end = end < 0 ? length : end;
+                boolean percent = false;
+                end = start;
+                for (char c; end < length && (c = path.charAt(end)) != '/'; end++) {
+                    percent |= c == '%';
+                }
+                value = percent ? PathDecoder.decodePath(path, start, end) : path.substring(start, end);
             }
-            String value = PathDecoder.decodePath(path, start, end);
             if (value == null) {
                 return new RouteMatch.BadPath<>("path parameter '" + paramNames[p] + "': "
                         + PathDecoder.pathError(path, start, end));
             }
-            values[p] = value;
+            params.set(p, value);
+            start = end + 1;
         }
-        return new RouteMatch.Found<>(handler, patterns[route], new PathParams(paramNames, values));
+        return new RouteMatch.Found<>(handler, patterns[route], params);
     }
 }

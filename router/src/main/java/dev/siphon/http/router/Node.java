@@ -11,6 +11,8 @@ final class Node<H> {
 
     /** Static children's segments, in the raw form of the request, parallel to {@link #statics}. */
     private final String[] literals;
+    /** {@link #key} of each literal, parallel to {@link #literals}: one int compare rejects most siblings. */
+    private final int[] keys;
     private final Node<H>[] statics;
     private final Node<H> param;
     private final Node<H> catchAll;
@@ -18,6 +20,11 @@ final class Node<H> {
 
     Node(String[] literals, Node<H>[] statics, Node<H> param, Node<H> catchAll, Endpoint<H> endpoint) {
         this.literals = literals;
+        this.keys = new int[literals.length];
+        for (int i = 0; i < literals.length; i++) {
+            String literal = literals[i];
+            keys[i] = literal.isEmpty() ? 0 : key(literal.length(), literal.charAt(0));
+        }
         this.statics = statics;
         this.param = param;
         this.catchAll = catchAll;
@@ -40,10 +47,7 @@ final class Node<H> {
         int from = start;
         boolean alternatives = false; // a branch the greedy walk passed over that the search would try
         while (true) {
-            int end = path.indexOf('/', from);
-            if (end < 0) {
-                end = length;
-            }
+            int end = segmentEnd(path, from, length);
             Node<H> child = at.staticChild(path, from, end);
             if (child != null) {
                 alternatives |= at.param != null || at.catchAll != null;
@@ -72,10 +76,7 @@ final class Node<H> {
     /** The full search with backtracking (static, then param, then catch-all at each segment). */
     private static <H> Node<H> search(Node<H> node, String path, int start) {
         int length = path.length();
-        int end = path.indexOf('/', start);
-        if (end < 0) {
-            end = length;
-        }
+        int end = segmentEnd(path, start, length);
         boolean last = end == length;
         Node<H> child = node.staticChild(path, start, end);
         if (child != null) {
@@ -95,26 +96,40 @@ final class Node<H> {
         return length > start ? node.catchAll : null;
     }
 
+    /**
+     * Index of the '/' that ends the segment starting at {@code from}, or {@code length}. A plain
+     * loop: segments are a few characters, shorter than the vectorised indexOf's set-up pays for.
+     */
+    private static int segmentEnd(String path, int from, int length) {
+        int i = from;
+        while (i < length && path.charAt(i) != '/') {
+            i++;
+        }
+        return i;
+    }
+
     private static <H> Node<H> terminal(Node<H> node) {
         return node.endpoint != null ? node : null;
     }
 
+    /**
+     * A segment's length and first character in one int. Equal keys are only a candidate (a
+     * length above 0xFFFF wraps), so a hit is confirmed against the literal itself.
+     */
+    private static int key(int length, char first) {
+        return length << 16 | first;
+    }
+
     private Node<H> staticChild(String path, int start, int end) {
         int length = end - start;
-        if (length == 0) {
-            for (int i = 0; i < literals.length; i++) {
-                if (literals[i].isEmpty()) {
+        int key = length == 0 ? 0 : key(length, path.charAt(start));
+        int[] k = keys;
+        for (int i = 0; i < k.length; i++) {
+            if (k[i] == key) {
+                String literal = literals[i];
+                if (literal.length() == length && sameFrom1(literal, path, start)) {
                     return statics[i];
                 }
-            }
-            return null;
-        }
-        char first = path.charAt(start);
-        String[] candidates = literals;
-        for (int i = 0; i < candidates.length; i++) {
-            String literal = candidates[i];
-            if (literal.length() == length && literal.charAt(0) == first && sameFrom1(literal, path, start)) {
-                return statics[i];
             }
         }
         return null;

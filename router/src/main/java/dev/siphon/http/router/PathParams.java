@@ -9,18 +9,46 @@ import java.util.Set;
 
 /**
  * The path parameters of one match: an unmodifiable map over the endpoint's shared name array
- * and a per-request value array, iterating in pattern order. Two allocations per request
- * instead of a hash table and one node per entry; lookups scan, which is cheaper than hashing
- * for the handful of parameters a pattern has.
+ * and the values, iterating in pattern order. The first {@link #INLINE} values are fields of
+ * this object, so a match of up to three parameters allocates the map and nothing else besides
+ * the value strings; lookups scan, which is cheaper than hashing for the handful of parameters
+ * a pattern has.
+ *
+ * <p>Filled by {@link Endpoint#select} through {@link #set} before it is handed out in a
+ * {@link RouteMatch.Found} (whose final field publishes it), never changed after.
  */
 final class PathParams extends AbstractMap<String, String> {
 
-    private final String[] names;
-    private final String[] values;
+    static final int INLINE = 3;
 
-    PathParams(String[] names, String[] values) {
+    private final String[] names;
+    private String v0;
+    private String v1;
+    private String v2;
+    /** Values from index {@link #INLINE} on, for patterns with more parameters; else null. */
+    private final String[] more;
+
+    PathParams(String[] names) {
         this.names = names;
-        this.values = values;
+        this.more = names.length > INLINE ? new String[names.length - INLINE] : null;
+    }
+
+    void set(int i, String value) {
+        switch (i) {
+            case 0 -> v0 = value;
+            case 1 -> v1 = value;
+            case 2 -> v2 = value;
+            default -> more[i - INLINE] = value;
+        }
+    }
+
+    private String value(int i) {
+        return switch (i) {
+            case 0 -> v0;
+            case 1 -> v1;
+            case 2 -> v2;
+            default -> more[i - INLINE];
+        };
     }
 
     @Override
@@ -32,7 +60,7 @@ final class PathParams extends AbstractMap<String, String> {
     public String get(Object key) {
         for (int i = 0; i < names.length; i++) {
             if (names[i].equals(key)) {
-                return values[i];
+                return value(i);
             }
         }
         return null;
@@ -72,7 +100,7 @@ final class PathParams extends AbstractMap<String, String> {
                             throw new NoSuchElementException();
                         }
                         int i = next++;
-                        return Map.entry(names[i], values[i]);
+                        return Map.entry(names[i], value(i));
                     }
                 };
             }

@@ -99,33 +99,62 @@ final class RouteTrie<H> {
     }
 
     Node<H> compile() {
-        return compile(root, 0, new ArrayList<>(), new ArrayList<>(), false);
+        return compile(root, new ArrayList<>(), new ArrayList<>(), false);
     }
 
+    /**
+     * @param names    the parameter names on the way from the root, in order
+     * @param segments per segment on the way from the root: a static literal's length, or
+     *                 {@link #CAPTURE} for a parameter or catch-all
+     */
     @SuppressWarnings("unchecked")
-    private Node<H> compile(Draft draft, int depth, List<String> names, List<Integer> segments, boolean catchAll) {
+    private Node<H> compile(Draft draft, List<String> names, List<Integer> segments, boolean catchAll) {
         String[] literals = draft.statics.keySet().toArray(new String[0]);
         Node<H>[] statics = (Node<H>[]) new Node<?>[literals.length];
         for (int i = 0; i < literals.length; i++) {
-            statics[i] = compile(draft.statics.get(literals[i]), depth + 1, names, segments, false);
+            segments.add(literals[i].length());
+            statics[i] = compile(draft.statics.get(literals[i]), names, segments, false);
+            segments.removeLast();
         }
         Node<H> param = null;
         if (draft.param != null) {
             names.add(draft.param.name);
-            segments.add(depth);
-            param = compile(draft.param, depth + 1, names, segments, false);
+            segments.add(CAPTURE);
+            param = compile(draft.param, names, segments, false);
             names.removeLast();
             segments.removeLast();
         }
         Node<H> catchAllNode = null;
         if (draft.catchAll != null) {
             names.add(draft.catchAll.name);
-            segments.add(depth);
-            catchAllNode = compile(draft.catchAll, depth + 1, names, segments, true);
+            segments.add(CAPTURE);
+            catchAllNode = compile(draft.catchAll, names, segments, true);
             names.removeLast();
             segments.removeLast();
         }
         return new Node<>(literals, statics, param, catchAllNode, endpoint(draft, names, segments, catchAll));
+    }
+
+    private static final int CAPTURE = -1;
+
+    /**
+     * Per parameter, the length of the static segments before it (each with its '/'), counted
+     * from just past the previous parameter's '/' or the leading one: see {@code Endpoint}. A
+     * path that matched spells those literals exactly, so these lengths hold for every match.
+     */
+    private static int[] gaps(List<Integer> segments) {
+        int[] gaps = new int[(int) segments.stream().filter(s -> s == CAPTURE).count()];
+        int p = 0;
+        int gap = 0;
+        for (int length : segments) {
+            if (length == CAPTURE) {
+                gaps[p++] = gap;
+                gap = 0;
+            } else {
+                gap += length + 1;
+            }
+        }
+        return gaps;
     }
 
     private Endpoint<H> endpoint(Draft draft, List<String> names, List<Integer> segments, boolean catchAll) {
@@ -148,8 +177,8 @@ final class RouteTrie<H> {
         if (allow.contains("GET")) {
             allow.add("HEAD");
         }
-        int[] paramSegments = segments.stream().mapToInt(Integer::intValue).toArray();
+        // Interned names: a caller looking a parameter up by a string constant matches by identity.
         return new Endpoint<>(methods, handlers, patterns, String.join(", ", allow),
-                names.toArray(new String[0]), paramSegments, catchAll);
+                names.stream().map(String::intern).toArray(String[]::new), gaps(segments), catchAll);
     }
 }

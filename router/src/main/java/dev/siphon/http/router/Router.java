@@ -43,10 +43,11 @@ import java.util.Set;
  * exactly the same paths.
  *
  * <p>A built router is immutable and safe to share: {@link #match} runs on the I/O loop
- * threads, concurrently, without locks. It walks the trie without allocating; a match
- * allocates the {@link RouteMatch.Found}, its parameter map and the parameter strings (a
- * parameter without {@code %} is a plain substring). {@link RouteMatch.NotFound} and
- * {@link RouteMatch.MethodNotAllowed} are shared instances.
+ * threads, concurrently, without locks. It walks the trie without allocating; a match with
+ * parameters allocates the {@link RouteMatch.Found}, its parameter map and the parameter
+ * strings (a parameter without {@code %} is a plain substring). {@link RouteMatch.NotFound},
+ * {@link RouteMatch.MethodNotAllowed} and the {@link RouteMatch.Found} of a pattern without
+ * parameters are shared instances.
  */
 public final class Router<H> {
 
@@ -108,7 +109,9 @@ public final class Router<H> {
             RoutePattern parsed = RoutePattern.parse(pattern);
             Set<String> normalized = new LinkedHashSet<>();
             for (String method : methods) {
-                String upper = method.toUpperCase(Locale.ROOT);
+                // Interned: the HTTP/1.1 parser hands over its method constants, and String.equals
+                // answers identical strings at once.
+                String upper = method.toUpperCase(Locale.ROOT).intern();
                 if (!isToken(upper)) {
                     throw new RouteException("route " + pattern + ": method '" + method + "' is not a token");
                 }

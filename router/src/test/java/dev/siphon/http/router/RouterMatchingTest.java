@@ -329,6 +329,74 @@ class RouterMatchingTest {
     }
 
     @Test
+    void staticSiblingsOfOneLengthAndFirstCharacterAreToldApart() {
+        Router<String> router = Router.<String>builder()
+                .add("GET", "/users", "users")
+                .add("GET", "/uxers", "uxers")
+                .add("GET", "/usera", "usera")
+                .add("GET", "/u", "u")
+                .add("GET", "/", "root")
+                .build();
+        assertEquals(found("users", "/users", Map.of()), router.match("GET", "/users"));
+        assertEquals(found("uxers", "/uxers", Map.of()), router.match("GET", "/uxers"));
+        assertEquals(found("usera", "/usera", Map.of()), router.match("GET", "/usera"));
+        assertEquals(found("u", "/u", Map.of()), router.match("GET", "/u"));
+        assertEquals(found("root", "/", Map.of()), router.match("GET", "/"));
+        assertEquals(NOT_FOUND, router.match("GET", "/usery"));
+        assertEquals(NOT_FOUND, router.match("GET", "/v"));
+    }
+
+    @Test
+    void paramsAfterStaticSegmentsOfEveryLengthAreFound() {
+        Router<String> router = Router.<String>builder()
+                .add("GET", "/a/{x}/bb//ccc/{y}/{z}/d", "deep")
+                .add("GET", "/{first}/static/{*rest}", "rest")
+                .add("GET", "//{afterEmpty}", "empty")
+                .build();
+        assertEquals(found("deep", "/a/{x}/bb//ccc/{y}/{z}/d", Map.of("x", "1", "y", "two", "z", "3 3")),
+                router.match("GET", "/a/1/bb//ccc/two/3%203/d"));
+        assertEquals(found("rest", "/{first}/static/{*rest}", Map.of("first", "f/1", "rest", "x/y z")),
+                router.match("GET", "/f%2F1/static/x/y%20z"));
+        assertEquals(found("empty", "//{afterEmpty}", Map.of("afterEmpty", "e")), router.match("GET", "//e"));
+        assertEquals(new RouteMatch.BadPath<String>("path parameter 'y': malformed percent-encoding at index 1"),
+                router.match("GET", "/a/1/bb//ccc/t%zz/3/d"));
+    }
+
+    @Test
+    void paramsMapHoldsAnyNumberOfParams() {
+        Router<String> router = Router.<String>builder()
+                .add("GET", "/{a}", "one")
+                .add("GET", "/{a}/{b}/{c}", "three")
+                .add("GET", "/{a}/{b}/{c}/{d}/x/{e}", "five")
+                .build();
+        assertEquals(found("one", "/{a}", Map.of("a", "1")), router.match("GET", "/1"));
+        assertEquals(found("three", "/{a}/{b}/{c}", Map.of("a", "1", "b", "2", "c", "3")),
+                router.match("GET", "/1/2/3"));
+        RouteMatch<String> match = router.match("GET", "/1/2/3/4%2F4/x/5");
+        assertEquals(found("five", "/{a}/{b}/{c}/{d}/x/{e}", Map.of("a", "1", "b", "2", "c", "3", "d", "4/4", "e", "5")),
+                match);
+        Map<String, String> params = ((RouteMatch.Found<String>) match).params();
+        assertEquals(5, params.size());
+        assertEquals("{a=1, b=2, c=3, d=4/4, e=5}", params.toString());
+        assertEquals(List.of("1", "2", "3", "4/4", "5"), List.copyOf(params.values()));
+        assertEquals("4/4", params.get("d"));
+        assertEquals(null, params.get("f"));
+        assertEquals(true, params.containsKey("e"));
+        assertEquals(Map.of("a", "1", "b", "2", "c", "3", "d", "4/4", "e", "5").hashCode(), params.hashCode());
+    }
+
+    @Test
+    void routeWithoutParamsAnswersOneSharedMatchPerMethod() {
+        Router<String> router = Router.<String>builder()
+                .add("GET", "/s", "get")
+                .add("POST", "/s", "post")
+                .build();
+        assertSame(router.match("GET", "/s"), router.match("GET", "/s"));
+        assertSame(router.match("GET", "/s"), router.match("HEAD", "/s"));
+        assertEquals(found("post", "/s", Map.of()), router.match("POST", "/s"));
+    }
+
+    @Test
     void builderStaysUsableAfterBuild() {
         Router.Builder<String> builder = Router.<String>builder().add("GET", "/a", "a");
         Router<String> first = builder.build();
