@@ -424,6 +424,20 @@ public final class HttpClient implements AutoCloseable {
         }
 
         /**
+         * How messages name this client's settings, as {@code <name>.verify}: {@code clients.api}
+         * after {@link #config}, {@code client} by default. An embedder whose users configure the
+         * client elsewhere sets the name they know it by (scripts' inline clients are
+         * {@code http.Client}).
+         */
+        public Builder name(String name) {
+            if (name == null || name.isEmpty()) {
+                throw new IllegalArgumentException("name must not be empty");
+            }
+            this.name = name;
+            return this;
+        }
+
+        /**
          * PEM CA bundle that https:// servers' certificates must chain to; only these CAs are
          * trusted then. Default (null): the JDK's system roots ({@code cacerts}).
          */

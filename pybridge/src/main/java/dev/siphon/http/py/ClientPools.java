@@ -2,6 +2,7 @@ package dev.siphon.http.py;
 
 import dev.siphon.http.client.HttpClient;
 import dev.siphon.http.config.ClientConfig;
+import dev.siphon.http.config.ConfigException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -31,6 +32,8 @@ final class ClientPools implements AutoCloseable {
     /** Distinct inline client settings one server accepts. */
     static final int MAX_INLINE = 64;
     private static final String INLINE = "(inline)";
+    /** How messages name an inline client's settings: {@code http.Client.verify}. */
+    private static final String INLINE_NAME = "http.Client";
 
     private final Map<String, Integer> named;
     private final List<HttpClient> clients = new CopyOnWriteArrayList<>();
@@ -119,9 +122,29 @@ final class ClientPools implements AutoCloseable {
                         + "): each set of settings keeps its own connection pool; configure a named client under "
                         + "clients: in http.yaml, or reuse one client with absolute URLs");
             }
-            id = add(HttpClient.of(c));
+            id = add(build(c));
             inline.put(c, id);
             return id;
+        }
+    }
+
+    /**
+     * An inline client: its TLS messages name the settings as the script wrote them
+     * ({@code http.Client.verify}), not as a {@code clients:} entry it does not have.
+     *
+     * @throws IllegalArgumentException for a PEM file the client cannot use, as "verify: FILE:
+     *     what is wrong" ("cert key" for the key of a {@code (cert, key)} pair)
+     */
+    private static HttpClient build(ClientConfig c) {
+        try {
+            return HttpClient.builder().config(c).name(INLINE_NAME).build();
+        } catch (IllegalArgumentException e) {
+            if (e.getCause() instanceof ConfigException ce && ce.key().startsWith(INLINE_NAME + ".")) {
+                String setting = ce.key().substring(INLINE_NAME.length() + 1);
+                throw new IllegalArgumentException((setting.equals("key") ? "cert key" : setting) + ": " + ce.file()
+                        + ": " + ce.detail(), e);
+            }
+            throw e;
         }
     }
 
