@@ -13,7 +13,7 @@ STAMP := engine/target/.built
 ENGINE_CP = engine/target/siphon-engine.jar:engine/target/lib/*
 JAVA_FLAGS ?= -XX:+UseParallelGC
 
-.PHONY: build run test bench bench-e2e clean jdk
+.PHONY: build run test bench bench-e2e bench-python clean jdk
 
 jdk:
 	@echo "$(JDK)"
@@ -43,6 +43,11 @@ bench: $(STAMP)
 bench-e2e: $(STAMP)
 	bin/ensure-tools bench
 	bench/e2e.sh
+
+## Python end-to-end comparison against uvicorn + Starlette (see docs/performance.md, "Python").
+bench-python: $(STAMP)
+	bin/ensure-tools python-bench
+	bench/py-e2e.sh
 
 clean:
 	$(MVN) $(MVNFLAGS) clean
