@@ -35,9 +35,9 @@ test:
 	$(MVN) -B -ntp -Dstyle.color=never install; status=$$?; bin/test-summary || status=1; exit $$status
 	@touch $(STAMP)
 
-## JMH micro-benchmarks (see docs/performance.md).
+## JMH micro-benchmarks (see docs/performance.md); bench/jmh.sh adds GraalPy and its JIT flags.
 bench: $(STAMP)
-	java -jar bench/target/siphon-bench.jar $(JMH_ARGS)
+	bench/jmh.sh $(JMH_ARGS)
 
 ## End-to-end load comparison against the Netty peer (see docs/performance.md).
 bench-e2e: $(STAMP)
