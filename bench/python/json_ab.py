@@ -7,7 +7,8 @@
 # default decoder, which siphon-http's fast path (siphon/_json.py) serves. Each case runs
 # round-robin for `warm` seconds, then `rounds` times for `meas` seconds; the answer lists
 # min / median / max of the thread CPU time per call (less disturbed by other processes than
-# wall time). echo-handler is the bench's POST /echo-json body work: bytes -> loads -> dumps.
+# wall time; `clock=wall` measures wall-clock time instead). echo-handler is the bench's
+# POST /echo-json body work: bytes -> loads -> dumps.
 import json
 import json.scanner
 import os
@@ -48,6 +49,7 @@ def json_ab(req):
     warm = float(q.get("warm", "100"))
     rounds = int(q.get("rounds", "7"))
     meas = float(q.get("meas", "1"))
+    clock = time.perf_counter if q.get("clock") == "wall" else time.thread_time
     standard = json.JSONDecoder()
     py = json.JSONDecoder()
     py.scan_once = json.scanner.py_make_scanner(py)
@@ -74,12 +76,13 @@ def json_ab(req):
     w0 = time.perf_counter()
     while time.perf_counter() - w0 < warm:
         for f, a in cases.values():
-            run(f, a, 0.1)
+            run(f, a, 0.1, clock)
     res = {k: [] for k in cases}
     for _ in range(rounds):
         for k, (f, a) in cases.items():
-            res[k].append(run(f, a, meas))
-    lines = [f"json A/B: {warm:.0f} s warm-up, {rounds} x {meas:.1f} s, thread CPU µs per call (min / median / max)"]
+            res[k].append(run(f, a, meas, clock))
+    what = "wall-clock" if clock is time.perf_counter else "thread CPU"
+    lines = [f"json A/B: {warm:.0f} s warm-up, {rounds} x {meas:.1f} s, {what} µs per call (min / median / max)"]
     for (name, d), r in res.items():
         r.sort()
         lines.append(f"{name:20s} {d:9s} {r[0]:9.2f} {r[len(r) // 2]:9.2f} {r[-1]:9.2f}")

@@ -1,7 +1,7 @@
 """The fast path behind ``json.loads`` in a worker context. Not part of the script API.
 
-GraalPy 25.0's built-in ``_json`` scanner makes a slow call for every number it meets (about
-10 µs each with the JIT), so a JSON body with a few dozen numbers cost milliseconds. Here the
+GraalPy 25.0's built-in ``_json`` scanner converts every number through a slow generic path
+(see docs/python.md for what was measured). Here, once a script imports ``json``, the
 default decoder's scanner (what ``json.loads(s)`` without keyword arguments uses) is replaced
 by one that lets Java scan the text into a flat tape (``dev.siphon.http.py.JsonTape``) and
 assembles the dicts and lists from it in Python.
@@ -14,8 +14,7 @@ keyword arguments (``object_hook``, ``parse_float``, ``cls``, ...) never come he
 builds its own decoder for them.
 """
 
-import json
-import json.decoder
+import sys
 
 _installed = None
 
@@ -91,6 +90,7 @@ def _make_scan_once(scan, fallback):
 def install(bridge):
     """Puts the fast scanner under ``json.loads``; ``bridge.jsonScan(text, idx)`` returns a tape or None."""
     global _installed
+    import json
     dec = json._default_decoder
     if _installed is not None:
         return
@@ -98,9 +98,38 @@ def install(bridge):
     dec.scan_once = _make_scan_once(bridge.jsonScan, _installed)
 
 
+def install_on_import(bridge):
+    """Installs when a script first imports ``json`` (a context that never does pays nothing)."""
+    if "json" in sys.modules:
+        install(bridge)
+        return
+    import importlib.abc
+    import importlib.util
+
+    class _OnJsonImport(importlib.abc.MetaPathFinder):
+        def find_spec(self, fullname, path=None, target=None):
+            if fullname != "json":
+                return None
+            sys.meta_path.remove(self)
+            spec = importlib.util.find_spec("json")
+            if spec is None or spec.loader is None:
+                return spec
+            run = spec.loader.exec_module
+
+            def exec_module(module):
+                run(module)
+                install(bridge)
+
+            spec.loader.exec_module = exec_module
+            return spec
+
+    sys.meta_path.insert(0, _OnJsonImport())
+
+
 def uninstall():
     """The standard scanner again (for comparisons in tests)."""
     global _installed
     if _installed is not None:
+        import json
         json._default_decoder.scan_once = _installed
         _installed = None

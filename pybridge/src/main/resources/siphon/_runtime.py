@@ -70,7 +70,7 @@ def install(b):
     bridge = b
     if b.fastJson():
         from siphon import _json
-        _json.install(b)
+        _json.install_on_import(b)
 
 
 def load_script(path, module_name):

@@ -24,8 +24,9 @@ import java.util.Arrays;
 final class JsonTape {
     /** Deeper documents take the standard path (which raises RecursionError where CPython does). */
     static final int MAX_DEPTH = 500;
+    private static final int KEEP = 4096;
 
-    private final StringBuilder types = new StringBuilder(256);
+    private StringBuilder types = new StringBuilder(256);
     private final StringBuilder chars = new StringBuilder(64);
     private Object[] values = new Object[64];
     private int count;
@@ -36,6 +37,9 @@ final class JsonTape {
     Object[] scan(String text, int idx) {
         s = text;
         pos = idx;
+        if (types.capacity() > KEEP * 4) {
+            types = new StringBuilder(256);
+        }
         types.setLength(0);
         count = 2;
         try {
@@ -48,7 +52,11 @@ final class JsonTape {
             s = null;
         }
         Object[] out = Arrays.copyOf(values, count);
-        Arrays.fill(values, 2, count, null);
+        if (values.length > KEEP) {
+            values = new Object[64]; // a large document's tape is not kept per thread
+        } else {
+            Arrays.fill(values, 2, count, null);
+        }
         out[0] = types.toString();
         out[1] = pos;
         return out;
