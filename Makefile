@@ -13,7 +13,7 @@ STAMP := engine/target/.built
 ENGINE_CP = engine/target/siphon-engine.jar:engine/target/lib/*
 JAVA_FLAGS ?= -XX:+UseParallelGC
 
-.PHONY: build run test bench bench-e2e clean jdk
+.PHONY: build run test bench bench-e2e bench-python clean jdk
 
 jdk:
 	@echo "$(JDK)"
@@ -35,14 +35,19 @@ test:
 	$(MVN) -B -ntp -Dstyle.color=never install; status=$$?; bin/test-summary || status=1; exit $$status
 	@touch $(STAMP)
 
-## JMH micro-benchmarks (see docs/performance.md).
+## JMH micro-benchmarks (see docs/performance.md); bench/jmh.sh adds GraalPy and its JIT flags.
 bench: $(STAMP)
-	java -jar bench/target/siphon-bench.jar $(JMH_ARGS)
+	bench/jmh.sh $(JMH_ARGS)
 
 ## End-to-end load comparison against the Netty peer (see docs/performance.md).
 bench-e2e: $(STAMP)
 	bin/ensure-tools bench
 	bench/e2e.sh
+
+## Python end-to-end comparison against uvicorn + Starlette (see docs/performance.md, "Python").
+bench-python: $(STAMP)
+	bin/ensure-tools python-bench
+	bench/py-e2e.sh
 
 clean:
 	$(MVN) $(MVNFLAGS) clean

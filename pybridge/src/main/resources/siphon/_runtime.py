@@ -70,6 +70,9 @@ class _Route:
 def install(b):
     global bridge
     bridge = b
+    if b.fastJson():
+        from siphon import _json
+        _json.install_on_import(b)
 
 
 def load_script(path, module_name):

@@ -19,6 +19,8 @@ public final class Bridge {
     private final ClientPools clients;
     private final ThreadLocal<String> fetched = new ThreadLocal<>();
     private final ThreadLocal<String> error = new ThreadLocal<>();
+    /** Per thread: json.loads may run on a Python thread a script started, too. */
+    private final ThreadLocal<JsonTape> jsonTape = ThreadLocal.withInitial(JsonTape::new);
 
     Bridge(PythonWorker worker, SharedCache cache, ClientPools clients) {
         this.worker = worker;
@@ -50,6 +52,18 @@ public final class Bridge {
     @HostAccess.Export
     public void cancelled(long rid) {
         worker.cancelled(rid);
+    }
+
+    /** Whether {@code json.loads} takes the fast path of {@code siphon/_json.py} (see {@link WorkerPool#FAST_JSON}). */
+    @HostAccess.Export
+    public boolean fastJson() {
+        return WorkerPool.FAST_JSON;
+    }
+
+    /** The tape of the JSON value at {@code idx} of {@code text} ({@link JsonTape}), or null: take the standard path. */
+    @HostAccess.Export
+    public Object[] jsonScan(String text, int idx) {
+        return jsonTape.get().scan(text, idx);
     }
 
     /** The request body as a Latin-1 string (one char per byte), which Python encodes back to bytes. */

@@ -57,7 +57,14 @@ public final class WorkerPool implements AutoCloseable {
             .allowBufferAccess(true)
             .build();
 
-    private static final String[] MODULES = {"siphon", "siphon.http", "siphon.log", "siphon.cache", "siphon._runtime"};
+    /**
+     * {@code json.loads} scans through {@link JsonTape} ({@code siphon/_json.py}); {@code
+     * -Dsiphon.python.fastJson=false} keeps GraalPy's own scanner, for comparisons.
+     */
+    static final boolean FAST_JSON = !"false".equals(System.getProperty("siphon.python.fastJson"));
+
+    private static final String[] MODULES = {"siphon", "siphon.http", "siphon.log", "siphon.cache", "siphon._json",
+        "siphon._runtime"};
     private static final String BOOT = """
             def _siphon_boot(names, sources, bridge):
                 import sys, importlib.abc, importlib.util
