@@ -7,10 +7,30 @@ arrives or the next timer is due; while parked, Java calls back ``deliver``/``ca
 for each event, and those only schedule work, which the loop then runs.
 """
 
-import asyncio
 import sys
 import traceback
-from asyncio import base_events, events
+
+
+def _import_asyncio():
+    """Imports asyncio without ssl, which it loads only for TLS transports.
+
+    The worker loop has no sockets, so asyncio's TLS transports are never used here, and
+    importing ssl costs every worker context a noticeable share of its start-up. ssl stays
+    importable: a script that imports it gets the real module.
+    """
+    if "asyncio" in sys.modules or "ssl" in sys.modules:
+        import asyncio
+        return asyncio
+    sys.modules["ssl"] = None  # `import ssl` raises ImportError; asyncio then sets its ssl to None
+    try:
+        import asyncio
+    finally:
+        del sys.modules["ssl"]
+    return asyncio
+
+
+asyncio = _import_asyncio()
+from asyncio import base_events, events  # noqa: E402
 
 from siphon import http
 

@@ -8,11 +8,15 @@ and value.
 
 The store is in memory, so every call completes without waiting; the functions are
 coroutines so that scripts written for siphon (which awaits them) run unchanged.
+
+Two calls go beyond siphon's four, for state that several workers update at once:
+``incr`` (an atomic counter) and ``keys`` (list a table). A fetch followed by a store is
+not atomic across workers; ``incr`` is.
 """
 
 from siphon import _runtime
 
-__all__ = ["store", "fetch", "exists", "delete"]
+__all__ = ["store", "fetch", "exists", "delete", "incr", "keys"]
 
 # kinds of stored values (the Java store keeps them as text plus this kind)
 _STR, _BYTES, _INT, _FLOAT, _BOOL, _NONE = 1, 2, 3, 4, 5, 6
@@ -87,3 +91,23 @@ async def delete(name, key):
     """Removes ``name``/``key``; True when there was a live value to remove."""
     _check(name, key)
     return bool(_runtime.bridge.cacheDelete(name, key))
+
+
+async def incr(name, key, by=1):
+    """Adds ``by`` to the int under ``name``/``key`` atomically (absent counts as 0); returns the new value."""
+    _check(name, key)
+    if isinstance(by, bool) or not isinstance(by, int):
+        raise TypeError(f"incr needs an int, not {type(by).__name__}")
+    v = _runtime.bridge.cacheIncr(name, key, by)
+    if v is None:
+        raise TypeError(f"cache {name}/{key} holds a value that is not an int")
+    return int(str(v))
+
+
+async def keys(name, prefix=""):
+    """The live keys of table ``name`` that start with ``prefix``, sorted."""
+    if not isinstance(name, str):
+        raise TypeError(f"cache name must be str, not {type(name).__name__}")
+    if not isinstance(prefix, str):
+        raise TypeError(f"prefix must be str, not {type(prefix).__name__}")
+    return [str(k) for k in _runtime.bridge.cacheKeys(name, prefix)]

@@ -136,3 +136,10 @@ def raise_for_status(req):
         return http.Response(body="ok")
     except http.HTTPError as e:
         return http.Response(body="raised " + str(e.status))
+
+
+@http.route("/ssl")
+def ssl_module(req):
+    # the runtime hides ssl while asyncio loads; a script still gets the real module
+    import ssl
+    return http.Response(body=f"{hasattr(ssl, 'SSLContext')} {ssl.PROTOCOL_TLS_CLIENT is not None}")

@@ -194,4 +194,16 @@ public final class Bridge {
     public boolean cacheDelete(String name, String key) {
         return cache.delete(name, key);
     }
+
+    /** The new value, as text, of the int under name/key after adding {@code by}; null when it holds another type. */
+    @HostAccess.Export
+    public String cacheIncr(String name, String key, long by) {
+        return cache.incr(name, key, by);
+    }
+
+    /** The live keys of table {@code name} starting with {@code prefix}, sorted. */
+    @HostAccess.Export
+    public String[] cacheKeys(String name, String prefix) {
+        return cache.keys(name, prefix);
+    }
 }

@@ -133,6 +133,9 @@ public final class Launcher {
 
     private static int serve(HttpConfig http, Path config, Path script, PrintStream out, PrintStream err) {
         long t0 = System.nanoTime();
+        System.Logger log = System.getLogger("siphon.http");
+        ProcessHandle.current().info().startInstant().ifPresent(launched -> log.log(System.Logger.Level.INFO,
+                () -> "start-up: process start to main " + java.time.Duration.between(launched, java.time.Instant.now()).toMillis() + " ms"));
         PythonServer server;
         try {
             server = PythonServer.start(http, script);
@@ -144,7 +147,6 @@ public final class Launcher {
             return 1;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "siphon-shutdown"));
-        System.Logger log = System.getLogger("siphon.http");
         log.log(System.Logger.Level.INFO, "GraalPy engine: " + server.pool().implementationName() + "; "
                 + server.pool().size() + " worker(s) ready in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
         if (http.servers().isEmpty()) {

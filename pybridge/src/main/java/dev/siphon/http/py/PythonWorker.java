@@ -192,7 +192,7 @@ final class PythonWorker {
             long t2 = System.nanoTime();
             Value err = rt.invokeMember("load_script", script.toString(), moduleName(script));
             long t3 = System.nanoTime();
-            LOG.log(System.Logger.Level.DEBUG, () -> "worker " + index + ": context " + (t1 - t0) / 1_000_000
+            LOG.log(System.Logger.Level.INFO, () -> "start-up: worker " + index + ": context " + (t1 - t0) / 1_000_000
                     + " ms, siphon and asyncio " + (t2 - t1) / 1_000_000 + " ms, script " + (t3 - t2) / 1_000_000 + " ms");
             if (!err.isNull()) {
                 loaded.completeExceptionally(new ScriptException(script + ": the script failed to load:\n"

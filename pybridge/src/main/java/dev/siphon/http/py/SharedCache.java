@@ -17,6 +17,8 @@ import java.util.concurrent.atomic.AtomicLong;
 final class SharedCache {
     /** No live entry. Other kinds are the Python side's (siphon/cache.py); the store keeps them as given. */
     static final int ABSENT = 0;
+    /** siphon/cache.py's kind of an int, the one kind this store reads itself (for {@link #incr}). */
+    static final int INT = 3;
 
     static final int SWEEP_EVERY = 4096;
 
@@ -59,6 +61,40 @@ final class SharedCache {
         }
         Entry e = t.remove(key);
         return e != null && !e.expired(System.nanoTime());
+    }
+
+    /**
+     * Adds {@code by} to the int under name/key atomically (a missing or expired entry counts as
+     * 0 and gets no expiry; a live one keeps its expiry). Returns the new value as text, or null
+     * when the entry holds something other than an int.
+     */
+    String incr(String name, String key, long by) {
+        long now = System.nanoTime();
+        Entry[] out = new Entry[1];
+        tables.computeIfAbsent(name, n -> new ConcurrentHashMap<>()).compute(key, (k, e) -> {
+            if (e == null || e.expired(now)) {
+                return out[0] = new Entry(INT, Long.toString(by), 0);
+            }
+            if (e.kind() != INT) {
+                return e;
+            }
+            return out[0] = new Entry(INT, Long.toString(Math.addExact(Long.parseLong(e.value()), by)), e.expiresAtNanos());
+        });
+        return out[0] == null ? null : out[0].value();
+    }
+
+    /** The live keys of table {@code name} that start with {@code prefix}, sorted. */
+    String[] keys(String name, String prefix) {
+        Map<String, Entry> t = tables.get(name);
+        if (t == null) {
+            return new String[0];
+        }
+        long now = System.nanoTime();
+        return t.entrySet().stream()
+                .filter(e -> e.getKey().startsWith(prefix) && !e.getValue().expired(now))
+                .map(Map.Entry::getKey)
+                .sorted()
+                .toArray(String[]::new);
     }
 
     int size() {

@@ -22,11 +22,26 @@ final class Curl {
     static Result run(String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of("curl", "-s", "-S", "-i", "--max-time", "30"));
         cmd.addAll(List.of(args));
+        return exec(cmd, String.join(" ", args));
+    }
+
+    /**
+     * Runs a curl command line as written in the docs (through bash, so its quoting is the
+     * shell's), adding {@code -s -S --max-time 30}; the line must ask for {@code -i}.
+     */
+    static Result shell(String commandLine) throws IOException, InterruptedException {
+        if (!commandLine.startsWith("curl ") || !commandLine.contains(" -i")) {
+            throw new IllegalArgumentException("not a curl -i command line: " + commandLine);
+        }
+        return exec(List.of("bash", "-c", commandLine + " -s -S --max-time 30"), commandLine);
+    }
+
+    private static Result exec(List<String> cmd, String what) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(false).start();
         byte[] out = p.getInputStream().readAllBytes();
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(40, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new IOException("curl " + String.join(" ", args) + " failed: " + err);
+            throw new IOException("curl " + what + " failed: " + err);
         }
         String text = new String(out, StandardCharsets.ISO_8859_1);
         int end = text.indexOf("\r\n\r\n");

@@ -62,6 +62,11 @@ class PythonServerTest {
     }
 
     @Test
+    void scriptsCanImportSslThoughTheRuntimeLoadsAsyncioWithoutIt() throws Exception {
+        assertEquals("True True", Curl.run(base + "/ssl").body());
+    }
+
+    @Test
     void getAndPostOnOnePathInTwoFunctions() throws Exception {
         assertEquals("webhook GET", Curl.run(base + "/webhook").body());
         Curl.Result post = Curl.run("-X", "POST", "--data-binary", "ping", base + "/webhook");
