@@ -13,6 +13,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.List;
+import java.util.concurrent.ScheduledFuture;
 import javax.net.ssl.SSLException;
 
 /**
@@ -69,6 +70,8 @@ final class ClientSocket implements EventLoop.ChannelHandler {
     private ByteBuffer in; // write mode between reads; null when empty
     private boolean connected; // TCP connected and, on https, the handshake done
     private boolean closed;
+    /** Fires {@link #connectTimedOut} unless the connect settles first; cancelled when it does. */
+    private ScheduledFuture<?> connectTimer;
     private boolean inRead;
     private boolean flushRequested;
     private boolean readScheduled;
@@ -148,6 +151,7 @@ final class ClientSocket implements EventLoop.ChannelHandler {
     private void tcpConnected() {
         if (tls == null) {
             connected = true;
+            cancelConnectTimer();
             protocol.onConnected();
             return;
         }
@@ -162,6 +166,7 @@ final class ClientSocket implements EventLoop.ChannelHandler {
     /** The handshake is done: HTTP may start. */
     private void handshakeDone() {
         connected = true;
+        cancelConnectTimer();
         protocol.onConnected();
     }
 
@@ -196,6 +201,18 @@ final class ClientSocket implements EventLoop.ChannelHandler {
         }
         protocol.onConnectFailed(cause);
         close();
+    }
+
+    /** Arms the connect timeout (TCP connect plus, on https, the handshake); loop thread. */
+    void connectTimer(ScheduledFuture<?> timer) {
+        connectTimer = timer;
+    }
+
+    private void cancelConnectTimer() {
+        if (connectTimer != null) {
+            connectTimer.cancel(false);
+            connectTimer = null;
+        }
     }
 
     /** The connect did not finish in time. */
@@ -386,6 +403,7 @@ final class ClientSocket implements EventLoop.ChannelHandler {
             return;
         }
         closed = true;
+        cancelConnectTimer();
         if (key != null) {
             key.cancel();
         }

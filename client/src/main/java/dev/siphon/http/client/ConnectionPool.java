@@ -10,7 +10,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -180,18 +179,13 @@ final class ConnectionPool {
         initiator.phase = Exchange.Phase.CONNECTING;
         initiator.connection = c;
         client.connectionOpened();
-        if (c instanceof Http1Connection h1) {
-            connect(h1.socket(), h1);
-        } else {
-            Http2Connection h2 = (Http2Connection) c;
-            connect(h2.socket(), h2);
-        }
+        connect(c instanceof Http1Connection h1 ? h1.socket() : ((Http2Connection) c).socket());
     }
 
     /** Resolves the origin's address off the loop when it is a name, connects, and arms the connect timeout. */
-    private void connect(ClientSocket socket, ConnectTimerHolder holder) {
+    private void connect(ClientSocket socket) {
         long ms = client.settings().connectTimeoutMs();
-        holder.connectTimer(client.timer().schedule(() -> loop.execute(() -> socket.connectTimedOut(ms)), ms,
+        socket.connectTimer(client.timer().schedule(() -> loop.execute(() -> socket.connectTimedOut(ms)), ms,
                 TimeUnit.MILLISECONDS));
         String host = origin.host();
         if (isIpLiteral(host)) {
@@ -210,11 +204,6 @@ final class ConnectionPool {
                 loop.execute(() -> socket.failConnect(e));
             }
         });
-    }
-
-    /** Holds the connect timer of a connection, cancelled once the connect settles. */
-    interface ConnectTimerHolder {
-        void connectTimer(ScheduledFuture<?> timer);
     }
 
     private static boolean isIpLiteral(String host) {

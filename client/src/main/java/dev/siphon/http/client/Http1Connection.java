@@ -6,7 +6,6 @@ import dev.siphon.http.internal.RequestError;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
-import java.util.concurrent.ScheduledFuture;
 
 /**
  * An HTTP/1.1 connection of the pool (RFC 9112): one exchange at a time, no pipelining. Writes
@@ -15,7 +14,7 @@ import java.util.concurrent.ScheduledFuture;
  * pool when the response ended cleanly on a persistent connection. Over TLS when ALPN chose
  * "http/1.1", or chose nothing (RFC 7301 §3.2: the server does not do ALPN). Loop thread only.
  */
-final class Http1Connection implements PooledConnection, ClientSocket.Protocol, ConnectionPool.ConnectTimerHolder {
+final class Http1Connection implements PooledConnection, ClientSocket.Protocol {
     private static final byte[] EMPTY = new byte[0];
     /** Trailer bytes of a chunked response we read and drop (RFC 9112 §7.1.2). */
     private static final int MAX_TRAILER_BYTES = 16 * 1024;
@@ -27,7 +26,6 @@ final class Http1Connection implements PooledConnection, ClientSocket.Protocol, 
     private final Http1ResponseParser parser;
     private final long maxBodyBytes;
     private Exchange initiator;
-    private ScheduledFuture<?> connectTimer;
     private Exchange current;
     private int served;
     private long idleSinceNanos;
@@ -58,11 +56,6 @@ final class Http1Connection implements PooledConnection, ClientSocket.Protocol, 
         return socket;
     }
 
-    @Override
-    public void connectTimer(ScheduledFuture<?> timer) {
-        this.connectTimer = timer;
-    }
-
     boolean isReusable() {
         return current == null && socket.isConnected();
     }
@@ -81,7 +74,6 @@ final class Http1Connection implements PooledConnection, ClientSocket.Protocol, 
 
     @Override
     public void onConnected() {
-        cancelConnectTimer();
         Exchange x = initiator;
         initiator = null;
         if ("h2".equals(socket.applicationProtocol())) { // RFC 7301 §3.2: the server chose
@@ -94,17 +86,9 @@ final class Http1Connection implements PooledConnection, ClientSocket.Protocol, 
 
     @Override
     public void onConnectFailed(ClientException cause) {
-        cancelConnectTimer();
         Exchange x = initiator;
         initiator = null;
         pool.onConnectFailed(x, cause);
-    }
-
-    private void cancelConnectTimer() {
-        if (connectTimer != null) {
-            connectTimer.cancel(false);
-            connectTimer = null;
-        }
     }
 
     @Override
@@ -411,7 +395,6 @@ final class Http1Connection implements PooledConnection, ClientSocket.Protocol, 
 
     @Override
     public void onClosed() {
-        cancelConnectTimer();
         Exchange x = current;
         current = null;
         Exchange forInit = initiator;

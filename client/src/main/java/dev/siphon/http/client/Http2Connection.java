@@ -22,7 +22,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.concurrent.ScheduledFuture;
 
 /**
  * An HTTP/2 connection of the pool, opened with prior knowledge on cleartext (h2c, RFC 9113 §3.3)
@@ -38,8 +37,7 @@ import java.util.concurrent.ScheduledFuture;
  * RST_STREAM either way, or the connection's end. A stream is in {@link #streams} from HEADERS
  * to closed. Loop thread only.
  */
-final class Http2Connection implements PooledConnection, ClientSocket.Protocol, ConnectionPool.ConnectTimerHolder,
-        FrameHandler {
+final class Http2Connection implements PooledConnection, ClientSocket.Protocol, FrameHandler {
     private static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] EMPTY = new byte[0];
     /** Our SETTINGS_INITIAL_WINDOW_SIZE: response bytes a stream may have in flight. */
@@ -79,7 +77,6 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
     private final HashMap<Integer, Stream> streams = new HashMap<>();
     private final ArrayDeque<Stream> blocked = new ArrayDeque<>(); // request bodies waiting for window
     private Exchange initiator;
-    private ScheduledFuture<?> connectTimer;
     private boolean ready; // the peer's SETTINGS arrived
     private boolean goingAway;
     private int nextStreamId = 1;
@@ -116,11 +113,6 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
         return socket;
     }
 
-    @Override
-    public void connectTimer(ScheduledFuture<?> timer) {
-        this.connectTimer = timer;
-    }
-
     boolean isReady() {
         return ready || socket.isClosed();
     }
@@ -146,7 +138,6 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
 
     @Override
     public void onConnected() {
-        cancelConnectTimer();
         if (socket.isSecure() && !"h2".equals(socket.applicationProtocol())) {
             // RFC 7301 §3.2: the server chose http/1.1, or does no ALPN (then HTTP/1.1 too);
             // RFC 9113 §3.2: h2 over TLS only when ALPN says so
@@ -169,17 +160,9 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
 
     @Override
     public void onConnectFailed(ClientException cause) {
-        cancelConnectTimer();
         Exchange x = initiator;
         initiator = null;
         pool.onConnectFailed(x, cause);
-    }
-
-    private void cancelConnectTimer() {
-        if (connectTimer != null) {
-            connectTimer.cancel(false);
-            connectTimer = null;
-        }
     }
 
     // ---- sending
@@ -773,7 +756,6 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
 
     @Override
     public void onClosed() {
-        cancelConnectTimer();
         ready = false;
         ArrayList<Stream> open = new ArrayList<>(streams.values());
         streams.clear();
