@@ -30,15 +30,19 @@ class WorkerPoolTest {
                 import os
                 from siphon import http
 
-                # the first context to load creates the marker; the next one registers another route
+                # the first context to create the marker (atomically: the workers load at once)
+                # registers one route, the other another
                 marker = os.path.join(os.path.dirname(__file__), "loaded-once")
-                if os.path.exists(marker):
+                try:
+                    os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+                    first = True
+                except FileExistsError:
+                    first = False
+                if not first:
                     @http.route("/b")
                     def b(req):
                         return http.Response()
                 else:
-                    open(marker, "w").close()
-
                     @http.route("/a")
                     def a(req):
                         return http.Response()
