@@ -131,11 +131,33 @@ public final class Launcher {
         }
     }
 
+    /**
+     * Milliseconds since this process started, or -1 when unknown. On Linux from /proc, to the
+     * clock tick (10 ms): {@code ProcessHandle}'s start instant adds the process's start tick to
+     * the boot time, which /proc gives in whole seconds, so it is up to a second off.
+     */
+    static long millisSinceProcessStart() {
+        try {
+            String stat = Files.readString(Path.of("/proc/self/stat"));
+            // the fields after the command name, which is in parentheses and may hold spaces
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            long startTicks = Long.parseLong(f[19]); // field 22, starttime, in clock ticks (USER_HZ = 100)
+            String uptime = Files.readString(Path.of("/proc/uptime"));
+            double upSeconds = Double.parseDouble(uptime.substring(0, uptime.indexOf(' ')));
+            return Math.max(0, Math.round(upSeconds * 1000 - startTicks * 10));
+        } catch (IOException | RuntimeException e) {
+            return ProcessHandle.current().info().startInstant()
+                    .map(t -> java.time.Duration.between(t, java.time.Instant.now()).toMillis()).orElse(-1L);
+        }
+    }
+
     private static int serve(HttpConfig http, Path config, Path script, PrintStream out, PrintStream err) {
         long t0 = System.nanoTime();
         System.Logger log = System.getLogger("siphon.http");
-        ProcessHandle.current().info().startInstant().ifPresent(launched -> log.log(System.Logger.Level.INFO,
-                () -> "start-up: process start to main " + java.time.Duration.between(launched, java.time.Instant.now()).toMillis() + " ms"));
+        long sinceStart = millisSinceProcessStart();
+        if (sinceStart >= 0) {
+            log.log(System.Logger.Level.INFO, () -> "start-up: process start to main " + sinceStart + " ms");
+        }
         PythonServer server;
         try {
             server = PythonServer.start(http, script);

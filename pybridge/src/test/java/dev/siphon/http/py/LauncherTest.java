@@ -223,6 +223,61 @@ class LauncherTest {
         }
     }
 
+    /**
+     * On a JDK >= 25 the build (bin/siphon-runtime) leaves a runtime image and an AOT cache in
+     * pybridge/target/runtime, and the launcher starts from them: the class log shows the
+     * launcher's own main class coming from the cache. When a jar is newer than the cache (here:
+     * a SIPHON_HOME of links made after it) the launcher leaves the cache out and still starts.
+     * On an older JDK there is no image and the launcher starts from the JDK.
+     */
+    @Test
+    void startsFromTheRuntimeImageAndItsAotCache(@TempDir Path dir) throws Exception {
+        Path target = ROOT.resolve("pybridge/target");
+        Path classLog = dir.resolve("classes.log");
+        Map<String, String> env = Map.of("SIPHON_JAVA_OPTS", "-Xlog:class+load=info:file=" + classLog);
+        Run r = run(env, "--version");
+        assertEquals(0, r.status(), r.err());
+        String launcherClass = loadLine(classLog);
+        if (Runtime.version().feature() < 25) {
+            assertFalse(Files.exists(target.resolve("runtime")), "no runtime image below JDK 25");
+            assertTrue(launcherClass.contains("siphon-http.jar"), launcherClass);
+            return;
+        }
+        assertTrue(Files.isRegularFile(target.resolve("runtime/siphon.aot")), "bin/siphon-runtime made no AOT cache");
+        assertTrue(launcherClass.endsWith("source: shared objects file"), "not from the AOT cache: " + launcherClass);
+        assertTrue(r.out().contains("siphon-http"), r.out());
+
+        Path home = Files.createDirectory(dir.resolve("home"));
+        for (String name : List.of("siphon-http.jar", "lib", "jit", "runtime")) {
+            Files.createSymbolicLink(home.resolve(name), target.resolve(name));
+        }
+        Files.delete(classLog);
+        Map<String, String> stale = Map.of("SIPHON_HOME", home.toString(),
+                "SIPHON_JAVA_OPTS", "-Xlog:class+load=info:file=" + classLog);
+        Run s = run(stale, "--version");
+        assertEquals(0, s.status(), s.err());
+        launcherClass = loadLine(classLog);
+        assertTrue(launcherClass.contains("siphon-http.jar"), "a stale AOT cache was used: " + launcherClass);
+    }
+
+    /** The start-up log's "process start to main" agrees with the JVM's own uptime to well under a second. */
+    @Test
+    void processStartIsMeasuredToTheTick() {
+        long jvmUptime = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
+        long sinceStart = Launcher.millisSinceProcessStart();
+        long after = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
+        assertTrue(sinceStart >= jvmUptime - 50 && sinceStart <= after + 300,
+                "process start " + sinceStart + " ms ago, JVM up " + jvmUptime + "-" + after + " ms");
+    }
+
+    /** The class-load log line of the launcher's main class. */
+    private static String loadLine(Path classLog) throws IOException {
+        return Files.readAllLines(classLog).stream()
+                .filter(l -> l.contains(" dev.siphon.http.py.Launcher source: "))
+                .findFirst().orElseThrow(() -> new AssertionError("the launcher's main class was not loaded?"))
+                .strip();
+    }
+
     @Test
     void makeRunServesTheHelloExample() throws Exception {
         String makefile = Files.readString(ROOT.resolve("Makefile"), StandardCharsets.UTF_8);
