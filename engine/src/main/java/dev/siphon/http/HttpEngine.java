@@ -87,6 +87,15 @@ public final class HttpEngine implements AutoCloseable {
         return listeners.stream().map(Listener::localAddress).toList();
     }
 
+    /** Each listener as a base URL, {@code http://} or {@code https://} by whether it has TLS. */
+    public List<String> urls() {
+        return listeners.stream().map(HttpEngine::url).toList();
+    }
+
+    private static String url(Listener l) {
+        return ((ListenerContext) l.config()).scheme() + "://" + hostPort(l.localAddress());
+    }
+
     public EngineSettings settings() {
         return settings;
     }
@@ -200,6 +209,23 @@ public final class HttpEngine implements AutoCloseable {
         }
 
         /**
+         * Reads what {@link #start()} reads before it binds, without binding or starting
+         * anything: every listener's address and trusted proxies, and the PEM files of its TLS
+         * side. The exception names the listener and file, as start() would. For checking a
+         * configuration ahead of a deployment.
+         */
+        public void validate() throws IOException {
+            for (int i = 0; i < servers.size(); i++) {
+                ServerConfig s = servers.get(i);
+                if (s.tls() != null) {
+                    tls(s, "servers[" + i + "].tls");
+                }
+                trustedProxies(s);
+                InetAddress.getByName(s.host());
+            }
+        }
+
+        /**
          * Starts the loops and binds every listener. Either all listeners are bound and serving,
          * or nothing is left running and the exception names the address that failed.
          */
@@ -250,8 +276,7 @@ public final class HttpEngine implements AutoCloseable {
             }
             HttpEngine engine = new HttpEngine(settings, loops, threads, List.copyOf(listeners), counters);
             for (Listener l : listeners) {
-                String scheme = ((ListenerContext) l.config()).scheme();
-                LOG.log(System.Logger.Level.INFO, "listening on " + scheme + "://" + hostPort(l.localAddress()));
+                LOG.log(System.Logger.Level.INFO, "listening on " + url(l));
             }
             return engine;
         }

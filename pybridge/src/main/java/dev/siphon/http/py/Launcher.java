@@ -6,7 +6,6 @@ import dev.siphon.http.config.ConfigLoader;
 import dev.siphon.http.config.HttpConfig;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -119,13 +118,15 @@ public final class Launcher {
 
     private static int check(HttpConfig http, Path script, PrintStream out, PrintStream err) {
         try (WorkerPool pool = WorkerPool.load(script, 1, 2, http.clients())) {
-            PythonServer.register(HttpEngine.builder().config(http), pool, script);
+            HttpEngine.Builder engine = HttpEngine.builder().config(http);
+            PythonServer.register(engine, pool, script);
+            engine.validate(); // the listeners' TLS files, as serving would read them
             Registrations r = pool.registrations();
             out.println("siphon-http: " + script + ": ok, " + r.routes().size() + " route(s), " + r.middleware()
                     + " middleware, " + r.startupHooks() + " on_startup hook(s) (not run by --check); "
                     + http.servers().size() + " server(s) configured");
             return 0;
-        } catch (ScriptException e) {
+        } catch (ScriptException | IOException e) {
             err.println("siphon-http: " + e.getMessage());
             return 1;
         }
@@ -174,8 +175,8 @@ public final class Launcher {
         if (http.servers().isEmpty()) {
             out.println("siphon-http: " + config + " has no servers: nothing listens");
         }
-        for (InetSocketAddress a : server.engine().addresses()) {
-            out.println("siphon-http: listening on http://" + HttpEngine.hostPort(a));
+        for (String url : server.engine().urls()) {
+            out.println("siphon-http: listening on " + url);
         }
         out.flush();
         try {

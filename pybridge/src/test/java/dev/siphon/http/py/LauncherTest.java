@@ -172,6 +172,64 @@ class LauncherTest {
         }
     }
 
+    /** --check reads a TLS listener's PEM files as serving would, and names the missing one. */
+    @Test
+    void checkReadsTheTlsFiles(@TempDir Path dir) throws Exception {
+        Path config = write(dir, "http.yaml", """
+                servers:
+                  - listen: 127.0.0.1:0
+                    tls:
+                      cert_path: %s
+                      key_path: %s
+                """.formatted(dir.resolve("nowhere.pem"), dir.resolve("nowhere.key")));
+        Run r = run("--config", config.toString(), "--script", EXAMPLES.resolve("hello.py").toString(), "--check");
+        assertEquals(1, r.status(), r.out() + r.err());
+        assertTrue(r.err().contains("nowhere.pem"), r.err());
+        assertFalse(r.out().contains("ok,"), r.out());
+    }
+
+    /** A TLS listener is announced as https:// on stdout (and answers over TLS). */
+    @Test
+    void tlsListenerIsAnnouncedAsHttps(@TempDir Path dir) throws Exception {
+        Process openssl = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                "ec_paramgen_curve:P-256", "-nodes", "-keyout", "server.key", "-out", "server.pem", "-subj",
+                "/CN=localhost", "-days", "2", "-addext", "subjectAltName=IP:127.0.0.1")
+                .directory(dir.toFile()).redirectErrorStream(true).start();
+        String made = new String(openssl.getInputStream().readAllBytes());
+        assertTrue(openssl.waitFor(30, TimeUnit.SECONDS) && openssl.exitValue() == 0, made);
+        Path config = write(dir, "http.yaml", """
+                servers:
+                  - listen: 127.0.0.1:0
+                    tls:
+                      cert_path: %s
+                      key_path: %s
+                engine:
+                  workers: 1
+                """.formatted(dir.resolve("server.pem"), dir.resolve("server.key")));
+        Path out = dir.resolve("out.txt");
+        Path err = dir.resolve("err.txt");
+        Process p = new ProcessBuilder(LAUNCHER.toString(), "--config", config.toString(),
+                "--script", EXAMPLES.resolve("hello.py").toString())
+                .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        try {
+            Matcher m = Pattern.compile("listening on (\\S+)").matcher("");
+            for (int i = 0; i < 1800 && p.isAlive() && !m.reset(Files.readString(out)).find(); i++) {
+                Thread.sleep(100);
+            }
+            assertTrue(m.reset(Files.readString(out)).find(), "no listening line; stderr:\n" + Files.readString(err));
+            String url = m.group(1);
+            assertTrue(url.startsWith("https://127.0.0.1:"), url);
+            Curl.Result hello = Curl.run("--cacert", dir.resolve("server.pem").toString(), url + "/hello/tls");
+            assertEquals(200, hello.status());
+            assertEquals("hi tls", hello.body());
+        } finally {
+            p.destroy();
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+        }
+    }
+
     /** examples/hello.py with examples/http.yaml, through the launcher with the JIT on, driven by curl. */
     @Test
     void examplesServedWithTheJitOn() throws Exception {
