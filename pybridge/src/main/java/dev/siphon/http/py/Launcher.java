@@ -19,10 +19,12 @@ import java.nio.file.Path;
  * siphon-http --help | --version
  * </pre>
  *
- * Exit status: 0 served and stopped, or {@code --check} found no problem; 1 a problem with the
- * configuration or the script (one message on stderr, with the Python traceback when Python
- * raised); 2 a usage error. Runs on the main thread; the server then runs on its own threads
- * until SIGINT/SIGTERM.
+ * Exit status: 0 {@code --check} found no problem (or --help, --version); 1 a problem with
+ * the configuration or the script (one message on stderr, with the Python traceback when
+ * Python raised); 2 a usage error. Runs on the main thread; the server then runs on its own
+ * threads until a signal stops it (SIGTERM, SIGINT, SIGHUP): the shutdown hook drains and
+ * closes it, and the JVM exits as any JVM a signal ends, with 128 + the signal's number (143
+ * for SIGTERM).
  */
 public final class Launcher {
     static final String USAGE = """
@@ -104,6 +106,13 @@ public final class Launcher {
                 err.println("siphon-http: " + script + ": no such script file");
                 return 1;
             }
+            String cache = unwritableResourceCache();
+            if (cache != null) {
+                err.println("siphon-http: GraalPy unpacks its Python home into " + cache + " on its first start,"
+                        + " and that directory cannot be written. If start-up fails (\"No module named 'importlib'\"),"
+                        + " give this user a writable home, or set SIPHON_JAVA_OPTS=-Dpolyglot.engine.userResourceCache=DIR"
+                        + " to a writable directory.");
+            }
             return check ? check(http, script, out, err) : serve(http, config, script, out, err);
         } catch (ConfigException e) {
             err.println("siphon-http: " + e.getMessage());
@@ -130,6 +139,29 @@ public final class Launcher {
             err.println("siphon-http: " + e.getMessage());
             return 1;
         }
+    }
+
+    /**
+     * GraalPy's resource cache (where it unpacks its Python home) when neither it nor its
+     * nearest existing parent is a writable directory, else null. The location follows
+     * Truffle's rule: {@code polyglot.engine.userResourceCache}, else
+     * {@code $XDG_CACHE_HOME/org.graalvm.polyglot}, else {@code ~/.cache/org.graalvm.polyglot}.
+     */
+    static String unwritableResourceCache() {
+        String set = System.getProperty("polyglot.engine.userResourceCache");
+        Path dir;
+        if (set != null && !set.isEmpty()) {
+            dir = Path.of(set);
+        } else {
+            String xdg = System.getenv("XDG_CACHE_HOME");
+            Path base = xdg != null && !xdg.isEmpty() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+            dir = base.resolve("org.graalvm.polyglot");
+        }
+        Path p = dir.toAbsolutePath();
+        while (p != null && !Files.exists(p)) {
+            p = p.getParent();
+        }
+        return p != null && Files.isDirectory(p) && Files.isWritable(p) ? null : dir.toString();
     }
 
     /**

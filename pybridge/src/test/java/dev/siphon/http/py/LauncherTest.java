@@ -188,6 +188,19 @@ class LauncherTest {
         assertFalse(r.out().contains("ok,"), r.out());
     }
 
+    /** A GraalPy resource cache that cannot be written is named, with the way out, before GraalPy fails on it. */
+    @Test
+    void unwritableResourceCacheIsNamed(@TempDir Path dir) throws Exception {
+        Path file = write(dir, "a-file", "not a directory\n");
+        Path cache = file.resolve("cache");
+        Run r = run(Map.of("SIPHON_JAVA_OPTS", "-Dpolyglot.engine.userResourceCache=" + cache),
+                "--config", listenYaml(dir, "127.0.0.1:0").toString(),
+                "--script", EXAMPLES.resolve("hello.py").toString(), "--check");
+        assertEquals(1, r.status(), r.out() + r.err());
+        assertTrue(r.err().contains("GraalPy unpacks its Python home into " + cache), r.err());
+        assertTrue(r.err().contains("-Dpolyglot.engine.userResourceCache=DIR"), r.err());
+    }
+
     /** A TLS listener is announced as https:// on stdout (and answers over TLS). */
     @Test
     void tlsListenerIsAnnouncedAsHttps(@TempDir Path dir) throws Exception {
@@ -270,6 +283,7 @@ class LauncherTest {
             assertTrue(engine.find(), log);
             assertFalse(engine.group(1).contains("Interpreted"), "the JIT is off: " + engine.group(1));
             assertFalse(log.contains("not available"), log);
+            assertFalse(log.contains("GraalPy unpacks its Python home"), "a writable cache is not reported:\n" + log);
             assertTrue(log.contains("order 42 deleted"), "log.info reaches the server log:\n" + log);
         } finally {
             p.destroy(); // SIGTERM: the shutdown hook closes the server
