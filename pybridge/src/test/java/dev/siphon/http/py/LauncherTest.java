@@ -57,6 +57,19 @@ class LauncherTest {
         return p;
     }
 
+    /** An http.yaml with one TLS listener on a free loopback port and one worker. */
+    static Path tlsYaml(Path dir, Path cert, Path key) throws IOException {
+        return write(dir, "http.yaml", """
+                servers:
+                  - listen: 127.0.0.1:0
+                    tls:
+                      cert_path: %s
+                      key_path: %s
+                engine:
+                  workers: 1
+                """.formatted(cert, key));
+    }
+
     static Path listenYaml(Path dir, String listen) throws IOException {
         return write(dir, "http.yaml", "servers:\n  - listen: " + listen + "\n");
     }
@@ -175,13 +188,7 @@ class LauncherTest {
     /** --check reads a TLS listener's PEM files as serving would, and names the missing one. */
     @Test
     void checkReadsTheTlsFiles(@TempDir Path dir) throws Exception {
-        Path config = write(dir, "http.yaml", """
-                servers:
-                  - listen: 127.0.0.1:0
-                    tls:
-                      cert_path: %s
-                      key_path: %s
-                """.formatted(dir.resolve("nowhere.pem"), dir.resolve("nowhere.key")));
+        Path config = tlsYaml(dir, dir.resolve("nowhere.pem"), dir.resolve("nowhere.key"));
         Run r = run("--config", config.toString(), "--script", EXAMPLES.resolve("hello.py").toString(), "--check");
         assertEquals(1, r.status(), r.out() + r.err());
         assertTrue(r.err().contains("nowhere.pem"), r.err());
@@ -210,15 +217,7 @@ class LauncherTest {
                 .directory(dir.toFile()).redirectErrorStream(true).start();
         String made = new String(openssl.getInputStream().readAllBytes());
         assertTrue(openssl.waitFor(30, TimeUnit.SECONDS) && openssl.exitValue() == 0, made);
-        Path config = write(dir, "http.yaml", """
-                servers:
-                  - listen: 127.0.0.1:0
-                    tls:
-                      cert_path: %s
-                      key_path: %s
-                engine:
-                  workers: 1
-                """.formatted(dir.resolve("server.pem"), dir.resolve("server.key")));
+        Path config = tlsYaml(dir, dir.resolve("server.pem"), dir.resolve("server.key"));
         Path out = dir.resolve("out.txt");
         Path err = dir.resolve("err.txt");
         Process p = new ProcessBuilder(LAUNCHER.toString(), "--config", config.toString(),
