@@ -36,7 +36,8 @@ public final class Launcher {
               --siphon-config FILE   a siphon.yaml naming both: extensions.http and script.path
                                      (paths relative to the siphon.yaml)
               --check                load the configuration and the script, report problems and exit
-                                     (0: fine, 1: a problem); on_startup hooks are not run
+                                     (0: fine, 1: a problem); on_startup and on_shutdown hooks
+                                     are not run
               --help                 this text
               --version              the version of siphon-http and of GraalPy
             """;
@@ -122,7 +123,8 @@ public final class Launcher {
             PythonServer.register(HttpEngine.builder().config(http), pool, script);
             Registrations r = pool.registrations();
             out.println("siphon-http: " + script + ": ok, " + r.routes().size() + " route(s), " + r.middleware()
-                    + " middleware, " + r.startupHooks() + " on_startup hook(s) (not run by --check); "
+                    + " middleware, " + r.startupHooks() + " on_startup hook(s), " + r.shutdownHooks()
+                    + " on_shutdown hook(s) (neither run by --check); "
                     + http.servers().size() + " server(s) configured");
             return 0;
         } catch (ScriptException e) {
