@@ -45,6 +45,10 @@ public final class Launcher {
     private Launcher() {}
 
     public static void main(String[] args) {
+        if (System.getProperty("java.util.logging.manager") == null) {
+            // before anything logs: keeps the log working while the shutdown hook runs
+            System.setProperty("java.util.logging.manager", "dev.siphon.http.py.ShutdownLogManager");
+        }
         if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
             System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tF %1$tT %4$s %3$s: %5$s%6$s%n");
         }
@@ -170,7 +174,14 @@ public final class Launcher {
             err.println("siphon-http: " + config + ": " + e.getMessage());
             return 1;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "siphon-shutdown"));
+        ShutdownLogManager.hold();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                server.close(); // drains, runs the on_shutdown hooks, stops the workers
+            } finally {
+                ShutdownLogManager.release();
+            }
+        }, "siphon-shutdown"));
         log.log(System.Logger.Level.INFO, "GraalPy engine: " + server.pool().implementationName() + "; "
                 + server.pool().size() + " worker(s) ready in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
         if (http.servers().isEmpty()) {

@@ -45,6 +45,10 @@ import org.jctools.queues.varhandle.MpscBlockingConsumerVarHandleArrayQueue;
  * {@code client_failed}), which resolves the asyncio future. Nothing of Python runs off the
  * worker's thread. A call whose coroutine is cancelled is cancelled in Java too
  * ({@link #cancelCall}), which frees its connection or stream.
+ *
+ * <p>Hooks: {@code on_startup} and {@code on_shutdown} run as tasks on the worker's own loop,
+ * started through the control queue ({@link #startHooks}, {@link #startShutdownHooks}); Python
+ * reports their end through the bridge, which completes {@link #started} / {@link #shutDown}.
  */
 final class PythonWorker {
     private static final System.Logger LOG = System.getLogger("siphon.python");

@@ -172,6 +172,60 @@ class LauncherTest {
         }
     }
 
+    /** SIGTERM (what systemd and Kubernetes send): the launcher drains, then runs the on_shutdown hooks, then exits. */
+    @Test
+    void sigtermRunsTheOnShutdownHooks(@TempDir Path dir) throws Exception {
+        Path done = dir.resolve("deregistered.txt");
+        Path script = write(dir, "app.py", """
+                import asyncio
+                from siphon import http
+
+                @http.route("/")
+                def root(req):
+                    return http.Response(body="up")
+
+                @http.on_shutdown
+                async def deregister():
+                    await asyncio.sleep(0.05)
+                    with open(%s, "a") as f:
+                        f.write("deregistered\\n")
+                """.formatted("'" + done.toString().replace("'", "\\'") + "'"));
+        Path yaml = write(dir, "http.yaml", "servers:\n  - listen: 127.0.0.1:0\nengine:\n  workers: 1\n");
+        Run check = run("--config", yaml.toString(), "--script", script.toString(), "--check");
+        assertEquals(0, check.status(), check.err());
+        assertTrue(check.out().contains("0 on_startup hook(s), 1 on_shutdown hook(s) (neither run by --check)"),
+                check.out());
+        assertFalse(Files.exists(done), "--check ran a hook");
+
+        Path out = dir.resolve("out.txt");
+        Path err = dir.resolve("err.txt");
+        Process p = new ProcessBuilder(LAUNCHER.toString(), "--config", yaml.toString(), "--script", script.toString())
+                .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        try {
+            String base = null;
+            Pattern listening = Pattern.compile("listening on (http://\\S+)");
+            for (int i = 0; i < 1800 && base == null && p.isAlive(); i++) {
+                Matcher m = listening.matcher(Files.readString(out));
+                if (m.find()) {
+                    base = m.group(1);
+                } else {
+                    Thread.sleep(100);
+                }
+            }
+            assertTrue(base != null, "no listening line; stderr:\n" + Files.readString(err));
+            assertEquals("up", Curl.run(base + "/").body());
+            assertFalse(Files.exists(done), "a hook ran while serving");
+            p.destroy(); // SIGTERM
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "siphon-http did not exit after SIGTERM");
+            assertEquals(List.of("deregistered"), Files.readAllLines(done), Files.readString(err));
+            assertTrue(Files.readString(err).contains("shutdown: on_shutdown hooks"), Files.readString(err));
+        } finally {
+            if (p.isAlive()) {
+                p.destroyForcibly();
+            }
+        }
+    }
+
     /** examples/hello.py with examples/http.yaml, through the launcher with the JIT on, driven by curl. */
     @Test
     void examplesServedWithTheJitOn() throws Exception {
