@@ -135,7 +135,7 @@ def registrations():
 
 
 def counts():
-    return [len(http._middleware), len(http._startup)]
+    return [len(http._middleware), len(http._startup), len(http._shutdown)]
 
 
 def prepare():
@@ -229,6 +229,39 @@ async def _run_hooks():
     bridge.startupDone(None, None)
 
 
+_shutdown_task = None
+
+
+def shutdown_hooks():
+    """Starts the on_shutdown hooks on the loop; Java hears of each (``shutdownHook``) and of the end."""
+    global _shutdown_task
+    _shutdown_task = loop.create_task(_run_shutdown_hooks())
+
+
+def cancel_shutdown_hooks():
+    """engine.shutdown_hooks_timeout_ms passed: cancel the running hook at its await; the rest do not run."""
+    if _shutdown_task is not None:
+        _shutdown_task.cancel()
+
+
+async def _run_shutdown_hooks():
+    try:
+        for fn in list(http._shutdown):
+            name = _name(fn)
+            bridge.shutdownHook(name)
+            try:
+                r = fn()
+                if _iscoro(r):
+                    await r
+            except _CancelledError:
+                raise
+            except BaseException:
+                # one hook failing must not keep the others from cleaning up
+                bridge.shutdownHookFailed(name, _script_traceback())
+    finally:
+        bridge.shutdownDone()
+
+
 def _reply(rid, who, r):
     if r.__class__ is not _Response and not isinstance(r, _Response):
         if r is None:
@@ -318,8 +351,8 @@ async def client_call(client, method, url, headers, body):
     """Sends one request on Java client ``client``; the result arrives through ``client_done``/``client_failed``."""
     global _next_call
     if events._get_running_loop() is not loop:
-        raise RuntimeError("http.Client requests run on the worker's event loop (in a handler, middleware or "
-                           "on_startup hook), not on another loop or thread")
+        raise RuntimeError("http.Client requests run on the worker's event loop (in a handler, middleware, "
+                           "on_startup or on_shutdown hook), not on another loop or thread")
     _next_call += 1
     cid = _next_call
     fut = loop.create_future()

@@ -8,7 +8,7 @@ checks that every worker registered the same ones.
 
 import builtins as _builtins
 
-__all__ = ["route", "middleware", "on_startup", "Request", "Response", "Client",
+__all__ = ["route", "middleware", "on_startup", "on_shutdown", "Request", "Response", "Client",
            "ClientError", "ConnectError", "ConnectTimeoutError", "TimeoutError", "PoolTimeoutError",
            "PoolExhaustedError", "TLSError", "ProtocolError", "ConnectionClosedError", "ResponseTooLargeError",
            "HTTPStatusError", "HTTPError"]
@@ -17,6 +17,7 @@ __all__ = ["route", "middleware", "on_startup", "Request", "Response", "Client",
 _routes = []
 _middleware = []
 _startup = []
+_shutdown = []
 
 
 def route(path, methods=None):
@@ -58,6 +59,19 @@ def on_startup(fn):
     if not callable(fn):
         raise TypeError(f"http.on_startup decorates a function, not {type(fn).__name__}")
     _startup.append(fn)
+    return fn
+
+
+def on_shutdown(fn):
+    """Registers a hook run once per worker on graceful shutdown, after requests in flight finished.
+
+    It runs on the worker's loop (an ``async def`` hook may await ``cache`` calls and
+    ``http.Client`` requests), in registration order, within ``engine.shutdown_hooks_timeout_ms``;
+    only in workers whose ``on_startup`` hooks all completed.
+    """
+    if not callable(fn):
+        raise TypeError(f"http.on_shutdown decorates a function, not {type(fn).__name__}")
+    _shutdown.append(fn)
     return fn
 
 

@@ -17,12 +17,14 @@ import java.util.Objects;
  * @param bufferSize      bytes of each pooled I/O buffer; a whole head must fit in one, with room
  *                        to spare, so at least {@code maxHeaderBytes + 1024}
  * @param shutdownGraceMs on shutdown, time given to requests in flight before connections are cut
+ * @param shutdownHooksTimeoutMs on shutdown, after the requests in flight, time given to the Python
+ *                        {@code @http.on_shutdown} hooks before those still running are cancelled
  * @param http2           HTTP/2 settings and limits ({@code engine.http2:}); a frame must fit in one
  *                        buffer, so {@code http2.maxFrameSize() <= bufferSize - 9}
  */
 public record EngineSettings(int ioLoops, LoopThreads loopThreads, int workers, int maxHeaderBytes, int maxHeaderCount,
                              long headerTimeoutMs, long idleTimeoutMs, int maxPipelined, int bufferSize,
-                             long shutdownGraceMs, Http2Settings http2) {
+                             long shutdownGraceMs, long shutdownHooksTimeoutMs, Http2Settings http2) {
 
     public static final int MIN_HEADER_BYTES = 256;
     public static final int MAX_HEADER_BYTES = 1_048_576;
@@ -36,6 +38,7 @@ public record EngineSettings(int ioLoops, LoopThreads loopThreads, int workers, 
     public static final int DEFAULT_MAX_PIPELINED = 16;
     public static final int DEFAULT_BUFFER_SIZE = 32_768;
     public static final long DEFAULT_SHUTDOWN_GRACE_MS = 5_000;
+    public static final long DEFAULT_SHUTDOWN_HOOKS_TIMEOUT_MS = 5_000;
 
     public EngineSettings {
         atLeast("ioLoops", ioLoops, 1);
@@ -55,6 +58,7 @@ public record EngineSettings(int ioLoops, LoopThreads loopThreads, int workers, 
                     + " (raise bufferSize before maxHeaderBytes)");
         }
         atLeast("shutdownGraceMs", shutdownGraceMs, 0);
+        atLeast("shutdownHooksTimeoutMs", shutdownHooksTimeoutMs, 0);
         Objects.requireNonNull(http2, "http2");
         if (http2.maxFrameSize() > (long) bufferSize - Http2Settings.FRAME_HEADER_LENGTH) {
             throw new IllegalArgumentException("http2.maxFrameSize must be at most bufferSize - "
@@ -68,7 +72,15 @@ public record EngineSettings(int ioLoops, LoopThreads loopThreads, int workers, 
                           long headerTimeoutMs, long idleTimeoutMs, int maxPipelined, int bufferSize,
                           long shutdownGraceMs) {
         this(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs, idleTimeoutMs,
-                maxPipelined, bufferSize, shutdownGraceMs, Http2Settings.defaults());
+                maxPipelined, bufferSize, shutdownGraceMs, DEFAULT_SHUTDOWN_HOOKS_TIMEOUT_MS, Http2Settings.defaults());
+    }
+
+    /** Settings with the default {@link #shutdownHooksTimeoutMs()}. */
+    public EngineSettings(int ioLoops, LoopThreads loopThreads, int workers, int maxHeaderBytes, int maxHeaderCount,
+                          long headerTimeoutMs, long idleTimeoutMs, int maxPipelined, int bufferSize,
+                          long shutdownGraceMs, Http2Settings http2) {
+        this(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs, idleTimeoutMs,
+                maxPipelined, bufferSize, shutdownGraceMs, DEFAULT_SHUTDOWN_HOOKS_TIMEOUT_MS, http2);
     }
 
     private static void atLeast(String name, long value, long min) {
@@ -82,63 +94,68 @@ public record EngineSettings(int ioLoops, LoopThreads loopThreads, int workers, 
         int cpus = Runtime.getRuntime().availableProcessors();
         return new EngineSettings(cpus, LoopThreads.VIRTUAL, cpus, DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADER_COUNT,
                 DEFAULT_HEADER_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_PIPELINED, DEFAULT_BUFFER_SIZE,
-                DEFAULT_SHUTDOWN_GRACE_MS, Http2Settings.defaults());
+                DEFAULT_SHUTDOWN_GRACE_MS, DEFAULT_SHUTDOWN_HOOKS_TIMEOUT_MS, Http2Settings.defaults());
     }
 
     public EngineSettings withIoLoops(int ioLoops) {
         return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
-                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, http2);
+                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2);
     }
 
     public EngineSettings withLoopThreads(LoopThreads loopThreads) {
         return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
-                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, http2);
+                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2);
     }
 
     public EngineSettings withWorkers(int workers) {
         return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
-                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, http2);
+                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2);
     }
 
     /** Raise {@link #bufferSize()} first when the new cap needs it ({@code bufferSize >= maxHeaderBytes + 1024}). */
     public EngineSettings withMaxHeaderBytes(int maxHeaderBytes) {
         return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
-                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, http2);
+                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2);
     }
 
     public EngineSettings withMaxHeaderCount(int maxHeaderCount) {
         return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
-                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, http2);
+                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2);
     }
 
     public EngineSettings withHeaderTimeoutMs(long headerTimeoutMs) {
         return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
-                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, http2);
+                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2);
     }
 
     public EngineSettings withIdleTimeoutMs(long idleTimeoutMs) {
         return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
-                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, http2);
+                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2);
     }
 
     public EngineSettings withMaxPipelined(int maxPipelined) {
         return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
-                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, http2);
+                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2);
     }
 
     public EngineSettings withBufferSize(int bufferSize) {
         return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
-                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, http2);
+                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2);
     }
 
     public EngineSettings withShutdownGraceMs(long shutdownGraceMs) {
         return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
-                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, http2);
+                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2);
+    }
+
+    public EngineSettings withShutdownHooksTimeoutMs(long shutdownHooksTimeoutMs) {
+        return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
+                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2);
     }
 
     /** Raise {@link #bufferSize()} first when the new frame size needs it ({@code bufferSize >= maxFrameSize + 9}). */
     public EngineSettings withHttp2(Http2Settings http2) {
         return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
-                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, http2);
+                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2);
     }
 }

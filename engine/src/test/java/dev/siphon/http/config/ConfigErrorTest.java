@@ -175,6 +175,8 @@ class ConfigErrorTest {
                 "expected an integer from 256 to 1048576, found 100");
         assertError(fails("engine:\n  shutdown_grace_ms: -5\n"), 2, "engine.shutdown_grace_ms",
                 "expected an integer >= 0, found -5");
+        assertError(fails("engine:\n  shutdown_hooks_timeout_ms: -1\n"), 2, "engine.shutdown_hooks_timeout_ms",
+                "expected an integer >= 0, found -1");
         assertError(fails("clients:\n  a:\n    pool_size: 0\n"), 3, "clients.a.pool_size", "expected an integer >= 1, found 0");
     }
 

@@ -118,9 +118,11 @@ class ConfigLoaderTest {
                   max_header_bytes: 65536
                   buffer_size: 0x11000
                   shutdown_grace_ms: 0
+                  shutdown_hooks_timeout_ms: 250
                 """, "http.yaml", NO_ENV);
         EngineSettings expected = EngineSettings.defaults().withLoopThreads(LoopThreads.PLATFORM)
-                .withBufferSize(69_632).withMaxHeaderBytes(65_536).withShutdownGraceMs(0);
+                .withBufferSize(69_632).withMaxHeaderBytes(65_536).withShutdownGraceMs(0)
+                .withShutdownHooksTimeoutMs(250);
         assertEquals(expected, c.engine());
     }
 

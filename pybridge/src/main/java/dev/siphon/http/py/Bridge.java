@@ -98,6 +98,23 @@ public final class Bridge {
         worker.startupDone(hook, traceback);
     }
 
+    /** The {@code @http.on_shutdown} hook {@code hook} starts (named in the log if it outlives the time limit). */
+    @HostAccess.Export
+    public void shutdownHook(String hook) {
+        worker.shutdownHook(hook);
+    }
+
+    @HostAccess.Export
+    public void shutdownHookFailed(String hook, String traceback) {
+        worker.shutdownHookFailed(hook, traceback);
+    }
+
+    /** The worker's {@code @http.on_shutdown} hooks are done (or were cancelled). */
+    @HostAccess.Export
+    public void shutdownDone() {
+        worker.shutdownDone();
+    }
+
     // ---- http.Client ----
 
     /** The client configured as {@code clients.<name>} in http.yaml, as an index, or -1. */

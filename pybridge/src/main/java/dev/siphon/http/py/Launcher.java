@@ -37,7 +37,8 @@ public final class Launcher {
               --siphon-config FILE   a siphon.yaml naming both: extensions.http and script.path
                                      (paths relative to the siphon.yaml)
               --check                load the configuration and the script, report problems and exit
-                                     (0: fine, 1: a problem); on_startup hooks are not run
+                                     (0: fine, 1: a problem); on_startup and on_shutdown hooks
+                                     are not run
               --help                 this text
               --version              the version of siphon-http and of GraalPy
             """;
@@ -45,6 +46,10 @@ public final class Launcher {
     private Launcher() {}
 
     public static void main(String[] args) {
+        if (System.getProperty("java.util.logging.manager") == null) {
+            // before anything logs: keeps the log working while the shutdown hook runs
+            System.setProperty("java.util.logging.manager", "dev.siphon.http.py.ShutdownLogManager");
+        }
         if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
             System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tF %1$tT %4$s %3$s: %5$s%6$s%n");
         }
@@ -132,7 +137,8 @@ public final class Launcher {
             engine.validate(); // the listeners' TLS files, as serving would read them
             Registrations r = pool.registrations();
             out.println("siphon-http: " + script + ": ok, " + r.routes().size() + " route(s), " + r.middleware()
-                    + " middleware, " + r.startupHooks() + " on_startup hook(s) (not run by --check); "
+                    + " middleware, " + r.startupHooks() + " on_startup hook(s), " + r.shutdownHooks()
+                    + " on_shutdown hook(s) (neither run by --check); "
                     + http.servers().size() + " server(s) configured");
             return 0;
         } catch (ScriptException | IOException e) {
@@ -201,7 +207,14 @@ public final class Launcher {
             err.println("siphon-http: " + config + ": " + e.getMessage());
             return 1;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "siphon-shutdown"));
+        ShutdownLogManager.hold();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                server.close(); // drains, runs the on_shutdown hooks, stops the workers
+            } finally {
+                ShutdownLogManager.release();
+            }
+        }, "siphon-shutdown"));
         log.log(System.Logger.Level.INFO, "GraalPy engine: " + server.pool().implementationName() + "; "
                 + server.pool().size() + " worker(s) ready in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
         if (http.servers().isEmpty()) {

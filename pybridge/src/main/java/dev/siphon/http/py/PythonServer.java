@@ -12,7 +12,8 @@ import java.util.function.Consumer;
  * An HTTP engine serving a siphon script: the {@link WorkerPool} plus the {@link HttpEngine}
  * whose routes are the script's. {@link #start} loads the script in every worker, registers
  * its routes once, runs the {@code @http.on_startup} hooks in every worker, and only then binds
- * the listeners: a failure at any step leaves nothing running.
+ * the listeners: a failure at any step leaves nothing running. {@link #close} drains the requests
+ * in flight, then runs the {@code @http.on_shutdown} hooks, then stops the workers.
  */
 public final class PythonServer implements AutoCloseable {
     private final WorkerPool pool;
@@ -41,7 +42,12 @@ public final class PythonServer implements AutoCloseable {
             pool.runStartupHooks();
             return new PythonServer(pool, builder.start());
         } catch (ScriptException | IOException | RuntimeException e) {
-            pool.close();
+            // workers whose on_startup hooks completed (a later worker's raised, or no port) undo them
+            try {
+                pool.runShutdownHooks(config.engine().shutdownHooksTimeoutMs());
+            } finally {
+                pool.close();
+            }
             throw e;
         }
     }
@@ -73,13 +79,21 @@ public final class PythonServer implements AutoCloseable {
         return engine.port();
     }
 
-    /** Stops accepting, lets requests in flight finish (engine.shutdown_grace_ms), then stops the workers. */
+    /**
+     * Stops accepting and lets requests in flight finish (engine.shutdown_grace_ms); then every
+     * worker runs its {@code @http.on_shutdown} hooks (engine.shutdown_hooks_timeout_ms, see
+     * {@link WorkerPool#runShutdownHooks}); then the workers stop and the outbound clients close.
+     */
     @Override
     public void close() {
         try {
             engine.close();
         } finally {
-            pool.close();
+            try {
+                pool.runShutdownHooks(engine.settings().shutdownHooksTimeoutMs());
+            } finally {
+                pool.close();
+            }
         }
     }
 }

@@ -45,12 +45,18 @@ import org.jctools.queues.varhandle.MpscBlockingConsumerVarHandleArrayQueue;
  * {@code client_failed}), which resolves the asyncio future. Nothing of Python runs off the
  * worker's thread. A call whose coroutine is cancelled is cancelled in Java too
  * ({@link #cancelCall}), which frees its connection or stream.
+ *
+ * <p>Hooks: {@code on_startup} and {@code on_shutdown} run as tasks on the worker's own loop,
+ * started through the control queue ({@link #startHooks}, {@link #startShutdownHooks}); Python
+ * reports their end through the bridge, which completes {@link #started} / {@link #shutDown}.
  */
 final class PythonWorker {
     private static final System.Logger LOG = System.getLogger("siphon.python");
     private static final Object WAKE = new Object();
     private static final Object START_HOOKS = new Object();
     private static final Object STOP = new Object();
+    private static final Object SHUTDOWN_HOOKS = new Object();
+    private static final Object CANCEL_SHUTDOWN_HOOKS = new Object();
     /** Requests handed to Python per wake-up before the loop runs what they scheduled. */
     private static final int BATCH = 64;
     private static final String[] NO_STRINGS = new String[0];
@@ -70,6 +76,13 @@ final class PythonWorker {
     private final Thread thread;
     final CompletableFuture<Registrations> loaded = new CompletableFuture<>();
     final CompletableFuture<Void> started = new CompletableFuture<>();
+    /** The on_shutdown hooks are done, were cut off, or will never run here (the worker ended). */
+    final CompletableFuture<Void> shutDown = new CompletableFuture<>();
+    private final AtomicBoolean shutdownRequested = new AtomicBoolean();
+    /** The on_shutdown hook running now, for the log when it outlives the time limit. */
+    volatile String shutdownHook;
+    /** The pool interrupts this worker to cut off an on_shutdown hook, not a cancelled request. */
+    volatile boolean cuttingOffHooks;
 
     /** nanoTime (odd, so never 0) when the worker last left its wait; 0 while parked. */
     volatile long busySince;
@@ -87,6 +100,8 @@ final class PythonWorker {
     private Value fServe;
     private Value fStop;
     private Value fStartHooks;
+    private Value fShutdownHooks;
+    private Value fCancelShutdownHooks;
     private Value fClientDone;
     private Value fClientFailed;
     /** Outbound calls in flight, by the id Python gave them. Worker thread only. */
@@ -143,6 +158,29 @@ final class PythonWorker {
 
     void startHooks() {
         control.add(START_HOOKS);
+        wakeup();
+    }
+
+    /**
+     * Starts the {@code @http.on_shutdown} hooks, once, if this worker's {@code on_startup} hooks
+     * all completed; false (and {@link #shutDown} complete) when they will not run here.
+     */
+    boolean startShutdownHooks() {
+        if (!shutdownRequested.compareAndSet(false, true)) {
+            return !shutDown.isDone();
+        }
+        if (ended || !started.isDone() || started.isCompletedExceptionally()) {
+            shutDown.complete(null);
+            return false;
+        }
+        control.add(SHUTDOWN_HOOKS);
+        wakeup();
+        return true;
+    }
+
+    /** The time limit passed: cancel the running on_shutdown hook at its next await. */
+    void cancelShutdownHooks() {
+        control.add(CANCEL_SHUTDOWN_HOOKS);
         wakeup();
     }
 
@@ -206,6 +244,8 @@ final class PythonWorker {
             fServe = rt.getMember("serve");
             fStop = rt.getMember("stop");
             fStartHooks = rt.getMember("start_hooks");
+            fShutdownHooks = rt.getMember("shutdown_hooks");
+            fCancelShutdownHooks = rt.getMember("cancel_shutdown_hooks");
             fClientDone = rt.getMember("client_done");
             fClientFailed = rt.getMember("client_failed");
             loaded.complete(regs);
@@ -234,6 +274,7 @@ final class PythonWorker {
                 }
             }
             started.completeExceptionally(new ScriptException("worker " + index + " stopped"));
+            shutDown.complete(null);
             if (ctx != null) {
                 try {
                     ctx.close(true);
@@ -270,6 +311,10 @@ final class PythonWorker {
         interrupts++;
         // the engine already answered these (504 or the client left); their tasks may be gone
         inflight.values().removeIf(d -> d.responder.isCancelled());
+        if (cuttingOffHooks) {
+            shutDown.complete(null); // the pool logged which hook it cut off
+            return;
+        }
         LOG.log(System.Logger.Level.WARNING, "worker " + index
                 + ": interrupted Python code that kept running after its request was cancelled; the worker goes on");
     }
@@ -319,6 +364,10 @@ final class PythonWorker {
                 complete(done);
             } else if (c == START_HOOKS) {
                 fStartHooks.executeVoid();
+            } else if (c == SHUTDOWN_HOOKS) {
+                fShutdownHooks.executeVoid();
+            } else if (c == CANCEL_SHUTDOWN_HOOKS) {
+                fCancelShutdownHooks.executeVoid();
             } else if (c == STOP) {
                 stopping = true;
                 fStop.executeVoid();
@@ -508,6 +557,20 @@ final class PythonWorker {
         }
     }
 
+    void shutdownHook(String hook) {
+        shutdownHook = hook;
+    }
+
+    void shutdownHookFailed(String hook, String traceback) {
+        LOG.log(System.Logger.Level.ERROR, script + ": @http.on_shutdown hook " + hook + " raised (worker " + index
+                + "); the next hooks still run:\n" + (traceback == null ? "" : traceback.stripTrailing()));
+    }
+
+    void shutdownDone() {
+        shutdownHook = null;
+        shutDown.complete(null);
+    }
+
     private Dispatch live(long rid) {
         Dispatch d = inflight.get(rid);
         if (d == null) {
@@ -559,7 +622,8 @@ final class PythonWorker {
                     flat.getArrayElement(i + 2).asString()));
         }
         Value counts = rt.invokeMember("counts");
-        return new Registrations(routes, counts.getArrayElement(0).asInt(), counts.getArrayElement(1).asInt());
+        return new Registrations(routes, counts.getArrayElement(0).asInt(), counts.getArrayElement(1).asInt(),
+                counts.getArrayElement(2).asInt());
     }
 
     /** The module name the script runs as: its file name without ".py" when that is an identifier. */

@@ -35,7 +35,9 @@ import org.graalvm.polyglot.io.IOAccess;
  * <p>{@link #load} starts the workers and loads the script in each; {@link #handler} makes the
  * engine route handler for a registered route, which hands requests round robin to the first
  * worker whose bounded queue has room, or answers {@code 503} with {@code Retry-After} when
- * every queue is full. {@link #runStartupHooks} runs {@code @http.on_startup} in every worker.
+ * every queue is full. {@link #runStartupHooks} runs {@code @http.on_startup} in every worker,
+ * {@link #runShutdownHooks} {@code @http.on_shutdown} (once, within a time limit; {@link #close}
+ * runs them first if nobody did).
  * A watchdog thread interrupts a worker whose Python code keeps running
  * {@value #CANCEL_GRACE_MS} ms after one of its requests was cancelled (request timeout or
  * client gone): that is a CPU-bound handler that will never reach an await.
@@ -108,6 +110,7 @@ public final class WorkerPool implements AutoCloseable {
     private final AtomicLong dispatched = new AtomicLong();
     private final Thread watchdog;
     private volatile boolean closed;
+    private final java.util.concurrent.atomic.AtomicBoolean shutdownHooksRun = new java.util.concurrent.atomic.AtomicBoolean();
     private Registrations registrations;
 
     private WorkerPool(Path script, int workers, int queueCapacity, ClientPools clients) {
@@ -294,6 +297,71 @@ public final class WorkerPool implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs the {@code @http.on_shutdown} hooks in every worker whose {@code on_startup} hooks all
+     * completed, all workers at once, each on its own loop; returns when every worker is done or
+     * {@code timeoutMs} passed. Then a hook still running is cancelled at its await, and one that
+     * does not reach an await within {@value #CANCEL_GRACE_MS} ms (CPU-bound) is interrupted;
+     * both are logged. A hook that raises is logged by its worker, and the next hooks still run.
+     * Runs once: later calls return at once. Call it after the engine stopped serving and before
+     * {@link #close}; the outbound clients and the cache stay usable until then.
+     */
+    public void runShutdownHooks(long timeoutMs) {
+        if (!shutdownHooksRun.compareAndSet(false, true) || registrations == null
+                || registrations.shutdownHooks() == 0) {
+            return;
+        }
+        long t0 = System.nanoTime();
+        List<PythonWorker> running = new ArrayList<>();
+        for (PythonWorker w : workers) {
+            if (w.startShutdownHooks()) {
+                running.add(w);
+            }
+        }
+        if (running.isEmpty()) {
+            return;
+        }
+        long deadline = t0 + TimeUnit.MILLISECONDS.toNanos(Math.max(0, timeoutMs));
+        List<PythonWorker> late = awaitShutDown(running, deadline);
+        if (!late.isEmpty()) {
+            for (PythonWorker w : late) {
+                LOG.log(System.Logger.Level.WARNING, "worker " + w.index + ": @http.on_shutdown hook "
+                        + (w.shutdownHook == null ? "(unknown)" : w.shutdownHook) + " still running after " + timeoutMs
+                        + " ms (engine.shutdown_hooks_timeout_ms): cancelling it; the hooks after it do not run");
+                w.cancelShutdownHooks();
+            }
+            late = awaitShutDown(late, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CANCEL_GRACE_MS));
+            for (PythonWorker w : late) {
+                LOG.log(System.Logger.Level.WARNING, "worker " + w.index + ": @http.on_shutdown hook "
+                        + (w.shutdownHook == null ? "(unknown)" : w.shutdownHook)
+                        + " did not stop at its cancellation (it never awaits): interrupting it");
+                w.cuttingOffHooks = true;
+                interrupt(w);
+                w.shutDown.complete(null);
+            }
+        }
+        LOG.log(System.Logger.Level.INFO, () -> "shutdown: on_shutdown hooks " + (System.nanoTime() - t0) / 1_000_000
+                + " ms in " + running.size() + " worker(s)");
+    }
+
+    /** Waits for the workers' on_shutdown hooks until {@code deadline} (nanoTime); returns the workers not done. */
+    private static List<PythonWorker> awaitShutDown(List<PythonWorker> ws, long deadline) {
+        List<PythonWorker> late = new ArrayList<>();
+        for (PythonWorker w : ws) {
+            try {
+                w.shutDown.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                late.add(w);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                late.add(w);
+            } catch (ExecutionException e) {
+                // never completed exceptionally
+            }
+        }
+        return late;
+    }
+
     /** The engine handler for route {@code index} of {@link #registrations()}. */
     public AsyncHandler handler(int index) {
         Objects.checkIndex(index, registrations.routes().size());
@@ -392,12 +460,17 @@ public final class WorkerPool implements AutoCloseable {
         }
     }
 
-    /** Stops every worker (requests still queued get 503), closes the engine, then the outbound clients. */
+    /**
+     * Runs the {@code @http.on_shutdown} hooks if {@link #runShutdownHooks} was not called (with
+     * {@code engine.shutdown_hooks_timeout_ms}'s default), then stops every worker (requests still
+     * queued get 503), closes the engine, then the outbound clients.
+     */
     @Override
     public void close() {
         if (closed) {
             return;
         }
+        runShutdownHooks(dev.siphon.http.config.EngineSettings.DEFAULT_SHUTDOWN_HOOKS_TIMEOUT_MS);
         closed = true;
         List<PythonWorker> list = new ArrayList<>(List.of(workers));
         for (PythonWorker w : list) {

@@ -57,6 +57,16 @@ class LauncherTest {
         return p;
     }
 
+    /** Waits (up to 3 minutes) for the launcher's first "listening on URL" line; returns the URL. */
+    static String awaitListening(Process p, Path out, Path err) throws IOException, InterruptedException {
+        Matcher m = Pattern.compile("listening on (\\S+)").matcher("");
+        for (int i = 0; i < 1800 && p.isAlive() && !m.reset(Files.readString(out)).find(); i++) {
+            Thread.sleep(100);
+        }
+        assertTrue(m.reset(Files.readString(out)).find(), "no listening line; stderr:\n" + Files.readString(err));
+        return m.group(1);
+    }
+
     /** An http.yaml with one TLS listener on a free loopback port and one worker. */
     static Path tlsYaml(Path dir, Path cert, Path key) throws IOException {
         return write(dir, "http.yaml", """
@@ -224,12 +234,7 @@ class LauncherTest {
                 "--script", EXAMPLES.resolve("hello.py").toString())
                 .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
         try {
-            Matcher m = Pattern.compile("listening on (\\S+)").matcher("");
-            for (int i = 0; i < 1800 && p.isAlive() && !m.reset(Files.readString(out)).find(); i++) {
-                Thread.sleep(100);
-            }
-            assertTrue(m.reset(Files.readString(out)).find(), "no listening line; stderr:\n" + Files.readString(err));
-            String url = m.group(1);
+            String url = awaitListening(p, out, err);
             assertTrue(url.startsWith("https://127.0.0.1:"), url);
             Curl.Result hello = Curl.run("--cacert", dir.resolve("server.pem").toString(), url + "/hello/tls");
             assertEquals(200, hello.status());
@@ -237,6 +242,50 @@ class LauncherTest {
         } finally {
             p.destroy();
             if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+        }
+    }
+
+    /** SIGTERM (what systemd and Kubernetes send): the launcher drains, then runs the on_shutdown hooks, then exits. */
+    @Test
+    void sigtermRunsTheOnShutdownHooks(@TempDir Path dir) throws Exception {
+        Path done = dir.resolve("deregistered.txt");
+        Path script = write(dir, "app.py", """
+                import asyncio
+                from siphon import http
+
+                @http.route("/")
+                def root(req):
+                    return http.Response(body="up")
+
+                @http.on_shutdown
+                async def deregister():
+                    await asyncio.sleep(0.05)
+                    with open(%s, "a") as f:
+                        f.write("deregistered\\n")
+                """.formatted("'" + done.toString().replace("'", "\\'") + "'"));
+        Path yaml = write(dir, "http.yaml", "servers:\n  - listen: 127.0.0.1:0\nengine:\n  workers: 1\n");
+        Run check = run("--config", yaml.toString(), "--script", script.toString(), "--check");
+        assertEquals(0, check.status(), check.err());
+        assertTrue(check.out().contains("0 on_startup hook(s), 1 on_shutdown hook(s) (neither run by --check)"),
+                check.out());
+        assertFalse(Files.exists(done), "--check ran a hook");
+
+        Path out = dir.resolve("out.txt");
+        Path err = dir.resolve("err.txt");
+        Process p = new ProcessBuilder(LAUNCHER.toString(), "--config", yaml.toString(), "--script", script.toString())
+                .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        try {
+            String base = awaitListening(p, out, err);
+            assertEquals("up", Curl.run(base + "/").body());
+            assertFalse(Files.exists(done), "a hook ran while serving");
+            p.destroy(); // SIGTERM
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "siphon-http did not exit after SIGTERM");
+            assertEquals(List.of("deregistered"), Files.readAllLines(done), Files.readString(err));
+            assertTrue(Files.readString(err).contains("shutdown: on_shutdown hooks"), Files.readString(err));
+        } finally {
+            if (p.isAlive()) {
                 p.destroyForcibly();
             }
         }
@@ -253,17 +302,7 @@ class LauncherTest {
         long t0 = System.nanoTime();
         Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
         try {
-            Pattern listening = Pattern.compile("listening on (http://\\S+)");
-            String base = null;
-            for (int i = 0; i < 1800 && base == null && p.isAlive(); i++) {
-                Matcher m = listening.matcher(Files.readString(out));
-                if (m.find()) {
-                    base = m.group(1);
-                } else {
-                    Thread.sleep(100);
-                }
-            }
-            assertTrue(base != null, "no listening line; stderr:\n" + Files.readString(err));
+            String base = awaitListening(p, out, err);
             Curl.Result hello = Curl.run(base + "/hello/world");
             long firstMs = (System.nanoTime() - t0) / 1_000_000;
             System.out.println("launch to first response: " + firstMs + " ms");
