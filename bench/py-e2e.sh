@@ -34,7 +34,9 @@
 #   ROUNDS         measured runs per server, route and core set [3]
 #   CONNECTIONS    wrk connections [64]
 #   UVICORN_2W     also uvicorn --workers 2 on two cores [1]
-#   UVICORN_FAST   uvloop + httptools for uvicorn when importable [1]; 0: uvicorn's defaults
+#   UVICORN_FAST   uvloop + httptools for uvicorn when importable [1]; 0: pure Python
+#                  (--loop asyncio --http h11; uvicorn's own default, "auto", picks uvloop and
+#                  httptools whenever they import)
 #   PORT_BASE      servers listen on PORT_BASE+i [18480]
 #   START_TIMEOUT  seconds a server may take to answer [180]
 #   QUIET_TIMEOUT  seconds wait-quiet may wait before each run [60]
@@ -88,6 +90,8 @@ UVICORN_FLAGS=()
 if [ "$UVICORN_FAST" = 1 ]; then
   if "$PYTHON" -c 'import uvloop' 2>/dev/null; then UVICORN_FLAGS+=(--loop uvloop); fi
   if "$PYTHON" -c 'import httptools' 2>/dev/null; then UVICORN_FLAGS+=(--http httptools); fi
+else
+  UVICORN_FLAGS+=(--loop asyncio --http h11)
 fi
 
 LOG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/siphon-py-e2e.XXXXXX")
