@@ -142,7 +142,7 @@ public final class EventLoop implements Runnable {
                 needsWakeup.set(true);
                 if (!tasks.isEmpty()) {
                     selector.selectNow(this::onKey);
-                } else if (connections.isEmpty() && !shuttingDown) {
+                } else if (connections.isEmpty() && !shuttingDown && !acceptPaused()) {
                     selector.select(this::onKey); // idle: nothing to time out
                 } else {
                     long waitMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(nextTick - System.nanoTime()));
@@ -183,7 +183,20 @@ public final class EventLoop implements Runnable {
         }
     }
 
+    /** True when a listener of this loop waits for its tick to accept again. */
+    private boolean acceptPaused() {
+        for (Listener l : listeners) {
+            if (l.acceptPaused()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private void tick(long now) {
+        for (Listener l : listeners) {
+            l.onTick(now);
+        }
         // Iterate backwards: a connection may close (and swap-remove itself) during the check.
         for (int i = connections.size() - 1; i >= 0; i--) {
             if (i < connections.size()) {

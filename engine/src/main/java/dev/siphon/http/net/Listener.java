@@ -18,6 +18,14 @@ import java.util.function.IntFunction;
 public final class Listener {
     private static final System.Logger LOG = System.getLogger("siphon.http.listener");
     private static final int ACCEPTS_PER_EVENT = 64;
+    /**
+     * After a failed accept (EMFILE: no file descriptor left, ENFILE, ENOBUFS) the listener stops
+     * asking for accepts this long. The pending connection stays in the backlog and the socket
+     * stays readable, so retrying at the next readiness event would spin the loop at full CPU and
+     * log a warning each time, while the descriptors that would let it succeed free up only as
+     * other connections close.
+     */
+    static final long ACCEPT_PAUSE_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(100);
 
     private final ServerSocketChannel channel;
     private final EventLoop acceptLoop;
@@ -29,6 +37,12 @@ public final class Listener {
     private final Object config;
     private int next;
     private volatile boolean closed;
+    private SelectionKey key;
+    /** nanoTime when accepting resumes after a failed accept; meaningful while {@link #paused}. Loop thread only. */
+    private long resumeAt;
+    private boolean paused;
+    /** Accepts that failed since the last warning was logged. Loop thread only. */
+    private long failedAccepts;
 
     /**
      * Binds at once so a port in use fails start-up; accepting starts with {@link #start()}.
@@ -82,7 +96,7 @@ public final class Listener {
     public void start() {
         acceptLoop.submit(() -> {
             try {
-                channel.register(acceptLoop.selector(), SelectionKey.OP_ACCEPT, this);
+                key = channel.register(acceptLoop.selector(), SelectionKey.OP_ACCEPT, this);
                 acceptLoop.add(this);
             } catch (ClosedChannelException e) {
                 LOG.log(System.Logger.Level.DEBUG, "listener closed before it started");
@@ -96,8 +110,7 @@ public final class Listener {
             try {
                 ch = channel.accept();
             } catch (IOException e) {
-                // EMFILE and friends: log and retry on the next readiness event
-                LOG.log(System.Logger.Level.WARNING, "accept failed: " + e.getMessage());
+                pauseAccepting(e);
                 return;
             }
             if (ch == null) {
@@ -120,6 +133,36 @@ public final class Listener {
                 }
             }
         }
+    }
+
+    /**
+     * Stops asking for accepts for {@link #ACCEPT_PAUSE_NANOS}; the loop's tick resumes them.
+     * Logs the first failure of a run of them, then at most one line per pause with the count.
+     */
+    private void pauseAccepting(IOException e) {
+        failedAccepts++;
+        if (!paused && key != null && key.isValid()) {
+            key.interestOps(0);
+            paused = true;
+            resumeAt = System.nanoTime() + ACCEPT_PAUSE_NANOS;
+            LOG.log(System.Logger.Level.WARNING, () -> "accept on " + localAddress() + " failed (" + e.getMessage()
+                    + ", " + failedAccepts + " time(s) since the last report); not accepting for "
+                    + ACCEPT_PAUSE_NANOS / 1_000_000 + " ms");
+            failedAccepts = 0;
+        }
+    }
+
+    /** The accepting loop's timer: resumes accepting after a pause. Loop thread only. */
+    void onTick(long now) {
+        if (paused && now - resumeAt >= 0 && !closed && key != null && key.isValid()) {
+            paused = false;
+            key.interestOps(SelectionKey.OP_ACCEPT);
+        }
+    }
+
+    /** True while accepting is paused after a failed accept. Loop thread only (tests read it racily). */
+    boolean acceptPaused() {
+        return paused;
     }
 
     /** Stops accepting and closes the socket. Any thread; idempotent. */
