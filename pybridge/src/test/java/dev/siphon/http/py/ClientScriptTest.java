@@ -95,14 +95,7 @@ class ClientScriptTest {
 
     @AfterAll
     static void stop() throws Exception {
-        List<HttpClient> clients = server == null ? List.of() : server.pool().clients().all();
-        if (server != null) {
-            server.close();
-        }
-        for (HttpClient c : clients) {
-            assertEquals(0, c.openConnections(), "outbound connections left open after the server closed");
-            assertEquals(0, c.buffersOutstanding(), "outbound buffers not returned after the server closed");
-        }
+        Scripts.closeCheckingClients(server);
         if (upstream != null) {
             upstream.close();
         }

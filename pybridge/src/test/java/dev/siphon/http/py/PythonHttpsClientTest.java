@@ -21,10 +21,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
-import java.util.List;
 import java.util.Map;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -94,14 +92,7 @@ class PythonHttpsClientTest {
 
     @AfterAll
     static void stop() throws Exception {
-        List<HttpClient> clients = server == null ? List.of() : server.pool().clients().all();
-        if (server != null) {
-            server.close();
-        }
-        for (HttpClient c : clients) {
-            assertEquals(0, c.openConnections(), "outbound connections left open after the server closed");
-            assertEquals(0, c.buffersOutstanding(), "outbound buffers not returned after the server closed");
-        }
+        Scripts.closeCheckingClients(server);
         for (AutoCloseable c : new AutoCloseable[] {tls, mtls, elsewhere, http1Only}) {
             if (c != null) {
                 c.close();
