@@ -314,14 +314,7 @@ class ClientScriptTest {
                 while (!socket.isClosed()) {
                     try (Socket s = socket.accept()) {
                         InputStream in = s.getInputStream();
-                        int state = 0;
-                        while (state < 4) {
-                            int b = in.read();
-                            if (b < 0) {
-                                break;
-                            }
-                            state = (b == '\r' && state % 2 == 0) || (b == '\n' && state % 2 == 1) ? state + 1 : 0;
-                        }
+                        Scripts.readHead(in);
                         OutputStream out = s.getOutputStream();
                         out.write(reply.getBytes(StandardCharsets.ISO_8859_1));
                         out.flush();

@@ -259,13 +259,8 @@ class PythonHttpsClientTest {
                 InputStream in = s.getInputStream();
                 OutputStream out = s.getOutputStream();
                 while (true) {
-                    int state = 0; // CR LF CR LF ends the head; GET has no body
-                    while (state < 4) {
-                        int b = in.read();
-                        if (b < 0) {
-                            return;
-                        }
-                        state = (b == '\r' && state % 2 == 0) || (b == '\n' && state % 2 == 1) ? state + 1 : 0;
+                    if (!Scripts.readHead(in)) { // GET has no body
+                        return;
                     }
                     String body = "alpn=" + s.getApplicationProtocol();
                     out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)

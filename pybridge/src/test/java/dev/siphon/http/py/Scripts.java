@@ -33,4 +33,17 @@ final class Scripts {
             assertEquals(0, c.buffersOutstanding(), "outbound buffers not returned after the server closed");
         }
     }
+
+    /** Reads up to and including the CR LF CR LF that ends a request head; false at end of stream first. */
+    static boolean readHead(java.io.InputStream in) throws java.io.IOException {
+        int state = 0;
+        while (state < 4) {
+            int b = in.read();
+            if (b < 0) {
+                return false;
+            }
+            state = (b == '\r' && state % 2 == 0) || (b == '\n' && state % 2 == 1) ? state + 1 : 0;
+        }
+        return true;
+    }
 }
