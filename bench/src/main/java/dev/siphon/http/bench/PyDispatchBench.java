@@ -161,7 +161,7 @@ public class PyDispatchBench {
     }
 
     private static Response roundTrip(AsyncHandler handler, Request request) throws Exception {
-        Waiter w = new Waiter();
+        Countdown w = new Countdown(1);
         handler.handle(request, w);
         return w.await();
     }
@@ -182,48 +182,15 @@ public class PyDispatchBench {
         }
     }
 
-    /** A Responder the benchmark thread parks on until the worker's thread sends the response. */
-    private static final class Waiter implements Responder {
-        private final Thread owner = Thread.currentThread();
-        private volatile Response response;
-
-        @Override
-        public void send(Response r) {
-            response = r;
-            LockSupport.unpark(owner);
-        }
-
-        @Override
-        public void fail(Throwable cause) {
-            send(new Response(500, new Headers(), new byte[0]));
-        }
-
-        @Override
-        public boolean isCancelled() {
-            return false;
-        }
-
-        @Override
-        public void onCancel(Runnable action) {
-        }
-
-        Response await() {
-            Response r;
-            while ((r = response) == null) {
-                LockSupport.park(this);
-            }
-            if (r.status() != 200) {
-                throw new IllegalStateException("the worker answered " + r.status());
-            }
-            return r;
-        }
-    }
-
-    /** One Responder for a batch of requests: the benchmark thread waits until all were answered. */
+    /**
+     * One Responder for a batch of {@code n} requests (1: a single round trip): the benchmark
+     * thread parks until all were answered.
+     */
     private static final class Countdown implements Responder {
         private final Thread owner = Thread.currentThread();
         private final AtomicInteger left;
         volatile int status = 200;
+        private volatile Response last;
 
         Countdown(int n) {
             left = new AtomicInteger(n);
@@ -234,6 +201,7 @@ public class PyDispatchBench {
             if (r.status() != 200) {
                 status = r.status();
             }
+            last = r;
             if (left.decrementAndGet() == 0) {
                 LockSupport.unpark(owner);
             }
@@ -253,13 +221,15 @@ public class PyDispatchBench {
         public void onCancel(Runnable action) {
         }
 
-        void await() {
+        /** The last response, once all were answered with 200. */
+        Response await() {
             while (left.get() > 0) {
                 LockSupport.park(this);
             }
             if (status != 200) {
                 throw new IllegalStateException("the worker answered " + status);
             }
+            return last;
         }
     }
 }
