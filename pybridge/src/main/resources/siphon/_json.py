@@ -103,27 +103,8 @@ def install_on_import(bridge):
     if "json" in sys.modules:
         install(bridge)
         return
-    import importlib.abc
-    import importlib.util
-
-    class _OnJsonImport(importlib.abc.MetaPathFinder):
-        def find_spec(self, fullname, path=None, target=None):
-            if fullname != "json":
-                return None
-            sys.meta_path.remove(self)
-            spec = importlib.util.find_spec("json")
-            if spec is None or spec.loader is None:
-                return spec
-            run = spec.loader.exec_module
-
-            def exec_module(module):
-                run(module)
-                install(bridge)
-
-            spec.loader.exec_module = exec_module
-            return spec
-
-    sys.meta_path.insert(0, _OnJsonImport())
+    from siphon import _runtime
+    _runtime.on_import("json", lambda: install(bridge))
 
 
 def uninstall():

@@ -1,76 +1,70 @@
-"""The worker side of siphon-http: one event loop per worker context, fed by Java.
+"""The worker side of siphon-http: what every request runs, without asyncio. Not script API.
 
-Not part of the script API. Each worker context runs ``serve()`` on its own platform
-thread. The loop is an ``asyncio.BaseEventLoop`` whose waiting step (``select``) is a call
+Each worker context runs ``serve()`` on its own platform thread. Its waiting step is a call
 into Java (``bridge.poll``) that parks the thread on the worker's queue until an event
-arrives or the next timer is due; while parked, Java calls back ``deliver``/``cancel``/...
-for each event, and those only schedule work, which the loop then runs.
+arrives; while parked, Java calls back ``deliver``/``cancel``/... for each event.
+
+A request's handler runs at once, inside ``deliver``: a plain function is called, and a
+coroutine is driven by hand (``send``) rather than wrapped in an asyncio Task. Most handlers
+return without ever waiting (or only await ``cache`` calls, which complete at once), and on
+GraalPy, whose asyncio Task and Future are pure Python, a Task costs several times the
+handler itself, in time per request and in code the JIT must compile before the server is
+fast. A handler that does wait (``http.Client``, ``asyncio.sleep``) is handed to an asyncio
+Task at that point (``siphon._aio``), and one that asks for its task first
+(``asyncio.current_task``, ``asyncio.timeout``, ``wait_for``, ``TaskGroup``) gets it then.
+
+asyncio itself is imported only when something needs it: the script (or a module it
+imports) importing it, or a handler or hook that really suspends. Until then ``serve`` is a
+plain loop around ``bridge.poll``; from then on it is the asyncio loop of ``siphon._aio``,
+whose waiting step is the same ``bridge.poll``. A context that never needs asyncio never
+pays for importing it.
 """
 
 import sys
-import traceback
-
-
-def _import_asyncio():
-    """Imports asyncio without ssl, which it loads only for TLS transports.
-
-    The worker loop has no sockets, so asyncio's TLS transports are never used here, and
-    importing ssl costs every worker context a noticeable share of its start-up. ssl stays
-    importable: a script that imports it gets the real module.
-    """
-    if "asyncio" in sys.modules or "ssl" in sys.modules:
-        import asyncio
-        return asyncio
-    sys.modules["ssl"] = None  # `import ssl` raises ImportError; asyncio then sets its ssl to None
-    try:
-        import asyncio
-    finally:
-        del sys.modules["ssl"]
-    return asyncio
-
-
-asyncio = _import_asyncio()
-from asyncio import base_events, events  # noqa: E402
+import types
 
 from siphon import http
 
 bridge = None   # the worker's dev.siphon.http.py.Bridge
-loop = None
+loop = None     # the worker's asyncio loop, once asyncio is in use (siphon._aio)
+_aio = None     # siphon._aio, once asyncio is in use
+_starting_aio = False
+_stopping = False
 _routes = []    # route index (as registered with the engine) -> _Route
-_tasks = {}     # request id -> asyncio.Task, for requests served by a task
+_tasks = {}     # request id -> asyncio.Task of a request that suspended
 _calls = {}     # outbound call id -> asyncio.Future the calling coroutine awaits
 _next_call = 0
-_iscoro = asyncio.iscoroutine
-_iscorofn = asyncio.iscoroutinefunction
 _Request = http.Request
 _Response = http.Response
-_CancelledError = asyncio.CancelledError
+_coroutine = types.CoroutineType
+_NO_HEADERS = ()
+
+# CO_COROUTINE | CO_ITERABLE_COROUTINE | CO_ASYNC_GENERATOR (Include/cpython/code.h): a code
+# object with any of these makes an awaitable, not a result
+_ASYNC_FLAGS = 0x80 | 0x100 | 0x200
 
 
-class _JavaSelector:
-    """The loop's waiting step: Java parks the worker until an event or the timeout."""
-
-    __slots__ = ()
-
-    def select(self, timeout):
-        bridge.poll(-1.0 if timeout is None else float(timeout))
-        return ()
-
-    def close(self):
-        pass
+class _NotRaisedYet(BaseException):
+    """Stands for asyncio.CancelledError until asyncio is imported (nothing can raise it before)."""
 
 
-class WorkerLoop(base_events.BaseEventLoop):
-    def __init__(self):
-        super().__init__()
-        self._selector = _JavaSelector()
+_CancelledError = _NotRaisedYet
 
-    def _process_events(self, event_list):
-        pass
 
-    def _write_to_self(self):
-        # call_soon_threadsafe from another Python thread: wake the parked worker
-        bridge.wakeup()
+def _iscoro(o):
+    """asyncio.iscoroutine without asyncio."""
+    return o.__class__ is _coroutine or isinstance(o, _Coroutine)
+
+
+def _plain_function(fn):
+    """True only for a function sure to return its result rather than an awaitable.
+
+    Anything else (``async def``, a callable object, a partial, a decorated wrapper) takes
+    the coroutine path, which also serves a plain result; only the inline path needs certainty.
+    """
+    return (fn.__class__ is types.FunctionType and not fn.__code__.co_flags & _ASYNC_FLAGS
+            and getattr(fn, "_is_coroutine_marker", None) is None
+            and getattr(fn, "_is_coroutine", None) is None)
 
 
 def _name(fn):
@@ -79,20 +73,108 @@ def _name(fn):
 
 
 class _Route:
-    __slots__ = ("fn", "name", "sync")
+    """A registered handler as the worker serves it.
 
-    def __init__(self, fn, sync):
+    ``sync``: the handler and every middleware are plain functions, served by one call.
+    ``chain``: there is middleware, and some of it or the handler is not a plain function:
+    the request runs through ``_chain``. Otherwise the handler's own coroutine is driven.
+    """
+
+    __slots__ = ("fn", "name", "sync", "chain")
+
+    def __init__(self, fn, sync, chain):
         self.fn = fn
         self.name = _name(fn)
         self.sync = sync
+        self.chain = chain
 
 
 def install(b):
-    global bridge
+    global bridge, _Coroutine
     bridge = b
+    import _collections_abc
+    _Coroutine = _collections_abc.Coroutine
+    if "asyncio" in sys.modules:
+        _start_asyncio()
+    else:
+        on_import("asyncio", _start_asyncio, hide_ssl=True)
     if b.fastJson():
         from siphon import _json
         _json.install_on_import(b)
+
+
+def on_import(name, then, hide_ssl=False):
+    """Calls ``then()`` right after module ``name`` is first imported (before the importer goes on).
+
+    With ``hide_ssl`` the module is imported with ``ssl`` unavailable, as asyncio is here: it
+    loads ssl only for TLS transports, which the worker loop has none of, and ssl costs every
+    context a noticeable share of its start-up. ssl stays importable afterwards. The hook stays
+    until an import of ``name`` succeeded (an import cut off by an interrupt is tried again).
+    """
+    import importlib.abc
+    import importlib.util
+
+    class _OnImport(importlib.abc.MetaPathFinder):
+        busy = False
+
+        def find_spec(self, fullname, path=None, target=None):
+            if fullname != name or self.busy:
+                return None
+            self.busy = True
+            try:
+                spec = importlib.util.find_spec(name)
+            finally:
+                self.busy = False
+            if spec is None or spec.loader is None:
+                return spec
+            run = spec.loader.exec_module
+            finder = self
+
+            def exec_module(module):
+                hid = hide_ssl and "ssl" not in sys.modules
+                if hid:
+                    sys.modules["ssl"] = None  # `import ssl` raises ImportError; asyncio sets its ssl to None
+                try:
+                    run(module)
+                finally:
+                    if hid:
+                        del sys.modules["ssl"]
+                then()
+                if finder in sys.meta_path:
+                    sys.meta_path.remove(finder)
+
+            spec.loader.exec_module = exec_module
+            return spec
+
+    sys.meta_path.insert(0, _OnImport())
+
+
+def _start_asyncio():
+    """Sets up the worker's asyncio loop (siphon._aio); once, when asyncio is first needed.
+
+    Called in the middle of whatever needed it (an import, a handler that suspends), so the
+    loop is made the running loop at once; ``serve`` runs it as soon as the current step ends.
+    """
+    global _aio, loop, _starting_aio, _CancelledError
+    if _aio is not None or _starting_aio:
+        return
+    _starting_aio = True
+    try:
+        if "asyncio" not in sys.modules:
+            hid = "ssl" not in sys.modules
+            if hid:
+                sys.modules["ssl"] = None
+            try:
+                import asyncio  # noqa: F401
+            finally:
+                if hid:
+                    del sys.modules["ssl"]
+        from siphon import _aio as a
+        loop = a.setup(sys.modules[__name__])
+        _CancelledError = a.CancelledError
+        _aio = a
+    finally:
+        _starting_aio = False
 
 
 def load_script(path, module_name):
@@ -117,11 +199,15 @@ def load_script(path, module_name):
 
 
 def _script_traceback():
-    """The current exception's traceback without this module's own frames."""
+    """The current exception's traceback without siphon's own frames."""
+    import traceback
     et, ev, tb = sys.exc_info()
-    while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
+    while tb is not None and tb.tb_frame.f_code.co_filename in _OWN_FILES:
         tb = tb.tb_next
     return "".join(traceback.format_exception(et, ev, tb))
+
+
+_OWN_FILES = (__file__, __file__.replace("_runtime.py", "_aio.py"))
 
 
 def registrations():
@@ -139,26 +225,33 @@ def counts():
 
 
 def prepare():
-    """Fixes the dispatch table after loading; creates the loop."""
-    global loop
-    mw_sync = all(not _iscorofn(m) for m in http._middleware)
+    """Fixes the dispatch table after loading; sets up asyncio now if the script will need it.
+
+    A script that made an ``http.Client`` while loading will suspend on its first outbound
+    call: asyncio is imported now, before the worker serves, rather than inside that request.
+    """
+    if http._clients_made and _aio is None:
+        _start_asyncio()
+    mw_sync = all(_plain_function(m) for m in http._middleware)
     _routes.clear()
     for pattern, methods, fn in http._routes:
-        _routes.append(_Route(fn, mw_sync and not _iscorofn(fn)))
-    loop = WorkerLoop()
-    events.set_event_loop(loop)
+        _routes.append(_Route(fn, mw_sync and _plain_function(fn), bool(http._middleware)))
 
 
 def serve():
-    """Runs the loop until Java asks it to stop (``stop``). Re-entered after an interrupt."""
-    loop._stopping = False
-    loop._thread_id = None
-    events._set_running_loop(None)
-    loop.run_forever()
+    """Serves until Java asks it to stop (``stop``). Re-entered after an interrupt."""
+    while not _stopping:
+        if _aio is not None:
+            _aio.run_loop()
+            return
+        bridge.poll(-1.0)
 
 
 def stop():
-    loop.stop()
+    global _stopping
+    _stopping = True
+    if loop is not None:
+        loop.stop()
 
 
 def pairs(a):
@@ -171,39 +264,110 @@ def pairs(a):
     return d
 
 
-# --- called by Java from bridge.poll, on the worker thread, with the loop running ---
+# --- called by Java from bridge.poll, on the worker thread ---
 
-_UNKNOWN = object()  # a TLS detail not fetched from Java yet
+_UNKNOWN = object()   # a TLS detail not fetched from Java yet
+_ANSWERED = object()  # _chain's result when a middleware or the handler was answered (or failed) already
 
 
 def deliver(rid, index, method, path, params, headers, body_len):
-    """A new request: served inline when the handler and all middleware are plain functions.
+    """A new request, run at once up to its handler's end or first real suspension.
 
     ``params`` and ``headers`` are flat Java string arrays (name, value, ...); the body, the
     query and the client are fetched from Java only when the handler asks for them.
     """
+    route = _routes[index]
+    req = _Request.__new__(_Request)
+    req.method = method
+    req.path = path
+    req.path_params = pairs(params) if len(params) else {}
+    req._rid = rid
+    req._hdr = headers
+    req._headers = None
+    req._query = None
+    req._qs = None
+    req._client = None
+    req._tls = _UNKNOWN
+    req._body = None if body_len else b""
+    if route.sync:
+        _serve_sync(rid, route, req)
+        return
+    who = route.name
     try:
-        route = _routes[index]
-        req = _Request.__new__(_Request)
-        req.method = method
-        req.path = path
-        req.path_params = pairs(params) if len(params) else {}
-        req._rid = rid
-        req._hdr = headers
-        req._headers = None
-        req._query = None
-        req._qs = None
-        req._client = None
-        req._tls = _UNKNOWN
-        req._body = None if body_len else b""
-        if route.sync:
-            _serve_sync(rid, route, req)
-        else:
-            t = loop.create_task(_serve_async(rid, route, req))
-            _tasks[rid] = t
-            t.add_done_callback(lambda _t, rid=rid: _tasks.pop(rid, None))
+        coro = _chain(rid, route, req) if route.chain else route.fn(req)
     except BaseException:
-        bridge.fail(rid, "siphon runtime", _script_traceback())
+        bridge.fail(rid, who, _script_traceback())
+        return
+    if coro.__class__ is _coroutine or _iscoro(coro):
+        _drive(rid, who, coro)
+    else:
+        _reply(rid, who, coro)  # not an `async def` after all: its result
+
+
+_step_rid = 0      # the request whose first step runs now (_drive), else 0
+_step_task = None  # its asyncio Task, once the handler asked for it (siphon._aio)
+
+
+def _drive(rid, who, coro):
+    """Runs a request's coroutine to its first suspension, answering it if it returns before."""
+    global _step_rid
+    _step_rid = rid
+    try:
+        value = coro.send(None)
+    except StopIteration as done:
+        _step_rid = 0
+        if _step_task is not None:
+            _aio.end_first_step(None)
+        result = done.value
+        if result is not _ANSWERED:
+            _reply(rid, who, result)
+        return
+    except BaseException as e:
+        _step_rid = 0
+        tb = None if isinstance(e, _CancelledError) else _script_traceback()
+        if _step_task is not None:
+            _aio.end_first_step(e)
+        if tb is None:
+            bridge.cancelled(rid)
+        else:
+            bridge.fail(rid, who, tb)
+        return
+    _step_rid = 0
+    if _aio is None:
+        _start_asyncio()
+    _aio.suspend(rid, who, coro, value)
+
+
+def _run_rest(rid, who, coro, value):
+    """A suspended request as its task drives it (a generator: the ``yield from`` protocol by hand).
+
+    Yields to the task what the handler awaits, passes back what the task sends or throws
+    (a cancellation among them), and answers the request when the handler returns.
+    """
+    try:
+        try:
+            while True:
+                try:
+                    sent = yield value
+                except GeneratorExit:
+                    coro.close()
+                    raise
+                except BaseException as e:
+                    value = coro.throw(e)
+                else:
+                    value = coro.send(sent)
+        except StopIteration as done:
+            result = done.value
+        except (_CancelledError, GeneratorExit):
+            bridge.cancelled(rid)
+            raise
+        except BaseException:
+            bridge.fail(rid, who, _script_traceback())
+            return
+    finally:
+        _tasks.pop(rid, None)
+    if result is not _ANSWERED:
+        _reply(rid, who, result)
 
 
 def cancel(rid):
@@ -213,8 +377,97 @@ def cancel(rid):
         t.cancel()
 
 
+def _reply(rid, who, r):
+    if r.__class__ is not _Response and not isinstance(r, _Response):
+        if r is None:
+            bridge.fail(rid, who, f"{who} returned None; a handler must return an http.Response")
+        else:
+            bridge.fail(rid, who, f"{who} returned {type(r).__name__}; a handler must return an http.Response")
+        return
+    h = r.headers
+    if h:
+        flat = []
+        for k, v in h.items():
+            flat.append(k if isinstance(k, str) else str(k))
+            flat.append(v if isinstance(v, str) else str(v))
+    else:
+        flat = _NO_HEADERS
+    bridge.reply(rid, r.status, flat, r._body)
+
+
+def _middleware_answered(rid, who, r):
+    """A middleware's result: None goes on (False); a Response answers; anything else is an error."""
+    if r is None:
+        return False
+    if isinstance(r, _Response):
+        _reply(rid, who, r)
+    else:
+        bridge.fail(rid, who, f"middleware {who} returned {type(r).__name__}; it must return an http.Response or None")
+    return True
+
+
+def _serve_sync(rid, route, req):
+    who = route.name
+    try:
+        for m in http._middleware:
+            who = _name(m)
+            r = m(req)
+            if _middleware_answered(rid, who, r):
+                return
+        who = route.name
+        r = route.fn(req)
+    except BaseException:
+        bridge.fail(rid, who, _script_traceback())
+        return
+    if _iscoro(r):
+        # a plain function that returned an awaitable: drive it as an async handler's
+        _drive(rid, who, _finish(r))
+        return
+    _reply(rid, who, r)
+
+
+async def _finish(awaitable):
+    return await awaitable
+
+
+async def _chain(rid, route, req):
+    """The middleware in order, then the handler; returns the Response to send, or _ANSWERED."""
+    who = route.name
+    try:
+        for m in http._middleware:
+            who = _name(m)
+            r = m(req)
+            if _iscoro(r):
+                r = await r
+            if _middleware_answered(rid, who, r):
+                return _ANSWERED
+        who = route.name
+        r = route.fn(req)
+        if _iscoro(r):
+            r = await r
+    except _CancelledError:
+        raise
+    except BaseException:
+        bridge.fail(rid, who, _script_traceback())
+        return _ANSWERED
+    return r
+
+
+# --- hooks: run like requests, inline until they suspend ---
+
+def _run_coroutine(coro):
+    """Runs a coroutine that reports its own end (a hook runner): inline, then as a task if it suspends."""
+    try:
+        value = coro.send(None)
+    except StopIteration:
+        return None
+    if _aio is None:
+        _start_asyncio()
+    return _aio.spawn_rest(coro, value)
+
+
 def start_hooks():
-    loop.create_task(_run_hooks())
+    _run_coroutine(_run_hooks())
 
 
 async def _run_hooks():
@@ -233,9 +486,9 @@ _shutdown_task = None
 
 
 def shutdown_hooks():
-    """Starts the on_shutdown hooks on the loop; Java hears of each (``shutdownHook``) and of the end."""
+    """Starts the on_shutdown hooks; Java hears of each (``shutdownHook``) and of the end."""
     global _shutdown_task
-    _shutdown_task = loop.create_task(_run_shutdown_hooks())
+    _shutdown_task = _run_coroutine(_run_shutdown_hooks())
 
 
 def cancel_shutdown_hooks():
@@ -262,95 +515,14 @@ async def _run_shutdown_hooks():
         bridge.shutdownDone()
 
 
-def _reply(rid, who, r):
-    if r.__class__ is not _Response and not isinstance(r, _Response):
-        if r is None:
-            bridge.fail(rid, who, f"{who} returned None; a handler must return an http.Response")
-        else:
-            bridge.fail(rid, who, f"{who} returned {type(r).__name__}; a handler must return an http.Response")
-        return
-    h = r.headers
-    flat = []
-    if h:
-        for k, v in h.items():
-            flat.append(k if isinstance(k, str) else str(k))
-            flat.append(v if isinstance(v, str) else str(v))
-    bridge.reply(rid, r.status, flat, r._body)
-
-
-def _middleware_answered(rid, who, r):
-    """A middleware's result: None goes on (False); a Response answers; anything else is an error."""
-    if r is None:
-        return False
-    if isinstance(r, _Response):
-        _reply(rid, who, r)
-    else:
-        bridge.fail(rid, who, f"middleware {who} returned {type(r).__name__}; it must return an http.Response or None")
-    return True
-
-
-def _serve_sync(rid, route, req):
-    who = route.name
-    try:
-        for m in http._middleware:
-            who = _name(m)
-            r = m(req)
-            if _middleware_answered(rid, who, r):
-                return
-        who = route.name
-        r = route.fn(req)
-        if _iscoro(r):
-            # a plain function that returned an awaitable: finish it on the loop
-            t = loop.create_task(_finish(rid, who, r))
-            _tasks[rid] = t
-            t.add_done_callback(lambda _t, rid=rid: _tasks.pop(rid, None))
-            return
-        _reply(rid, who, r)
-    except BaseException:
-        bridge.fail(rid, who, _script_traceback())
-
-
-async def _finish(rid, who, coro):
-    try:
-        r = await coro
-    except _CancelledError:
-        bridge.cancelled(rid)
-        raise
-    except BaseException:
-        bridge.fail(rid, who, _script_traceback())
-        return
-    _reply(rid, who, r)
-
-
-async def _serve_async(rid, route, req):
-    who = route.name
-    try:
-        for m in http._middleware:
-            who = _name(m)
-            r = m(req)
-            if _iscoro(r):
-                r = await r
-            if _middleware_answered(rid, who, r):
-                return
-        who = route.name
-        r = route.fn(req)
-        if _iscoro(r):
-            r = await r
-    except _CancelledError:
-        bridge.cancelled(rid)
-        raise
-    except BaseException:
-        bridge.fail(rid, who, _script_traceback())
-        return
-    _reply(rid, who, r)
-
-
 # --- http.Client: the request runs in Java while the calling coroutine awaits a loop future ---
 
 async def client_call(client, method, url, headers, body):
     """Sends one request on Java client ``client``; the result arrives through ``client_done``/``client_failed``."""
     global _next_call
-    if events._get_running_loop() is not loop:
+    if loop is None:
+        _start_asyncio()
+    if _aio.running_loop() is not loop:
         raise RuntimeError("http.Client requests run on the worker's event loop (in a handler, middleware, "
                            "on_startup or on_shutdown hook), not on another loop or thread")
     _next_call += 1

@@ -18,6 +18,7 @@ _routes = []
 _middleware = []
 _startup = []
 _shutdown = []
+_clients_made = False  # an http.Client was constructed (siphon._runtime sets up asyncio for it)
 
 
 def route(path, methods=None):
@@ -342,6 +343,8 @@ class Client:
 
     def __init__(self, name=None, *, base_url=None, verify=None, cert=None, timeout_ms=None,
                  http2_prior_knowledge=None):
+        global _clients_made
+        _clients_made = True
         b = _runtime.bridge
         if name is not None:
             if not isinstance(name, str):

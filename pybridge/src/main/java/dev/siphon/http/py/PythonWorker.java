@@ -499,8 +499,18 @@ final class PythonWorker {
         }
     }
 
+    /**
+     * The handler's task ended cancelled. The engine cancelled it (request timeout, client gone)
+     * and answered already; or the handler raised CancelledError of its own accord, and the
+     * request is answered 500 here rather than left to its timeout.
+     */
     void cancelled(long rid) {
-        inflight.remove(rid);
+        Dispatch d = inflight.remove(rid);
+        if (d != null && !d.responder.isCancelled()) {
+            LOG.log(System.Logger.Level.ERROR, "the handler of " + describe(d)
+                    + " raised CancelledError, but the request was not cancelled; answering 500");
+            d.responder.send(Responses.error(500));
+        }
     }
 
     String body(long rid) {

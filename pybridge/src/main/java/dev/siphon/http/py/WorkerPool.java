@@ -66,7 +66,7 @@ public final class WorkerPool implements AutoCloseable {
     static final boolean FAST_JSON = !"false".equals(System.getProperty("siphon.python.fastJson"));
 
     private static final String[] MODULES = {"siphon", "siphon.http", "siphon.log", "siphon.cache", "siphon._json",
-        "siphon._runtime"};
+        "siphon._runtime", "siphon._aio"};
     private static final String BOOT = """
             def _siphon_boot(names, sources, bridge):
                 import sys, importlib.abc, importlib.util
