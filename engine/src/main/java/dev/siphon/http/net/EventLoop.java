@@ -18,6 +18,11 @@ import org.jctools.queues.varhandle.MpscUnboundedVarHandleArrayQueue;
  * platform, per {@code engine.loop_threads}); everything that touches a selection key, a
  * connection or a pooled buffer runs here. Other threads hand work in through
  * {@link #execute(Runnable)}, which wakes the selector at most once per blocking select.
+ *
+ * <p>Hand-offs are batched in both directions, because on a single core every wake-up of
+ * another thread is a context switch: work this loop hands to another thread signals it once
+ * per pass ({@link #beforeBlocking}), after every ready key was handled, and a thread that
+ * answers many requests in a row wakes each loop once per batch ({@link #deferWakeups}).
  */
 public final class EventLoop implements Runnable {
     private static final System.Logger LOG = System.getLogger("siphon.http.loop");
@@ -32,6 +37,12 @@ public final class EventLoop implements Runnable {
     private final ArrayList<Connection> connections = new ArrayList<>();
     private final ArrayList<Listener> listeners = new ArrayList<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
+    /** The loop running on each loop thread. */
+    private static final ThreadLocal<EventLoop> CURRENT = new ThreadLocal<>();
+    /** Threads that defer their wake-ups of loops ({@link #deferWakeups}). */
+    private static final ThreadLocal<WakeupBatch> DEFERRING = new ThreadLocal<>();
+    /** Run before the loop next blocks; loop thread only. */
+    private final ArrayList<Runnable> beforeBlocking = new ArrayList<>(4);
     private volatile Thread thread;
     private volatile boolean shuttingDown;
     private boolean closing;
@@ -69,11 +80,103 @@ public final class EventLoop implements Runnable {
         }
     }
 
-    /** Queues {@code task} to run on this loop after the current event, from any thread. */
+    /**
+     * Queues {@code task} to run on this loop after the current event, from any thread. Wakes the
+     * loop if it is blocked, unless the calling thread defers its wake-ups ({@link #deferWakeups}).
+     */
     public void submit(Runnable task) {
         tasks.offer(task);
+        if (needsWakeup.get()) {
+            WakeupBatch batch = DEFERRING.get();
+            if (batch != null) {
+                batch.add(this);
+            } else {
+                wakeup();
+            }
+        }
+    }
+
+    /** Wakes the loop if it blocks (or is about to) in its selector. Any thread. */
+    public void wakeup() {
         if (needsWakeup.compareAndSet(true, false)) {
             selector.wakeup();
+        }
+    }
+
+    /** The loop whose thread is the calling thread, or null. */
+    public static EventLoop current() {
+        return CURRENT.get();
+    }
+
+    /**
+     * Runs {@code action} once before this loop next blocks, after the ready keys and tasks of
+     * this pass: a consumer fed several requests in one pass is signalled once, not once per
+     * request. Called again with the same action (by identity) before then, it still runs once.
+     * Loop thread only.
+     */
+    public void beforeBlocking(Runnable action) {
+        if (!beforeBlocking.contains(action)) {
+            beforeBlocking.add(action);
+        }
+    }
+
+    private void runBeforeBlocking() {
+        int n = beforeBlocking.size();
+        if (n == 0) {
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            try {
+                beforeBlocking.get(i).run();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, "task failed on loop " + id, e);
+            }
+        }
+        beforeBlocking.clear();
+    }
+
+    /**
+     * From now on, the selector wake-ups that {@link #submit} would do for the calling thread wait
+     * in the returned batch until its {@link WakeupBatch#flush}: a thread answering many requests
+     * in a row wakes each loop once. For threads that are not loops (a Python worker).
+     */
+    public static WakeupBatch deferWakeups() {
+        WakeupBatch b = new WakeupBatch();
+        DEFERRING.set(b);
+        return b;
+    }
+
+    /** The loops one thread owes a wake-up ({@link #deferWakeups}). Used by that thread only. */
+    public static final class WakeupBatch {
+        private final ArrayList<EventLoop> loops = new ArrayList<>(4);
+        private long since;
+
+        WakeupBatch() {}
+
+        void add(EventLoop loop) {
+            if (loops.isEmpty()) {
+                since = System.nanoTime();
+            } else if (loops.contains(loop)) {
+                return;
+            }
+            loops.add(loop);
+        }
+
+        /** Wakes every loop this thread queued work for since the last flush. */
+        public void flush() {
+            int n = loops.size();
+            if (n == 0) {
+                return;
+            }
+            for (int i = 0; i < n; i++) {
+                loops.get(i).wakeup();
+            }
+            loops.clear();
+        }
+
+        /** True when a wake-up has been held for at least {@code nanos}. */
+        public boolean heldFor(long nanos) {
+            return !loops.isEmpty() && System.nanoTime() - since >= nanos;
         }
     }
 
@@ -128,9 +231,11 @@ public final class EventLoop implements Runnable {
     @Override
     public void run() {
         thread = Thread.currentThread();
+        CURRENT.set(this);
         try {
             while (true) {
                 runTasks();
+                runBeforeBlocking();
                 long now = System.nanoTime();
                 if (now - nextTick >= 0) {
                     tick(now);

@@ -23,7 +23,9 @@ import java.util.concurrent.locks.LockSupport;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.PolyglotException;
 import org.graalvm.polyglot.Value;
-import org.jctools.queues.varhandle.MpscBlockingConsumerVarHandleArrayQueue;
+import dev.siphon.http.net.EventLoop;
+import java.lang.invoke.VarHandle;
+import org.jctools.queues.varhandle.MpscVarHandleArrayQueue;
 
 /**
  * One GraalPy context on one platform thread, running the script's event loop
@@ -52,13 +54,17 @@ import org.jctools.queues.varhandle.MpscBlockingConsumerVarHandleArrayQueue;
  */
 final class PythonWorker {
     private static final System.Logger LOG = System.getLogger("siphon.python");
-    private static final Object WAKE = new Object();
     private static final Object START_HOOKS = new Object();
     private static final Object STOP = new Object();
     private static final Object SHUTDOWN_HOOKS = new Object();
     private static final Object CANCEL_SHUTDOWN_HOOKS = new Object();
     /** Requests handed to Python per wake-up before the loop runs what they scheduled. */
     private static final int BATCH = 64;
+    /**
+     * The longest the answers of a batch wait for their loops to be woken while the worker goes
+     * on with the next requests of the batch (see {@link #poll}).
+     */
+    private static final long MAX_HOLD_NANOS = TimeUnit.MICROSECONDS.toNanos(500);
     private static final String[] NO_STRINGS = new String[0];
 
     private record Cancel(Dispatch dispatch) {}
@@ -69,10 +75,14 @@ final class PythonWorker {
     final int index;
     private final WorkerPool pool;
     private final Path script;
-    private final MpscBlockingConsumerVarHandleArrayQueue<Object> queue;
+    private final MpscVarHandleArrayQueue<Dispatch> queue;
     private final ConcurrentLinkedQueue<Object> control = new ConcurrentLinkedQueue<>();
-    /** A WAKE is queued (or the worker is awake and will look at the control queue): wake-ups coalesce. */
-    private final AtomicBoolean wakePending = new AtomicBoolean();
+    /** The worker is parked (or about to park) waiting for work; {@link #signal} unparks it. */
+    private volatile boolean parked;
+    /** {@link #signal}, as one object: a loop runs it once per pass however many requests it queued. */
+    private final Runnable signal = this::signal;
+    /** Loop wake-ups owed for answers sent since the last {@link #poll} (worker thread only). */
+    private EventLoop.WakeupBatch wakeups;
     private final Thread thread;
     final CompletableFuture<Registrations> loaded = new CompletableFuture<>();
     final CompletableFuture<Void> started = new CompletableFuture<>();
@@ -114,7 +124,7 @@ final class PythonWorker {
         this.index = index;
         this.pool = pool;
         this.script = script;
-        this.queue = new MpscBlockingConsumerVarHandleArrayQueue<>(queueCapacity);
+        this.queue = new MpscVarHandleArrayQueue<>(queueCapacity);
         this.thread = Thread.ofPlatform().name("siphon-py-" + index).daemon(true).unstarted(this::run);
     }
 
@@ -134,7 +144,11 @@ final class PythonWorker {
             return false;
         }
         d.worker = this;
-        return queue.offer(d);
+        if (!queue.offer(d)) {
+            return false;
+        }
+        signalSoon();
+        return true;
     }
 
     /** The request timed out or its connection closed (called on the connection's loop). */
@@ -147,12 +161,26 @@ final class PythonWorker {
     }
 
     void wakeup() {
-        // One WAKE at a time: completions of many outbound calls must not fill the request queue
-        // with WAKEs (that would answer new requests 503). poll clears the flag before it drains
-        // the control queue, so an event added after the drain always queues a fresh WAKE. A full
-        // queue is not empty, so the worker is not parked and will see the control queue.
-        if (wakePending.compareAndSet(false, true)) {
-            queue.offer(WAKE);
+        signalSoon();
+    }
+
+    /**
+     * Wakes the worker: at the end of the current loop pass when called on a loop thread (one
+     * wake-up for every request that pass queued: on a single core each is a context switch),
+     * else at once.
+     */
+    private void signalSoon() {
+        EventLoop loop = EventLoop.current();
+        if (loop != null) {
+            loop.beforeBlocking(signal);
+        } else {
+            signal();
+        }
+    }
+
+    private void signal() {
+        if (parked) {
+            LockSupport.unpark(thread);
         }
     }
 
@@ -221,6 +249,7 @@ final class PythonWorker {
 
     private void run() {
         Context ctx = null;
+        wakeups = EventLoop.deferWakeups();
         try {
             long t0 = System.nanoTime();
             ctx = pool.newContext(script);
@@ -267,11 +296,12 @@ final class PythonWorker {
                 d.responder.send(Responses.error(503).header("retry-after", "1"));
             }
             inflight.clear();
-            Object left;
+            Dispatch left;
             while ((left = queue.poll()) != null) {
-                if (left instanceof Dispatch d) {
-                    d.responder.send(Responses.error(503).header("retry-after", "1"));
-                }
+                left.responder.send(Responses.error(503).header("retry-after", "1"));
+            }
+            if (wakeups != null) {
+                wakeups.flush();
             }
             started.completeExceptionally(new ScriptException("worker " + index + " stopped"));
             shutDown.complete(null);
@@ -319,17 +349,24 @@ final class PythonWorker {
                 + ": interrupted Python code that kept running after its request was cancelled; the worker goes on");
     }
 
-    /** Called by Python's loop (through the bridge) when it has nothing to run: wait, then hand over events. */
+    /**
+     * Called by Python's loop (through the bridge) when it has nothing to run: wait, then hand
+     * over events.
+     *
+     * <p>The answers Python sent since the last call reach their loops now: the worker defers its
+     * loop wake-ups ({@link EventLoop#deferWakeups}) and flushes them here, before it may park, so
+     * that a batch of answers costs each loop one wake-up. Within a long batch they are flushed
+     * once they have waited {@link #MAX_HOLD_NANOS}.
+     */
     void poll(double timeoutSeconds) {
+        wakeups.flush();
         busySince = 0;
         Object first = null;
         if (control.isEmpty()) {
             first = queue.poll();
             if (first == null && timeoutSeconds != 0) {
-                try {
-                    first = timeoutSeconds < 0 ? queue.take()
-                            : queue.poll((long) (timeoutSeconds * 1e9), TimeUnit.NANOSECONDS);
-                } catch (InterruptedException e) {
+                first = await(timeoutSeconds);
+                if (Thread.interrupted()) {
                     // Context.interrupt: the polyglot engine raises the interrupt in Python next
                     busySince = System.nanoTime() | 1;
                     return;
@@ -338,7 +375,6 @@ final class PythonWorker {
         }
         busySince = System.nanoTime() | 1;
         cancelSince = 0;
-        wakePending.set(false);
         drainControl();
         if (first != null) {
             handle(first);
@@ -349,6 +385,37 @@ final class PythonWorker {
                 break;
             }
             handle(e);
+            if (wakeups.heldFor(MAX_HOLD_NANOS)) {
+                wakeups.flush();
+            }
+        }
+    }
+
+    /** Parks until a request or a control event arrives, or {@code timeoutSeconds} (negative: no limit) pass. */
+    private Object await(double timeoutSeconds) {
+        long deadline = timeoutSeconds < 0 ? 0 : System.nanoTime() + (long) (timeoutSeconds * 1e9);
+        while (true) {
+            parked = true;
+            VarHandle.fullFence(); // publish parked before looking again: a producer either sees it or we see its work
+            Object e = queue.poll();
+            if (e != null || !control.isEmpty()) {
+                parked = false;
+                return e;
+            }
+            if (timeoutSeconds < 0) {
+                LockSupport.park(this);
+            } else {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    parked = false;
+                    return null;
+                }
+                LockSupport.parkNanos(this, left);
+            }
+            parked = false;
+            if (Thread.currentThread().isInterrupted()) {
+                return null;
+            }
         }
     }
 
@@ -376,8 +443,9 @@ final class PythonWorker {
     }
 
     private void handle(Object e) {
-        if (!(e instanceof Dispatch d) || d.responder.isCancelled()) {
-            return; // WAKE, or a request the engine answered (timeout) or whose client left while queued
+        Dispatch d = (Dispatch) e;
+        if (d.responder.isCancelled()) {
+            return; // the engine answered it (timeout), or its client left while it was queued
         }
         long rid = ++nextRid;
         d.rid = rid;
