@@ -111,10 +111,11 @@ def on_import(name, then, hide_ssl=False):
     context a noticeable share of its start-up. ssl stays importable afterwards. The hook stays
     until an import of ``name`` succeeded (an import cut off by an interrupt is tried again).
     """
-    import importlib.abc
     import importlib.util
 
-    class _OnImport(importlib.abc.MetaPathFinder):
+    class _OnImport:
+        # a meta path finder; not importlib.abc.MetaPathFinder, whose module pulls in
+        # importlib.resources and with it some fifty modules (typing, inspect, tempfile, ...)
         busy = False
 
         def find_spec(self, fullname, path=None, target=None):

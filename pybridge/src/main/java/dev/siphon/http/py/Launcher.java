@@ -199,7 +199,7 @@ public final class Launcher {
         }
         PythonServer server;
         try {
-            server = PythonServer.start(http, script);
+            server = PythonServer.start(http, script, WorkerPool.DEFAULT_QUEUE_CAPACITY, b -> { });
         } catch (ScriptException e) {
             err.println("siphon-http: " + e.getMessage());
             return 1;
@@ -215,8 +215,9 @@ public final class Launcher {
                 ShutdownLogManager.release();
             }
         }, "siphon-shutdown"));
-        log.log(System.Logger.Level.INFO, "GraalPy engine: " + server.pool().implementationName() + "; "
-                + server.pool().size() + " worker(s) ready in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+        log.log(System.Logger.Level.INFO, "GraalPy engine: " + server.pool().implementationName() + "; serving after "
+                + (System.nanoTime() - t0) / 1_000_000 + " ms with worker 0"
+                + (server.pool().size() > 1 ? "; " + (server.pool().size() - 1) + " more worker(s) starting" : ""));
         if (http.servers().isEmpty()) {
             out.println("siphon-http: " + config + " has no servers: nothing listens");
         }
@@ -224,6 +225,18 @@ public final class Launcher {
             out.println("siphon-http: listening on " + url);
         }
         out.flush();
+        server.workersReady().whenComplete((ok, failure) -> {
+            if (failure != null) {
+                // a worker that cannot start the script it shares with the serving one: stop, as a
+                // half-started server must not stay up (SPEC: a hook that raises stops start-up with a
+                // non-zero exit); the shutdown hook drains and closes
+                Throwable c = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                        ? failure.getCause() : failure;
+                err.println("siphon-http: " + c.getMessage());
+                err.flush();
+                System.exit(1);
+            }
+        });
         try {
             server.engine().awaitTermination();
         } catch (InterruptedException e) {

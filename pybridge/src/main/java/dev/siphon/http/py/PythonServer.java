@@ -6,41 +6,57 @@ import dev.siphon.http.router.RouteException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
 
 /**
  * An HTTP engine serving a siphon script: the {@link WorkerPool} plus the {@link HttpEngine}
- * whose routes are the script's. {@link #start} loads the script in every worker, registers
- * its routes once, runs the {@code @http.on_startup} hooks in every worker, and only then binds
- * the listeners: a failure at any step leaves nothing running. {@link #close} drains the requests
- * in flight, then runs the {@code @http.on_shutdown} hooks, then stops the workers.
+ * whose routes are the script's.
+ *
+ * <p>{@link #start} loads the script in worker 0, registers its routes once, runs worker 0's
+ * {@code @http.on_startup} hooks, and only then binds the listeners: a script that cannot load
+ * or whose hooks fail never serves, and a failure at any of these steps leaves nothing running.
+ * The other workers then come up beside the serving one ({@link WorkerPool#startRest}); {@link
+ * #workersReady} completes when all of them are, or fails if one cannot (the launcher then exits:
+ * a half-started server must not stay up). {@link #close} drains the requests in flight, then
+ * runs the {@code @http.on_shutdown} hooks, then stops the workers.
  */
 public final class PythonServer implements AutoCloseable {
     private final WorkerPool pool;
     private final HttpEngine engine;
+    private final CompletableFuture<Void> workersReady;
 
-    private PythonServer(WorkerPool pool, HttpEngine engine) {
+    private PythonServer(WorkerPool pool, HttpEngine engine, CompletableFuture<Void> workersReady) {
         this.pool = pool;
         this.engine = engine;
+        this.workersReady = workersReady;
     }
 
+    /** Starts serving, and returns once every worker is ready (see {@link #start(HttpConfig, Path, int, Consumer)}). */
     public static PythonServer start(HttpConfig config, Path script) throws ScriptException, IOException {
-        return start(config, script, WorkerPool.DEFAULT_QUEUE_CAPACITY, b -> { });
+        PythonServer s = start(config, script, WorkerPool.DEFAULT_QUEUE_CAPACITY, b -> { });
+        s.awaitWorkers();
+        return s;
     }
 
     /**
+     * Starts serving as soon as worker 0 is ready; the other workers come up beside it
+     * ({@link #workersReady}).
+     *
      * @param queueCapacity requests queued per worker before the engine answers 503
      * @param customize     adds Java routes or settings to the engine builder before it starts
      */
     public static PythonServer start(HttpConfig config, Path script, int queueCapacity,
                                      Consumer<HttpEngine.Builder> customize) throws ScriptException, IOException {
-        WorkerPool pool = WorkerPool.load(script, config.engine().workers(), queueCapacity, config.clients());
+        WorkerPool pool = WorkerPool.loadFirst(script, config.engine().workers(), queueCapacity, config.clients());
         try {
             HttpEngine.Builder builder = HttpEngine.builder().config(config);
             register(builder, pool, script);
             customize.accept(builder);
             pool.runStartupHooks();
-            return new PythonServer(pool, builder.start());
+            HttpEngine engine = builder.start();
+            return new PythonServer(pool, engine, pool.startRest());
         } catch (ScriptException | IOException | RuntimeException e) {
             // workers whose on_startup hooks completed (a later worker's raised, or no port) undo them
             try {
@@ -68,6 +84,30 @@ public final class PythonServer implements AutoCloseable {
 
     public HttpEngine engine() {
         return engine;
+    }
+
+    /** Completes when every worker serves; fails with the first worker that could not start. */
+    public CompletableFuture<Void> workersReady() {
+        return workersReady;
+    }
+
+    /**
+     * Waits until every worker serves; a worker that could not start closes the server and its
+     * problem is thrown.
+     */
+    public void awaitWorkers() throws ScriptException {
+        try {
+            workersReady.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ScriptException("interrupted while starting Python workers", e);
+        } catch (ExecutionException e) {
+            close();
+            if (e.getCause() instanceof ScriptException se) {
+                throw se;
+            }
+            throw new ScriptException(String.valueOf(e.getCause()), e.getCause());
+        }
     }
 
     public WorkerPool pool() {

@@ -136,6 +136,10 @@ final class PythonWorker {
         return context;
     }
 
+    Path script() {
+        return script;
+    }
+
     // ---- any thread ----
 
     /** Queues a request; false when the queue is full or the worker has ended. */
@@ -254,13 +258,14 @@ final class PythonWorker {
             long t0 = System.nanoTime();
             ctx = pool.newContext(script);
             context = ctx;
+            ctx.initialize("python");
             long t1 = System.nanoTime();
             Value rt = pool.bootstrap(ctx, new Bridge(this, pool.cache(), pool.clients()));
             long t2 = System.nanoTime();
             Value err = rt.invokeMember("load_script", script.toString(), moduleName(script));
             long t3 = System.nanoTime();
-            LOG.log(System.Logger.Level.INFO, () -> "start-up: worker " + index + ": context " + (t1 - t0) / 1_000_000
-                    + " ms, siphon and asyncio " + (t2 - t1) / 1_000_000 + " ms, script " + (t3 - t2) / 1_000_000 + " ms");
+            LOG.log(System.Logger.Level.INFO, () -> "start-up: worker " + index + ": Python context " + (t1 - t0) / 1_000_000
+                    + " ms, siphon " + (t2 - t1) / 1_000_000 + " ms, script " + (t3 - t2) / 1_000_000 + " ms");
             if (!err.isNull()) {
                 loaded.completeExceptionally(new ScriptException(script + ": the script failed to load:\n"
                         + err.asString().stripTrailing()));

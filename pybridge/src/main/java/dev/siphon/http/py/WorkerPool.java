@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -34,8 +35,15 @@ import org.graalvm.polyglot.io.IOAccess;
  *
  * <p>{@link #load} starts the workers and loads the script in each; {@link #handler} makes the
  * engine route handler for a registered route, which hands requests round robin to the first
- * worker whose bounded queue has room, or answers {@code 503} with {@code Retry-After} when
- * every queue is full. {@link #runStartupHooks} runs {@code @http.on_startup} in every worker,
+ * ready worker whose bounded queue has room, or answers {@code 503} with {@code Retry-After}
+ * when every queue is full.
+ *
+ * <p>A server starts in stages instead, to answer sooner ({@link PythonServer#start}): {@link
+ * #loadFirst} loads the script in worker 0 only; the server runs its on_startup hooks and binds;
+ * then {@link #startRest} brings the other workers up beside the serving one, each taking
+ * requests once it loaded the script, registered what worker 0 did and ran its hooks.
+ *
+ * <p>{@link #runStartupHooks} runs {@code @http.on_startup} in every ready worker,
  * {@link #runShutdownHooks} {@code @http.on_shutdown} (once, within a time limit; {@link #close}
  * runs them first if nobody did).
  * A watchdog thread interrupts a worker whose Python code keeps running
@@ -69,10 +77,13 @@ public final class WorkerPool implements AutoCloseable {
         "siphon._runtime", "siphon._aio"};
     private static final String BOOT = """
             def _siphon_boot(names, sources, bridge):
-                import sys, importlib.abc, importlib.util
+                # plain classes for the finder and loader: importlib.abc would import
+                # importlib.resources and some fifty modules with it (typing, inspect, tempfile)
+                import sys
+                from importlib.util import spec_from_loader
                 srcs = {str(names[i]): str(sources[i]) for i in range(len(names))}
 
-                class Loader(importlib.abc.Loader):
+                class Loader:
                     def create_module(self, spec):
                         return None
 
@@ -81,14 +92,14 @@ public final class WorkerPool implements AutoCloseable {
 
                 loader = Loader()
 
-                class Finder(importlib.abc.MetaPathFinder):
+                class Finder:
                     # the siphon package, from the jar's resources
                     def find_spec(self, fullname, path=None, target=None):
                         if fullname not in srcs:
                             return None
                         pkg = fullname == "siphon"
                         origin = "siphon/__init__.py" if pkg else "siphon/" + fullname[7:] + ".py"
-                        spec = importlib.util.spec_from_loader(fullname, loader, origin=origin, is_package=pkg)
+                        spec = spec_from_loader(fullname, loader, origin=origin, is_package=pkg)
                         spec.has_location = True
                         return spec
 
@@ -106,6 +117,8 @@ public final class WorkerPool implements AutoCloseable {
     private final Source boot = Source.create("python", BOOT);
     private final String[] sources;
     private final AtomicInteger next = new AtomicInteger();
+    /** The workers that take requests, in index order; replaced (never changed) as workers become ready. */
+    private volatile PythonWorker[] ready = new PythonWorker[0];
     private final AtomicLong rejected = new AtomicLong();
     private final AtomicLong dispatched = new AtomicLong();
     private final Thread watchdog;
@@ -116,7 +129,7 @@ public final class WorkerPool implements AutoCloseable {
     private WorkerPool(Path script, int workers, int queueCapacity, ClientPools clients) {
         long t0 = System.nanoTime();
         this.clients = clients;
-        this.engine = Engine.newBuilder("python").build();
+        this.engine = newEngine();
         LOG.log(System.Logger.Level.INFO, () -> "start-up: polyglot engine " + (System.nanoTime() - t0) / 1_000_000
                 + " ms (" + engine.getImplementationName() + ")");
         this.sources = new String[MODULES.length];
@@ -129,6 +142,37 @@ public final class WorkerPool implements AutoCloseable {
             this.workers[i] = new PythonWorker(i, this, script, queueCapacity);
         }
         this.watchdog = Thread.ofPlatform().name("siphon-py-watchdog").daemon(true).unstarted(this::watch);
+    }
+
+    /**
+     * Truffle's compilation thresholds for a server that must be fast soon after it starts
+     * (docs/performance.md, "The cold path"), each unless the operator sets it
+     * ({@code -Dpolyglot.engine.NAME=...}). Truffle lowers its thresholds tenfold while its
+     * compile queue is short, and at start-up the queue is short: the import machinery and
+     * {@code namedtuple}, run a few hundred times while the standard library loads, got compiled
+     * (one of them for 15-30 s on a cold single core), delaying the compilations of the request
+     * path that the server needs once traffic arrives. With fixed thresholds a few times above
+     * Truffle's defaults, start-up code stays interpreted, while a route called thousands of
+     * times a second still reaches them within a second.
+     */
+    static final Map<String, String> ENGINE_OPTIONS = Map.of(
+            "engine.FirstTierCompilationThreshold", "2000",
+            "engine.LastTierCompilationThreshold", "20000",
+            "engine.DynamicCompilationThresholds", "false");
+
+    private static Engine newEngine() {
+        Engine.Builder b = Engine.newBuilder("python").allowExperimentalOptions(true);
+        for (Map.Entry<String, String> o : ENGINE_OPTIONS.entrySet()) {
+            if (System.getProperty("polyglot." + o.getKey()) == null) {
+                b.option(o.getKey(), o.getValue());
+            }
+        }
+        try {
+            return b.build();
+        } catch (IllegalArgumentException e) {
+            // Truffle's fallback runtime (no JIT: the launcher warned) has no compilation options
+            return Engine.newBuilder("python").allowExperimentalOptions(true).build();
+        }
     }
 
     /**
@@ -174,6 +218,99 @@ public final class WorkerPool implements AutoCloseable {
         return pool;
     }
 
+    /**
+     * The first stage of a staged start: loads the script in worker 0 only and returns once it
+     * did; the other workers start with {@link #startRest}. A script that cannot load fails here,
+     * before anything listens.
+     */
+    public static WorkerPool loadFirst(Path script, int workers, int queueCapacity, Map<String, ClientConfig> clients)
+            throws ScriptException {
+        Objects.requireNonNull(script, "script");
+        if (workers < 1) {
+            throw new IllegalArgumentException("workers must be >= 1, was " + workers);
+        }
+        ClientPools pools = ClientPools.start(clients);
+        WorkerPool pool;
+        try {
+            pool = new WorkerPool(script.toAbsolutePath().normalize(), workers, queueCapacity, pools);
+        } catch (RuntimeException e) {
+            pools.close();
+            throw e;
+        }
+        try {
+            long t0 = System.nanoTime();
+            PythonWorker first = pool.workers[0];
+            first.start();
+            pool.registrations = await(first.loaded);
+            LOG.log(System.Logger.Level.INFO, () -> "start-up: worker 0 ready after " + (System.nanoTime() - t0) / 1_000_000
+                    + " ms" + (workers > 1 ? "; the other " + (workers - 1) + " start once it serves" : ""));
+            pool.markReady(first);
+            pool.watchdog.start();
+        } catch (ScriptException | RuntimeException e) {
+            pool.close();
+            throw e;
+        }
+        return pool;
+    }
+
+    /**
+     * The last stage of a staged start ({@link #loadFirst}): starts the other workers at once;
+     * each loads the script, must register what worker 0 did, runs its on_startup hooks, and then
+     * takes requests. The future completes when every worker is ready, or fails with the first
+     * problem (the workers that did come up keep serving; the caller decides, and the launcher
+     * exits, as a half-started server must not stay up). Call once, after the server listens.
+     */
+    public CompletableFuture<Void> startRest() {
+        CompletableFuture<Void> all = new CompletableFuture<>();
+        if (workers.length == 1) {
+            all.complete(null);
+            return all;
+        }
+        long t0 = System.nanoTime();
+        Thread.ofPlatform().name("siphon-py-starter").daemon(true).start(() -> {
+            for (int i = 1; i < workers.length; i++) {
+                workers[i].start();
+            }
+            ScriptException first = null;
+            for (int i = 1; i < workers.length; i++) {
+                PythonWorker w = workers[i];
+                try {
+                    String diff = difference(registrations, await(w.loaded));
+                    if (diff != null) {
+                        throw new ScriptException(script() + ": worker 0 and worker " + w.index
+                                + " registered different routes (registrations must not depend on the context): " + diff);
+                    }
+                    w.startHooks();
+                    await(w.started);
+                    markReady(w);
+                    LOG.log(System.Logger.Level.INFO, () -> "start-up: worker " + w.index + " ready after "
+                            + (System.nanoTime() - t0) / 1_000_000 + " ms of serving");
+                } catch (ScriptException e) {
+                    if (first == null) {
+                        first = e;
+                    }
+                }
+            }
+            if (first == null) {
+                all.complete(null);
+            } else {
+                all.completeExceptionally(first);
+            }
+        });
+        return all;
+    }
+
+    private synchronized void markReady(PythonWorker w) {
+        PythonWorker[] r = java.util.Arrays.copyOf(ready, ready.length + 1);
+        r[r.length - 1] = w;
+        java.util.Arrays.sort(r, java.util.Comparator.comparingInt(x -> x.index));
+        ready = r;
+    }
+
+    private Path script() {
+        return workers[0].script();
+    }
+
     private void startWorkers(Path script) throws ScriptException {
         // All at once: on a shared engine the contexts split the first parse of the standard
         // library and the JIT's first compilations between them, so starting them together
@@ -199,6 +336,9 @@ public final class WorkerPool implements AutoCloseable {
             }
         }
         registrations = first;
+        for (PythonWorker w : workers) {
+            markReady(w);
+        }
         watchdog.start();
     }
 
@@ -268,7 +408,10 @@ public final class WorkerPool implements AutoCloseable {
         return n;
     }
 
-    /** Runs every {@code @http.on_startup} hook in every worker, to completion; the first failure is thrown. */
+    /**
+     * Runs every {@code @http.on_startup} hook in every ready worker (all after {@link #load},
+     * worker 0 after {@link #loadFirst}), to completion; the first failure is thrown.
+     */
     public void runStartupHooks() throws ScriptException {
         long t0 = System.nanoTime();
         try {
@@ -279,11 +422,12 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     private void startHooks() throws ScriptException {
-        for (PythonWorker w : workers) {
+        PythonWorker[] r = ready; // after loadFirst only worker 0: startRest runs the others' hooks
+        for (PythonWorker w : r) {
             w.startHooks();
         }
         ScriptException first = null;
-        for (PythonWorker w : workers) {
+        for (PythonWorker w : r) {
             try {
                 await(w.started);
             } catch (ScriptException e) {
@@ -378,10 +522,14 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     private boolean enqueue(Dispatch d) {
-        int n = workers.length;
+        PythonWorker[] r = ready;
+        int n = r.length;
+        if (n == 1) {
+            return r[0].offer(d);
+        }
         int start = Math.floorMod(next.getAndIncrement(), n);
         for (int i = 0; i < n; i++) {
-            if (workers[(start + i) % n].offer(d)) {
+            if (r[(start + i) % n].offer(d)) {
                 return true;
             }
         }

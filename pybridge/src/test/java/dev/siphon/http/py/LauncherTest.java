@@ -195,6 +195,32 @@ class LauncherTest {
         }
     }
 
+    /**
+     * The server serves as soon as worker 0 is ready; a later worker that cannot load the same
+     * script stops the process with status 1 and the script's error (a half-started server must
+     * not stay up). The script loads only where it is first to create a marker file.
+     */
+    @Test
+    void aLaterWorkerThatCannotLoadTheScriptStopsTheServer(@TempDir Path dir) throws Exception {
+        Path marker = dir.resolve("first.txt");
+        Path script = write(dir, "once.py", """
+                import os
+                from siphon import http
+
+                os.close(os.open(%s, os.O_CREAT | os.O_EXCL | os.O_WRONLY))  # FileExistsError in the second worker
+
+                @http.route("/")
+                def root(req):
+                    return http.Response(body="up")
+                """.formatted("'" + marker.toString().replace("'", "\\'") + "'"));
+        Path yaml = write(dir, "http.yaml", "servers:\n  - listen: 127.0.0.1:0\nengine:\n  workers: 2\n");
+        Run r = run("--config", yaml.toString(), "--script", script.toString());
+        assertEquals(1, r.status(), r.err());
+        assertTrue(r.out().contains("listening on"), "worker 0 should have served first: " + r.out());
+        assertTrue(r.err().contains("FileExistsError"), r.err());
+        assertTrue(Files.exists(marker));
+    }
+
     /** --check reads a TLS listener's PEM files as serving would, and names the missing one. */
     @Test
     void checkReadsTheTlsFiles(@TempDir Path dir) throws Exception {
