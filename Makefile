@@ -13,7 +13,7 @@ STAMP := engine/target/.built
 ENGINE_CP = engine/target/siphon-engine.jar:engine/target/lib/*
 JAVA_FLAGS ?= -XX:+UseParallelGC
 
-.PHONY: build run test bench bench-e2e bench-python clean jdk
+.PHONY: build run test bench bench-e2e bench-python bench-cold clean jdk
 
 jdk:
 	@echo "$(JDK)"
@@ -48,6 +48,12 @@ bench-e2e: $(STAMP)
 bench-python: $(STAMP)
 	bin/ensure-tools python-bench
 	bench/py-e2e.sh
+
+## A fresh server under load from its first answer, side by side with uvicorn (docs/performance.md,
+## "The cold path"); COLD_ARGS e.g. --seconds 60 --cases siphon-async:hello,uvicorn:hello.
+bench-cold: $(STAMP)
+	bin/ensure-tools python-bench
+	bench/cold-path.py $(COLD_ARGS)
 
 clean:
 	$(MVN) $(MVNFLAGS) clean
