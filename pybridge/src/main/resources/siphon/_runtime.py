@@ -14,7 +14,8 @@ Task at that point (``siphon._aio``), and one that asks for its task first
 (``asyncio.current_task``, ``asyncio.timeout``, ``wait_for``, ``TaskGroup``) gets it then.
 
 asyncio itself is imported only when something needs it: the script (or a module it
-imports) importing it, or a handler or hook that really suspends. Until then ``serve`` is a
+imports) importing it, a handler or hook that really suspends, or (in a script that made an
+``http.Client``) the worker's first idle moment after it starts serving. Until then ``serve`` is a
 plain loop around ``bridge.poll``; from then on it is the asyncio loop of ``siphon._aio``,
 whose waiting step is the same ``bridge.poll``. A context that never needs asyncio never
 pays for importing it.
@@ -225,14 +226,13 @@ def counts():
     return [len(http._middleware), len(http._startup), len(http._shutdown)]
 
 
-def prepare():
-    """Fixes the dispatch table after loading; sets up asyncio now if the script will need it.
+# seconds without any event after which a worker whose script made an http.Client imports
+# asyncio (which its first outbound call needs), so that this call rarely pays for the import
+_IDLE_IMPORT_S = 0.2
 
-    A script that made an ``http.Client`` while loading will suspend on its first outbound
-    call: asyncio is imported now, before the worker serves, rather than inside that request.
-    """
-    if http._clients_made and _aio is None:
-        _start_asyncio()
+
+def prepare():
+    """Fixes the dispatch table after loading."""
     mw_sync = all(_plain_function(m) for m in http._middleware)
     _routes.clear()
     for pattern, methods, fn in http._routes:
@@ -240,12 +240,22 @@ def prepare():
 
 
 def serve():
-    """Serves until Java asks it to stop (``stop``). Re-entered after an interrupt."""
+    """Serves until Java asks it to stop (``stop``). Re-entered after an interrupt.
+
+    A script that made an ``http.Client`` while loading will need asyncio for its first
+    outbound call. It is not imported before the worker serves (routes that make no call are
+    served meanwhile), but in the first moment the worker is idle, or by that call if it
+    comes first.
+    """
     while not _stopping:
         if _aio is not None:
             _aio.run_loop()
             return
-        bridge.poll(-1.0)
+        if http._clients_made:
+            if not bridge.poll(_IDLE_IMPORT_S) and not _stopping:
+                _start_asyncio()
+        else:
+            bridge.poll(-1.0)
 
 
 def stop():

@@ -28,10 +28,13 @@ public final class Bridge {
         this.clients = clients;
     }
 
-    /** The loop's waiting step: parks until an event or {@code timeoutSeconds} (negative: no limit). */
+    /**
+     * The loop's waiting step: parks until an event or {@code timeoutSeconds} (negative: no
+     * limit) pass, and handles what arrived; false when nothing did.
+     */
     @HostAccess.Export
-    public void poll(double timeoutSeconds) {
-        worker.poll(timeoutSeconds);
+    public boolean poll(double timeoutSeconds) {
+        return worker.poll(timeoutSeconds);
     }
 
     @HostAccess.Export

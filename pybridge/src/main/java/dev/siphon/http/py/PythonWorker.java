@@ -363,7 +363,7 @@ final class PythonWorker {
      * that a batch of answers costs each loop one wake-up. Within a long batch they are flushed
      * once they have waited {@link #MAX_HOLD_NANOS}.
      */
-    void poll(double timeoutSeconds) {
+    boolean poll(double timeoutSeconds) {
         wakeups.flush();
         busySince = 0;
         Object first = null;
@@ -374,12 +374,13 @@ final class PythonWorker {
                 if (Thread.interrupted()) {
                     // Context.interrupt: the polyglot engine raises the interrupt in Python next
                     busySince = System.nanoTime() | 1;
-                    return;
+                    return true;
                 }
             }
         }
         busySince = System.nanoTime() | 1;
         cancelSince = 0;
+        boolean any = first != null || !control.isEmpty();
         drainControl();
         if (first != null) {
             handle(first);
@@ -394,6 +395,7 @@ final class PythonWorker {
                 wakeups.flush();
             }
         }
+        return any;
     }
 
     /** Parks until a request or a control event arrives, or {@code timeoutSeconds} (negative: no limit) pass. */
