@@ -125,14 +125,15 @@ def end_first_step(error):
         _Future.set_result(t, None)
 
 
-def suspend(rid, who, coro, value):
-    """A request's handler awaits ``value`` (a pending future, or None for a bare yield): its task runs the rest."""
+def suspend(rid, who, coro, value, ctx):
+    """A request's handler awaits ``value`` (a pending future, or None for a bare yield): its task
+    runs the rest, in ``ctx``, the context its first step ran in."""
     t = _rt._step_task
     _rt._step_task = None
     if t is None:
         t = RequestTask()
         _enter_task(loop, t)
-    _continue(t, _rt._run_rest(rid, who, coro, value))
+    _continue(t, _rt._run_rest(rid, who, coro, value), ctx)
     if not t.done():
         _rt._tasks[rid] = t
 
@@ -146,9 +147,9 @@ def spawn_rest(coro, value):
     return t
 
 
-def _continue(t, rest):
+def _continue(t, rest, ctx=None):
     t._coro = rest
-    t._context = _copy_context()
+    t._context = _copy_context() if ctx is None else ctx
     try:
         # the task's own step takes the awaited future (or schedules the next step after a bare
         # yield), exactly as if it had run the first step itself

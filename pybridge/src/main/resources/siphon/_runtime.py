@@ -23,6 +23,7 @@ pays for importing it.
 
 import sys
 import types
+from contextvars import copy_context as _copy_context
 
 from siphon import http
 
@@ -320,11 +321,17 @@ _step_task = None  # its asyncio Task, once the handler asked for it (siphon._ai
 
 
 def _drive(rid, who, coro):
-    """Runs a request's coroutine to its first suspension, answering it if it returns before."""
+    """Runs a request's coroutine to its first suspension, answering it if it returns before.
+
+    It runs in a context of its own (a copy of the worker's), as an asyncio Task would: a
+    ``ContextVar`` a handler or middleware sets does not leak into the next request. The
+    request's task, if it suspends, goes on in the same context.
+    """
     global _step_rid
     _step_rid = rid
+    ctx = _copy_context()
     try:
-        value = coro.send(None)
+        value = ctx.run(coro.send, None)
     except StopIteration as done:
         _step_rid = 0
         if _step_task is not None:
@@ -346,7 +353,7 @@ def _drive(rid, who, coro):
     _step_rid = 0
     if _aio is None:
         _start_asyncio()
-    _aio.suspend(rid, who, coro, value)
+    _aio.suspend(rid, who, coro, value, ctx)
 
 
 def _run_rest(rid, who, coro, value):
