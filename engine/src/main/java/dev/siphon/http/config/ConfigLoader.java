@@ -1,6 +1,7 @@
 package dev.siphon.http.config;
 
 import dev.siphon.http.h2.Http2Settings;
+import dev.siphon.http.internal.IpLiteral;
 import java.io.IOException;
 import java.io.StringReader;
 import java.math.BigInteger;

@@ -1,5 +1,6 @@
 package dev.siphon.http.config;
 
+import dev.siphon.http.internal.IpLiteral;
 import java.util.HexFormat;
 import java.util.Locale;
 
