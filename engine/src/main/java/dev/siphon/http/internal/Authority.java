@@ -23,7 +23,6 @@ package dev.siphon.http.internal;
  * <p>Stateless; any thread.
  */
 public final class Authority {
-    private static final int MAX_PORT = 65_535;
     private static final boolean[] REG_NAME = new boolean[128];
 
     static {
@@ -59,7 +58,8 @@ public final class Authority {
             while (hostEnd < n && s.charAt(hostEnd) != ':') {
                 char c = s.charAt(hostEnd);
                 if (c == '%') {
-                    if (hostEnd + 2 >= n || !isHex(s.charAt(hostEnd + 1)) || !isHex(s.charAt(hostEnd + 2))) {
+                    if (hostEnd + 2 >= n || Ascii.hexDigit(s.charAt(hostEnd + 1)) < 0
+                            || Ascii.hexDigit(s.charAt(hostEnd + 2)) < 0) {
                         return false;
                     }
                     hostEnd += 3;
@@ -76,7 +76,8 @@ public final class Authority {
         if (hostEnd == n) {
             return true;
         }
-        return s.charAt(hostEnd) == ':' && isPort(s, hostEnd + 1);
+        // port = *DIGIT: may be empty (RFC 3986 §3.2.3), else at most 65535
+        return s.charAt(hostEnd) == ':' && (hostEnd + 1 == n || Ascii.port(s, hostEnd + 1) >= 0);
     }
 
     /**
@@ -85,26 +86,5 @@ public final class Authority {
      */
     public static boolean isValidHostField(String value) {
         return value.isEmpty() || isValid(value);
-    }
-
-    /** {@code s} from {@code from} is *DIGIT, at most 65535 (empty is allowed, RFC 3986 §3.2.3). */
-    private static boolean isPort(String s, int from) {
-        int n = s.length();
-        if (n - from > 5) {
-            return false;
-        }
-        int v = 0;
-        for (int i = from; i < n; i++) {
-            char c = s.charAt(i);
-            if (c < '0' || c > '9') {
-                return false;
-            }
-            v = v * 10 + (c - '0');
-        }
-        return v <= MAX_PORT;
-    }
-
-    private static boolean isHex(char c) {
-        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
     }
 }

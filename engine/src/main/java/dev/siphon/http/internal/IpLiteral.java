@@ -105,7 +105,7 @@ public final class IpLiteral {
             }
             int w = 0;
             for (int j = 0; j < p.length(); j++) {
-                int d = hexDigit(p.charAt(j));
+                int d = Ascii.hexDigit(p.charAt(j));
                 if (d < 0) {
                     return null;
                 }
@@ -114,19 +114,5 @@ public final class IpLiteral {
             words.add(w);
         }
         return words;
-    }
-
-    /** ASCII hex digits only: {@code Character.digit} would also take other scripts' digits. */
-    private static int hexDigit(char c) {
-        if (c >= '0' && c <= '9') {
-            return c - '0';
-        }
-        if (c >= 'a' && c <= 'f') {
-            return c - 'a' + 10;
-        }
-        if (c >= 'A' && c <= 'F') {
-            return c - 'A' + 10;
-        }
-        return -1;
     }
 }

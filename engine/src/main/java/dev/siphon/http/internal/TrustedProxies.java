@@ -23,8 +23,6 @@ public final class TrustedProxies {
     /** No proxy is trusted: {@code X-Forwarded-For} is never read. */
     public static final TrustedProxies NONE = new TrustedProxies(new byte[0][], new int[0]);
 
-    private static final int MAX_PORT = 65_535;
-
     /** Network addresses (host bits zero), 4 or 16 bytes, and their prefix lengths in bits. */
     private final byte[][] networks;
     private final int[] prefixes;
@@ -84,7 +82,7 @@ public final class TrustedProxies {
         }
         String length = entry.substring(slash + 1);
         int bits = ip.length * 8;
-        int prefix = decimal(length, 3);
+        int prefix = Ascii.decimal(length, 0, 3);
         if (prefix < 0 || prefix > bits || (length.length() > 1 && length.charAt(0) == '0')) {
             return "expected a prefix length from 0 to " + bits + " after the '/'";
         }
@@ -170,36 +168,15 @@ public final class TrustedProxies {
                 return null;
             }
             boolean port = close + 1 < entry.length();
-            return !port || (entry.charAt(close + 1) == ':' && isPort(entry, close + 2)) ? ip : null;
+            return !port || (entry.charAt(close + 1) == ':' && Ascii.port(entry, close + 2) >= 0) ? ip : null;
         }
         int colon = entry.indexOf(':');
         if (colon >= 0 && entry.indexOf(':', colon + 1) < 0) {
             // one colon: only an IPv4 address and a port can be meant (IPv6 has at least two)
             String ip = entry.substring(0, colon);
-            return IpLiteral.parseV4(ip) != null && isPort(entry, colon + 1) ? ip : null;
+            return IpLiteral.parseV4(ip) != null && Ascii.port(entry, colon + 1) >= 0 ? ip : null;
         }
         return IpLiteral.parse(entry) != null ? entry : null;
-    }
-
-    private static boolean isPort(String s, int from) {
-        int v = s.length() - from <= 5 ? decimal(s.substring(from), 5) : -1;
-        return v >= 0 && v <= MAX_PORT;
-    }
-
-    /** The value of 1 to {@code maxDigits} ASCII digits, or -1. */
-    private static int decimal(String s, int maxDigits) {
-        if (s.isEmpty() || s.length() > maxDigits) {
-            return -1;
-        }
-        int v = 0;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c < '0' || c > '9') {
-                return -1;
-            }
-            v = v * 10 + (c - '0');
-        }
-        return v;
     }
 
     /** {@code s[from, to)} without leading and trailing SP and HTAB (OWS, RFC 9110 §5.6.3). */
