@@ -3,9 +3,16 @@
     bin/siphon-http --config examples/proxy.yaml --script examples/proxy.py
 
 The method, the path and query as received, the body and the end-to-end headers go
-upstream (with X-Forwarded-For/-Proto/-Host added); the status, the body and the
+upstream (with X-Forwarded-For/-Proto/-Host set); the status, the body and the
 representation headers (Content-Type and friends) come back. An upstream that cannot be
 reached answers 502, one that does not answer in time 504.
+
+X-Forwarded-For is replaced, not appended to: the upstream gets the one address this proxy
+could verify, the address of ``req.client``. That is the socket peer; or, when the peer is in
+the listener's ``trusted_proxies`` (a load balancer in front), the client the engine read from
+the load balancer's X-Forwarded-For, right to left past the trusted hops. Whatever a client
+wrote into X-Forwarded-For itself never goes upstream, so an upstream that trusts this proxy
+cannot be handed a forged address.
 """
 from siphon import http, log
 
@@ -23,6 +30,16 @@ RELAYED = ("content-type", "content-encoding", "content-language", "content-disp
            "etag", "last-modified", "expires", "location", "vary", "retry-after")
 
 
+def client_address(client):
+    """The address of ``req.client`` without its port: "ip:port" and "[v6]:port" lose the port;
+    a client read from X-Forwarded-For has none ("203.0.113.7", "2001:db8::7")."""
+    if client.startswith("["):
+        return client[1:client.index("]")]
+    if client.count(":") == 1:
+        return client.split(":", 1)[0]
+    return client
+
+
 @http.route("/", methods=METHODS)
 @http.route("/{*rest}", methods=METHODS)
 async def proxy(req):
@@ -37,9 +54,8 @@ async def proxy(req):
     for name, value in req.headers.items():
         if name not in dropped and not name.startswith(":"):
             headers[name] = value
-    client_ip = req.client.rsplit(":", 1)[0].strip("[]")
-    forwarded = req.headers.get("x-forwarded-for")
-    headers["x-forwarded-for"] = f"{forwarded}, {client_ip}" if forwarded else client_ip
+    # replaced, never appended to: what the client wrote there is not forwarded (see above)
+    headers["x-forwarded-for"] = client_address(req.client)
     headers["x-forwarded-proto"] = req.scheme
     if "host" in req.headers:
         headers["x-forwarded-host"] = req.headers["host"]

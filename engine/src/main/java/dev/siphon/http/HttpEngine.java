@@ -13,6 +13,7 @@ import dev.siphon.http.h2.Http2Session;
 import dev.siphon.http.h2.Http2Settings;
 import dev.siphon.http.h2.ProtocolDetector;
 import dev.siphon.http.internal.Counters;
+import dev.siphon.http.internal.TrustedProxies;
 import dev.siphon.http.net.EventLoop;
 import dev.siphon.http.net.Listener;
 import dev.siphon.http.net.SessionFactory;
@@ -25,12 +26,10 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.ServiceLoader;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -306,13 +305,9 @@ public final class HttpEngine implements AutoCloseable {
             return c -> "h2".equals(c.tls().applicationProtocol()) ? new Http2Session(c, ctx, h2) : new Http1Session(c, ctx);
         }
 
-        private static Set<String> trustedProxies(ServerConfig s) throws IOException {
-            Set<String> set = new HashSet<>();
-            for (String ip : s.trustedProxies()) {
-                // normalised to the form InetAddress prints, which is what the socket peer is compared as
-                set.add(InetAddress.getByName(ip).getHostAddress());
-            }
-            return Set.copyOf(set);
+        /** The listener's trusted_proxies as ranges; the record has checked every entry already. */
+        private static TrustedProxies trustedProxies(ServerConfig s) {
+            return TrustedProxies.of(s.trustedProxies());
         }
     }
 

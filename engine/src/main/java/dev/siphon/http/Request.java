@@ -1,10 +1,10 @@
 package dev.siphon.http;
 
+import dev.siphon.http.internal.TrustedProxies;
 import dev.siphon.http.router.QueryParser;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * One inbound request, fully buffered (head and body, within the listener's caps).
@@ -24,7 +24,7 @@ public final class Request {
     private final Headers headers;
     private final byte[] body;
     private final InetSocketAddress remote;
-    private final Set<String> trustedProxies;
+    private final TrustedProxies trustedProxies;
     private final Map<String, String> pathParams;
     private final String routePattern;
     private final TlsInfo tls;
@@ -32,7 +32,7 @@ public final class Request {
     private String client;
 
     public Request(String method, String path, String rawQuery, String version, String scheme,
-                   Headers headers, byte[] body, InetSocketAddress remote, Set<String> trustedProxies,
+                   Headers headers, byte[] body, InetSocketAddress remote, TrustedProxies trustedProxies,
                    String routePattern, Map<String, String> pathParams) {
         this(method, path, rawQuery, version, scheme, headers, body, remote, trustedProxies, routePattern, pathParams,
                 null);
@@ -40,7 +40,7 @@ public final class Request {
 
     /** @param tls the connection's TLS handshake result, {@code null} on cleartext */
     public Request(String method, String path, String rawQuery, String version, String scheme,
-                   Headers headers, byte[] body, InetSocketAddress remote, Set<String> trustedProxies,
+                   Headers headers, byte[] body, InetSocketAddress remote, TrustedProxies trustedProxies,
                    String routePattern, Map<String, String> pathParams, TlsInfo tls) {
         this.tls = tls;
         this.method = method;
@@ -149,9 +149,16 @@ public final class Request {
     }
 
     /**
-     * The client as "ip:port" ("[::1]:port" for IPv6). When the socket peer is one of the
-     * listener's {@code trusted_proxies} and the request carries {@code X-Forwarded-For}, the
-     * left-most forwarded address instead (as the proxy wrote it, without a port).
+     * The client as "ip:port" ("[::1]:port" for IPv6): the socket peer.
+     *
+     * <p>When the peer is one of the listener's {@code trusted_proxies} and the request carries
+     * {@code X-Forwarded-For} (all its field lines, in order, read as one list), the client is
+     * read from that list right to left: trusted addresses are skipped and the first untrusted
+     * one is the client, given as written without brackets or port ({@code "203.0.113.7"},
+     * {@code "2001:db8::7"}), as a proxy writes it. An entry that is not an IP address stops the
+     * walk at the nearest address that could be verified: the trusted hop just right of it, or the
+     * peer itself ("ip:port") when it is the right-most entry. When every address is trusted, the
+     * left-most. See {@link TrustedProxies#forwardedClient}.
      */
     public String client() {
         String c = client;
@@ -163,17 +170,14 @@ public final class Request {
     }
 
     private String computeClient() {
-        String ip = remote.getAddress().getHostAddress();
-        if (!trustedProxies.isEmpty() && trustedProxies.contains(ip)) {
+        if (trustedProxies.contains(remote.getAddress())) {
             String xff = headers.get("x-forwarded-for");
-            if (xff != null) {
-                int comma = xff.indexOf(',');
-                String first = (comma < 0 ? xff : xff.substring(0, comma)).trim();
-                if (!first.isEmpty()) {
-                    return first;
-                }
+            String forwarded = xff == null ? null : trustedProxies.forwardedClient(xff);
+            if (forwarded != null) {
+                return forwarded;
             }
         }
+        String ip = remote.getAddress().getHostAddress();
         if (remote.getAddress() instanceof Inet6Address) {
             int zone = ip.indexOf('%');
             return "[" + (zone < 0 ? ip : ip.substring(0, zone)) + "]:" + remote.getPort();

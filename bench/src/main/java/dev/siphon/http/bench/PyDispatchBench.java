@@ -5,6 +5,7 @@ import dev.siphon.http.Headers;
 import dev.siphon.http.Request;
 import dev.siphon.http.Responder;
 import dev.siphon.http.Response;
+import dev.siphon.http.internal.TrustedProxies;
 import dev.siphon.http.py.RouteSpec;
 import dev.siphon.http.py.WorkerPool;
 import java.io.IOException;
@@ -15,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
@@ -115,11 +115,11 @@ public class PyDispatchBench {
         echoHandler = pool.handler(indexOf(routes, "/echo-json"));
         InetSocketAddress client = new InetSocketAddress("127.0.0.1", 50000);
         helloRequest = new Request("GET", "/hello/bench", null, "HTTP/1.1", "http",
-                new Headers().add("host", "127.0.0.1").add("user-agent", "jmh"), null, client, Set.of(),
+                new Headers().add("host", "127.0.0.1").add("user-agent", "jmh"), null, client, TrustedProxies.NONE,
                 "/hello/{name}", Map.of("name", "bench"));
         echoRequest = new Request("POST", "/echo-json", null, "HTTP/1.1", "http",
                 new Headers().add("host", "127.0.0.1").add("content-type", "application/json"),
-                ECHO_BODY.getBytes(StandardCharsets.UTF_8), client, Set.of(), "/echo-json", Map.of());
+                ECHO_BODY.getBytes(StandardCharsets.UTF_8), client, TrustedProxies.NONE, "/echo-json", Map.of());
         // the right answers, or the benchmark measures an error path
         expect(roundTrip(helloHandler, helloRequest), "hi bench");
         String echoed = new String(roundTrip(echoHandler, echoRequest).body(), StandardCharsets.UTF_8);

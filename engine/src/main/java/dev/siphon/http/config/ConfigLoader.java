@@ -1,6 +1,7 @@
 package dev.siphon.http.config;
 
 import dev.siphon.http.h2.Http2Settings;
+import dev.siphon.http.internal.TrustedProxies;
 import java.io.IOException;
 import java.io.StringReader;
 import java.math.BigInteger;
@@ -304,17 +305,18 @@ public final class ConfigLoader {
         if (isNull(e)) {
             return List.of();
         }
-        SequenceNode list = list(e.value(), path, "expected a list of IP addresses, like [10.0.0.1, \"::1\"]");
+        SequenceNode list = list(e.value(), path,
+                "expected a list of IP addresses and CIDR ranges, like [10.0.0.1, \"::1\", 10.0.0.0/8]");
         List<String> out = new ArrayList<>();
         for (int i = 0; i < list.getValue().size(); i++) {
             Node item = list.getValue().get(i);
             String itemPath = path + "[" + i + "]";
-            String ip = string(item, itemPath, "expected an IP address");
-            if (IpLiteral.parse(ip) == null) {
-                throw error(item, itemPath, "expected an IP address like 10.0.0.1 or ::1 (host names are not"
-                        + " resolved, ranges are not supported), found " + Texts.quote(ip));
+            String entry = string(item, itemPath, "expected an IP address or a CIDR range");
+            String expected = TrustedProxies.check(entry);
+            if (expected != null) {
+                throw error(item, itemPath, expected + ", found " + Texts.quote(entry));
             }
-            out.add(ip);
+            out.add(entry);
         }
         return out;
     }

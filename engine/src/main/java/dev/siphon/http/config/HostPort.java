@@ -1,5 +1,7 @@
 package dev.siphon.http.config;
 
+import dev.siphon.http.internal.Ascii;
+import dev.siphon.http.internal.IpLiteral;
 import java.util.HexFormat;
 import java.util.Locale;
 
@@ -47,26 +49,11 @@ record HostPort(String host, int port) {
                 throw new IllegalArgumentException(bad);
             }
         }
-        int port = parsePort(portText);
+        int port = Ascii.port(portText, 0);
         if (port < 0) {
             throw new IllegalArgumentException("port must be a number from 0 to 65535, found " + Texts.quote(portText) + " in " + Texts.quote(text));
         }
         return new HostPort(host, port);
-    }
-
-    private static int parsePort(String s) {
-        if (s.isEmpty() || s.length() > 5) {
-            return -1;
-        }
-        int v = 0;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c < '0' || c > '9') {
-                return -1;
-            }
-            v = v * 10 + (c - '0');
-        }
-        return v <= 65535 ? v : -1;
     }
 
     /**

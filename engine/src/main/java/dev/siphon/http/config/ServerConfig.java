@@ -1,5 +1,6 @@
 package dev.siphon.http.config;
 
+import dev.siphon.http.internal.TrustedProxies;
 import java.util.List;
 import java.util.Objects;
 
@@ -11,7 +12,8 @@ import java.util.Objects;
  * @param tls              TLS identity, or {@code null} for cleartext
  * @param maxBodyBytes     request body cap; a larger body is answered 413 without buffering past it
  * @param requestTimeoutMs budget from the end of a request's head to the end of its response (504 past it)
- * @param trustedProxies   IP literals of peers trusted to set {@code X-Forwarded-For}
+ * @param trustedProxies   IP literals and CIDR ranges ({@code 10.0.0.0/8}) of peers trusted to set
+ *                         {@code X-Forwarded-For}
  */
 public record ServerConfig(String host, int port, TlsConfig tls, long maxBodyBytes, long requestTimeoutMs,
                            List<String> trustedProxies) {
@@ -34,9 +36,10 @@ public record ServerConfig(String host, int port, TlsConfig tls, long maxBodyByt
             throw new IllegalArgumentException("requestTimeoutMs must be > 0, was " + requestTimeoutMs);
         }
         trustedProxies = List.copyOf(trustedProxies);
-        for (String ip : trustedProxies) {
-            if (IpLiteral.parse(ip) == null) {
-                throw new IllegalArgumentException("trusted proxy " + Texts.quote(ip) + " is not an IP address");
+        for (String entry : trustedProxies) {
+            String expected = TrustedProxies.check(entry);
+            if (expected != null) {
+                throw new IllegalArgumentException("trusted_proxies: " + expected + ", found " + Texts.quote(entry));
             }
         }
     }

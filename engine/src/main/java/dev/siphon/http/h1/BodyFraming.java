@@ -1,5 +1,6 @@
 package dev.siphon.http.h1;
 
+import dev.siphon.http.internal.Authority;
 import dev.siphon.http.internal.RequestError;
 
 /**
@@ -26,7 +27,7 @@ final class BodyFraming {
     /** Takes note of a field whose value is {@code b[off, off+len)}; only for the names {@link #concerns} accepts. */
     static void onField(String name, byte[] b, int off, int len, RequestHead head) throws RequestError {
         if (name.equals("host")) {
-            head.hostCount++; // RFC 9112 §3.2 counts Host fields; the value is the handler's business
+            head.hostCount++; // RFC 9112 §3.2 counts Host fields; decide() checks the value of the one
             return;
         }
         if (name.equals("connection")) {
@@ -76,6 +77,11 @@ final class BodyFraming {
         }
         if (head.hostCount > 1) {
             throw new RequestError(400, "more than one Host");
+        }
+        // RFC 9112 §3.2: a Host field with an invalid value gets 400 too. Read through the headers,
+        // which keep the string for the handler: no copy is made only to be checked.
+        if (head.hostCount == 1 && !Authority.isValidHostField(head.headers.get("host"))) {
+            throw new RequestError(400, "invalid Host");
         }
         // RFC 9112 §6.3 (6): a valid Content-Length gives the length; (7): otherwise 0
     }

@@ -2,6 +2,7 @@ package dev.siphon.http.h1;
 
 import dev.siphon.http.Headers;
 import dev.siphon.http.internal.Counters.Limit;
+import dev.siphon.http.internal.FieldValue;
 import dev.siphon.http.internal.RequestError;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -394,7 +395,7 @@ public final class Http1HeadParser {
                     break;
                 }
                 // RFC 9110 §5.5: field-value is VCHAR, obs-text, SP and HTAB; NUL, LF and other CTLs are invalid
-                if ((c < ' ' && c != '\t') || c == 0x7F) {
+                if (!FieldValue.isAllowed(c)) {
                     throw new RequestError(400, "invalid character in field value");
                 }
                 ve++;

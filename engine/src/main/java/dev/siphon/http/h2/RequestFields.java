@@ -2,20 +2,29 @@ package dev.siphon.http.h2;
 
 import dev.siphon.http.Headers;
 import dev.siphon.http.h2.hpack.HpackDecoder;
+import dev.siphon.http.internal.Authority;
+import dev.siphon.http.internal.FieldValue;
 
 /**
  * Receives the decoded fields of one request header block (or trailer block) and checks them
  * against RFC 9113 §8.2 and §8.3: lower-case names, no connection-specific fields, the four
  * request pseudo-header fields each at most once and before every regular field, none in
- * trailers. The first violation is remembered and the rest of the block is still consumed, so the
- * HPACK state stays in step with the peer; the caller then resets the stream. Loop thread; one
- * instance per session, reset per block.
+ * trailers. Every value, pseudo-header fields' too, is a field-value ({@link FieldValue}: no NUL,
+ * CR, LF or other control characters, no whitespace at either end), and the pseudo-header fields
+ * have their own syntax: {@code :scheme} a URI scheme, {@code :path} visible ASCII starting with
+ * "/" (or "*" for OPTIONS), {@code :authority} and {@code host} an {@link Authority}, at most one
+ * {@code host}, agreeing with {@code :authority} when both are sent. The first violation is
+ * remembered and the rest of the block is still consumed, so the HPACK state stays in step with
+ * the peer; the caller then resets the stream (RFC 9113 §8.1.1: a malformed request is a stream
+ * error of type PROTOCOL_ERROR). Loop thread; one instance per session, reset per block.
  */
 final class RequestFields implements HpackDecoder.Sink {
     String method;
     String scheme;
     String path;
     String authority;
+    /** The value of the request's {@code host} field, or null. */
+    private String host;
     long contentLength;
     /** The first malformation found, or null. */
     String error;
@@ -26,7 +35,7 @@ final class RequestFields implements HpackDecoder.Sink {
 
     /** Starts a block whose regular fields go to {@code target}. */
     void reset(Headers target, boolean trailerBlock) {
-        method = scheme = path = authority = null;
+        method = scheme = path = authority = host = null;
         contentLength = -1;
         error = null;
         headers = target;
@@ -50,11 +59,11 @@ final class RequestFields implements HpackDecoder.Sink {
         }
         regularSeen = true;
         if (!validName(name)) {
-            error = "invalid field name (RFC 9113 §8.2.1: lower-case tokens only): " + name;
+            error = "invalid field name (RFC 9113 §8.2.1: lower-case tokens only): " + shown(name);
             return;
         }
-        if (!validValue(value)) {
-            error = "invalid value of field " + name;
+        if (!FieldValue.isValid(value)) {
+            error = "invalid value of field " + name; // RFC 9113 §8.2.1, RFC 9110 §5.5
             return;
         }
         switch (name) {
@@ -76,6 +85,17 @@ final class RequestFields implements HpackDecoder.Sink {
                     return;
                 }
                 contentLength = v;
+            }
+            case "host" -> {
+                if (host != null) {
+                    error = "more than one host field"; // as RFC 9112 §3.2 has it for HTTP/1.1
+                    return;
+                }
+                if (!Authority.isValidHostField(value)) {
+                    error = "invalid host";
+                    return;
+                }
+                host = value;
             }
             case "cookie" -> {
                 // RFC 9113 §8.2.3: cookie crumbs are joined with "; " for an HTTP/1.1 view
@@ -101,6 +121,10 @@ final class RequestFields implements HpackDecoder.Sink {
             error = "pseudo-header field after a regular field"; // RFC 9113 §8.3
             return;
         }
+        if (!FieldValue.isValid(value)) {
+            error = "invalid value of " + pseudoName(name); // RFC 9113 §8.2.1: pseudo-header fields too
+            return;
+        }
         String previous;
         switch (name) {
             case ":method" -> {
@@ -120,7 +144,7 @@ final class RequestFields implements HpackDecoder.Sink {
                 authority = value;
             }
             default -> {
-                error = "unknown pseudo-header field " + name; // RFC 9113 §8.3: incl. response ones
+                error = "unknown pseudo-header field " + shown(name); // RFC 9113 §8.3: incl. response ones
                 return;
             }
         }
@@ -139,6 +163,10 @@ final class RequestFields implements HpackDecoder.Sink {
         }
         if (method == null) {
             error = "missing :method";
+        } else if (method.isEmpty()) {
+            error = "empty :method";
+        } else if (!validMethod(method)) {
+            error = "invalid :method";
         } else if ("CONNECT".equals(method)) {
             // RFC 9113 §8.5: only :method and :authority
             if (scheme != null || path != null || authority == null) {
@@ -146,14 +174,19 @@ final class RequestFields implements HpackDecoder.Sink {
             }
         } else if (scheme == null || path == null) {
             error = "missing :scheme or :path"; // RFC 9113 §8.3.1
-        } else if (path.isEmpty() || (path.charAt(0) != '/' && !(path.equals("*") && method.equals("OPTIONS")))) {
+        } else if (!validScheme(scheme)) {
+            error = "invalid :scheme";
+        } else if (!validPath(path, method)) {
             error = "invalid :path";
-        } else if (!method.isEmpty() && !validMethod(method)) {
-            error = "invalid :method";
-        } else if (method.isEmpty()) {
-            error = "empty :method";
         }
-        if (error == null && authority != null && !headers.contains("host")) {
+        if (error == null && authority != null && !Authority.isValid(authority)) {
+            error = "invalid :authority"; // RFC 9113 §8.3.1: and no userinfo
+        }
+        if (error == null && authority != null && host != null && !host.equalsIgnoreCase(authority)) {
+            // RFC 9113 §8.3.1: a server SHOULD treat a host that differs from :authority as malformed
+            error = "host differs from :authority";
+        }
+        if (error == null && authority != null && host == null) {
             headers.add("host", authority); // handlers read the host as in HTTP/1.1
         }
     }
@@ -183,19 +216,64 @@ final class RequestFields implements HpackDecoder.Sink {
         return true;
     }
 
-    /** RFC 9113 §8.2.1: no NUL, CR or LF, and no leading or trailing whitespace. */
-    private static boolean validValue(String v) {
-        int n = v.length();
-        if (n > 0 && (v.charAt(0) == ' ' || v.charAt(0) == '\t' || v.charAt(n - 1) == ' ' || v.charAt(n - 1) == '\t')) {
+    /** RFC 3986 §3.1: scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ). */
+    private static boolean validScheme(String v) {
+        if (v.isEmpty() || !isAlpha(v.charAt(0))) {
             return false;
         }
-        for (int i = 0; i < n; i++) {
+        for (int i = 1; i < v.length(); i++) {
             char c = v.charAt(i);
-            if (c == 0 || c == '\r' || c == '\n') {
+            if (!isAlpha(c) && !(c >= '0' && c <= '9') && c != '+' && c != '-' && c != '.') {
                 return false;
             }
         }
         return true;
+    }
+
+    private static boolean isAlpha(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    }
+
+    /**
+     * RFC 9113 §8.3.1: not empty; an absolute path (with its query), or "*" for OPTIONS. As an
+     * HTTP/1.1 request-target (RFC 9112 §3.2), only visible ASCII: no SP, no CTLs, no obs-text.
+     */
+    private static boolean validPath(String p, String method) {
+        if (p.equals("*")) {
+            return method.equals("OPTIONS");
+        }
+        if (p.isEmpty() || p.charAt(0) != '/') {
+            return false;
+        }
+        for (int i = 0; i < p.length(); i++) {
+            char c = p.charAt(i);
+            if (c <= ' ' || c >= 0x7F) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** One of the four request pseudo-header names, or a placeholder: never the peer's bytes. */
+    private static String pseudoName(String name) {
+        return switch (name) {
+            case ":method", ":scheme", ":path", ":authority" -> name;
+            default -> "a pseudo-header field";
+        };
+    }
+
+    /** A name for an error message, which may be logged: control and non-ASCII octets escaped, cut at 64. */
+    private static String shown(String s) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < Math.min(s.length(), 64); i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c >= 0x7F || c == '\\') {
+                b.append(String.format("\\x%02x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        return s.length() > 64 ? b.append("...").toString() : b.toString();
     }
 
     private static long parseLength(String v) {

@@ -191,7 +191,8 @@ class ConfigErrorTest {
     @Test
     void listGivenAScalar() {
         assertError(fails("servers:\n  - listen: h:1\n    trusted_proxies: 10.0.0.1\n"), 3, "servers[0].trusted_proxies",
-                "expected a list of IP addresses, like [10.0.0.1, \"::1\"], found the string \"10.0.0.1\"");
+                "expected a list of IP addresses and CIDR ranges, like [10.0.0.1, \"::1\", 10.0.0.0/8], found the"
+                        + " string \"10.0.0.1\"");
         assertErrorContains(fails("servers:\n  listen: h:1\n"), 2, "servers", "expected a list of servers");
     }
 
@@ -296,16 +297,38 @@ class ConfigErrorTest {
                       - 10.0.0.1
                       - proxy.internal
                 """), 5, "servers[0].trusted_proxies[1]",
-                "expected an IP address like 10.0.0.1 or ::1 (host names are not resolved, ranges are not supported),"
+                "expected an IP address or a CIDR range like 10.0.0.1, ::1 or 10.0.0.0/8 (host names are not resolved),"
                         + " found \"proxy.internal\"");
     }
 
     @Test
-    void trustedProxyGivenARangeOrAZone() {
-        assertErrorContains(fails("servers:\n  - listen: h:1\n    trusted_proxies: [10.0.0.0/8]\n"), 3,
-                "servers[0].trusted_proxies[0]", "found \"10.0.0.0/8\"");
+    void trustedProxyGivenAZone() {
         assertErrorContains(fails("servers:\n  - listen: h:1\n    trusted_proxies: [\"fe80::1%eth0\"]\n"), 3,
                 "servers[0].trusted_proxies[0]", "found \"fe80::1%eth0\"");
+    }
+
+    @Test
+    void trustedProxyRangeWithABadPrefixLength() {
+        assertError(fails("servers:\n  - listen: h:1\n    trusted_proxies: [10.0.0.0/33]\n"), 3,
+                "servers[0].trusted_proxies[0]", "expected a prefix length from 0 to 32 after the '/', found"
+                        + " \"10.0.0.0/33\"");
+        assertError(fails("servers:\n  - listen: h:1\n    trusted_proxies: [\"fd00::/129\"]\n"), 3,
+                "servers[0].trusted_proxies[0]", "expected a prefix length from 0 to 128 after the '/', found"
+                        + " \"fd00::/129\"");
+        for (String bad : new String[] {"10.0.0.0/", "10.0.0.0/08", "10.0.0.0/-8", "10.0.0.0/8/8", "10.0.0.0/x"}) {
+            assertErrorContains(fails("servers:\n  - listen: h:1\n    trusted_proxies: [\"" + bad + "\"]\n"), 3,
+                    "servers[0].trusted_proxies[0]", "found \"" + bad + "\"");
+        }
+    }
+
+    @Test
+    void trustedProxyRangeWithHostBitsSet() {
+        // 10.0.0.1/8 is refused rather than silently read as 10.0.0.0/8: the writer may have meant 10.0.0.1
+        assertError(fails("servers:\n  - listen: h:1\n    trusted_proxies: [10.0.0.1/8]\n"), 3,
+                "servers[0].trusted_proxies[0]", "expected a range written with its first address (10.0.0.0/8),"
+                        + " with no bits set past the /8 prefix, found \"10.0.0.1/8\"");
+        assertErrorContains(fails("servers:\n  - listen: h:1\n    trusted_proxies: [\"fd00::1/8\"]\n"), 3,
+                "servers[0].trusted_proxies[0]", "with no bits set past the /8 prefix, found \"fd00::1/8\"");
     }
 
     // ---- clients

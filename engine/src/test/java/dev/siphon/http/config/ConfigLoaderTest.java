@@ -200,6 +200,17 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void trustedProxiesTakeCidrRanges() throws Exception {
+        HttpConfig c = ConfigLoader.parse("""
+                servers:
+                  - listen: 0.0.0.0:1
+                    trusted_proxies: [10.0.0.0/8, "fd00::/8", 192.168.1.7/32, 0.0.0.0/0, 127.0.0.1]
+                """, "http.yaml", NO_ENV);
+        assertEquals(List.of("10.0.0.0/8", "fd00::/8", "192.168.1.7/32", "0.0.0.0/0", "127.0.0.1"),
+                c.servers().get(0).trustedProxies());
+    }
+
+    @Test
     void portZeroMayRepeatBecauseEachBindGetsItsOwnPort() throws Exception {
         HttpConfig c = ConfigLoader.parse("servers:\n  - listen: 127.0.0.1:0\n  - listen: 127.0.0.1:0\n", "http.yaml", NO_ENV);
         assertEquals(2, c.servers().size());

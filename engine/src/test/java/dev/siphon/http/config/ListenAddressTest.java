@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.siphon.http.internal.IpLiteral;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -54,7 +55,8 @@ class ListenAddressTest {
         assertEquals((byte) 0x20, doc[0]);
         assertEquals((byte) 0x7a, doc[15]);
         for (String bad : new String[] {":::", "1::2::3", "1:2:3:4:5:6:7", "1:2:3:4:5:6:7:8:9", "12345::", "::g",
-                "fe80::1%eth0", "[::1]", "1:2:3:4:5:6:7::8:9", "::1.2.3", "1.2.3.4::", ":1::", "1::2:"}) {
+                "fe80::1%eth0", "[::1]", "1:2:3:4:5:6:7::8:9", "::1.2.3", "1.2.3.4::", ":1::", "1::2:",
+                "\u0661\u0660::1", "::\uff11"}) { // digits of other scripts are not hex digits
             assertNull(IpLiteral.parse(bad), bad);
         }
     }

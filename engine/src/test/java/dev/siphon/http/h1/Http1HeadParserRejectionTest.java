@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.siphon.http.internal.RequestError;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -201,6 +202,17 @@ class Http1HeadParserRejectionTest {
     @Test
     void rejectsTwoHostFields() {
         assertRejected(MalformedRequests.TWO_HOSTS);
+    }
+
+    @Test
+    void rejectsHostThatIsNoAuthority() {
+        for (MalformedRequests.Case c : List.of(MalformedRequests.HOST_WITH_USERINFO, MalformedRequests.HOST_WITH_SPACE,
+                MalformedRequests.HOST_WITH_PATH, MalformedRequests.HOST_WITH_BAD_PORT,
+                MalformedRequests.HOST_WITH_NON_NUMERIC_PORT, MalformedRequests.HOST_WITH_UNCLOSED_BRACKET,
+                MalformedRequests.HOST_WITH_EMPTY_NAME, MalformedRequests.HOST_WITH_OBS_TEXT,
+                MalformedRequests.HOST_WITH_BAD_PERCENT, MalformedRequests.HTTP10_HOST_WITH_USERINFO)) {
+            assertRejected(c);
+        }
     }
 
     @Test

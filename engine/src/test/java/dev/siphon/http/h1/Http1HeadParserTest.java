@@ -245,6 +245,19 @@ class Http1HeadParserTest {
     }
 
     @Test
+    void everyAuthorityFormIsAValidHost() throws RequestError {
+        // RFC 9110 §7.2: Host = uri-host [ ":" port ]; RFC 9112 §3.2: empty when the target has no authority
+        for (String host : new String[] {"", "a", "www.example.com:8080", "127.0.0.1", "127.0.0.1:1", "[::1]",
+                "[::1]:8443", "[2001:db8::8:800:200c:417a]:0", "xn--bcher-kva.example", "a-b_c~d.e", "a%2Db",
+                "sub!$&'()*+,;=delims", "h:", "h:65535", "H.Example.COM"}) {
+            byte[] in = bytes("GET /x HTTP/1.1\r\nHost: " + host + "\r\n\r\n");
+            RequestHead head = new RequestHead();
+            assertEquals(in.length, parseExact(parser(), in, in.length, head), host);
+            assertEquals(host, head.headers.get("host"));
+        }
+    }
+
+    @Test
     void http10KeepAliveIsPersistent() throws RequestError {
         byte[] in = bytes("GET /x HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n");
         RequestHead head = new RequestHead();

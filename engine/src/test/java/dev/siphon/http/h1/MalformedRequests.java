@@ -79,6 +79,27 @@ public final class MalformedRequests {
             "GET /hello/a HTTP/1.1\r\nAccept: */*\r\n\r\n", 400);
     public static final Case TWO_HOSTS = new Case("twoHostFields",
             "GET /hello/a HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400);
+    // RFC 9112 §3.2: a Host field with an invalid value -> 400. Host = uri-host [ ":" port ] (RFC 9110 §7.2).
+    public static final Case HOST_WITH_USERINFO = new Case("hostWithUserinfo",
+            "GET /hello/a HTTP/1.1\r\nHost: user@a\r\n\r\n", 400);
+    public static final Case HOST_WITH_SPACE = new Case("hostWithSpace",
+            "GET /hello/a HTTP/1.1\r\nHost: a b\r\n\r\n", 400);
+    public static final Case HOST_WITH_PATH = new Case("hostWithPath",
+            "GET /hello/a HTTP/1.1\r\nHost: a/evil\r\n\r\n", 400);
+    public static final Case HOST_WITH_BAD_PORT = new Case("hostWithPortOver65535",
+            "GET /hello/a HTTP/1.1\r\nHost: a:99999\r\n\r\n", 400);
+    public static final Case HOST_WITH_NON_NUMERIC_PORT = new Case("hostWithNonNumericPort",
+            "GET /hello/a HTTP/1.1\r\nHost: a:b\r\n\r\n", 400);
+    public static final Case HOST_WITH_UNCLOSED_BRACKET = new Case("hostWithUnclosedIpLiteral",
+            "GET /hello/a HTTP/1.1\r\nHost: [::1\r\n\r\n", 400);
+    public static final Case HOST_WITH_EMPTY_NAME = new Case("hostWithPortButNoName",
+            "GET /hello/a HTTP/1.1\r\nHost: :80\r\n\r\n", 400);
+    public static final Case HOST_WITH_OBS_TEXT = new Case("hostWithObsText",
+            "GET /hello/a HTTP/1.1\r\nHost: caf\u00e9.example\r\n\r\n", 400);
+    public static final Case HOST_WITH_BAD_PERCENT = new Case("hostWithIncompletePercentEncoding",
+            "GET /hello/a HTTP/1.1\r\nHost: a%2\r\n\r\n", 400);
+    public static final Case HTTP10_HOST_WITH_USERINFO = new Case("http10HostWithUserinfo",
+            "GET /hello/a HTTP/1.0\r\nHost: user@a\r\n\r\n", 400);
     // RFC 9110 §6.2 / §15.6.6: a major version we do not speak on this framing -> 505.
     public static final Case HTTP20_REQUEST_LINE = new Case("http20VersionInRequestLine",
             "GET /hello/a HTTP/2.0\r\nHost: a\r\n\r\n", 505);
@@ -100,7 +121,10 @@ public final class MalformedRequests {
                 CONFLICTING_CONTENT_LENGTHS, CONFLICTING_CONTENT_LENGTH_LIST, NON_NUMERIC_CONTENT_LENGTH,
                 HEX_CONTENT_LENGTH, NEGATIVE_CONTENT_LENGTH, PLUS_SIGNED_CONTENT_LENGTH, EMPTY_CONTENT_LENGTH,
                 OVERLONG_CONTENT_LENGTH, GZIP_THEN_CHUNKED, CHUNKED_THEN_GZIP, CHUNKED_TWICE,
-                TRANSFER_ENCODING_IN_HTTP10, MISSING_HOST, TWO_HOSTS, HTTP20_REQUEST_LINE, HTTP30_REQUEST_LINE,
+                TRANSFER_ENCODING_IN_HTTP10, MISSING_HOST, TWO_HOSTS, HOST_WITH_USERINFO, HOST_WITH_SPACE,
+                HOST_WITH_PATH, HOST_WITH_BAD_PORT, HOST_WITH_NON_NUMERIC_PORT, HOST_WITH_UNCLOSED_BRACKET,
+                HOST_WITH_EMPTY_NAME, HOST_WITH_OBS_TEXT, HOST_WITH_BAD_PERCENT, HTTP10_HOST_WITH_USERINFO,
+                HTTP20_REQUEST_LINE, HTTP30_REQUEST_LINE,
                 MALFORMED_VERSION, SPACE_IN_TARGET, UNKNOWN_EXPECTATION);
     }
 }

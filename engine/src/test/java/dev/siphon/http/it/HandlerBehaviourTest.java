@@ -83,8 +83,8 @@ class HandlerBehaviourTest {
     }
 
     @Test
-    void clientIsLeftMostForwardedAddressBehindTrustedProxy() throws Exception {
-        HttpEngine e = fx.start(EngineFixture.server().withTrustedProxies(List.of("127.0.0.1")),
+    void clientIsTheForwardedAddressBehindTrustedProxies() throws Exception {
+        HttpEngine e = fx.start(EngineFixture.server().withTrustedProxies(List.of("127.0.0.1", "10.0.0.1")),
                 EngineFixture.settings(), EngineFixture::standardRoutes);
         RawConnection c = fx.connect(e);
         assertEquals("203.0.113.7", c.send(get("/client", "X-Forwarded-For: 203.0.113.7, 10.0.0.1")).read().text());

@@ -175,6 +175,9 @@ class ProxyExampleTest {
             assertEquals(mode.clientCert, g.get("client"), "the client certificate the upstream verified");
             assertEquals("127.0.0.1:" + upstream.port(), g.get("host"), "Host is the upstream's");
             assertEquals("127.0.0.1", g.get("xff"));
+            Curl.Result forged = Curl.run("-H", "X-Forwarded-For: 6.6.6.6", base + "/forged");
+            assertEquals("127.0.0.1", lines(forged.body()).get("xff"),
+                    "X-Forwarded-For is the address the proxy saw; the client's own is not forwarded");
             assertEquals("http", g.get("xfproto"));
             assertEquals("c1", g.get("custom"), "end-to-end headers go upstream");
             assertEquals("null", g.get("secret"), "a field named in Connection is hop-by-hop (RFC 9110 §7.6.1)");

@@ -1,4 +1,4 @@
-package dev.siphon.http.config;
+package dev.siphon.http.internal;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -8,22 +8,26 @@ import java.util.List;
  * a name, and {@code InetAddress.ofLiteral} needs JDK 22). Accepts the dotted-quad IPv4 form
  * (RFC 791; no leading zeros, which some resolvers read as octal) and the IPv6 text forms of
  * RFC 4291 §2.2 (hex groups, one "::", a trailing dotted quad). Zone ids ({@code %eth0}),
- * brackets and prefixes ({@code /24}) are not addresses and are rejected.
+ * brackets and prefixes ({@code /24}) are not addresses and are rejected. Digits are ASCII
+ * digits only ({@code Character.digit} would take the digits of every script).
+ *
+ * <p>Used by the configuration ({@code listen}, {@code trusted_proxies}) and by the HTTP layers
+ * ({@code X-Forwarded-For}, {@code Host}). Stateless; any thread.
  */
-final class IpLiteral {
+public final class IpLiteral {
 
     private IpLiteral() {
     }
 
     /** The address's 4 or 16 bytes, or {@code null} when {@code text} is not an IP literal. */
-    static byte[] parse(String text) {
+    public static byte[] parse(String text) {
         if (text == null || text.isEmpty()) {
             return null;
         }
         return text.indexOf(':') >= 0 ? parseV6(text) : parseV4(text);
     }
 
-    static byte[] parseV4(String text) {
+    public static byte[] parseV4(String text) {
         String[] parts = text.split("\\.", -1);
         if (parts.length != 4) {
             return null;
@@ -50,7 +54,7 @@ final class IpLiteral {
         return out;
     }
 
-    static byte[] parseV6(String text) {
+    public static byte[] parseV6(String text) {
         int gap = text.indexOf("::");
         if (gap >= 0 && text.indexOf("::", gap + 1) >= 0) {
             return null; // RFC 4291 §2.2 (2): "::" may appear only once
@@ -101,7 +105,7 @@ final class IpLiteral {
             }
             int w = 0;
             for (int j = 0; j < p.length(); j++) {
-                int d = Character.digit(p.charAt(j), 16);
+                int d = Ascii.hexDigit(p.charAt(j));
                 if (d < 0) {
                     return null;
                 }
