@@ -143,7 +143,7 @@ def spawn_rest(coro, value):
     t = RequestTask()
     t._name = "siphon-hooks"
     _enter_task(loop, t)
-    _continue(t, _resume(coro, value))
+    _continue(t, _rt.resume(coro, value))
     return t
 
 
@@ -158,23 +158,3 @@ def _continue(t, rest, ctx=None):
         _leave_task(loop, t)
     if not t.done():
         _register_task(t)
-
-
-def _resume(coro, value):
-    """``coro`` after it yielded ``value``, as a generator a task can drive (``yield from`` by hand)."""
-    while True:
-        try:
-            sent = yield value
-        except GeneratorExit:
-            coro.close()
-            raise
-        except BaseException as e:
-            try:
-                value = coro.throw(e)
-            except StopIteration as done:
-                return done.value
-        else:
-            try:
-                value = coro.send(sent)
-            except StopIteration as done:
-                return done.value

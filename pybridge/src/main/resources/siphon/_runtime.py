@@ -364,18 +364,7 @@ def _run_rest(rid, who, coro, value):
     """
     try:
         try:
-            while True:
-                try:
-                    sent = yield value
-                except GeneratorExit:
-                    coro.close()
-                    raise
-                except BaseException as e:
-                    value = coro.throw(e)
-                else:
-                    value = coro.send(sent)
-        except StopIteration as done:
-            result = done.value
+            result = yield from resume(coro, value)
         except (_CancelledError, GeneratorExit):
             bridge.cancelled(rid)
             raise
@@ -386,6 +375,30 @@ def _run_rest(rid, who, coro, value):
         _tasks.pop(rid, None)
     if result is not _ANSWERED:
         _reply(rid, who, result)
+
+
+def resume(coro, value):
+    """``coro`` after it yielded ``value``, as a generator a task can drive (``yield from`` by hand).
+
+    Passes back what the task sends or throws, and closes ``coro`` when the task closes it;
+    returns what ``coro`` returns.
+    """
+    while True:
+        try:
+            sent = yield value
+        except GeneratorExit:
+            coro.close()
+            raise
+        except BaseException as e:
+            try:
+                value = coro.throw(e)
+            except StopIteration as done:
+                return done.value
+        else:
+            try:
+                value = coro.send(sent)
+            except StopIteration as done:
+                return done.value
 
 
 def cancel(rid):

@@ -194,21 +194,7 @@ public final class WorkerPool implements AutoCloseable {
      */
     public static WorkerPool load(Path script, int workers, int queueCapacity, Map<String, ClientConfig> clients)
             throws ScriptException {
-        Objects.requireNonNull(script, "script");
-        if (workers < 1) {
-            throw new IllegalArgumentException("workers must be >= 1, was " + workers);
-        }
-        if (queueCapacity < 2) {
-            throw new IllegalArgumentException("queueCapacity must be >= 2, was " + queueCapacity);
-        }
-        ClientPools pools = ClientPools.start(clients);
-        WorkerPool pool;
-        try {
-            pool = new WorkerPool(script.toAbsolutePath().normalize(), workers, queueCapacity, pools);
-        } catch (RuntimeException e) {
-            pools.close();
-            throw e;
-        }
+        WorkerPool pool = create(script, workers, queueCapacity, clients);
         try {
             pool.startWorkers(script);
         } catch (ScriptException | RuntimeException e) {
@@ -218,6 +204,25 @@ public final class WorkerPool implements AutoCloseable {
         return pool;
     }
 
+    /** The pool with its engine and outbound clients, no worker started yet. */
+    private static WorkerPool create(Path script, int workers, int queueCapacity, Map<String, ClientConfig> clients)
+            throws ScriptException {
+        Objects.requireNonNull(script, "script");
+        if (workers < 1) {
+            throw new IllegalArgumentException("workers must be >= 1, was " + workers);
+        }
+        if (queueCapacity < 2) {
+            throw new IllegalArgumentException("queueCapacity must be >= 2, was " + queueCapacity);
+        }
+        ClientPools pools = ClientPools.start(clients);
+        try {
+            return new WorkerPool(script.toAbsolutePath().normalize(), workers, queueCapacity, pools);
+        } catch (RuntimeException e) {
+            pools.close();
+            throw e;
+        }
+    }
+
     /**
      * The first stage of a staged start: loads the script in worker 0 only and returns once it
      * did; the other workers start with {@link #startRest}. A script that cannot load fails here,
@@ -225,18 +230,7 @@ public final class WorkerPool implements AutoCloseable {
      */
     public static WorkerPool loadFirst(Path script, int workers, int queueCapacity, Map<String, ClientConfig> clients)
             throws ScriptException {
-        Objects.requireNonNull(script, "script");
-        if (workers < 1) {
-            throw new IllegalArgumentException("workers must be >= 1, was " + workers);
-        }
-        ClientPools pools = ClientPools.start(clients);
-        WorkerPool pool;
-        try {
-            pool = new WorkerPool(script.toAbsolutePath().normalize(), workers, queueCapacity, pools);
-        } catch (RuntimeException e) {
-            pools.close();
-            throw e;
-        }
+        WorkerPool pool = create(script, workers, queueCapacity, clients);
         try {
             long t0 = System.nanoTime();
             PythonWorker first = pool.workers[0];
