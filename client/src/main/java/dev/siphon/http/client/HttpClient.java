@@ -1,8 +1,11 @@
 package dev.siphon.http.client;
 
+import dev.siphon.http.config.Bounds;
 import dev.siphon.http.config.ClientConfig;
 import dev.siphon.http.config.ConfigException;
+import dev.siphon.http.config.EngineSettings;
 import dev.siphon.http.config.LoopThreads;
+import dev.siphon.http.config.ServerConfig;
 import dev.siphon.http.net.ClientTls;
 import dev.siphon.http.net.EventLoop;
 import dev.siphon.http.net.TlsProvider;
@@ -384,6 +387,9 @@ public final class HttpClient implements AutoCloseable {
      * those of a {@code clients:} entry (SPEC §3) plus this implementation's own:
      */
     public static final class Builder {
+        /** Most requests queued per origin while its pool is full. */
+        public static final int MAX_WAITERS = 1_000_000;
+
         private String baseUrl;
         private long timeoutMs = ClientConfig.DEFAULT_TIMEOUT_MS;
         private long connectTimeoutMs = -1;
@@ -553,7 +559,11 @@ public final class HttpClient implements AutoCloseable {
         }
 
         /**
-         * @throws IllegalArgumentException naming the first setting out of range, or the PEM file
+         * @throws IllegalArgumentException naming the first setting out of its range (timeouts 1 ms to
+         *     24 h, {@code poolSize} up to {@value ClientConfig#MAX_POOL_SIZE}, {@code maxWaiters} up
+         *     to {@value #MAX_WAITERS}, {@code maxResponseBodyBytes} up to 1 GiB, {@code
+         *     maxResponseFields}, {@code ioLoops} and {@code bufferSize} as the engine's; see
+         *     {@link Bounds}), or the PEM file
          *     of {@code verify}, {@code cert} or {@code key} that is missing, unreadable or wrong
          *     (the cause is then the {@link ConfigException}), or saying that TLS needs siphon-tls
          *     on the class path
@@ -562,17 +572,22 @@ public final class HttpClient implements AutoCloseable {
             if (baseUrl != null) {
                 UrlResolver.resolve(baseUrl, baseUrl); // absolute http(s) with a host, or a clear error
             }
-            positive("timeoutMs", timeoutMs);
-            positive("poolSize", poolSize);
-            positive("maxWaiters", maxWaiters);
-            positive("idleTimeoutMs", idleTimeoutMs);
-            positive("maxResponseBodyBytes", maxResponseBodyBytes);
-            positive("maxResponseFields", maxResponseFields);
-            positive("ioLoops", ioLoops);
-            if (maxResponseBodyBytes > Integer.MAX_VALUE - 8) {
-                throw new IllegalArgumentException("maxResponseBodyBytes must be below 2 GiB (one array), was "
-                        + maxResponseBodyBytes);
+            long time = Bounds.MAX_TIMEOUT_MS;
+            Bounds.check("timeoutMs", timeoutMs, 1, time);
+            if (connectTimeoutMs > 0) {
+                Bounds.check("connectTimeoutMs", connectTimeoutMs, 1, time);
             }
+            if (poolWaitTimeoutMs > 0) {
+                Bounds.check("poolWaitTimeoutMs", poolWaitTimeoutMs, 1, time);
+            }
+            Bounds.check("poolSize", poolSize, 1, ClientConfig.MAX_POOL_SIZE);
+            Bounds.check("maxWaiters", maxWaiters, 1, MAX_WAITERS);
+            Bounds.check("idleTimeoutMs", idleTimeoutMs, 1, time);
+            // a response body is buffered whole in one array, as a request body is
+            Bounds.check("maxResponseBodyBytes", maxResponseBodyBytes, 1, ServerConfig.MAX_BODY_BYTES);
+            Bounds.check("maxResponseFields", maxResponseFields, 1, EngineSettings.MAX_HEADER_COUNT);
+            Bounds.check("ioLoops", ioLoops, 1, EngineSettings.MAX_IO_LOOPS);
+            Bounds.check("bufferSize", bufferSize, 1, EngineSettings.MAX_BUFFER_SIZE);
             if (bufferSize < 16_384 + 9 + 1024 || maxResponseHeadBytes < 256
                     || maxResponseHeadBytes > bufferSize - 1024) {
                 throw new IllegalArgumentException("need 256 <= maxResponseHeadBytes <= bufferSize - 1024 and "
@@ -596,10 +611,5 @@ public final class HttpClient implements AutoCloseable {
                     ioLoops, loopThreads, bufferSize, verify, clientCert, clientKey, http2OverTls), name, tls);
         }
 
-        private static void positive(String name, long v) {
-            if (v <= 0) {
-                throw new IllegalArgumentException(name + " must be > 0, was " + v);
-            }
-        }
     }
 }
