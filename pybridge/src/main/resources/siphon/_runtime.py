@@ -415,6 +415,10 @@ def _reply(rid, who, r):
         else:
             bridge.fail(rid, who, f"{who} returned {type(r).__name__}; a handler must return an http.Response")
         return
+    s = r.status
+    if s.__class__ is not int or s < 200 or s > 599:  # set after Response() checked it
+        bridge.fail(rid, who, f"{who} answered with status {s!r}; a response status must be an int from 200 to 599")
+        return
     h = r.headers
     if h:
         flat = []

@@ -151,8 +151,10 @@ class Response:
     def __init__(self, status=200, headers=None, body=None):
         if isinstance(status, bool) or not isinstance(status, int):
             raise TypeError(f"Response status must be an int, not {type(status).__name__}")
-        if status < 100 or status > 999:
-            raise ValueError(f"Response status must be from 100 to 999, was {status}")
+        if status < 200 or status > 599:
+            # a 1xx is an interim response, which the server sends itself (100 Continue): answered
+            # as final, the client would pair every later response with the wrong request
+            raise ValueError(f"Response status must be from 200 to 599 (a final status), was {status}")
         self.status = status
         self.headers = {} if headers is None else headers
         self.body = body

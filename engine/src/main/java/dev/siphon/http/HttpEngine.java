@@ -30,7 +30,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.ServiceLoader;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The engine: event loops, listeners and routes. Start one with {@link #builder()}:
@@ -48,6 +51,10 @@ import java.util.concurrent.TimeUnit;
  * <p>{@link #close()} stops accepting, lets requests in flight finish for up to
  * {@code engine.shutdown_grace_ms}, then closes every socket and stops every loop thread,
  * returning every pooled buffer. Thread-safe.
+ *
+ * <p>An {@link Error} on one of its loop threads is fatal: the engine logs it, closes itself at
+ * once, and {@link #awaitTermination()} throws {@link EngineFailedException}; see
+ * {@link FatalErrorHandler} and {@link Builder#onFatalError}.
  */
 public final class HttpEngine implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("siphon.http");
@@ -58,15 +65,21 @@ public final class HttpEngine implements AutoCloseable {
     private final Thread[] threads;
     private final List<Listener> listeners;
     private final Counters counters;
-    private volatile boolean closed;
+    private final FatalErrorHandler fatalErrorHandler;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    /** Counted down when close() is done, or after a fatal error once the handler ran. */
+    private final CountDownLatch terminated = new CountDownLatch(1);
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private volatile String failedOn;
 
     private HttpEngine(EngineSettings settings, EventLoop[] loops, Thread[] threads, List<Listener> listeners,
-                       Counters counters) {
+                       Counters counters, FatalErrorHandler fatalErrorHandler) {
         this.settings = settings;
         this.loops = loops;
         this.threads = threads;
         this.listeners = listeners;
         this.counters = counters;
+        this.fatalErrorHandler = fatalErrorHandler;
     }
 
     public static Builder builder() {
@@ -112,27 +125,83 @@ public final class HttpEngine implements AutoCloseable {
         return n;
     }
 
-    /** Blocks until the engine is closed (for example by a shutdown hook). */
+    /**
+     * Blocks until the engine is closed (for example by a shutdown hook).
+     *
+     * @throws EngineFailedException when the engine closed itself because an {@link Error} ended
+     *     one of its threads (the cause); the {@link FatalErrorHandler} has run by then
+     */
     public void awaitTermination() throws InterruptedException {
-        for (Thread t : threads) {
-            t.join();
+        terminated.await();
+        Throwable f = failure.get();
+        if (f != null) {
+            throw new EngineFailedException(failedOn, f);
         }
+    }
+
+    /** The error that made the engine close itself ({@link #fail}), or null. */
+    public Throwable failure() {
+        return failure.get();
+    }
+
+    /**
+     * Closes the engine at once because {@code error} ended thread {@code thread}: the engine's
+     * own loops call this, and so should code that runs this engine's handlers on threads of its
+     * own (the Python worker pool does) when an {@link Error} ends one of them. The caller has
+     * logged the error with its stack trace; this logs one line, closes every listener (new
+     * connections are refused), cuts every connection without grace, then calls the
+     * {@link FatalErrorHandler}, on a thread of its own; {@link #awaitTermination()} then throws
+     * {@link EngineFailedException}. Any thread; only the first failure counts.
+     */
+    public void fail(String thread, Throwable error) {
+        Objects.requireNonNull(error, "error");
+        if (!failure.compareAndSet(null, error)) {
+            return;
+        }
+        failedOn = thread;
+        LOG.log(System.Logger.Level.ERROR, "closing the engine after a fatal error on " + thread + " (" + error + ")");
+        Thread.ofPlatform().name("siphon-fatal").daemon(true).start(() -> {
+            try {
+                closed.set(true);
+                for (Listener l : listeners) {
+                    l.close(); // refused from now on, even while a loop is still stopping
+                }
+                stopLoops(0);
+            } finally {
+                try {
+                    fatalErrorHandler.onFatalError(thread, error);
+                } catch (Throwable t) {
+                    LOG.log(System.Logger.Level.ERROR, "the fatal error handler failed", t);
+                } finally {
+                    terminated.countDown();
+                }
+            }
+        });
     }
 
     @Override
     public void close() {
-        if (closed) {
+        if (!closed.compareAndSet(false, true)) {
             return;
         }
-        closed = true;
-        long grace = TimeUnit.MILLISECONDS.toNanos(settings.shutdownGraceMs());
+        try {
+            stopLoops(settings.shutdownGraceMs());
+        } finally {
+            if (failure.get() == null) {
+                terminated.countDown(); // after a failure, fail() counts down once its handler ran
+            }
+        }
+    }
+
+    private void stopLoops(long graceMs) {
+        long grace = TimeUnit.MILLISECONDS.toNanos(graceMs);
         for (EventLoop l : loops) {
             l.shutdown(grace);
         }
         boolean interrupted = false;
         for (int i = 0; i < loops.length; i++) {
             try {
-                if (!loops[i].awaitStopped(settings.shutdownGraceMs() + 5000, TimeUnit.MILLISECONDS)) {
+                if (!loops[i].awaitStopped(graceMs + 5000, TimeUnit.MILLISECONDS)) {
                     LOG.log(System.Logger.Level.WARNING, "event loop " + i + " did not stop in time");
                 }
                 threads[i].join(1000);
@@ -150,8 +219,20 @@ public final class HttpEngine implements AutoCloseable {
         private final List<ServerConfig> servers = new ArrayList<>();
         private final Router.Builder<AsyncHandler> routes = Router.builder();
         private EngineSettings settings = EngineSettings.defaults();
+        private FatalErrorHandler fatalErrorHandler = FatalErrorHandler.NONE;
 
         private Builder() {}
+
+        /**
+         * Called once when an {@link Error} ends one of the engine's threads, after the engine
+         * closed itself (see {@link FatalErrorHandler}). Default {@link FatalErrorHandler#NONE}: the
+         * engine only closes, and {@link HttpEngine#awaitTermination()} throws
+         * {@link EngineFailedException}; {@link FatalErrorHandler#exit()} ends the process.
+         */
+        public Builder onFatalError(FatalErrorHandler handler) {
+            this.fatalErrorHandler = Objects.requireNonNull(handler);
+            return this;
+        }
 
         /** Adds a cleartext listener on "host:port" ("[::1]:8080" for IPv6; port 0 picks a free port). */
         public Builder listen(String hostPort) {
@@ -234,8 +315,11 @@ public final class HttpEngine implements AutoCloseable {
             int n = settings.ioLoops();
             EventLoop[] loops = new EventLoop[n];
             Thread[] threads = new Thread[n];
+            // set before any loop thread starts: a loop that fails closes the whole engine
+            AtomicReference<HttpEngine> self = new AtomicReference<>();
+            FatalErrorHandler loopFailed = (thread, error) -> self.get().fail(thread, error);
             for (int i = 0; i < n; i++) {
-                loops[i] = new EventLoop(i, settings.bufferSize());
+                loops[i] = new EventLoop(i, settings.bufferSize(), loopFailed);
             }
             List<Listener> listeners = new ArrayList<>();
             Http2Settings h2 = settings.http2();
@@ -264,6 +348,9 @@ public final class HttpEngine implements AutoCloseable {
                 }
                 throw e;
             }
+            HttpEngine engine = new HttpEngine(settings, loops, threads, List.copyOf(listeners), counters,
+                    fatalErrorHandler);
+            self.set(engine);
             for (int i = 0; i < n; i++) {
                 String name = "siphon-loop-" + i;
                 threads[i] = settings.loopThreads() == LoopThreads.PLATFORM
@@ -273,7 +360,6 @@ public final class HttpEngine implements AutoCloseable {
             for (Listener l : listeners) {
                 l.start();
             }
-            HttpEngine engine = new HttpEngine(settings, loops, threads, List.copyOf(listeners), counters);
             for (Listener l : listeners) {
                 LOG.log(System.Logger.Level.INFO, "listening on " + url(l));
             }

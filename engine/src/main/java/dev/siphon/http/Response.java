@@ -3,12 +3,17 @@ package dev.siphon.http;
 import java.nio.charset.StandardCharsets;
 
 /**
- * A response a handler returns. The engine sets {@code Content-Length} and {@code Date} itself
- * (any framing headers the handler sets are replaced); the body is sent as given.
+ * A final response a handler returns: status 200 to 599. The engine sets {@code Content-Length}
+ * and {@code Date} itself (any framing headers the handler sets are replaced); the body is sent
+ * as given.
  *
  * <p>Built by one thread, then handed to the engine, which owns it from then on.
  */
 public final class Response {
+    /** The lowest status a handler may answer with: a final response (RFC 9110 §15.3). */
+    public static final int MIN_STATUS = 200;
+    /** The highest status a handler may answer with: RFC 9110 §15 defines none above 599. */
+    public static final int MAX_STATUS = 599;
     private static final byte[] EMPTY = new byte[0];
 
     private final int status;
@@ -19,9 +24,18 @@ public final class Response {
         this(status, new Headers(4), EMPTY);
     }
 
+    /**
+     * @throws IllegalArgumentException for a status outside {@value #MIN_STATUS}..{@value #MAX_STATUS}:
+     *     a handler answering a request from its handler's code gets {@code 500} instead
+     */
     public Response(int status, Headers headers, byte[] body) {
-        if (status < 100 || status > 999) {
-            throw new IllegalArgumentException("status out of range: " + status);
+        if (status < MIN_STATUS || status > MAX_STATUS) {
+            // RFC 9110 §15.2: a client reads a 1xx as interim and waits on for the final response,
+            // so a 1xx answered as final would pair every later response on the connection with
+            // the wrong request. Interim responses are the engine's own (100 Continue).
+            throw new IllegalArgumentException("a response status must be from " + MIN_STATUS + " to " + MAX_STATUS
+                    + ", was " + status + (status >= 100 && status < 200
+                    ? " (a 1xx is an interim response, which the engine sends itself)" : ""));
         }
         this.status = status;
         this.headers = headers == null ? new Headers(4) : headers;

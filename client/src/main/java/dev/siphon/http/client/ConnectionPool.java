@@ -202,6 +202,8 @@ final class ConnectionPool {
                 loop.execute(() -> socket.connect(new InetSocketAddress(address, origin.port())));
             } catch (IOException e) {
                 loop.execute(() -> socket.failConnect(e));
+            } catch (Error e) {
+                client.fatal(e);
             }
         });
     }

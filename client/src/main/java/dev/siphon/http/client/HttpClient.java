@@ -1,8 +1,12 @@
 package dev.siphon.http.client;
 
+import dev.siphon.http.FatalErrorHandler;
+import dev.siphon.http.config.Bounds;
 import dev.siphon.http.config.ClientConfig;
 import dev.siphon.http.config.ConfigException;
+import dev.siphon.http.config.EngineSettings;
 import dev.siphon.http.config.LoopThreads;
+import dev.siphon.http.config.ServerConfig;
 import dev.siphon.http.net.ClientTls;
 import dev.siphon.http.net.EventLoop;
 import dev.siphon.http.net.TlsProvider;
@@ -15,9 +19,12 @@ import java.util.Objects;
 import java.util.ServiceLoader;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -58,8 +65,15 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>{@link #close()} fails what is in flight, closes every socket, stops every thread and
  * returns every pooled buffer ({@link #buffersOutstanding()} is then 0). Thread-safe.
+ *
+ * <p><b>Fatal errors.</b> An {@link Error} on one of the client's threads (a loop, the timer, a
+ * name resolution) is logged once with its stack trace; the client then closes itself (what is
+ * in flight fails with {@link ConnectionClosedException}) and calls the
+ * {@link Builder#onFatalError handler} once, on a thread of its own. Requests sent after that
+ * fail at once: the client never goes on with a dead loop whose requests would never complete.
  */
 public final class HttpClient implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger("siphon.http.client");
     private static final byte[] EMPTY = new byte[0];
 
     /**
@@ -76,27 +90,27 @@ public final class HttpClient implements AutoCloseable {
     private volatile ClientTls tls; // made at build() when verify or cert is set, else on the first https:// request
     private final EventLoop[] loops;
     private final Thread[] threads;
-    private final ScheduledThreadPoolExecutor timer;
+    private final Timer timer;
+    private final FatalErrorHandler fatalErrorHandler;
+    private final AtomicBoolean failed = new AtomicBoolean();
+    private final java.util.concurrent.CountDownLatch closeDone = new java.util.concurrent.CountDownLatch(1);
     private final ConcurrentHashMap<Origin, ConnectionPool> pools = new ConcurrentHashMap<>();
     private final AtomicInteger nextLoop = new AtomicInteger();
     private final AtomicInteger openConnections = new AtomicInteger();
     private final AtomicLong connectionsOpened = new AtomicLong();
     private volatile boolean closed;
 
-    private HttpClient(Settings settings, String clientName, ClientTls tls) {
+    private HttpClient(Settings settings, String clientName, ClientTls tls, FatalErrorHandler fatalErrorHandler) {
         this.settings = settings;
         this.name = clientName;
         this.tls = tls;
+        this.fatalErrorHandler = fatalErrorHandler;
         this.loops = new EventLoop[settings.ioLoops()];
         this.threads = new Thread[loops.length];
-        this.timer = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "siphon-client-timer");
-            t.setDaemon(true);
-            return t;
-        });
+        this.timer = new Timer(this);
         timer.setRemoveOnCancelPolicy(true);
         for (int i = 0; i < loops.length; i++) {
-            loops[i] = new EventLoop(i, settings.bufferSize());
+            loops[i] = new EventLoop(i, settings.bufferSize(), this::fail);
             String name = "siphon-client-loop-" + i;
             threads[i] = settings.loopThreads() == LoopThreads.PLATFORM
                     ? Thread.ofPlatform().name(name).daemon(true).start(loops[i])
@@ -336,14 +350,107 @@ public final class HttpClient implements AutoCloseable {
         }
     }
 
+    /**
+     * The one timer thread; a task that ended with an {@link Error} (a plain executor would keep it
+     * in its future, unseen, and a periodic task would silently stop) is fatal to the client.
+     */
+    private static final class Timer extends ScheduledThreadPoolExecutor {
+        private final HttpClient client;
+
+        Timer(HttpClient client) {
+            super(1, r -> {
+                Thread t = new Thread(r, "siphon-client-timer");
+                t.setDaemon(true);
+                return t;
+            });
+            this.client = client;
+        }
+
+        @Override
+        protected void afterExecute(Runnable r, Throwable t) {
+            if (r instanceof Future<?> f && f.isDone() && !f.isCancelled()) {
+                try {
+                    f.get();
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof Error error) {
+                        client.fatal(error);
+                    }
+                } catch (InterruptedException | java.util.concurrent.CancellationException e) {
+                    // not a failure of the task
+                }
+            }
+        }
+    }
+
+    /** An {@link Error} on one of this client's threads other than its loops (which log their own): log it, then {@link #fail}. */
+    void fatal(Throwable error) {
+        String thread = Thread.currentThread().getName();
+        LOG.log(System.Logger.Level.ERROR, "fatal error on " + thread + " of " + name + ": " + error, error);
+        fail(thread, error);
+    }
+
+    /**
+     * An {@link Error} (already logged) ended one of this client's threads: close the client, then
+     * tell the handler. Any thread; only the first failure counts.
+     */
+    private void fail(String thread, Throwable error) {
+        if (!failed.compareAndSet(false, true)) {
+            return;
+        }
+        LOG.log(System.Logger.Level.ERROR, "closing " + name + " after a fatal error on " + thread + " (" + error + ")");
+        Thread.ofPlatform().name("siphon-client-fatal").daemon(true).start(() -> {
+            try {
+                close();
+            } finally {
+                try {
+                    fatalErrorHandler.onFatalError(thread, error);
+                } catch (Throwable t) {
+                    LOG.log(System.Logger.Level.ERROR, "the fatal error handler of " + name + " failed", t);
+                }
+            }
+        });
+    }
+
     @Override
     public void close() {
         if (closed) {
+            awaitClosed();
             return;
         }
         closed = true;
+        try {
+            closeNow();
+        } finally {
+            closeDone.countDown();
+        }
+    }
+
+    /**
+     * Another thread is closing the client (after a fatal error, say): returns once it is done,
+     * so that what the caller expects of a closed client holds. Not on one of the client's own
+     * loops, which that close may be waiting for.
+     */
+    private void awaitClosed() {
+        EventLoop here = EventLoop.current();
+        for (EventLoop l : loops) {
+            if (l == here) {
+                return;
+            }
+        }
+        try {
+            closeDone.await(15, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void closeNow() {
         List<java.util.concurrent.CountDownLatch> done = new ArrayList<>();
         for (ConnectionPool p : pools.values()) {
+            if (stopped(p.loop)) {
+                p.close(); // its loop died (a fatal error): nothing else touches the pool now
+                continue;
+            }
             java.util.concurrent.CountDownLatch latch = new java.util.concurrent.CountDownLatch(1);
             done.add(latch);
             p.loop.execute(() -> {
@@ -379,11 +486,23 @@ public final class HttpClient implements AutoCloseable {
         }
     }
 
+    private static boolean stopped(EventLoop loop) {
+        try {
+            return loop.awaitStopped(0, TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     /**
      * Collects settings; {@link #build()} starts the client's loops. Not thread-safe. Defaults are
      * those of a {@code clients:} entry (SPEC §3) plus this implementation's own:
      */
     public static final class Builder {
+        /** Most requests queued per origin while its pool is full. */
+        public static final int MAX_WAITERS = 1_000_000;
+
         private String baseUrl;
         private long timeoutMs = ClientConfig.DEFAULT_TIMEOUT_MS;
         private long connectTimeoutMs = -1;
@@ -403,8 +522,18 @@ public final class HttpClient implements AutoCloseable {
         private Path clientKey;
         private boolean http2OverTls = true;
         private String name = "client";
+        private FatalErrorHandler fatalErrorHandler = FatalErrorHandler.NONE;
 
         private Builder() {}
+
+        /**
+         * Called once when an {@link Error} ends one of the client's threads, after the client
+         * closed itself (see the class comment). Default {@link FatalErrorHandler#NONE}.
+         */
+        public Builder onFatalError(FatalErrorHandler handler) {
+            this.fatalErrorHandler = Objects.requireNonNull(handler);
+            return this;
+        }
 
         /**
          * Takes every setting of a configured client: base_url, timeout_ms, verify, cert, key,
@@ -553,7 +682,11 @@ public final class HttpClient implements AutoCloseable {
         }
 
         /**
-         * @throws IllegalArgumentException naming the first setting out of range, or the PEM file
+         * @throws IllegalArgumentException naming the first setting out of its range (timeouts 1 ms to
+         *     24 h, {@code poolSize} up to {@value ClientConfig#MAX_POOL_SIZE}, {@code maxWaiters} up
+         *     to {@value #MAX_WAITERS}, {@code maxResponseBodyBytes} up to 1 GiB, {@code
+         *     maxResponseFields}, {@code ioLoops} and {@code bufferSize} as the engine's; see
+         *     {@link Bounds}), or the PEM file
          *     of {@code verify}, {@code cert} or {@code key} that is missing, unreadable or wrong
          *     (the cause is then the {@link ConfigException}), or saying that TLS needs siphon-tls
          *     on the class path
@@ -562,17 +695,22 @@ public final class HttpClient implements AutoCloseable {
             if (baseUrl != null) {
                 UrlResolver.resolve(baseUrl, baseUrl); // absolute http(s) with a host, or a clear error
             }
-            positive("timeoutMs", timeoutMs);
-            positive("poolSize", poolSize);
-            positive("maxWaiters", maxWaiters);
-            positive("idleTimeoutMs", idleTimeoutMs);
-            positive("maxResponseBodyBytes", maxResponseBodyBytes);
-            positive("maxResponseFields", maxResponseFields);
-            positive("ioLoops", ioLoops);
-            if (maxResponseBodyBytes > Integer.MAX_VALUE - 8) {
-                throw new IllegalArgumentException("maxResponseBodyBytes must be below 2 GiB (one array), was "
-                        + maxResponseBodyBytes);
+            long time = Bounds.MAX_TIMEOUT_MS;
+            Bounds.check("timeoutMs", timeoutMs, 1, time);
+            if (connectTimeoutMs > 0) {
+                Bounds.check("connectTimeoutMs", connectTimeoutMs, 1, time);
             }
+            if (poolWaitTimeoutMs > 0) {
+                Bounds.check("poolWaitTimeoutMs", poolWaitTimeoutMs, 1, time);
+            }
+            Bounds.check("poolSize", poolSize, 1, ClientConfig.MAX_POOL_SIZE);
+            Bounds.check("maxWaiters", maxWaiters, 1, MAX_WAITERS);
+            Bounds.check("idleTimeoutMs", idleTimeoutMs, 1, time);
+            // a response body is buffered whole in one array, as a request body is
+            Bounds.check("maxResponseBodyBytes", maxResponseBodyBytes, 1, ServerConfig.MAX_BODY_BYTES);
+            Bounds.check("maxResponseFields", maxResponseFields, 1, EngineSettings.MAX_HEADER_COUNT);
+            Bounds.check("ioLoops", ioLoops, 1, EngineSettings.MAX_IO_LOOPS);
+            Bounds.check("bufferSize", bufferSize, 1, EngineSettings.MAX_BUFFER_SIZE);
             if (bufferSize < 16_384 + 9 + 1024 || maxResponseHeadBytes < 256
                     || maxResponseHeadBytes > bufferSize - 1024) {
                 throw new IllegalArgumentException("need 256 <= maxResponseHeadBytes <= bufferSize - 1024 and "
@@ -593,13 +731,9 @@ public final class HttpClient implements AutoCloseable {
             }
             return new HttpClient(new Settings(baseUrl, timeoutMs, connect, poolWait, poolSize, maxWaiters,
                     idleTimeoutMs, http2PriorKnowledge, maxResponseBodyBytes, maxResponseHeadBytes, maxResponseFields,
-                    ioLoops, loopThreads, bufferSize, verify, clientCert, clientKey, http2OverTls), name, tls);
+                    ioLoops, loopThreads, bufferSize, verify, clientCert, clientKey, http2OverTls), name, tls,
+                    fatalErrorHandler);
         }
 
-        private static void positive(String name, long v) {
-            if (v <= 0) {
-                throw new IllegalArgumentException(name + " must be > 0, was " + v);
-            }
-        }
     }
 }

@@ -333,6 +333,24 @@ class HttpClientTest {
         assertThrows(IllegalArgumentException.class, () -> HttpClient.builder().baseUrl("ftp://h/").build());
     }
 
+    /** Every numeric setting of the builder has an upper bound, named with its range before anything starts. */
+    @Test
+    void builderSettingsHaveUpperBounds() {
+        assertEquals("timeoutMs must be from 1 to 86400000, was 9223372036854775807", assertThrows(
+                IllegalArgumentException.class, () -> HttpClient.builder().timeoutMs(Long.MAX_VALUE).build()).getMessage());
+        assertEquals("poolSize must be from 1 to 1024, was 50000", assertThrows(
+                IllegalArgumentException.class, () -> HttpClient.builder().poolSize(50_000).build()).getMessage());
+        assertEquals("maxResponseBodyBytes must be from 1 to 1073741824, was 2147483647", assertThrows(
+                IllegalArgumentException.class,
+                () -> HttpClient.builder().maxResponseBodyBytes(Integer.MAX_VALUE).build()).getMessage());
+        assertEquals("maxResponseFields must be from 1 to 10000, was 50000000", assertThrows(
+                IllegalArgumentException.class,
+                () -> HttpClient.builder().maxResponseFields(50_000_000).build()).getMessage());
+        assertEquals("connectTimeoutMs must be from 1 to 86400000, was 86400001", assertThrows(
+                IllegalArgumentException.class,
+                () -> HttpClient.builder().connectTimeoutMs(86_400_001).build()).getMessage());
+    }
+
     @Test
     void closeReleasesEverythingAndFailsWhatIsInFlight() throws Exception {
         HttpEngine e = up.engine();

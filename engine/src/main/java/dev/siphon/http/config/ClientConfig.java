@@ -26,6 +26,8 @@ public record ClientConfig(String name, String baseUrl, long timeoutMs, Path ver
 
     public static final long DEFAULT_TIMEOUT_MS = 5_000;
     public static final int DEFAULT_POOL_SIZE = 8;
+    /** Most connections per origin: each is a socket (a file descriptor) and its buffers. */
+    public static final int MAX_POOL_SIZE = 1024;
 
     public ClientConfig {
         if (Objects.requireNonNull(name, "name").isEmpty()) {
@@ -37,12 +39,8 @@ public record ClientConfig(String name, String baseUrl, long timeoutMs, Path ver
                 throw new IllegalArgumentException(bad);
             }
         }
-        if (timeoutMs <= 0) {
-            throw new IllegalArgumentException("timeoutMs must be > 0, was " + timeoutMs);
-        }
-        if (poolSize < 1) {
-            throw new IllegalArgumentException("poolSize must be >= 1, was " + poolSize);
-        }
+        Bounds.check("timeoutMs", timeoutMs, 1, Bounds.MAX_TIMEOUT_MS);
+        Bounds.check("poolSize", poolSize, 1, MAX_POOL_SIZE);
         if (key != null && cert == null) {
             throw new IllegalArgumentException("key is only valid together with cert");
         }

@@ -269,9 +269,9 @@ public final class ConfigLoader {
             throw error(listen.value(), listenPath, x.getMessage());
         }
         TlsConfig tls = tls(f.get("tls"), path + ".tls");
-        long maxBody = integer(f.get("max_body_bytes"), path + ".max_body_bytes", 0, Long.MAX_VALUE,
+        long maxBody = integer(f.get("max_body_bytes"), path + ".max_body_bytes", 0, ServerConfig.MAX_BODY_BYTES,
                 ServerConfig.DEFAULT_MAX_BODY_BYTES);
-        long timeout = integer(f.get("request_timeout_ms"), path + ".request_timeout_ms", 1, Long.MAX_VALUE,
+        long timeout = integer(f.get("request_timeout_ms"), path + ".request_timeout_ms", 1, Bounds.MAX_TIMEOUT_MS,
                 ServerConfig.DEFAULT_REQUEST_TIMEOUT_MS);
         List<String> proxies = trustedProxies(f.get("trusted_proxies"), path + ".trusted_proxies");
         ServerConfig server = build(node, path,
@@ -296,8 +296,8 @@ public final class ConfigLoader {
         Path certPath = path(cert, path + ".cert_path");
         Path keyPath = path(key, path + ".key_path");
         Path clientCa = path(f.get("client_ca"), path + ".client_ca");
-        long handshakeMs = integer(f.get("handshake_timeout_ms"), path + ".handshake_timeout_ms", 1, Long.MAX_VALUE,
-                TlsConfig.DEFAULT_HANDSHAKE_TIMEOUT_MS);
+        long handshakeMs = integer(f.get("handshake_timeout_ms"), path + ".handshake_timeout_ms", 1,
+                Bounds.MAX_TIMEOUT_MS, TlsConfig.DEFAULT_HANDSHAKE_TIMEOUT_MS);
         return new TlsConfig(certPath, keyPath, clientCa, handshakeMs);
     }
 
@@ -350,7 +350,7 @@ public final class ConfigLoader {
                 throw error(base.value(), path + ".base_url", bad);
             }
         }
-        long timeout = integer(f.get("timeout_ms"), path + ".timeout_ms", 1, Long.MAX_VALUE,
+        long timeout = integer(f.get("timeout_ms"), path + ".timeout_ms", 1, Bounds.MAX_TIMEOUT_MS,
                 ClientConfig.DEFAULT_TIMEOUT_MS);
         Path verify = path(f.get("verify"), path + ".verify");
         Path cert = path(f.get("cert"), path + ".cert");
@@ -359,7 +359,7 @@ public final class ConfigLoader {
             throw error(f.get("key").key(), path + ".key", "key is set but cert is not; key is only valid together"
                     + " with cert (cert alone may be a combined PEM holding both)");
         }
-        int poolSize = (int) integer(f.get("pool_size"), path + ".pool_size", 1, Integer.MAX_VALUE,
+        int poolSize = (int) integer(f.get("pool_size"), path + ".pool_size", 1, ClientConfig.MAX_POOL_SIZE,
                 ClientConfig.DEFAULT_POOL_SIZE);
         boolean h2 = bool(f.get("http2_prior_knowledge"), path + ".http2_prior_knowledge", false);
         String url = baseUrl;
@@ -374,24 +374,25 @@ public final class ConfigLoader {
         }
         Node node = requireMapping(e.value(), "engine", "expected a mapping of engine settings");
         Map<String, Entry> f = mapping(node, "engine", ENGINE_KEYS);
-        int max = Integer.MAX_VALUE;
-        int ioLoops = (int) integer(f.get("io_loops"), "engine.io_loops", 1, max, d.ioLoops());
+        long time = Bounds.MAX_TIMEOUT_MS;
+        int ioLoops = (int) integer(f.get("io_loops"), "engine.io_loops", 1, EngineSettings.MAX_IO_LOOPS,
+                d.ioLoops());
         LoopThreads loopThreads = loopThreads(f.get("loop_threads"), d.loopThreads());
-        int workers = (int) integer(f.get("workers"), "engine.workers", 1, max, d.workers());
+        int workers = (int) integer(f.get("workers"), "engine.workers", 1, EngineSettings.MAX_WORKERS, d.workers());
         int maxHeaderBytes = (int) integer(f.get("max_header_bytes"), "engine.max_header_bytes",
                 EngineSettings.MIN_HEADER_BYTES, EngineSettings.MAX_HEADER_BYTES, d.maxHeaderBytes());
-        int maxHeaderCount = (int) integer(f.get("max_header_count"), "engine.max_header_count", 1, max,
-                d.maxHeaderCount());
-        long headerTimeout = integer(f.get("header_timeout_ms"), "engine.header_timeout_ms", 1, Long.MAX_VALUE,
+        int maxHeaderCount = (int) integer(f.get("max_header_count"), "engine.max_header_count", 1,
+                EngineSettings.MAX_HEADER_COUNT, d.maxHeaderCount());
+        long headerTimeout = integer(f.get("header_timeout_ms"), "engine.header_timeout_ms", 1, time,
                 d.headerTimeoutMs());
-        long idleTimeout = integer(f.get("idle_timeout_ms"), "engine.idle_timeout_ms", 1, Long.MAX_VALUE,
-                d.idleTimeoutMs());
-        int maxPipelined = (int) integer(f.get("max_pipelined"), "engine.max_pipelined", 1, max, d.maxPipelined());
-        int bufferSize = (int) integer(f.get("buffer_size"), "engine.buffer_size", 1, max, d.bufferSize());
-        long grace = integer(f.get("shutdown_grace_ms"), "engine.shutdown_grace_ms", 0, Long.MAX_VALUE,
-                d.shutdownGraceMs());
-        long hooksTimeout = integer(f.get("shutdown_hooks_timeout_ms"), "engine.shutdown_hooks_timeout_ms", 0,
-                Long.MAX_VALUE, d.shutdownHooksTimeoutMs());
+        long idleTimeout = integer(f.get("idle_timeout_ms"), "engine.idle_timeout_ms", 1, time, d.idleTimeoutMs());
+        int maxPipelined = (int) integer(f.get("max_pipelined"), "engine.max_pipelined", 1,
+                EngineSettings.MAX_PIPELINED, d.maxPipelined());
+        int bufferSize = (int) integer(f.get("buffer_size"), "engine.buffer_size", 1, EngineSettings.MAX_BUFFER_SIZE,
+                d.bufferSize());
+        long grace = integer(f.get("shutdown_grace_ms"), "engine.shutdown_grace_ms", 0, time, d.shutdownGraceMs());
+        long hooksTimeout = integer(f.get("shutdown_hooks_timeout_ms"), "engine.shutdown_hooks_timeout_ms", 0, time,
+                d.shutdownHooksTimeoutMs());
         long need = (long) maxHeaderBytes + EngineSettings.BUFFER_HEADROOM;
         if (bufferSize < need) {
             Entry buffer = f.get("buffer_size");
@@ -438,10 +439,9 @@ public final class ConfigLoader {
         String p = "engine.http2";
         Node node = requireMapping(e.value(), p, "expected a mapping of HTTP/2 settings");
         Map<String, Entry> f = mapping(node, p, HTTP2_KEYS);
-        int max = Integer.MAX_VALUE;
-        long lmax = Long.MAX_VALUE;
-        int streams = (int) integer(f.get("max_concurrent_streams"), p + ".max_concurrent_streams", 1, max,
-                d.maxConcurrentStreams());
+        long time = Bounds.MAX_TIMEOUT_MS;
+        int streams = (int) integer(f.get("max_concurrent_streams"), p + ".max_concurrent_streams", 1,
+                Http2Settings.MAX_CONCURRENT_STREAMS, d.maxConcurrentStreams());
         int initialWindow = (int) integer(f.get("initial_window_size"), p + ".initial_window_size", 0,
                 Http2Settings.MAX_WINDOW, d.initialWindowSize());
         int connectionWindow = (int) integer(f.get("connection_window_size"), p + ".connection_window_size",
@@ -450,24 +450,26 @@ public final class ConfigLoader {
                 Http2Settings.MAX_MAX_FRAME_SIZE, d.maxFrameSize());
         int tableSize = (int) integer(f.get("header_table_size"), p + ".header_table_size", 0,
                 Http2Settings.MAX_HEADER_TABLE_SIZE, d.headerTableSize());
-        int headerList = (int) integer(f.get("max_header_list_size"), p + ".max_header_list_size", 1, max,
-                d.maxHeaderListSize());
-        int continuations = (int) integer(f.get("max_continuation_frames"), p + ".max_continuation_frames", 0, max,
-                d.maxContinuationFrames());
-        int blockBytes = (int) integer(f.get("max_header_block_bytes"), p + ".max_header_block_bytes", 1, max,
-                d.maxHeaderBlockBytes());
-        int resets = (int) integer(f.get("max_resets"), p + ".max_resets", 1, max, d.maxResets());
-        long resetWindow = integer(f.get("reset_window_ms"), p + ".reset_window_ms", 1, lmax, d.resetWindowMs());
-        int emptyFrames = (int) integer(f.get("max_empty_data_frames"), p + ".max_empty_data_frames", 0, max,
-                d.maxEmptyDataFrames());
-        int controlFrames = (int) integer(f.get("max_queued_control_frames"), p + ".max_queued_control_frames", 1, max,
-                d.maxQueuedControlFrames());
-        long queuedBytes = integer(f.get("max_queued_bytes"), p + ".max_queued_bytes", 1, lmax, d.maxQueuedBytes());
-        long bodyBytes = integer(f.get("max_connection_body_bytes"), p + ".max_connection_body_bytes", 0, lmax,
-                d.maxConnectionBodyBytes());
-        long settingsTimeout = integer(f.get("settings_timeout_ms"), p + ".settings_timeout_ms", 1, lmax,
+        int headerList = (int) integer(f.get("max_header_list_size"), p + ".max_header_list_size", 1,
+                Http2Settings.MAX_HEADER_LIST_SIZE, d.maxHeaderListSize());
+        int continuations = (int) integer(f.get("max_continuation_frames"), p + ".max_continuation_frames", 0,
+                Http2Settings.MAX_CONTINUATION_FRAMES, d.maxContinuationFrames());
+        int blockBytes = (int) integer(f.get("max_header_block_bytes"), p + ".max_header_block_bytes", 1,
+                Http2Settings.MAX_HEADER_BLOCK_BYTES, d.maxHeaderBlockBytes());
+        int resets = (int) integer(f.get("max_resets"), p + ".max_resets", 1, Http2Settings.MAX_EVENTS_PER_WINDOW,
+                d.maxResets());
+        long resetWindow = integer(f.get("reset_window_ms"), p + ".reset_window_ms", 1, time, d.resetWindowMs());
+        int emptyFrames = (int) integer(f.get("max_empty_data_frames"), p + ".max_empty_data_frames", 0,
+                Http2Settings.MAX_EVENTS_PER_WINDOW, d.maxEmptyDataFrames());
+        int controlFrames = (int) integer(f.get("max_queued_control_frames"), p + ".max_queued_control_frames", 1,
+                Http2Settings.MAX_QUEUED_CONTROL_FRAMES, d.maxQueuedControlFrames());
+        long queuedBytes = integer(f.get("max_queued_bytes"), p + ".max_queued_bytes", 1,
+                Http2Settings.MAX_QUEUED_BYTES, d.maxQueuedBytes());
+        long bodyBytes = integer(f.get("max_connection_body_bytes"), p + ".max_connection_body_bytes", 0,
+                Http2Settings.MAX_CONNECTION_BODY_BYTES, d.maxConnectionBodyBytes());
+        long settingsTimeout = integer(f.get("settings_timeout_ms"), p + ".settings_timeout_ms", 1, time,
                 d.settingsTimeoutMs());
-        long pingTimeout = integer(f.get("shutdown_ping_timeout_ms"), p + ".shutdown_ping_timeout_ms", 1, lmax,
+        long pingTimeout = integer(f.get("shutdown_ping_timeout_ms"), p + ".shutdown_ping_timeout_ms", 1, time,
                 d.shutdownPingTimeoutMs());
         return build(node, p, () -> new Http2Settings(tableSize, streams, initialWindow, connectionWindow, frameSize,
                 headerList, continuations, blockBytes, resets, resetWindow, emptyFrames, controlFrames, queuedBytes,
@@ -511,8 +513,7 @@ public final class ConfigLoader {
         if (isNull(e)) {
             return fallback;
         }
-        String expected = "expected an integer " + (max == Long.MAX_VALUE || max == Integer.MAX_VALUE
-                ? ">= " + min : "from " + min + " to " + max);
+        String expected = "expected an integer from " + min + " to " + max; // every setting has both bounds (Bounds)
         ScalarNode s = scalar(e.value(), path, expected);
         if (!s.isPlain()) {
             throw error(s, path, expected + ", found the string " + Texts.quote(s.getValue()) + " (write numbers without quotes)");

@@ -5,6 +5,8 @@ import java.util.Objects;
 
 /**
  * Engine-wide settings ({@code engine:}), this implementation's own section of http.yaml.
+ * Each numeric setting is bounded by a constant here ({@link Bounds}); out of range →
+ * {@link IllegalArgumentException} naming it.
  *
  * @param ioLoops         number of NIO selector loops
  * @param loopThreads     what kind of thread runs each loop
@@ -26,8 +28,25 @@ public record EngineSettings(int ioLoops, LoopThreads loopThreads, int workers, 
                              long headerTimeoutMs, long idleTimeoutMs, int maxPipelined, int bufferSize,
                              long shutdownGraceMs, long shutdownHooksTimeoutMs, Http2Settings http2) {
 
+    /** Most I/O loops: each is a thread, a selector and its own pool of buffers; far above any core count. */
+    public static final int MAX_IO_LOOPS = 1024;
+    /** Most Python workers: each is a GraalPy context of tens of MiB and a platform thread. */
+    public static final int MAX_WORKERS = 1024;
     public static final int MIN_HEADER_BYTES = 256;
+    /** Largest request head: it is parsed whole, in one buffer. */
     public static final int MAX_HEADER_BYTES = 1_048_576;
+    /**
+     * Most header fields in one request head: every HTTP/1.1 connection's parser holds a slot
+     * for each (12 bytes, so 120 KB per connection at this bound); clients send a few dozen.
+     */
+    public static final int MAX_HEADER_COUNT = 10_000;
+    /** Most HTTP/1.1 requests parsed ahead of their responses: each holds its head and body until answered. */
+    public static final int MAX_PIPELINED = 1024;
+    /**
+     * Largest pooled I/O buffer: room for the largest HTTP/2 frame (16 MiB) with its header; each
+     * loop pools up to 1024 of them.
+     */
+    public static final int MAX_BUFFER_SIZE = 32 * 1024 * 1024;
     /** Room a buffer keeps beyond the largest allowed head ({@code buffer_size >= max_header_bytes + this}). */
     public static final int BUFFER_HEADROOM = 1024;
 
@@ -41,24 +60,22 @@ public record EngineSettings(int ioLoops, LoopThreads loopThreads, int workers, 
     public static final long DEFAULT_SHUTDOWN_HOOKS_TIMEOUT_MS = 5_000;
 
     public EngineSettings {
-        atLeast("ioLoops", ioLoops, 1);
+        Bounds.check("ioLoops", ioLoops, 1, MAX_IO_LOOPS);
         Objects.requireNonNull(loopThreads, "loopThreads");
-        atLeast("workers", workers, 1);
-        if (maxHeaderBytes < MIN_HEADER_BYTES || maxHeaderBytes > MAX_HEADER_BYTES) {
-            throw new IllegalArgumentException("maxHeaderBytes must be from " + MIN_HEADER_BYTES + " to "
-                    + MAX_HEADER_BYTES + ", was " + maxHeaderBytes);
-        }
-        atLeast("maxHeaderCount", maxHeaderCount, 1);
-        atLeast("headerTimeoutMs", headerTimeoutMs, 1);
-        atLeast("idleTimeoutMs", idleTimeoutMs, 1);
-        atLeast("maxPipelined", maxPipelined, 1);
+        Bounds.check("workers", workers, 1, MAX_WORKERS);
+        Bounds.check("maxHeaderBytes", maxHeaderBytes, MIN_HEADER_BYTES, MAX_HEADER_BYTES);
+        Bounds.check("maxHeaderCount", maxHeaderCount, 1, MAX_HEADER_COUNT);
+        Bounds.check("headerTimeoutMs", headerTimeoutMs, 1, Bounds.MAX_TIMEOUT_MS);
+        Bounds.check("idleTimeoutMs", idleTimeoutMs, 1, Bounds.MAX_TIMEOUT_MS);
+        Bounds.check("maxPipelined", maxPipelined, 1, MAX_PIPELINED);
+        Bounds.check("bufferSize", bufferSize, 1, MAX_BUFFER_SIZE);
         if (bufferSize < (long) maxHeaderBytes + BUFFER_HEADROOM) {
             throw new IllegalArgumentException("bufferSize must be at least maxHeaderBytes + " + BUFFER_HEADROOM
                     + " = " + (maxHeaderBytes + BUFFER_HEADROOM) + ", was " + bufferSize
                     + " (raise bufferSize before maxHeaderBytes)");
         }
-        atLeast("shutdownGraceMs", shutdownGraceMs, 0);
-        atLeast("shutdownHooksTimeoutMs", shutdownHooksTimeoutMs, 0);
+        Bounds.check("shutdownGraceMs", shutdownGraceMs, 0, Bounds.MAX_TIMEOUT_MS);
+        Bounds.check("shutdownHooksTimeoutMs", shutdownHooksTimeoutMs, 0, Bounds.MAX_TIMEOUT_MS);
         Objects.requireNonNull(http2, "http2");
         if (http2.maxFrameSize() > (long) bufferSize - Http2Settings.FRAME_HEADER_LENGTH) {
             throw new IllegalArgumentException("http2.maxFrameSize must be at most bufferSize - "
@@ -83,15 +100,9 @@ public record EngineSettings(int ioLoops, LoopThreads loopThreads, int workers, 
                 maxPipelined, bufferSize, shutdownGraceMs, DEFAULT_SHUTDOWN_HOOKS_TIMEOUT_MS, http2);
     }
 
-    private static void atLeast(String name, long value, long min) {
-        if (value < min) {
-            throw new IllegalArgumentException(name + " must be >= " + min + ", was " + value);
-        }
-    }
-
     /** The defaults; loop and worker counts follow the processors available now. */
     public static EngineSettings defaults() {
-        int cpus = Runtime.getRuntime().availableProcessors();
+        int cpus = Math.min(Runtime.getRuntime().availableProcessors(), Math.min(MAX_IO_LOOPS, MAX_WORKERS));
         return new EngineSettings(cpus, LoopThreads.VIRTUAL, cpus, DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADER_COUNT,
                 DEFAULT_HEADER_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_PIPELINED, DEFAULT_BUFFER_SIZE,
                 DEFAULT_SHUTDOWN_GRACE_MS, DEFAULT_SHUTDOWN_HOOKS_TIMEOUT_MS, Http2Settings.defaults());

@@ -19,6 +19,11 @@ public record ServerConfig(String host, int port, TlsConfig tls, long maxBodyByt
                            List<String> trustedProxies) {
 
     public static final long DEFAULT_MAX_BODY_BYTES = 1_048_576;
+    /**
+     * Largest request body cap, 1 GiB: a body is buffered whole in one array (at most 2 GiB in
+     * Java) and copied once more for a Python handler.
+     */
+    public static final long MAX_BODY_BYTES = 1L << 30;
     public static final long DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
     public ServerConfig {
@@ -29,12 +34,8 @@ public record ServerConfig(String host, int port, TlsConfig tls, long maxBodyByt
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be from 0 to 65535, was " + port);
         }
-        if (maxBodyBytes < 0) {
-            throw new IllegalArgumentException("maxBodyBytes must be >= 0, was " + maxBodyBytes);
-        }
-        if (requestTimeoutMs <= 0) {
-            throw new IllegalArgumentException("requestTimeoutMs must be > 0, was " + requestTimeoutMs);
-        }
+        Bounds.check("maxBodyBytes", maxBodyBytes, 0, MAX_BODY_BYTES);
+        Bounds.check("requestTimeoutMs", requestTimeoutMs, 1, Bounds.MAX_TIMEOUT_MS);
         trustedProxies = List.copyOf(trustedProxies);
         for (String entry : trustedProxies) {
             String expected = TrustedProxies.check(entry);

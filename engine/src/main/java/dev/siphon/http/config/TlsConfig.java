@@ -24,9 +24,7 @@ public record TlsConfig(Path certPath, Path keyPath, Path clientCa, long handsha
     public TlsConfig {
         Objects.requireNonNull(certPath, "certPath");
         Objects.requireNonNull(keyPath, "keyPath");
-        if (handshakeTimeoutMs <= 0) {
-            throw new IllegalArgumentException("handshakeTimeoutMs must be > 0, was " + handshakeTimeoutMs);
-        }
+        Bounds.check("handshakeTimeoutMs", handshakeTimeoutMs, 1, Bounds.MAX_TIMEOUT_MS);
     }
 
     /** With the default handshake timeout. */

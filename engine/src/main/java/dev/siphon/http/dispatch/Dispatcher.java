@@ -31,10 +31,17 @@ public final class Dispatcher {
         };
     }
 
-    /** Calls the handler; anything it throws answers 500 (logged once, with the route). */
+    /**
+     * Calls the handler; an exception it throws answers 500 (logged once, with the route). An
+     * {@link Error} is not answered: it goes on up and ends the loop, which is fatal to the engine
+     * ({@link dev.siphon.http.FatalErrorHandler}) — after an OutOfMemoryError or a
+     * StackOverflowError on the loop's thread nothing it holds can be trusted.
+     */
     public static void invoke(AsyncHandler handler, Exchange exchange) {
         try {
             handler.handle(exchange.request(), exchange);
+        } catch (Error e) {
+            throw e;
         } catch (Throwable t) {
             exchange.fail(t);
         }

@@ -1,5 +1,6 @@
 package dev.siphon.http.h2;
 
+import dev.siphon.http.config.Bounds;
 import dev.siphon.http.h2.hpack.HpackDecoder;
 
 /**
@@ -47,6 +48,21 @@ public record Http2Settings(int headerTableSize, int maxConcurrentStreams, int i
     public static final int MAX_HEADER_TABLE_SIZE = 1 << 20;
     /** Octets of a frame header (RFC 9113 §4.1): a frame needs {@code maxFrameSize + this} of read buffer. */
     public static final int FRAME_HEADER_LENGTH = FrameType.HEADER_LENGTH;
+    /** Most open streams per connection: each holds its state and, until answered, its request. */
+    public static final int MAX_CONCURRENT_STREAMS = 10_000;
+    /** Largest decoded header list, and largest encoded header block, one request may bring: 4 MiB. */
+    public static final int MAX_HEADER_LIST_SIZE = 4 * 1024 * 1024;
+    public static final int MAX_HEADER_BLOCK_BYTES = MAX_HEADER_LIST_SIZE;
+    /** Most CONTINUATION frames per block: the largest block fits in 256 frames of the smallest size. */
+    public static final int MAX_CONTINUATION_FRAMES = 10_000;
+    /** Most resets, or empty DATA frames, per window: counters only, but above this the protection is gone. */
+    public static final int MAX_EVENTS_PER_WINDOW = 1_000_000;
+    /** Most control-frame answers queued for a peer that does not read (a few dozen bytes each). */
+    public static final int MAX_QUEUED_CONTROL_FRAMES = 100_000;
+    /** Most output queued for one connection before it stops being read. */
+    public static final long MAX_QUEUED_BYTES = 1L << 30;
+    /** Most request-body octets buffered on one connection, all streams together: 16 bodies at the largest cap. */
+    public static final long MAX_CONNECTION_BODY_BYTES = 16L << 30;
 
     public static final int DEFAULT_MAX_CONCURRENT_STREAMS = 100;
     public static final int DEFAULT_CONNECTION_WINDOW_SIZE = 1 << 20;
@@ -62,29 +78,22 @@ public record Http2Settings(int headerTableSize, int maxConcurrentStreams, int i
     public static final long DEFAULT_SHUTDOWN_PING_TIMEOUT_MS = 1_000;
 
     public Http2Settings {
-        range("headerTableSize", headerTableSize, 0, MAX_HEADER_TABLE_SIZE);
-        range("maxConcurrentStreams", maxConcurrentStreams, 1, Integer.MAX_VALUE);
-        range("initialWindowSize", initialWindowSize, 0, MAX_WINDOW);
-        range("connectionWindowSize", connectionWindowSize, DEFAULT_WINDOW, MAX_WINDOW);
-        range("maxFrameSize", maxFrameSize, MIN_MAX_FRAME_SIZE, MAX_MAX_FRAME_SIZE);
-        range("maxHeaderListSize", maxHeaderListSize, 1, Integer.MAX_VALUE);
-        range("maxContinuationFrames", maxContinuationFrames, 0, Integer.MAX_VALUE);
-        range("maxHeaderBlockBytes", maxHeaderBlockBytes, 1, Integer.MAX_VALUE);
-        range("maxResets", maxResets, 1, Integer.MAX_VALUE);
-        range("resetWindowMs", resetWindowMs, 1, Long.MAX_VALUE);
-        range("maxEmptyDataFrames", maxEmptyDataFrames, 0, Integer.MAX_VALUE);
-        range("maxQueuedControlFrames", maxQueuedControlFrames, 1, Integer.MAX_VALUE);
-        range("maxQueuedBytes", maxQueuedBytes, 1, Long.MAX_VALUE);
-        range("maxConnectionBodyBytes", maxConnectionBodyBytes, 0, Long.MAX_VALUE);
-        range("settingsTimeoutMs", settingsTimeoutMs, 1, Long.MAX_VALUE);
-        range("shutdownPingTimeoutMs", shutdownPingTimeoutMs, 1, Long.MAX_VALUE);
-    }
-
-    private static void range(String name, long value, long min, long max) {
-        if (value < min || value > max) {
-            throw new IllegalArgumentException(name + " must be " + (max == Integer.MAX_VALUE || max == Long.MAX_VALUE
-                    ? ">= " + min : "from " + min + " to " + max) + ", was " + value);
-        }
+        Bounds.check("headerTableSize", headerTableSize, 0, MAX_HEADER_TABLE_SIZE);
+        Bounds.check("maxConcurrentStreams", maxConcurrentStreams, 1, MAX_CONCURRENT_STREAMS);
+        Bounds.check("initialWindowSize", initialWindowSize, 0, MAX_WINDOW);
+        Bounds.check("connectionWindowSize", connectionWindowSize, DEFAULT_WINDOW, MAX_WINDOW);
+        Bounds.check("maxFrameSize", maxFrameSize, MIN_MAX_FRAME_SIZE, MAX_MAX_FRAME_SIZE);
+        Bounds.check("maxHeaderListSize", maxHeaderListSize, 1, MAX_HEADER_LIST_SIZE);
+        Bounds.check("maxContinuationFrames", maxContinuationFrames, 0, MAX_CONTINUATION_FRAMES);
+        Bounds.check("maxHeaderBlockBytes", maxHeaderBlockBytes, 1, MAX_HEADER_BLOCK_BYTES);
+        Bounds.check("maxResets", maxResets, 1, MAX_EVENTS_PER_WINDOW);
+        Bounds.check("resetWindowMs", resetWindowMs, 1, Bounds.MAX_TIMEOUT_MS);
+        Bounds.check("maxEmptyDataFrames", maxEmptyDataFrames, 0, MAX_EVENTS_PER_WINDOW);
+        Bounds.check("maxQueuedControlFrames", maxQueuedControlFrames, 1, MAX_QUEUED_CONTROL_FRAMES);
+        Bounds.check("maxQueuedBytes", maxQueuedBytes, 1, MAX_QUEUED_BYTES);
+        Bounds.check("maxConnectionBodyBytes", maxConnectionBodyBytes, 0, MAX_CONNECTION_BODY_BYTES);
+        Bounds.check("settingsTimeoutMs", settingsTimeoutMs, 1, Bounds.MAX_TIMEOUT_MS);
+        Bounds.check("shutdownPingTimeoutMs", shutdownPingTimeoutMs, 1, Bounds.MAX_TIMEOUT_MS);
     }
 
     public static Http2Settings defaults() {

@@ -1,5 +1,6 @@
 package dev.siphon.http.net;
 
+import dev.siphon.http.FatalErrorHandler;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.ClosedChannelException;
@@ -23,6 +24,12 @@ import org.jctools.queues.varhandle.MpscUnboundedVarHandleArrayQueue;
  * another thread is a context switch: work this loop hands to another thread signals it once
  * per pass ({@link #beforeBlocking}), after every ready key was handled, and a thread that
  * answers many requests in a row wakes each loop once per batch ({@link #deferWakeups}).
+ *
+ * <p>Every failure a connection can cause is caught where it costs that connection only. What
+ * still ends the loop — an {@link Error} (out of memory, stack overflow, a handler's own) or an
+ * exception that escaped those guards — would leave a half-alive engine: its listeners closed or
+ * its connections never served. The loop closes what it holds, logs the failure once and hands it
+ * to its owner's {@link FatalErrorHandler}, which closes the rest.
  */
 public final class EventLoop implements Runnable {
     private static final System.Logger LOG = System.getLogger("siphon.http.loop");
@@ -30,6 +37,7 @@ public final class EventLoop implements Runnable {
     static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
     private final int id;
+    private final FatalErrorHandler owner;
     private final Selector selector;
     private final BufferPool pool;
     private final MpscUnboundedVarHandleArrayQueue<Runnable> tasks = new MpscUnboundedVarHandleArrayQueue<>(1024);
@@ -49,8 +57,12 @@ public final class EventLoop implements Runnable {
     private long shutdownDeadline;
     private long nextTick;
 
-    public EventLoop(int id, int bufferSize) {
+    /**
+     * @param owner told, from the loop's thread after the loop stopped, when a failure ended it
+     */
+    public EventLoop(int id, int bufferSize, FatalErrorHandler owner) {
         this.id = id;
+        this.owner = java.util.Objects.requireNonNull(owner, "owner");
         this.pool = new BufferPool(bufferSize, 1024);
         try {
             this.selector = Selector.open();
@@ -232,36 +244,59 @@ public final class EventLoop implements Runnable {
     public void run() {
         thread = Thread.currentThread();
         CURRENT.set(this);
+        Throwable failure = null;
         try {
-            while (true) {
-                runTasks();
-                runBeforeBlocking();
-                long now = System.nanoTime();
-                if (now - nextTick >= 0) {
-                    tick(now);
-                    nextTick = now + TICK_NANOS;
-                }
-                if (shuttingDown && (connections.isEmpty() || now - shutdownDeadline >= 0)) {
-                    break;
-                }
-                needsWakeup.set(true);
-                if (!tasks.isEmpty()) {
-                    selector.selectNow(this::onKey);
-                } else if (connections.isEmpty() && !shuttingDown && !acceptPaused()) {
-                    selector.select(this::onKey); // idle: nothing to time out
-                } else {
-                    long waitMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(nextTick - System.nanoTime()));
-                    selector.select(this::onKey, waitMs);
-                }
-                needsWakeup.lazySet(false); // a late wakeup() only costs one spurious select
-            }
+            serve();
         } catch (ClosedSelectorException e) {
             // closed under us: stop
-        } catch (IOException | RuntimeException e) {
-            LOG.log(System.Logger.Level.ERROR, "event loop " + id + " failed", e);
-        } finally {
+        } catch (Throwable t) {
+            failure = t; // see the class comment: fatal to the engine
+        }
+        try {
             closeAll();
+        } catch (Throwable t) {
+            if (failure == null) {
+                failure = t;
+            } else {
+                failure.addSuppressed(t);
+            }
+        } finally {
             stopped.countDown();
+        }
+        if (failure != null) {
+            String name = Thread.currentThread().getName();
+            LOG.log(System.Logger.Level.ERROR, "fatal error on event loop " + id + " (" + name + "): " + failure,
+                    failure);
+            try {
+                owner.onFatalError(name, failure);
+            } catch (Throwable t) {
+                LOG.log(System.Logger.Level.ERROR, "the fatal error handler of event loop " + id + " failed", t);
+            }
+        }
+    }
+
+    private void serve() throws IOException {
+        while (true) {
+            runTasks();
+            runBeforeBlocking();
+            long now = System.nanoTime();
+            if (now - nextTick >= 0) {
+                tick(now);
+                nextTick = now + TICK_NANOS;
+            }
+            if (shuttingDown && (connections.isEmpty() || now - shutdownDeadline >= 0)) {
+                return;
+            }
+            needsWakeup.set(true);
+            if (!tasks.isEmpty()) {
+                selector.selectNow(this::onKey);
+            } else if (connections.isEmpty() && !shuttingDown && !acceptPaused()) {
+                selector.select(this::onKey); // idle: nothing to time out
+            } else {
+                long waitMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(nextTick - System.nanoTime()));
+                selector.select(this::onKey, waitMs);
+            }
+            needsWakeup.lazySet(false); // a late wakeup() only costs one spurious select
         }
     }
 

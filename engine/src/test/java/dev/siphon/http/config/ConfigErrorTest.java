@@ -144,18 +144,18 @@ class ConfigErrorTest {
     @Test
     void integerGivenAQuotedString() {
         assertError(fails("servers:\n  - listen: h:1\n    max_body_bytes: \"1024\"\n"), 3, "servers[0].max_body_bytes",
-                "expected an integer >= 0, found the string \"1024\" (write numbers without quotes)");
+                "expected an integer from 0 to 1073741824, found the string \"1024\" (write numbers without quotes)");
     }
 
     @Test
     void integerGivenText() {
         assertError(fails("servers:\n  - listen: h:1\n    max_body_bytes: 1MB\n"), 3, "servers[0].max_body_bytes",
-                "expected an integer >= 0, found the string \"1MB\"");
+                "expected an integer from 0 to 1073741824, found the string \"1MB\"");
     }
 
     @Test
     void integerGivenAFraction() {
-        assertError(fails("engine:\n  workers: 2.5\n"), 2, "engine.workers", "expected an integer >= 1, found the number 2.5");
+        assertError(fails("engine:\n  workers: 2.5\n"), 2, "engine.workers", "expected an integer from 1 to 1024, found the number 2.5");
     }
 
     @Test
@@ -166,18 +166,100 @@ class ConfigErrorTest {
     @Test
     void integerOutOfRange() {
         assertError(fails("servers:\n  - listen: h:1\n    max_body_bytes: -1\n"), 3, "servers[0].max_body_bytes",
-                "expected an integer >= 0, found -1");
+                "expected an integer from 0 to 1073741824, found -1");
         assertError(fails("servers:\n  - listen: h:1\n    request_timeout_ms: 0\n"), 3, "servers[0].request_timeout_ms",
-                "expected an integer >= 1, found 0");
+                "expected an integer from 1 to 86400000, found 0");
         assertError(fails("engine:\n  io_loops: 3000000000\n"), 2, "engine.io_loops",
-                "expected an integer >= 1, found 3000000000");
+                "expected an integer from 1 to 1024, found 3000000000");
         assertError(fails("engine:\n  max_header_bytes: 100\n"), 2, "engine.max_header_bytes",
                 "expected an integer from 256 to 1048576, found 100");
         assertError(fails("engine:\n  shutdown_grace_ms: -5\n"), 2, "engine.shutdown_grace_ms",
-                "expected an integer >= 0, found -5");
+                "expected an integer from 0 to 86400000, found -5");
         assertError(fails("engine:\n  shutdown_hooks_timeout_ms: -1\n"), 2, "engine.shutdown_hooks_timeout_ms",
-                "expected an integer >= 0, found -1");
-        assertError(fails("clients:\n  a:\n    pool_size: 0\n"), 3, "clients.a.pool_size", "expected an integer >= 1, found 0");
+                "expected an integer from 0 to 86400000, found -1");
+        assertError(fails("clients:\n  a:\n    pool_size: 0\n"), 3, "clients.a.pool_size", "expected an integer from 1 to 1024, found 0");
+    }
+
+    /**
+     * Every numeric setting has an upper bound, checked at load time: a value past it would reach
+     * an int cast (a body buffer), a per-connection allocation (the parser's field slots) or a
+     * deadline computation (now + timeout in nanoseconds) on a loop thread.
+     */
+    @Test
+    void numericSettingsHaveUpperBounds() {
+        assertError(fails("servers:\n  - listen: h:1\n    max_body_bytes: 3000000000\n"), 3,
+                "servers[0].max_body_bytes", "expected an integer from 0 to 1073741824, found 3000000000");
+        assertError(fails("servers:\n  - listen: h:1\n    request_timeout_ms: 9223372036854775807\n"), 3,
+                "servers[0].request_timeout_ms", "expected an integer from 1 to 86400000, found 9223372036854775807");
+        assertError(fails("servers:\n  - listen: h:1\n    tls:\n      cert_path: c\n      key_path: k\n"
+                        + "      handshake_timeout_ms: 86400001\n"), 6,
+                "servers[0].tls.handshake_timeout_ms", "expected an integer from 1 to 86400000, found 86400001");
+        assertError(fails("engine:\n  max_header_count: 50000000\n"), 2, "engine.max_header_count",
+                "expected an integer from 1 to 10000, found 50000000");
+        assertError(fails("engine:\n  io_loops: 5000\n"), 2, "engine.io_loops",
+                "expected an integer from 1 to 1024, found 5000");
+        assertError(fails("engine:\n  workers: 100_000\n"), 2, "engine.workers",
+                "expected an integer from 1 to 1024, found 100_000");
+        assertError(fails("engine:\n  max_pipelined: 1025\n"), 2, "engine.max_pipelined",
+                "expected an integer from 1 to 1024, found 1025");
+        assertError(fails("engine:\n  buffer_size: 0x10000000\n"), 2, "engine.buffer_size",
+                "expected an integer from 1 to 33554432, found 0x10000000");
+        assertError(fails("engine:\n  idle_timeout_ms: 100000000\n"), 2, "engine.idle_timeout_ms",
+                "expected an integer from 1 to 86400000, found 100000000");
+        assertError(fails("engine:\n  shutdown_grace_ms: 9223372036854775807\n"), 2, "engine.shutdown_grace_ms",
+                "expected an integer from 0 to 86400000, found 9223372036854775807");
+        assertError(fails("clients:\n  a:\n    timeout_ms: 604800000\n"), 3, "clients.a.timeout_ms",
+                "expected an integer from 1 to 86400000, found 604800000");
+        assertError(fails("clients:\n  a:\n    pool_size: 100000\n"), 3, "clients.a.pool_size",
+                "expected an integer from 1 to 1024, found 100000");
+        assertError(fails("engine:\n  http2:\n    max_header_list_size: 2147483647\n"), 3,
+                "engine.http2.max_header_list_size", "expected an integer from 1 to 4194304, found 2147483647");
+        assertError(fails("engine:\n  http2:\n    max_concurrent_streams: 1000000\n"), 3,
+                "engine.http2.max_concurrent_streams", "expected an integer from 1 to 10000, found 1000000");
+        assertError(fails("engine:\n  http2:\n    max_queued_control_frames: 2147483647\n"), 3,
+                "engine.http2.max_queued_control_frames", "expected an integer from 1 to 100000, found 2147483647");
+        assertError(fails("engine:\n  http2:\n    reset_window_ms: 86400001\n"), 3,
+                "engine.http2.reset_window_ms", "expected an integer from 1 to 86400000, found 86400001");
+    }
+
+    @Test
+    void theUpperBoundsThemselvesAreAccepted() throws ConfigException {
+        HttpConfig c = ConfigLoader.parse("""
+                servers:
+                  - listen: h:1
+                    max_body_bytes: 1073741824
+                    request_timeout_ms: 86400000
+                clients:
+                  a:
+                    timeout_ms: 86400000
+                    pool_size: 1024
+                engine:
+                  io_loops: 1024
+                  workers: 1024
+                  max_header_count: 10000
+                  max_pipelined: 1024
+                  buffer_size: 33554432
+                  header_timeout_ms: 86400000
+                  idle_timeout_ms: 86400000
+                  shutdown_grace_ms: 86400000
+                  shutdown_hooks_timeout_ms: 86400000
+                  http2:
+                    max_concurrent_streams: 10000
+                    max_header_list_size: 4194304
+                    max_header_block_bytes: 4194304
+                    max_continuation_frames: 10000
+                    max_resets: 1000000
+                    max_empty_data_frames: 1000000
+                    max_queued_control_frames: 100000
+                    max_queued_bytes: 1073741824
+                    max_connection_body_bytes: 17179869184
+                    reset_window_ms: 86400000
+                    settings_timeout_ms: 86400000
+                    shutdown_ping_timeout_ms: 86400000
+                """, "http.yaml", Path.of("/cfg"), Map.<String, String>of()::get);
+        assertEquals(1L << 30, c.servers().get(0).maxBodyBytes());
+        assertEquals(10_000, c.engine().maxHeaderCount());
+        assertEquals(16L << 30, c.engine().http2().maxConnectionBodyBytes());
     }
 
     @Test
@@ -404,23 +486,23 @@ class ConfigErrorTest {
 
     @Test
     void http2ValuesOutsideTheRfcRangesAreRejected() {
-        // RFC 9113 §6.5.2: SETTINGS_MAX_FRAME_SIZE is 2^14 .. 2^24-1; windows are at most 2^31-1 (the loader says ">=" then)
+        // RFC 9113 §6.5.2: SETTINGS_MAX_FRAME_SIZE is 2^14 .. 2^24-1; windows are at most 2^31-1
         assertError(fails("engine:\n  http2:\n    max_frame_size: 1024\n"), 3, "engine.http2.max_frame_size",
                 "expected an integer from 16384 to 16777215, found 1024");
         assertError(fails("engine:\n  http2:\n    initial_window_size: 2147483648\n"), 3,
-                "engine.http2.initial_window_size", "expected an integer >= 0, found 2147483648");
+                "engine.http2.initial_window_size", "expected an integer from 0 to 2147483647, found 2147483648");
         assertError(fails("engine:\n  http2:\n    connection_window_size: 1000\n"), 3,
-                "engine.http2.connection_window_size", "expected an integer >= 65535, found 1000");
+                "engine.http2.connection_window_size", "expected an integer from 65535 to 2147483647, found 1000");
         assertError(fails("engine:\n  http2:\n    header_table_size: 2000000\n"), 3, "engine.http2.header_table_size",
                 "expected an integer from 0 to 1048576, found 2000000");
         assertError(fails("engine:\n  http2:\n    max_concurrent_streams: 0\n"), 3,
-                "engine.http2.max_concurrent_streams", "expected an integer >= 1, found 0");
+                "engine.http2.max_concurrent_streams", "expected an integer from 1 to 10000, found 0");
         assertError(fails("engine:\n  http2:\n    max_connection_body_bytes: -1\n"), 3,
-                "engine.http2.max_connection_body_bytes", "expected an integer >= 0, found -1");
+                "engine.http2.max_connection_body_bytes", "expected an integer from 0 to 17179869184, found -1");
         assertError(fails("engine:\n  http2:\n    settings_timeout_ms: \"5\"\n"), 3, "engine.http2.settings_timeout_ms",
-                "expected an integer >= 1, found the string \"5\" (write numbers without quotes)");
+                "expected an integer from 1 to 86400000, found the string \"5\" (write numbers without quotes)");
         assertError(fails("engine:\n  http2:\n    max_resets: ${SET}\n"), 3, "engine.http2.max_resets",
-                "expected an integer >= 1, found the string \"value\" (from \"${SET}\")");
+                "expected an integer from 1 to 1000000, found the string \"value\" (from \"${SET}\")");
     }
 
     @Test

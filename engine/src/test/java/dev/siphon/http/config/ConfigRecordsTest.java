@@ -29,6 +29,35 @@ class ConfigRecordsTest {
         assertEquals(new EngineSettings(3, LoopThreads.PLATFORM, 5, 16_384, 7, 8, 9, 10, 32_768, 5_000), e);
     }
 
+    /** The Java API has the loader's upper bounds, and its message names the setting and the range. */
+    @Test
+    void numericSettingsHaveUpperBoundsInJavaToo() {
+        ServerConfig s = ServerConfig.listen("h:1");
+        assertEquals("maxBodyBytes must be from 0 to 1073741824, was 3221225472",
+                assertThrows(IllegalArgumentException.class, () -> s.withMaxBodyBytes(3L << 30)).getMessage());
+        assertEquals("requestTimeoutMs must be from 1 to 86400000, was 9223372036854775807",
+                assertThrows(IllegalArgumentException.class, () -> s.withRequestTimeoutMs(Long.MAX_VALUE)).getMessage());
+        EngineSettings d = EngineSettings.defaults();
+        assertEquals("maxHeaderCount must be from 1 to 10000, was 50000000",
+                assertThrows(IllegalArgumentException.class, () -> d.withMaxHeaderCount(50_000_000)).getMessage());
+        assertEquals("ioLoops must be from 1 to 1024, was 1025",
+                assertThrows(IllegalArgumentException.class, () -> d.withIoLoops(1025)).getMessage());
+        assertEquals("shutdownGraceMs must be from 0 to 86400000, was 9223372036854775807",
+                assertThrows(IllegalArgumentException.class, () -> d.withShutdownGraceMs(Long.MAX_VALUE)).getMessage());
+        assertEquals("bufferSize must be from 1 to 33554432, was 2147483647",
+                assertThrows(IllegalArgumentException.class, () -> d.withBufferSize(Integer.MAX_VALUE)).getMessage());
+        assertEquals("poolSize must be from 1 to 1024, was 100000", assertThrows(IllegalArgumentException.class,
+                () -> ClientConfig.named("a").withPoolSize(100_000)).getMessage());
+        assertEquals("handshakeTimeoutMs must be from 1 to 86400000, was 86400001", assertThrows(
+                IllegalArgumentException.class,
+                () -> new TlsConfig(Path.of("c"), Path.of("k"), null).withHandshakeTimeoutMs(86_400_001)).getMessage());
+        Http2Settings h2 = Http2Settings.defaults();
+        assertEquals("maxHeaderListSize must be from 1 to 4194304, was 2147483647", assertThrows(
+                IllegalArgumentException.class, () -> h2.withMaxHeaderListSize(Integer.MAX_VALUE)).getMessage());
+        assertEquals("maxConnectionBodyBytes must be from 0 to 17179869184, was 9223372036854775807", assertThrows(
+                IllegalArgumentException.class, () -> h2.withMaxConnectionBodyBytes(Long.MAX_VALUE)).getMessage());
+    }
+
     @Test
     void recordsRejectWhatTheLoaderRejects() {
         ServerConfig s = ServerConfig.listen("h:1");

@@ -89,7 +89,7 @@ class EnvExpansionTest {
     void expandedValueOfTheWrongTypeSaysWhereItCameFrom() {
         ConfigException e = assertThrows(ConfigException.class,
                 () -> parse("servers:\n  - listen: h:1\n    max_body_bytes: ${HOST}\n"));
-        assertEquals("http.yaml:3: servers[0].max_body_bytes: expected an integer >= 0, found the string \"10.1.2.3\""
+        assertEquals("http.yaml:3: servers[0].max_body_bytes: expected an integer from 0 to 1073741824, found the string \"10.1.2.3\""
                 + " (from \"${HOST}\")", e.getMessage());
     }
 

@@ -8,6 +8,9 @@ import org.graalvm.polyglot.Value;
  * siphon._runtime.bridge}). Only the methods marked {@link HostAccess.Export} are visible to
  * Python. Called on the worker's thread (the loop's and the handlers' thread); a Python thread a
  * script starts may call the logging and cache methods too, which are thread-safe.
+ *
+ * <p>A Java {@link Error} in any of them is fatal ({@link PythonWorker#fatal}): reported here,
+ * before it reaches Python, where a handler's {@code except BaseException} could swallow it.
  */
 public final class Bridge {
     private static final System.Logger SCRIPT_LOG = System.getLogger("siphon.script");
@@ -34,7 +37,11 @@ public final class Bridge {
      */
     @HostAccess.Export
     public boolean poll(double timeoutSeconds) {
-        return worker.poll(timeoutSeconds);
+        try {
+            return worker.poll(timeoutSeconds);
+        } catch (Error error) {
+            throw worker.fatal(error);
+        }
     }
 
     @HostAccess.Export
@@ -44,17 +51,29 @@ public final class Bridge {
 
     @HostAccess.Export
     public void reply(long rid, int status, Value headers, Value body) {
-        worker.reply(rid, status, headers, body);
+        try {
+            worker.reply(rid, status, headers, body);
+        } catch (Error error) {
+            throw worker.fatal(error);
+        }
     }
 
     @HostAccess.Export
     public void fail(long rid, String who, String detail) {
-        worker.fail(rid, who, detail);
+        try {
+            worker.fail(rid, who, detail);
+        } catch (Error error) {
+            throw worker.fatal(error);
+        }
     }
 
     @HostAccess.Export
     public void cancelled(long rid) {
-        worker.cancelled(rid);
+        try {
+            worker.cancelled(rid);
+        } catch (Error error) {
+            throw worker.fatal(error);
+        }
     }
 
     /** Whether {@code json.loads} takes the fast path of {@code siphon/_json.py} (see {@link WorkerPool#FAST_JSON}). */
@@ -66,39 +85,67 @@ public final class Bridge {
     /** The tape of the JSON value at {@code idx} of {@code text} ({@link JsonTape}), or null: take the standard path. */
     @HostAccess.Export
     public Object[] jsonScan(String text, int idx) {
-        return jsonTape.get().scan(text, idx);
+        try {
+            return jsonTape.get().scan(text, idx);
+        } catch (Error error) {
+            throw worker.fatal(error);
+        }
     }
 
     /** The request body as a Latin-1 string (one char per byte), which Python encodes back to bytes. */
     @HostAccess.Export
     public String body(long rid) {
-        return worker.body(rid);
+        try {
+            return worker.body(rid);
+        } catch (Error error) {
+            throw worker.fatal(error);
+        }
     }
 
     @HostAccess.Export
     public String[] query(long rid) {
-        return worker.query(rid);
+        try {
+            return worker.query(rid);
+        } catch (Error error) {
+            throw worker.fatal(error);
+        }
     }
 
     /** The query as received (percent-encoded), "" when the target had none. */
     @HostAccess.Export
     public String rawQuery(long rid) {
-        return worker.rawQuery(rid);
+        try {
+            return worker.rawQuery(rid);
+        } catch (Error error) {
+            throw worker.fatal(error);
+        }
     }
 
     @HostAccess.Export
     public String client(long rid) {
-        return worker.client(rid);
+        try {
+            return worker.client(rid);
+        } catch (Error error) {
+            throw worker.fatal(error);
+        }
     }
 
     @HostAccess.Export
     public String[] tls(long rid) {
-        return worker.tls(rid);
+        try {
+            return worker.tls(rid);
+        } catch (Error error) {
+            throw worker.fatal(error);
+        }
     }
 
     @HostAccess.Export
     public void startupDone(String hook, String traceback) {
-        worker.startupDone(hook, traceback);
+        try {
+            worker.startupDone(hook, traceback);
+        } catch (Error error) {
+            throw worker.fatal(error);
+        }
     }
 
     /** The {@code @http.on_shutdown} hook {@code hook} starts (named in the log if it outlives the time limit). */
@@ -109,13 +156,21 @@ public final class Bridge {
 
     @HostAccess.Export
     public void shutdownHookFailed(String hook, String traceback) {
-        worker.shutdownHookFailed(hook, traceback);
+        try {
+            worker.shutdownHookFailed(hook, traceback);
+        } catch (Error error) {
+            throw worker.fatal(error);
+        }
     }
 
     /** The worker's {@code @http.on_shutdown} hooks are done (or were cancelled). */
     @HostAccess.Export
     public void shutdownDone() {
-        worker.shutdownDone();
+        try {
+            worker.shutdownDone();
+        } catch (Error error) {
+            throw worker.fatal(error);
+        }
     }
 
     // ---- http.Client ----
@@ -162,18 +217,30 @@ public final class Bridge {
      */
     @HostAccess.Export
     public String clientSend(long call, int client, String method, String url, Value headers, Value body) {
-        return worker.send(call, client, method, url, headers, body);
+        try {
+            return worker.send(call, client, method, url, headers, body);
+        } catch (Error error) {
+            throw worker.fatal(error);
+        }
     }
 
     /** Cancels outbound call {@code call}, whose coroutine was cancelled. Worker thread only. */
     @HostAccess.Export
     public void clientCancel(long call) {
-        worker.cancelCall(call);
+        try {
+            worker.cancelCall(call);
+        } catch (Error error) {
+            throw worker.fatal(error);
+        }
     }
 
     @HostAccess.Export
     public void log(int level, String message) {
-        SCRIPT_LOG.log(LEVELS[Math.max(0, Math.min(3, level))], message);
+        try {
+            SCRIPT_LOG.log(LEVELS[Math.max(0, Math.min(3, level))], message);
+        } catch (Error error) {
+            throw worker.fatal(error);
+        }
     }
 
     /**
@@ -182,19 +249,27 @@ public final class Bridge {
      */
     @HostAccess.Export
     public void cacheStore(String name, String key, int kind, String text, long ttlMs) {
-        cache.store(name, key, kind, text, ttlMs);
+        try {
+            cache.store(name, key, kind, text, ttlMs);
+        } catch (Error error) {
+            throw worker.fatal(error);
+        }
     }
 
     /** The kind of the value under name/key ({@link SharedCache#ABSENT} when none); {@link #cacheValue()} gives it. */
     @HostAccess.Export
     public int cacheFetch(String name, String key) {
-        SharedCache.Entry e = cache.fetch(name, key);
-        if (e == null) {
-            fetched.remove();
-            return SharedCache.ABSENT;
+        try {
+            SharedCache.Entry e = cache.fetch(name, key);
+            if (e == null) {
+                fetched.remove();
+                return SharedCache.ABSENT;
+            }
+            fetched.set(e.value());
+            return e.kind();
+        } catch (Error error) {
+            throw worker.fatal(error);
         }
-        fetched.set(e.value());
-        return e.kind();
     }
 
     /** The value the last {@link #cacheFetch} on this thread found. */
@@ -207,23 +282,39 @@ public final class Bridge {
 
     @HostAccess.Export
     public boolean cacheExists(String name, String key) {
-        return cache.fetch(name, key) != null;
+        try {
+            return cache.fetch(name, key) != null;
+        } catch (Error error) {
+            throw worker.fatal(error);
+        }
     }
 
     @HostAccess.Export
     public boolean cacheDelete(String name, String key) {
-        return cache.delete(name, key);
+        try {
+            return cache.delete(name, key);
+        } catch (Error error) {
+            throw worker.fatal(error);
+        }
     }
 
     /** The new value, as text, of the int under name/key after adding {@code by}; null when it holds another type. */
     @HostAccess.Export
     public String cacheIncr(String name, String key, long by) {
-        return cache.incr(name, key, by);
+        try {
+            return cache.incr(name, key, by);
+        } catch (Error error) {
+            throw worker.fatal(error);
+        }
     }
 
     /** The live keys of table {@code name} starting with {@code prefix}, sorted. */
     @HostAccess.Export
     public String[] cacheKeys(String name, String prefix) {
-        return cache.keys(name, prefix);
+        try {
+            return cache.keys(name, prefix);
+        } catch (Error error) {
+            throw worker.fatal(error);
+        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.siphon.http.py;
 
+import dev.siphon.http.FatalErrorHandler;
 import dev.siphon.http.client.HttpClient;
 import dev.siphon.http.config.ClientConfig;
 import dev.siphon.http.config.ConfigException;
@@ -39,9 +40,18 @@ final class ClientPools implements AutoCloseable {
     private final List<HttpClient> clients = new CopyOnWriteArrayList<>();
     private final ConcurrentHashMap<ClientConfig, Integer> inline = new ConcurrentHashMap<>();
     private volatile boolean closed;
+    /** Told when an Error ends a thread of one of the clients (see {@link #onFatalError}). */
+    private volatile FatalErrorHandler fatal = FatalErrorHandler.NONE;
+    /** What every client made here calls: the handler in force when the error happens. */
+    private final FatalErrorHandler forward = (thread, error) -> fatal.onFatalError(thread, error);
 
     private ClientPools(Map<String, Integer> named) {
         this.named = named;
+    }
+
+    /** Who hears of an Error on a client's thread (after that client closed itself): the worker pool. */
+    void onFatalError(FatalErrorHandler handler) {
+        this.fatal = handler;
     }
 
     /** No named clients. */
@@ -64,7 +74,7 @@ final class ClientPools implements AutoCloseable {
                 if (bad != null) {
                     throw new IllegalArgumentException(bad);
                 }
-                ids.put(c.name(), pools.add(HttpClient.of(c)));
+                ids.put(c.name(), pools.add(HttpClient.builder().config(c).onFatalError(pools.forward).build()));
             }
         } catch (RuntimeException e) {
             pools.close();
@@ -122,7 +132,7 @@ final class ClientPools implements AutoCloseable {
                         + "): each set of settings keeps its own connection pool; configure a named client under "
                         + "clients: in http.yaml, or reuse one client with absolute URLs");
             }
-            id = add(build(c));
+            id = add(build(c, forward));
             inline.put(c, id);
             return id;
         }
@@ -135,9 +145,9 @@ final class ClientPools implements AutoCloseable {
      * @throws IllegalArgumentException for a PEM file the client cannot use, as "verify: FILE:
      *     what is wrong" ("cert key" for the key of a {@code (cert, key)} pair)
      */
-    private static HttpClient build(ClientConfig c) {
+    private static HttpClient build(ClientConfig c, FatalErrorHandler onFatal) {
         try {
-            return HttpClient.builder().config(c).name(INLINE_NAME).build();
+            return HttpClient.builder().config(c).name(INLINE_NAME).onFatalError(onFatal).build();
         } catch (IllegalArgumentException e) {
             if (e.getCause() instanceof ConfigException ce && ce.key().startsWith(INLINE_NAME + ".")) {
                 String setting = ce.key().substring(INLINE_NAME.length() + 1);

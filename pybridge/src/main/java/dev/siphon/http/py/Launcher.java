@@ -1,5 +1,7 @@
 package dev.siphon.http.py;
 
+import dev.siphon.http.EngineFailedException;
+import dev.siphon.http.FatalErrorHandler;
 import dev.siphon.http.HttpEngine;
 import dev.siphon.http.config.ConfigException;
 import dev.siphon.http.config.ConfigLoader;
@@ -21,10 +23,14 @@ import java.nio.file.Path;
  *
  * Exit status: 0 {@code --check} found no problem (or --help, --version); 1 a problem with
  * the configuration or the script (one message on stderr, with the Python traceback when
- * Python raised); 2 a usage error. Runs on the main thread; the server then runs on its own
+ * Python raised); 2 a usage error; {@value FatalErrorHandler#EXIT_STATUS} a fatal {@link Error}
+ * (a stack overflow, a Java error) on an engine thread while serving: logged, and the process
+ * ends at once, without the graceful shutdown ({@link FatalErrorHandler#exit()}), so that it never
+ * stays up half alive. Runs on the main thread; the server then runs on its own
  * threads until a signal stops it (SIGTERM, SIGINT, SIGHUP): the shutdown hook drains and
  * closes it, and the JVM exits as any JVM a signal ends, with 128 + the signal's number (143
- * for SIGTERM).
+ * for SIGTERM). (An OutOfMemoryError ends the JVM before anything else runs, with status 3:
+ * {@code bin/siphon-http} passes {@code -XX:+ExitOnOutOfMemoryError}.)
  */
 public final class Launcher {
     static final String USAGE = """
@@ -199,7 +205,8 @@ public final class Launcher {
         }
         PythonServer server;
         try {
-            server = PythonServer.start(http, script, WorkerPool.DEFAULT_QUEUE_CAPACITY, b -> { });
+            server = PythonServer.start(http, script, WorkerPool.DEFAULT_QUEUE_CAPACITY,
+                    b -> b.onFatalError(FatalErrorHandler.exit()));
         } catch (ScriptException e) {
             err.println("siphon-http: " + e.getMessage());
             return 1;
@@ -241,6 +248,8 @@ public final class Launcher {
             server.engine().awaitTermination();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (EngineFailedException e) {
+            return FatalErrorHandler.EXIT_STATUS; // the handler halts the JVM first; this is the fallback
         }
         return 0;
     }

@@ -21,6 +21,11 @@ import java.util.function.Consumer;
  * #workersReady} completes when all of them are, or fails if one cannot (the launcher then exits:
  * a half-started server must not stay up). {@link #close} drains the requests in flight, then
  * runs the {@code @http.on_shutdown} hooks, then stops the workers.
+ *
+ * <p>A fatal {@link Error} on a worker's thread or an outbound client's is the engine's too
+ * ({@link HttpEngine#fail}): it closes, calls the {@link dev.siphon.http.FatalErrorHandler} set on
+ * its builder ({@code customize}), and {@link HttpEngine#awaitTermination()} throws. The workers
+ * stay until {@link #close}.
  */
 public final class PythonServer implements AutoCloseable {
     private final WorkerPool pool;
@@ -56,6 +61,7 @@ public final class PythonServer implements AutoCloseable {
             customize.accept(builder);
             pool.runStartupHooks();
             HttpEngine engine = builder.start();
+            pool.onFatalError(engine::fail);
             return new PythonServer(pool, engine, pool.startRest());
         } catch (ScriptException | IOException | RuntimeException e) {
             // workers whose on_startup hooks completed (a later worker's raised, or no port) undo them

@@ -51,6 +51,12 @@ import org.jctools.queues.varhandle.MpscVarHandleArrayQueue;
  * <p>Hooks: {@code on_startup} and {@code on_shutdown} run as tasks on the worker's own loop,
  * started through the control queue ({@link #startHooks}, {@link #startShutdownHooks}); Python
  * reports their end through the bridge, which completes {@link #started} / {@link #shutDown}.
+ *
+ * <p>Errors: an exception of the script is Python's (the handler's request gets 500, the worker
+ * goes on). A Java {@link Error} on this thread — in the Java code Python calls through the
+ * {@link Bridge}, or out of the polyglot engine itself (a host error, or the JVM out of heap or
+ * stack inside Python) — is fatal ({@link #fatal}): logged once and handed to the pool's fatal
+ * error handler. The bridge reports it before Python sees it, since Python code may catch it.
  */
 final class PythonWorker {
     private static final System.Logger LOG = System.getLogger("siphon.python");
@@ -103,6 +109,10 @@ final class PythonWorker {
     volatile long interrupts;
     /** The worker's thread has ended: it takes no more requests. */
     private volatile boolean ended;
+    /** A fatal error was reported ({@link #fatal}); reported once. */
+    private volatile boolean fatalReported;
+    /** A fatal error that could not be reported where it was caught (no stack left); {@link #poll} reports it. */
+    private volatile Throwable unreported;
 
     private volatile Context context;
     private Value fDeliver;
@@ -191,6 +201,54 @@ final class PythonWorker {
     void startHooks() {
         control.add(START_HOOKS);
         wakeup();
+    }
+
+    /** Runs {@code task} on the worker's thread when it next takes its control events. For tests in this package. */
+    void runOnWorkerThread(Runnable task) {
+        control.add(task);
+        wakeup();
+    }
+
+    /**
+     * The JVM error behind {@code t} when it is fatal (see the class comment), else null: an
+     * {@link Error}; a {@link PolyglotException} for a Java error raised in host code called from
+     * Python; or one saying the JVM ran out of heap or stack inside Python (this server sets no
+     * polyglot resource limits, so nothing else makes it "resource exhausted").
+     */
+    static Throwable fatalCause(Throwable t) {
+        if (t instanceof Error) {
+            return t;
+        }
+        if (t instanceof PolyglotException pe) {
+            if (pe.isHostException() && pe.asHostException() instanceof Error e) {
+                return e;
+            }
+            if (pe.isResourceExhausted()) {
+                return pe;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Reports a fatal error once: one log line naming the worker and the error, with the stack
+     * trace, then the pool's fatal error handler. Any thread (a Python thread the script started
+     * may call the bridge too); returns {@code error} for the caller to rethrow.
+     */
+    <E extends Throwable> E fatal(E error) {
+        if (!fatalReported) {
+            try {
+                String name = Thread.currentThread().getName();
+                LOG.log(System.Logger.Level.ERROR, "fatal error on worker " + index + " (" + name + "): " + error,
+                        error);
+                pool.fatal(name, error);
+                fatalReported = true;
+                unreported = null;
+            } catch (StackOverflowError again) {
+                unreported = error; // caught deep in the stack: reported once it has unwound (poll, run)
+            }
+        }
+        return error;
     }
 
     /**
@@ -285,12 +343,19 @@ final class PythonWorker {
             loaded.complete(regs);
             serve();
         } catch (Throwable t) {
+            Throwable jvmError = fatalCause(t);
+            if (jvmError != null) {
+                fatal(jvmError);
+            }
             ScriptException e = new ScriptException("worker " + index + ": Python failed: " + t, t);
-            if (!loaded.completeExceptionally(e)) {
+            if (!loaded.completeExceptionally(e) && jvmError == null) {
                 LOG.log(System.Logger.Level.ERROR, "worker " + index + " stopped", t);
             }
             started.completeExceptionally(e);
         } finally {
+            if (unreported != null) {
+                fatal(unreported);
+            }
             ended = true;
             for (CompletableFuture<ClientResponse> f : calls.values()) {
                 f.cancel(true);
@@ -325,6 +390,9 @@ final class PythonWorker {
             try {
                 fServe.executeVoid();
             } catch (PolyglotException e) {
+                if (fatalCause(e) != null) {
+                    throw e; // run() reports it; the worker ends
+                }
                 if (e.isInterrupted() || interrupting) {
                     recoverFromInterrupt();
                 } else if (e.isCancelled() || stopping) {
@@ -364,6 +432,9 @@ final class PythonWorker {
      * once they have waited {@link #MAX_HOLD_NANOS}.
      */
     boolean poll(double timeoutSeconds) {
+        if (unreported != null) {
+            fatal(unreported);
+        }
         wakeups.flush();
         busySince = 0;
         Object first = null;
@@ -445,6 +516,8 @@ final class PythonWorker {
             } else if (c == STOP) {
                 stopping = true;
                 fStop.executeVoid();
+            } else if (c instanceof Runnable task) {
+                task.run();
             }
         }
     }

@@ -1,6 +1,7 @@
 package dev.siphon.http.py;
 
 import dev.siphon.http.AsyncHandler;
+import dev.siphon.http.FatalErrorHandler;
 import dev.siphon.http.Response;
 import dev.siphon.http.config.ClientConfig;
 import dev.siphon.http.dispatch.Responses;
@@ -49,6 +50,13 @@ import org.graalvm.polyglot.io.IOAccess;
  * A watchdog thread interrupts a worker whose Python code keeps running
  * {@value #CANCEL_GRACE_MS} ms after one of its requests was cancelled (request timeout or
  * client gone): that is a CPU-bound handler that will never reach an await.
+ *
+ * <p>A Java {@link Error} on a worker's thread (in the Java code Python calls, or out of the
+ * polyglot engine: out of memory, out of stack), on the watchdog or on an outbound client's
+ * threads is fatal: it is logged once and handed to {@link #onFatalError the handler}
+ * ({@link PythonServer} passes it to its engine, which closes). An error of the script —
+ * Python's own exceptions, {@code RecursionError} included — is not:
+ * the request gets 500 and the worker goes on.
  *
  * <p>Thread-safe.
  */
@@ -125,10 +133,12 @@ public final class WorkerPool implements AutoCloseable {
     private volatile boolean closed;
     private final java.util.concurrent.atomic.AtomicBoolean shutdownHooksRun = new java.util.concurrent.atomic.AtomicBoolean();
     private Registrations registrations;
+    private volatile FatalErrorHandler fatalHandler = FatalErrorHandler.NONE;
 
     private WorkerPool(Path script, int workers, int queueCapacity, ClientPools clients) {
         long t0 = System.nanoTime();
         this.clients = clients;
+        clients.onFatalError(this::fatal);
         this.engine = newEngine();
         LOG.log(System.Logger.Level.INFO, () -> "start-up: polyglot engine " + (System.nanoTime() - t0) / 1_000_000
                 + " ms (" + engine.getImplementationName() + ")");
@@ -262,36 +272,45 @@ public final class WorkerPool implements AutoCloseable {
         }
         long t0 = System.nanoTime();
         Thread.ofPlatform().name("siphon-py-starter").daemon(true).start(() -> {
-            for (int i = 1; i < workers.length; i++) {
-                workers[i].start();
-            }
-            ScriptException first = null;
-            for (int i = 1; i < workers.length; i++) {
-                PythonWorker w = workers[i];
-                try {
-                    String diff = difference(registrations, await(w.loaded));
-                    if (diff != null) {
-                        throw new ScriptException(script() + ": worker 0 and worker " + w.index
-                                + " registered different routes (registrations must not depend on the context): " + diff);
-                    }
-                    w.startHooks();
-                    await(w.started);
-                    markReady(w);
-                    LOG.log(System.Logger.Level.INFO, () -> "start-up: worker " + w.index + " ready after "
-                            + (System.nanoTime() - t0) / 1_000_000 + " ms of serving");
-                } catch (ScriptException e) {
-                    if (first == null) {
-                        first = e;
-                    }
-                }
-            }
-            if (first == null) {
-                all.complete(null);
-            } else {
-                all.completeExceptionally(first);
+            try {
+                startOthers(all, t0);
+            } catch (Error e) {
+                all.completeExceptionally(e);
+                fatalHere(e);
             }
         });
         return all;
+    }
+
+    private void startOthers(CompletableFuture<Void> all, long t0) {
+        for (int i = 1; i < workers.length; i++) {
+            workers[i].start();
+        }
+        ScriptException first = null;
+        for (int i = 1; i < workers.length; i++) {
+            PythonWorker w = workers[i];
+            try {
+                String diff = difference(registrations, await(w.loaded));
+                if (diff != null) {
+                    throw new ScriptException(script() + ": worker 0 and worker " + w.index
+                            + " registered different routes (registrations must not depend on the context): " + diff);
+                }
+                w.startHooks();
+                await(w.started);
+                markReady(w);
+                LOG.log(System.Logger.Level.INFO, () -> "start-up: worker " + w.index + " ready after "
+                        + (System.nanoTime() - t0) / 1_000_000 + " ms of serving");
+            } catch (ScriptException e) {
+                if (first == null) {
+                    first = e;
+                }
+            }
+        }
+        if (first == null) {
+            all.complete(null);
+        } else {
+            all.completeExceptionally(first);
+        }
     }
 
     private synchronized void markReady(PythonWorker w) {
@@ -367,6 +386,36 @@ public final class WorkerPool implements AutoCloseable {
             }
             throw new ScriptException(String.valueOf(e.getCause()), e.getCause());
         }
+    }
+
+    /**
+     * Who hears of a fatal {@link Error} on one of the pool's threads or its clients' (see the class
+     * comment); {@link PythonServer} sets its engine's {@link dev.siphon.http.HttpEngine#fail}.
+     * Default: nobody (the error is logged, and the thread it ended stops).
+     */
+    public void onFatalError(FatalErrorHandler handler) {
+        this.fatalHandler = java.util.Objects.requireNonNull(handler);
+    }
+
+    /** A fatal error, already logged with its stack trace: tell the handler. Any thread. */
+    void fatal(String thread, Throwable error) {
+        try {
+            fatalHandler.onFatalError(thread, error);
+        } catch (Throwable t) {
+            LOG.log(System.Logger.Level.ERROR, "the fatal error handler failed", t);
+        }
+    }
+
+    /** Logs an Error that ended a pool thread other than a worker's (they log their own), then {@link #fatal}. */
+    private void fatalHere(Throwable error) {
+        String thread = Thread.currentThread().getName();
+        LOG.log(System.Logger.Level.ERROR, "fatal error on " + thread + ": " + error, error);
+        fatal(thread, error);
+    }
+
+    /** Worker {@code index}, for tests in this package. */
+    PythonWorker worker(int index) {
+        return workers[index];
     }
 
     /** What the script registered (the same in every worker). */
@@ -572,6 +621,14 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     private void watch() {
+        try {
+            watchWorkers();
+        } catch (Error e) {
+            fatalHere(e); // without the watchdog a runaway handler would hold its worker for ever
+        }
+    }
+
+    private void watchWorkers() {
         long grace = TimeUnit.MILLISECONDS.toNanos(CANCEL_GRACE_MS);
         while (!closed) {
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(WATCHDOG_PERIOD_MS));

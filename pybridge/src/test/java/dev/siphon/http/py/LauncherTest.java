@@ -317,6 +317,49 @@ class LauncherTest {
         }
     }
 
+    /**
+     * A real OutOfMemoryError on a worker's thread (one allocation larger than the whole heap)
+     * ends the process at once with status 3 ({@code -XX:+ExitOnOutOfMemoryError}) instead of
+     * leaving it up on a JVM whose heap ran out.
+     */
+    @Test
+    void anOutOfMemoryErrorEndsTheProcess(@TempDir Path dir) throws Exception {
+        Path script = write(dir, "app.py", """
+                from siphon import http
+
+                @http.route("/")
+                def root(req):
+                    return http.Response(body="up")
+
+                @http.route("/hog")
+                def hog(req):
+                    return http.Response(body=b"x" * (1 << 30))  # 1 GiB: four times the heap
+                """);
+        Path yaml = write(dir, "http.yaml", "servers:\n  - listen: 127.0.0.1:0\nengine:\n  workers: 1\n");
+        Path out = dir.resolve("out.txt");
+        Path err = dir.resolve("err.txt");
+        ProcessBuilder pb = new ProcessBuilder(LAUNCHER.toString(), "--config", yaml.toString(), "--script",
+                script.toString());
+        pb.environment().put("SIPHON_MAX_HEAP", "256m");
+        Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        try {
+            String base = awaitListening(p, out, err);
+            assertEquals("up", Curl.run(base + "/").body());
+            java.net.URI u = java.net.URI.create(base);
+            try (Socket s = new Socket(u.getHost(), u.getPort())) {
+                s.getOutputStream().write("GET /hog HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                assertTrue(p.waitFor(60, TimeUnit.SECONDS), "siphon-http stayed up after an OutOfMemoryError");
+            }
+            String output = Files.readString(out) + Files.readString(err);
+            assertEquals(3, p.exitValue(), output);
+            assertTrue(output.contains("java.lang.OutOfMemoryError"), output);
+        } finally {
+            if (p.isAlive()) {
+                p.destroyForcibly();
+            }
+        }
+    }
+
     /** examples/hello.py with examples/http.yaml, through the launcher with the JIT on, driven by curl. */
     @Test
     void examplesServedWithTheJitOn() throws Exception {
