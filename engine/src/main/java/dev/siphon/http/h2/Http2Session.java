@@ -114,6 +114,8 @@ public final class Http2Session implements Session {
     private int controlQueued;
     private long lastActivity;
     private long lastDrained;
+    /** When a response last sent DATA, or first waited for window since it did (see {@link #sendData}). */
+    private long lastSendProgress;
 
     public Http2Session(Connection conn, ListenerContext ctx, Http2Settings settings) {
         this.conn = conn;
@@ -704,11 +706,15 @@ public final class Http2Session implements Session {
             n = Math.min(n, Math.min(s.sendWindow.available(), connSendWindow.available()));
             if (n == 0 || conn.out().pendingBytes() > local.maxQueuedBytes()) {
                 if (!s.queued) {
+                    if (!hasStalledStream()) {
+                        lastSendProgress = System.nanoTime(); // the stall starts now
+                    }
                     s.queued = true;
                     waiting.addLast(s); // resumed on WINDOW_UPDATE, SETTINGS or drain
                 }
                 return;
             }
+            lastSendProgress = System.nanoTime();
             boolean last = s.pendingOff + n == body.length;
             FrameWriter.data(conn.out(), s.id, body, s.pendingOff, n, last);
             s.pendingOff += n;
@@ -717,6 +723,16 @@ public final class Http2Session implements Session {
         }
         s.pending = null;
         sentEndStream(s);
+    }
+
+    /** A response waits for window (or for the socket to drain) with body left to send. */
+    private boolean hasStalledStream() {
+        for (Http2Stream s : waiting) {
+            if (s.state != StreamState.CLOSED && s.pending != null) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void resumeWaiting() {
@@ -923,6 +939,11 @@ public final class Http2Session implements Session {
         if (conn.isWriteBlocked() && now - lastDrained >= idleTimeoutNanos) {
             counters.tripped(Limit.WRITE_STALL); // the peer stopped reading
             conn.close();
+        } else if (now - lastSendProgress >= idleTimeoutNanos && hasStalledStream()) {
+            // the peer reads but keeps its windows shut (SETTINGS_INITIAL_WINDOW_SIZE 0, no
+            // WINDOW_UPDATE): no timeout would otherwise free the streams and their bodies
+            connectionError(new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM,
+                    "no flow-control window for a response in idle_timeout_ms", Limit.H2_SEND_STALL));
         } else if (streams.isEmpty() && now - lastActivity >= idleTimeoutNanos && now - lastDrained >= idleTimeoutNanos) {
             counters.tripped(Limit.IDLE_TIMEOUT);
             goAway(ErrorCode.NO_ERROR, "idle");

@@ -38,6 +38,8 @@ public final class Counters {
         H2_CONNECTION_BODY_BYTES,
         /** HTTP/2: the peer did not acknowledge our SETTINGS in time (GOAWAY SETTINGS_TIMEOUT). */
         H2_SETTINGS_TIMEOUT,
+        /** HTTP/2: responses blocked on a flow-control window the peer left closed for {@code idle_timeout_ms}. */
+        H2_SEND_STALL,
         /** HTTP/2: graceful shutdown sent its final GOAWAY without the answer to its PING. */
         H2_SHUTDOWN_PING_TIMEOUT,
         /** TLS: a handshake that failed (not a ClientHello, no common version or suite, bad client certificate). */

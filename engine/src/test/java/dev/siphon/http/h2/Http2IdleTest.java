@@ -11,7 +11,11 @@ import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** An HTTP/2 connection with no stream open is closed after the idle timeout, with GOAWAY(NO_ERROR). */
+/**
+ * An HTTP/2 connection with no stream open is closed after the idle timeout, with GOAWAY(NO_ERROR);
+ * one whose responses wait that long for a flow-control window the peer never opens is closed
+ * with GOAWAY(ENHANCE_YOUR_CALM).
+ */
 @Timeout(20)
 class Http2IdleTest {
 
@@ -31,6 +35,52 @@ class Http2IdleTest {
             long ms = (System.nanoTime() - start) / 1_000_000;
             assertTrue(ms < 3000, "closed " + ms + " ms after the last response, idle timeout 300 ms");
             assertEquals(1, engine.counters().count(Limit.IDLE_TIMEOUT));
+        }
+    }
+
+    static HttpEngine bigBodies(int idleMs) throws Exception {
+        return HttpEngine.builder()
+                .settings(EngineSettings.defaults().withIdleTimeoutMs(idleMs))
+                .listen(ServerConfig.listen("127.0.0.1:0"))
+                .route("GET", "/big", req -> Response.of(200, new byte[4096]))
+                .start();
+    }
+
+    /** Issue 12 item 3: SETTINGS_INITIAL_WINDOW_SIZE 0 and 100 streams used to hold them and their bodies forever. */
+    @Test
+    void responsesThatNeverGetAWindowAreCutOffAfterTheIdleTimeout() throws Exception {
+        try (HttpEngine engine = bigBodies(300); RawH2Client c = new RawH2Client(engine.port())) {
+            c.raw(Http2Session.PREFACE);
+            c.settings(0x4, 0); // SETTINGS_INITIAL_WINDOW_SIZE: no DATA on any stream until a WINDOW_UPDATE
+            c.frame(FrameType.SETTINGS, FrameType.FLAG_ACK, 0, new byte[0]);
+            for (int i = 0; i < 100; i++) {
+                c.headers(1 + 2 * i, true, RawH2Client.get("/big"));
+            }
+            long start = System.nanoTime();
+            assertEquals(ErrorCode.ENHANCE_YOUR_CALM.code(), c.awaitGoAway());
+            assertTrue(c.awaitEof(), "closed after the GOAWAY");
+            long ms = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(ms < 4000, "closed after " + ms + " ms, idle timeout 300 ms");
+            assertEquals(1, engine.counters().count(Limit.H2_SEND_STALL));
+            long deadline = System.nanoTime() + 2_000_000_000L;
+            while (engine.buffersOutstanding() != 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals(0, engine.buffersOutstanding(), "the bodies and buffers were released");
+        }
+    }
+
+    @Test
+    void aWindowOpenedWithinTheIdleTimeoutLetsTheResponseThrough() throws Exception {
+        try (HttpEngine engine = bigBodies(1000); RawH2Client c = new RawH2Client(engine.port())) {
+            c.raw(Http2Session.PREFACE);
+            c.settings(0x4, 0);
+            c.frame(FrameType.SETTINGS, FrameType.FLAG_ACK, 0, new byte[0]);
+            c.headers(1, true, RawH2Client.get("/big"));
+            Thread.sleep(300);
+            c.windowUpdate(1, 1 << 20);
+            assertEquals(4096, c.response(1).body().length);
+            assertEquals(0, engine.counters().count(Limit.H2_SEND_STALL));
         }
     }
 }
