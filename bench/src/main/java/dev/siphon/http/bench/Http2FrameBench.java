@@ -63,7 +63,8 @@ public class Http2FrameBench {
         }
 
         @Override
-        public void onHeaders(int streamId, boolean endStream, boolean endHeaders, byte[] a, int off, int len) {
+        public void onHeaders(int streamId, boolean endStream, boolean endHeaders, boolean selfDependent, byte[] a,
+                              int off, int len) {
             headers++;
         }
 

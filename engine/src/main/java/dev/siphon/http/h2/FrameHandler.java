@@ -17,9 +17,13 @@ public interface FrameHandler {
     void onData(int streamId, boolean endStream, byte[] a, int off, int len, int flowLength)
             throws StreamError, ConnectionError;
 
-    /** A HEADERS frame; priority fields and padding are already stripped. */
-    void onHeaders(int streamId, boolean endStream, boolean endHeaders, byte[] a, int off, int len)
-            throws StreamError, ConnectionError;
+    /**
+     * A HEADERS frame; priority fields and padding are already stripped. {@code selfDependent}:
+     * its priority names the stream itself, a stream error (RFC 9113 §5.3.1) that the receiver
+     * raises only after decoding the header block, so that its HPACK state stays in step.
+     */
+    void onHeaders(int streamId, boolean endStream, boolean endHeaders, boolean selfDependent, byte[] a, int off,
+                   int len) throws StreamError, ConnectionError;
 
     void onContinuation(int streamId, boolean endHeaders, byte[] a, int off, int len)
             throws StreamError, ConnectionError;

@@ -58,15 +58,16 @@ public final class FrameReader {
                 }
                 int pad = padding(flags, a, off, len);
                 int start = (flags & FLAG_PADDED) != 0 ? off + 1 : off;
+                boolean selfDependent = false;
                 if ((flags & FLAG_PRIORITY) != 0) {
                     if (len - (start - off) - pad < 5) {
                         throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "HEADERS too short for its priority");
                     }
-                    checkDependency(stream, int31(a, start));
+                    selfDependent = int31(a, start) == stream; // §5.3.1, raised once the block is decoded
                     start += 5;
                 }
-                h.onHeaders(stream, (flags & FLAG_END_STREAM) != 0, (flags & FLAG_END_HEADERS) != 0, a, start,
-                        len - (start - off) - pad);
+                h.onHeaders(stream, (flags & FLAG_END_STREAM) != 0, (flags & FLAG_END_HEADERS) != 0, selfDependent,
+                        a, start, len - (start - off) - pad);
             }
             case PRIORITY -> {
                 if (stream == 0) {

@@ -100,6 +100,7 @@ public final class Http2Session implements Session {
     /** Stream id of the header block being continued, 0 when none. */
     private int continuationStream;
     private boolean continuationEndStream;
+    private boolean continuationSelfDependent;
     private int continuationFrames;
     private byte[] block = new byte[0];
     private int blockSize;
@@ -222,16 +223,17 @@ public final class Http2Session implements Session {
         }
 
         @Override
-        public void onHeaders(int streamId, boolean endStream, boolean endHeaders, byte[] a, int off, int len)
-                throws StreamError, ConnectionError {
+        public void onHeaders(int streamId, boolean endStream, boolean endHeaders, boolean selfDependent, byte[] a,
+                              int off, int len) throws StreamError, ConnectionError {
             if ((streamId & 1) == 0) {
                 throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "client HEADERS on even stream " + streamId); // §5.1.1
             }
             if (endHeaders) {
-                onHeaderBlock(streamId, endStream, a, off, len);
+                onHeaderBlock(streamId, endStream, selfDependent, a, off, len);
             } else {
                 continuationStream = streamId;
                 continuationEndStream = endStream;
+                continuationSelfDependent = selfDependent;
                 continuationFrames = 0;
                 blockSize = 0;
                 appendBlock(a, off, len);
@@ -252,7 +254,7 @@ public final class Http2Session implements Session {
             appendBlock(a, off, len);
             if (endHeaders) {
                 continuationStream = 0;
-                onHeaderBlock(streamId, continuationEndStream, block, 0, blockSize);
+                onHeaderBlock(streamId, continuationEndStream, continuationSelfDependent, block, 0, blockSize);
                 blockSize = 0;
                 if (block.length > 16 * 1024) {
                     block = new byte[0]; // do not keep a large block for the connection's life
@@ -479,8 +481,13 @@ public final class Http2Session implements Session {
     }
 
     /** A complete header block (HEADERS + CONTINUATION): a new request or its trailers. */
-    private void onHeaderBlock(int streamId, boolean endStream, byte[] a, int off, int len)
+    private void onHeaderBlock(int streamId, boolean endStream, boolean selfDependent, byte[] a, int off, int len)
             throws StreamError, ConnectionError {
+        if (selfDependent) {
+            decode(a, off, len, new Headers(8), false); // keeps the HPACK state in step with the peer's
+            highestStreamId = Math.max(highestStreamId, streamId);
+            throw new StreamError(streamId, ErrorCode.PROTOCOL_ERROR, "stream depends on itself"); // §5.3.1
+        }
         Http2Stream s = streams.get(streamId);
         if (s != null) {
             onTrailers(s, endStream, a, off, len);

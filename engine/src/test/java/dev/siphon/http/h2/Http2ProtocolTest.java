@@ -603,6 +603,23 @@ class Http2ProtocolTest {
         }
     }
 
+    /**
+     * RFC 9113 §5.3.1: a stream that depends on itself is a stream error, but its header block
+     * still changes the HPACK table; the next request, encoded against that table, must decode.
+     */
+    @Test
+    void aSelfDependentStreamIsResetAndTheHpackTableStaysInStep() throws Exception {
+        try (RawH2Client c = client()) {
+            String[] fields = RawH2Client.request("GET", "/hello", "x-table-entry", "added-by-stream-1");
+            byte[] block = c.block(fields); // literals with incremental indexing: the dynamic table grows
+            ByteBuffer p = ByteBuffer.allocate(5 + block.length).putInt(1).put((byte) 15).put(block);
+            c.frame(HEADERS, FLAG_END_HEADERS | FLAG_END_STREAM | FLAG_PRIORITY, 1, p.array());
+            assertEquals(ErrorCode.PROTOCOL_ERROR.code(), c.awaitRst(1));
+            c.headers(3, true, fields); // the same fields, now indexed from the dynamic table
+            assertEquals(200, c.response(3).status(), "the server decoded stream 1's block");
+        }
+    }
+
     // ------------------------------------------------------------ protections
 
     @Test
