@@ -92,6 +92,8 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
     // a header block being received
     private int blockStream;
     private boolean blockEndStream;
+    /** The block's HEADERS named its own stream as its dependency: a stream error once decoded (§5.3.1). */
+    private boolean blockSelfDependent;
     private byte[] block = new byte[1024];
     private int blockLength;
     private ByteBuffer encodeScratch = ByteBuffer.allocate(4096);
@@ -373,8 +375,8 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
     }
 
     @Override
-    public void onHeaders(int streamId, boolean endStream, boolean endHeaders, byte[] a, int off, int len)
-            throws StreamError, ConnectionError {
+    public void onHeaders(int streamId, boolean endStream, boolean endHeaders, boolean selfDependent, byte[] a,
+                          int off, int len) throws StreamError, ConnectionError {
         notInBlock();
         if (streamId % 2 == 0 || streamId >= nextStreamId) {
             throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "HEADERS on stream " + streamId
@@ -382,6 +384,7 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
         }
         blockStream = streamId;
         blockEndStream = endStream;
+        blockSelfDependent = selfDependent;
         blockLength = 0;
         appendBlock(a, off, len);
         if (endHeaders) {
@@ -443,6 +446,9 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
         Stream s = streams.get(id);
         if (s == null) {
             return; // reset or completed by us: the block only fed the HPACK table
+        }
+        if (blockSelfDependent) {
+            throw new StreamError(id, ErrorCode.PROTOCOL_ERROR, "stream depends on itself"); // decoded first: HPACK in step
         }
         if (tooLarge) {
             resetStream(id, ErrorCode.CANCEL, new ResponseTooLargeException("response head from " + pool.origin
