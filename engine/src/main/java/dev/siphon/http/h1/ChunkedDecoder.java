@@ -15,7 +15,13 @@ public final class ChunkedDecoder {
     /** Bytes of chunk extensions allowed on one chunk-size line. */
     static final int MAX_EXTENSION_BYTES = 4096;
 
-    private enum State { SIZE, EXTENSION, SIZE_LF, DATA, DATA_CR, DATA_LF, TRAILER_LINE_START, TRAILER_LINE, TRAILER_LF, END_LF, DONE }
+    private enum State {
+        SIZE,
+        // chunk-ext = *( BWS ";" BWS ext-name [ BWS "=" BWS ext-val ] ), RFC 9112 §7.1.1; ext-val is a
+        // token or a quoted-string. Each state is where the line is in that grammar.
+        EXT_BWS, EXT_NAME_START, EXT_NAME, EXT_AFTER_NAME, EXT_VALUE_START, EXT_VALUE, EXT_QUOTED, EXT_QUOTED_ESCAPE,
+        SIZE_LF, DATA, DATA_CR, DATA_LF, TRAILER_LINE_START, TRAILER_LINE, TRAILER_LF, END_LF, DONE
+    }
 
     private final int maxTrailerBytes;
     private State state = State.SIZE;
@@ -37,6 +43,40 @@ public final class ChunkedDecoder {
      *
      * @return the index of the first byte not consumed (bytes after the final CRLF stay unconsumed)
      */
+    /** The next state of a chunk extension after byte {@code c} (not the CR that ends the line). */
+    private static State extension(State state, int c) throws RequestError {
+        boolean ws = c == ' ' || c == '\t';
+        State next = switch (state) {
+            case EXT_BWS -> ws ? State.EXT_BWS : c == ';' ? State.EXT_NAME_START : null;
+            case EXT_NAME_START -> ws ? State.EXT_NAME_START : Http1HeadParser.tchar(c) ? State.EXT_NAME : null;
+            case EXT_NAME -> Http1HeadParser.tchar(c) ? State.EXT_NAME : afterNameOrValue(c, true);
+            case EXT_AFTER_NAME -> afterNameOrValue(c, true);
+            case EXT_VALUE_START -> ws ? State.EXT_VALUE_START : c == '"' ? State.EXT_QUOTED
+                    : Http1HeadParser.tchar(c) ? State.EXT_VALUE : null;
+            case EXT_VALUE -> Http1HeadParser.tchar(c) ? State.EXT_VALUE : afterNameOrValue(c, false);
+            // qdtext = HTAB / SP / %x21 / %x23-5B / %x5D-7E / obs-text; quoted-pair = "\" ( HTAB / SP / VCHAR / obs-text )
+            case EXT_QUOTED -> c == '"' ? State.EXT_BWS : c == '\\' ? State.EXT_QUOTED_ESCAPE
+                    : ws || (c >= 0x21 && c != 0x7F) ? State.EXT_QUOTED : null;
+            case EXT_QUOTED_ESCAPE -> ws || (c >= 0x21 && c != 0x7F) ? State.EXT_QUOTED : null;
+            default -> throw new IllegalStateException(state.name());
+        };
+        if (next == null) {
+            throw new RequestError(400, "invalid chunk extension");
+        }
+        return next;
+    }
+
+    /** After an extension's name (which may take "=") or its token value: BWS, then ";" or the line's end. */
+    private static State afterNameOrValue(int c, boolean name) {
+        if (c == ' ' || c == '\t') {
+            return name ? State.EXT_AFTER_NAME : State.EXT_BWS;
+        }
+        if (c == ';') {
+            return State.EXT_NAME_START;
+        }
+        return name && c == '=' ? State.EXT_VALUE_START : null;
+    }
+
     public int decode(byte[] b, int p, int end, BodyBuffer body) throws RequestError {
         while (p < end) {
             switch (state) {
@@ -55,20 +95,21 @@ public final class ChunkedDecoder {
                         state = State.SIZE_LF;
                         p++;
                     } else if (c == ';' || c == ' ' || c == '\t') {
-                        // chunk-ext = *( BWS ";" BWS ext-name [ BWS "=" BWS ext-val ] )
-                        state = State.EXTENSION;
+                        state = State.EXT_BWS; // reads this byte again
                     } else {
                         throw new RequestError(400, "invalid chunk size");
                     }
                 }
-                case EXTENSION -> {
+                case EXT_BWS, EXT_NAME_START, EXT_NAME, EXT_AFTER_NAME, EXT_VALUE_START, EXT_VALUE, EXT_QUOTED,
+                     EXT_QUOTED_ESCAPE -> {
                     int c = b[p] & 0xFF;
-                    if (c == '\r') {
+                    if (c == '\r' && state != State.EXT_QUOTED && state != State.EXT_QUOTED_ESCAPE
+                            && state != State.EXT_NAME_START && state != State.EXT_VALUE_START) {
                         state = State.SIZE_LF;
-                    } else if ((c < ' ' && c != '\t') || c == 0x7F) {
-                        throw new RequestError(400, "invalid character in chunk extension");
                     } else if (++extensionBytes > MAX_EXTENSION_BYTES) {
                         throw new RequestError(400, "chunk extension too long");
+                    } else {
+                        state = extension(state, c);
                     }
                     p++;
                 }

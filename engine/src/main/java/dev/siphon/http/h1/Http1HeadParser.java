@@ -218,6 +218,11 @@ public final class Http1HeadParser {
      * Flags the bytes that end or mark a request-target: 0x20 and below, DEL, 0x80 and above, and
      * '?' while {@code query} (the first '?' starts the query).
      */
+    /** RFC 9110 §5.6.2 tchar, for a byte as an unsigned value. */
+    static boolean tchar(int c) {
+        return TCHAR[c & 0xFF];
+    }
+
     private static long targetStop(long w, boolean query) {
         long m = ((w - 0x2121212121212121L) & ~w & HIGHS) | (w & HIGHS) | equalTo(w, 0x7F7F7F7F7F7F7F7FL);
         return query ? m | equalTo(w, 0x3F3F3F3F3F3F3F3FL) : m;

@@ -125,6 +125,33 @@ class ChunkedDecoderTest {
         assertEquals(status, e.status(), "byte at a time");
     }
 
+    /** RFC 9112 §7.1.1: chunk-ext = *( BWS ";" BWS ext-name [ BWS "=" BWS ext-val ] ), ext-val a token or quoted-string. */
+    @Test
+    void rejectsChunkExtensionsOutsideTheGrammar() {
+        for (String ext : new String[] {
+                ";", ";=v", "; ;a", ";a=", ";a= ", ";a b", ";a=b c", ";a=\"x", ";a=\"x\\", ";a=\"x\"y",
+                ";a=b\"", ";a@b", ";a=b@", ";a=(b)", ";a=\"x\ty\u0001\"", "x", " x", ";a=\"x\ry\""}) {
+            assertRejected("5" + ext + "\r\nhello\r\n0\r\n\r\n", CAP, 400);
+        }
+    }
+
+    @Test
+    void acceptsChunkExtensionsOfTheGrammar() throws RequestError {
+        for (String ext : new String[] {
+                ";a", " ;a", "; a", ";a ", ";a=b", ";a = b", ";a=b;c=d", ";a=\"\"", ";a=\"x;y=z\"", ";a=\"x\\\"y\"",
+                ";a=\"tab\there\"", ";a=\"\u00e9\"", ";a=\"x\" ;b", ";!#$%&'*+-.^_`|~09AZaz=!#$%&'*+-.^_`|~"}) {
+            byte[] in = ("5" + ext + "\r\nhello\r\n0\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+            for (int split = 1; split < in.length; split++) {
+                ChunkedDecoder d = decoder();
+                BodyBuffer body = BodyBuffer.growable(CAP);
+                int n = feed(d, in, 0, split, body);
+                n += feed(d, in, n, in.length, body);
+                assertTrue(d.done(), ext);
+                assertArrayEquals(bytes("hello"), body.toArray(), ext);
+            }
+        }
+    }
+
     @Test
     void rejectsBareLfAfterChunkSize() {
         assertRejected("5\nhello\r\n0\r\n\r\n", CAP, 400);
