@@ -1,5 +1,6 @@
 package dev.siphon.http.h1;
 
+import dev.siphon.http.internal.Ascii;
 import dev.siphon.http.internal.Counters.Limit;
 import dev.siphon.http.internal.RequestError;
 
@@ -82,7 +83,7 @@ public final class ChunkedDecoder {
             switch (state) {
                 case SIZE -> {
                     int c = b[p];
-                    int v = hex(c);
+                    int v = Ascii.hexDigit(c);
                     if (v >= 0) {
                         if (++digits > MAX_SIZE_DIGITS) {
                             throw new RequestError(400, "chunk size too long");
@@ -187,18 +188,5 @@ public final class ChunkedDecoder {
             }
         }
         return p;
-    }
-
-    private static int hex(int c) {
-        if (c >= '0' && c <= '9') {
-            return c - '0';
-        }
-        if (c >= 'a' && c <= 'f') {
-            return c - 'a' + 10;
-        }
-        if (c >= 'A' && c <= 'F') {
-            return c - 'A' + 10;
-        }
-        return -1;
     }
 }

@@ -115,8 +115,11 @@ public final class Http2Session implements Session {
     private int controlQueued;
     private long lastActivity;
     private long lastDrained;
-    /** When a response last sent DATA, or first waited for window since it did (see {@link #sendData}). */
-    private long lastSendProgress;
+    /** DATA frames written; the timer compares it with {@link #dataFramesSeen} to see send progress. */
+    private long dataFramesSent;
+    private long dataFramesSeen;
+    /** Since when, as the timer saw it, a response has waited for window with no DATA sent. */
+    private long sendStalledSince;
 
     public Http2Session(Connection conn, ListenerContext ctx, Http2Settings settings) {
         this.conn = conn;
@@ -142,7 +145,7 @@ public final class Http2Session implements Session {
         // Until our SETTINGS are acknowledged the peer may still count on 65,535: accept the larger.
         this.streamRecvWindow = Math.max(settings.initialWindowSize(), Http2Settings.DEFAULT_WINDOW);
         this.connRecvWindow = settings.connectionWindowSize();
-        this.lastActivity = this.lastDrained = this.settingsSentAt = System.nanoTime();
+        this.lastActivity = this.lastDrained = this.settingsSentAt = this.sendStalledSince = System.nanoTime();
         // RFC 9113 §3.4: the server's preface is a SETTINGS frame, sent without waiting.
         FrameWriter.settings(conn.out(), local);
         if (connRecvWindow > Http2Settings.DEFAULT_WINDOW) {
@@ -713,15 +716,12 @@ public final class Http2Session implements Session {
             n = Math.min(n, Math.min(s.sendWindow.available(), connSendWindow.available()));
             if (n == 0 || conn.out().pendingBytes() > local.maxQueuedBytes()) {
                 if (!s.queued) {
-                    if (!hasStalledStream()) {
-                        lastSendProgress = System.nanoTime(); // the stall starts now
-                    }
                     s.queued = true;
                     waiting.addLast(s); // resumed on WINDOW_UPDATE, SETTINGS or drain
                 }
                 return;
             }
-            lastSendProgress = System.nanoTime();
+            dataFramesSent++;
             boolean last = s.pendingOff + n == body.length;
             FrameWriter.data(conn.out(), s.id, body, s.pendingOff, n, last);
             s.pendingOff += n;
@@ -730,6 +730,18 @@ public final class Http2Session implements Session {
         }
         s.pending = null;
         sentEndStream(s);
+    }
+
+    /**
+     * How long (as of {@code now}, seen from the timer) a response has waited for window with no
+     * DATA written meanwhile; 0 when none waits or DATA went out since the last tick.
+     */
+    private long sendStalledFor(long now) {
+        if (dataFramesSent != dataFramesSeen || waiting.isEmpty() || !hasStalledStream()) {
+            dataFramesSeen = dataFramesSent;
+            sendStalledSince = now;
+        }
+        return now - sendStalledSince;
     }
 
     /** A response waits for window (or for the socket to drain) with body left to send. */
@@ -946,7 +958,7 @@ public final class Http2Session implements Session {
         if (conn.isWriteBlocked() && now - lastDrained >= idleTimeoutNanos) {
             counters.tripped(Limit.WRITE_STALL); // the peer stopped reading
             conn.close();
-        } else if (now - lastSendProgress >= idleTimeoutNanos && hasStalledStream()) {
+        } else if (sendStalledFor(now) >= idleTimeoutNanos) {
             // the peer reads but keeps its windows shut (SETTINGS_INITIAL_WINDOW_SIZE 0, no
             // WINDOW_UPDATE): no timeout would otherwise free the streams and their bodies
             connectionError(new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM,
