@@ -33,6 +33,7 @@ _aio = None     # siphon._aio, once asyncio is in use
 _starting_aio = False
 _stopping = False
 _routes = []    # route index (as registered with the engine) -> _Route
+_middleware = ()  # (function, name) of each @http.middleware, in order; fixed by prepare()
 _tasks = {}     # request id -> asyncio.Task of a request that suspended
 _calls = {}     # outbound call id -> asyncio.Future the calling coroutine awaits
 _next_call = 0
@@ -234,6 +235,8 @@ _IDLE_IMPORT_S = 0.2
 
 def prepare():
     """Fixes the dispatch table after loading."""
+    global _middleware
+    _middleware = tuple((m, _name(m)) for m in http._middleware)
     mw_sync = all(_plain_function(m) for m in http._middleware)
     _routes.clear()
     for pattern, methods, fn in http._routes:
@@ -444,8 +447,7 @@ def _middleware_answered(rid, who, r):
 def _serve_sync(rid, route, req):
     who = route.name
     try:
-        for m in http._middleware:
-            who = _name(m)
+        for m, who in _middleware:
             r = m(req)
             if _middleware_answered(rid, who, r):
                 return
@@ -469,8 +471,7 @@ async def _chain(rid, route, req):
     """The middleware in order, then the handler; returns the Response to send, or _ANSWERED."""
     who = route.name
     try:
-        for m in http._middleware:
-            who = _name(m)
+        for m, who in _middleware:
             r = m(req)
             if _iscoro(r):
                 r = await r
