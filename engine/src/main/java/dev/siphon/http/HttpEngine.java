@@ -14,6 +14,7 @@ import dev.siphon.http.h2.Http2Settings;
 import dev.siphon.http.h2.ProtocolDetector;
 import dev.siphon.http.internal.Counters;
 import dev.siphon.http.internal.TrustedProxies;
+import dev.siphon.http.net.ConnectionLimiter;
 import dev.siphon.http.net.EventLoop;
 import dev.siphon.http.net.Listener;
 import dev.siphon.http.net.SessionFactory;
@@ -59,12 +60,15 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class HttpEngine implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("siphon.http");
     private static final int BACKLOG = 1024;
+    /** Descriptors a process needs besides its connections: jars, listeners, selectors, outbound clients, logs. */
+    private static final int DESCRIPTOR_MARGIN = 256;
 
     private final EngineSettings settings;
     private final EventLoop[] loops;
     private final Thread[] threads;
     private final List<Listener> listeners;
     private final Counters counters;
+    private final ConnectionLimiter limiter;
     private final FatalErrorHandler fatalErrorHandler;
     private final AtomicBoolean closed = new AtomicBoolean();
     /** Counted down when close() is done, or after a fatal error once the handler ran. */
@@ -73,8 +77,9 @@ public final class HttpEngine implements AutoCloseable {
     private volatile String failedOn;
 
     private HttpEngine(EngineSettings settings, EventLoop[] loops, Thread[] threads, List<Listener> listeners,
-                       Counters counters, FatalErrorHandler fatalErrorHandler) {
+                       Counters counters, ConnectionLimiter limiter, FatalErrorHandler fatalErrorHandler) {
         this.settings = settings;
+        this.limiter = limiter;
         this.loops = loops;
         this.threads = threads;
         this.listeners = listeners;
@@ -114,6 +119,15 @@ public final class HttpEngine implements AutoCloseable {
 
     public Counters counters() {
         return counters;
+    }
+
+    /**
+     * Connections open now, in all and per client address, and TLS handshakes in progress, as
+     * counted against {@code engine.max_connections} and its neighbours; all 0 once every
+     * connection is closed.
+     */
+    public ConnectionLimiter connectionLimiter() {
+        return limiter;
     }
 
     /** Pooled buffers currently taken and not returned, over all loops; 0 when idle. */
@@ -323,6 +337,8 @@ public final class HttpEngine implements AutoCloseable {
             }
             List<Listener> listeners = new ArrayList<>();
             Http2Settings h2 = settings.http2();
+            ConnectionLimiter limiter = new ConnectionLimiter(settings.connections());
+            warnIfAboveDescriptorLimit(settings.connections().maxConnections());
             try {
                 for (int i = 0; i < servers.size(); i++) {
                     ServerConfig s = servers.get(i);
@@ -331,9 +347,12 @@ public final class HttpEngine implements AutoCloseable {
                             trustedProxies(s), tls == null ? "http" : "https");
                     InetSocketAddress address = new InetSocketAddress(InetAddress.getByName(s.host()), s.port());
                     SessionFactory sessions = tls == null ? c -> new ProtocolDetector(c, ctx, h2) : byAlpn(ctx, h2);
+                    TrustedProxies proxies = ctx.trustedProxies();
+                    ConnectionLimiter limits = proxies.isEmpty() ? limiter : limiter.exempting(proxies::contains);
                     Listener l;
                     try {
-                        l = new Listener(address, BACKLOG, loops[i % n], j -> loops[j], n, sessions, tls, counters, ctx);
+                        l = new Listener(address, BACKLOG, loops[i % n], j -> loops[j], n, sessions, tls, counters,
+                                limits, ctx);
                     } catch (IOException e) {
                         throw new IOException("cannot listen on " + s.listen() + ": " + e.getMessage(), e);
                     }
@@ -348,7 +367,7 @@ public final class HttpEngine implements AutoCloseable {
                 }
                 throw e;
             }
-            HttpEngine engine = new HttpEngine(settings, loops, threads, List.copyOf(listeners), counters,
+            HttpEngine engine = new HttpEngine(settings, loops, threads, List.copyOf(listeners), counters, limiter,
                     fatalErrorHandler);
             self.set(engine);
             for (int i = 0; i < n; i++) {
@@ -389,6 +408,23 @@ public final class HttpEngine implements AutoCloseable {
          */
         private static SessionFactory byAlpn(ListenerContext ctx, Http2Settings h2) {
             return c -> "h2".equals(c.tls().applicationProtocol()) ? new Http2Session(c, ctx, h2) : new Http1Session(c, ctx);
+        }
+
+        /**
+         * Above the process's descriptor limit, {@code max_connections} is never what stops
+         * accepting: accept fails first (EMFILE), for every client alike, and the listener backs off.
+         */
+        private static void warnIfAboveDescriptorLimit(int maxConnections) {
+            if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                    instanceof com.sun.management.UnixOperatingSystemMXBean os) {
+                long fds = os.getMaxFileDescriptorCount();
+                if (maxConnections > fds - DESCRIPTOR_MARGIN) {
+                    LOG.log(System.Logger.Level.WARNING, "engine.max_connections is " + maxConnections
+                            + " but this process may open only " + fds + " files (ulimit -n), some of them for"
+                            + " itself: raise the limit or lower max_connections to at most "
+                            + Math.max(1, fds - DESCRIPTOR_MARGIN));
+                }
+            }
         }
 
         /** The listener's trusted_proxies as ranges; the record has checked every entry already. */

@@ -75,7 +75,8 @@ public final class ConfigLoader {
             "pool_size", "http2_prior_knowledge");
     private static final List<String> ENGINE_KEYS = List.of("io_loops", "loop_threads", "workers",
             "max_header_bytes", "max_header_count", "header_timeout_ms", "idle_timeout_ms", "max_pipelined",
-            "buffer_size", "shutdown_grace_ms", "shutdown_hooks_timeout_ms", "http2");
+            "buffer_size", "shutdown_grace_ms", "shutdown_hooks_timeout_ms", "http2", "max_connections",
+            "max_connections_per_ip", "max_tls_handshakes");
     private static final List<String> HTTP2_KEYS = List.of("max_concurrent_streams", "initial_window_size",
             "connection_window_size", "max_frame_size", "header_table_size", "max_header_list_size",
             "max_continuation_frames", "max_header_block_bytes", "max_resets", "reset_window_ms",
@@ -422,8 +423,17 @@ public final class ConfigLoader {
                     + " of at least max_frame_size + " + Http2Settings.FRAME_HEADER_LENGTH + " = " + needForFrames
                     + ", but buffer_size is " + bufferSize + " (the default); raise engine.buffer_size too");
         }
+        ConnectionLimits dc = d.connections();
+        int most = ConnectionLimits.MAX_CONNECTIONS;
+        ConnectionLimits connections = new ConnectionLimits(
+                (int) integer(f.get("max_connections"), "engine.max_connections", 1, most, dc.maxConnections()),
+                (int) integer(f.get("max_connections_per_ip"), "engine.max_connections_per_ip", 1, most,
+                        dc.maxConnectionsPerIp()),
+                (int) integer(f.get("max_tls_handshakes"), "engine.max_tls_handshakes", 1, most,
+                        dc.maxTlsHandshakes()));
         return build(node, "engine", () -> new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes,
-                maxHeaderCount, headerTimeout, idleTimeout, maxPipelined, bufferSize, grace, hooksTimeout, http2));
+                maxHeaderCount, headerTimeout, idleTimeout, maxPipelined, bufferSize, grace, hooksTimeout, http2,
+                connections));
     }
 
     /** One key of {@code engine.http2}, already known to be a mapping; null when absent. */

@@ -23,10 +23,13 @@ import java.util.Objects;
  *                        {@code @http.on_shutdown} hooks before those still running are cancelled
  * @param http2           HTTP/2 settings and limits ({@code engine.http2:}); a frame must fit in one
  *                        buffer, so {@code http2.maxFrameSize() <= bufferSize - 9}
+ * @param connections     how many connections, from all and from one address, and TLS handshakes
+ *                        at once ({@code engine.max_connections} and its neighbours)
  */
 public record EngineSettings(int ioLoops, LoopThreads loopThreads, int workers, int maxHeaderBytes, int maxHeaderCount,
                              long headerTimeoutMs, long idleTimeoutMs, int maxPipelined, int bufferSize,
-                             long shutdownGraceMs, long shutdownHooksTimeoutMs, Http2Settings http2) {
+                             long shutdownGraceMs, long shutdownHooksTimeoutMs, Http2Settings http2,
+                             ConnectionLimits connections) {
 
     /** Most I/O loops: each is a thread, a selector and its own pool of buffers; far above any core count. */
     public static final int MAX_IO_LOOPS = 1024;
@@ -82,6 +85,15 @@ public record EngineSettings(int ioLoops, LoopThreads loopThreads, int workers, 
                     + Http2Settings.FRAME_HEADER_LENGTH + " = " + (bufferSize - Http2Settings.FRAME_HEADER_LENGTH)
                     + ", was " + http2.maxFrameSize() + " (raise bufferSize before http2.maxFrameSize)");
         }
+        Objects.requireNonNull(connections, "connections");
+    }
+
+    /** Settings with the default {@link ConnectionLimits}. */
+    public EngineSettings(int ioLoops, LoopThreads loopThreads, int workers, int maxHeaderBytes, int maxHeaderCount,
+                          long headerTimeoutMs, long idleTimeoutMs, int maxPipelined, int bufferSize,
+                          long shutdownGraceMs, long shutdownHooksTimeoutMs, Http2Settings http2) {
+        this(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs, idleTimeoutMs,
+                maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2, ConnectionLimits.defaults());
     }
 
     /** Settings with the default {@link Http2Settings}. */
@@ -105,68 +117,74 @@ public record EngineSettings(int ioLoops, LoopThreads loopThreads, int workers, 
         int cpus = Math.min(Runtime.getRuntime().availableProcessors(), Math.min(MAX_IO_LOOPS, MAX_WORKERS));
         return new EngineSettings(cpus, LoopThreads.VIRTUAL, cpus, DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADER_COUNT,
                 DEFAULT_HEADER_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_PIPELINED, DEFAULT_BUFFER_SIZE,
-                DEFAULT_SHUTDOWN_GRACE_MS, DEFAULT_SHUTDOWN_HOOKS_TIMEOUT_MS, Http2Settings.defaults());
+                DEFAULT_SHUTDOWN_GRACE_MS, DEFAULT_SHUTDOWN_HOOKS_TIMEOUT_MS, Http2Settings.defaults(),
+                ConnectionLimits.defaults());
     }
 
     public EngineSettings withIoLoops(int ioLoops) {
         return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
-                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2);
+                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2, connections);
     }
 
     public EngineSettings withLoopThreads(LoopThreads loopThreads) {
         return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
-                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2);
+                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2, connections);
     }
 
     public EngineSettings withWorkers(int workers) {
         return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
-                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2);
+                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2, connections);
     }
 
     /** Raise {@link #bufferSize()} first when the new cap needs it ({@code bufferSize >= maxHeaderBytes + 1024}). */
     public EngineSettings withMaxHeaderBytes(int maxHeaderBytes) {
         return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
-                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2);
+                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2, connections);
     }
 
     public EngineSettings withMaxHeaderCount(int maxHeaderCount) {
         return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
-                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2);
+                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2, connections);
     }
 
     public EngineSettings withHeaderTimeoutMs(long headerTimeoutMs) {
         return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
-                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2);
+                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2, connections);
     }
 
     public EngineSettings withIdleTimeoutMs(long idleTimeoutMs) {
         return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
-                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2);
+                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2, connections);
     }
 
     public EngineSettings withMaxPipelined(int maxPipelined) {
         return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
-                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2);
+                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2, connections);
     }
 
     public EngineSettings withBufferSize(int bufferSize) {
         return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
-                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2);
+                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2, connections);
     }
 
     public EngineSettings withShutdownGraceMs(long shutdownGraceMs) {
         return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
-                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2);
+                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2, connections);
     }
 
     public EngineSettings withShutdownHooksTimeoutMs(long shutdownHooksTimeoutMs) {
         return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
-                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2);
+                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2, connections);
     }
 
     /** Raise {@link #bufferSize()} first when the new frame size needs it ({@code bufferSize >= maxFrameSize + 9}). */
     public EngineSettings withHttp2(Http2Settings http2) {
         return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
-                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2);
+                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2, connections);
+    }
+
+    public EngineSettings withConnections(ConnectionLimits connections) {
+        return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
+                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2, connections);
     }
 }

@@ -45,7 +45,13 @@ public final class Counters {
         /** TLS: a handshake that failed (not a ClientHello, no common version or suite, bad client certificate). */
         TLS_HANDSHAKE,
         /** TLS: a handshake not finished within {@code tls.handshake_timeout_ms}. */
-        TLS_HANDSHAKE_TIMEOUT
+        TLS_HANDSHAKE_TIMEOUT,
+        /** A connection closed on accept: {@code engine.max_connections} were open. */
+        MAX_CONNECTIONS,
+        /** A connection closed on accept: {@code engine.max_connections_per_ip} were open from its address. */
+        MAX_CONNECTIONS_PER_IP,
+        /** A TLS connection closed on accept: {@code engine.max_tls_handshakes} were in progress. */
+        MAX_TLS_HANDSHAKES
     }
 
     private final EnumMap<Limit, LongAdder> limits = new EnumMap<>(Limit.class);

@@ -29,6 +29,7 @@ public final class BufferPool {
     private final int bufferSize;
     private final int maxFree;
     private final ArrayDeque<ByteBuffer> free;
+    private ByteBuffer[] gather = new ByteBuffer[0];
     private long outstanding;
 
     public BufferPool(int bufferSize, int maxFree) {
@@ -53,12 +54,47 @@ public final class BufferPool {
         return b;
     }
 
+    /**
+     * A buffer from this pool that starts with {@code kept} (what {@link #releaseKeeping} returned,
+     * or null), in write mode after it, ready for more bytes.
+     */
+    public ByteBuffer acquire(byte[] kept) {
+        ByteBuffer b = acquire();
+        if (kept != null) {
+            b.put(kept);
+        }
+        return b;
+    }
+
+    /**
+     * Releases {@code b} (in write mode) and returns the bytes it held, before its position, in an
+     * array of exactly their length; null when it held none. For input that waits for more:
+     * a connection that sent part of a head keeps those bytes, not a whole buffer.
+     */
+    public byte[] releaseKeeping(ByteBuffer b) {
+        byte[] kept = b.position() == 0 ? null : java.util.Arrays.copyOfRange(b.array(), b.arrayOffset(),
+                b.arrayOffset() + b.position());
+        release(b);
+        return kept;
+    }
+
     /** Returns a buffer taken from this pool. Each buffer is released exactly once. */
     public void release(ByteBuffer b) {
         OUTSTANDING.setOpaque(this, outstanding - 1);
         if (free.size() < maxFree) {
             free.addLast(b);
         }
+    }
+
+    /**
+     * The loop's scratch array of at least {@code n} slots for one gathering write, which the
+     * caller empties again before it returns: one per loop, not one per connection.
+     */
+    public ByteBuffer[] gatherArray(int n) {
+        if (gather.length < n) {
+            gather = new ByteBuffer[n];
+        }
+        return gather;
     }
 
     public long outstanding() {

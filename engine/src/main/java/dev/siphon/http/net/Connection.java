@@ -14,8 +14,10 @@ import java.nio.channels.SocketChannel;
  * One accepted socket: reads into a pooled buffer, hands the bytes to its {@link Session}, and
  * writes what the session queues. Loop thread only.
  *
- * <p>The read buffer is held only while it has unconsumed bytes, so an idle keep-alive
- * connection holds no buffer.
+ * <p>The read buffer is held only while a read event is handled. Bytes the session could not
+ * consume yet (part of a head, of a frame) wait in an array of exactly their length until the
+ * next read, so an idle keep-alive connection holds no buffer, and neither does one that sent a
+ * single byte and stopped.
  *
  * <p>On a TLS listener a {@link Transport} sits between the socket and the session: the session
  * is created only when the handshake has finished (so it can be chosen by ALPN), and sees
@@ -41,7 +43,8 @@ public final class Connection {
     private boolean readScheduled;
     private SelectionKey key;
     private Session session;
-    private ByteBuffer in; // write mode between reads; null when empty
+    private ByteBuffer in; // write mode; only while a read is handled, else null
+    private byte[] kept; // bytes received and not yet consumed, between reads; null when none
     private boolean closed;
     private boolean readPaused;
     private boolean inputClosed;
@@ -49,6 +52,8 @@ public final class Connection {
     private boolean inRead;
     private boolean flushRequested;
     private boolean writeBlocked; // the socket refused bytes: waiting for OP_WRITE
+    private boolean admitted = true; // counted by the listener's limiter until released
+    private boolean handshaking; // holds one of the limiter's TLS handshake slots
     int loopIndex = -1;
 
     Connection(EventLoop loop, SocketChannel channel, Listener listener, InetSocketAddress remote, Counters counters,
@@ -60,18 +65,21 @@ public final class Connection {
         this.remote = remote;
         this.counters = counters;
         this.out = new OutboundQueue(loop.pool());
+        this.handshaking = transports != null;
     }
 
     /** Registers with the loop's selector and starts the session. Loop thread. */
     void start(SessionFactory factory) {
         if (loop.isStopped()) {
             closeChannelQuietly(); // accepted while the engine was closing
+            releaseAdmission();
             return;
         }
         try {
             key = channel.register(loop.selector(), SelectionKey.OP_READ, this);
         } catch (ClosedChannelException e) {
             closeChannelQuietly();
+            releaseAdmission();
             return;
         }
         loop.add(this);
@@ -147,6 +155,9 @@ public final class Connection {
             flushNow();
         }
         if (!closed && (ops & SelectionKey.OP_READ) != 0) {
+            if (deferred != null && !loop.takeHandshakeStep()) {
+                return; // the bytes stay in the socket, and the selector reports it again next pass
+            }
             read();
         }
     }
@@ -155,6 +166,10 @@ public final class Connection {
     private void startSession() {
         SessionFactory f = deferred;
         deferred = null;
+        if (handshaking) {
+            handshaking = false;
+            listener.limiter().handshakeDone();
+        }
         session = f.create(this);
         if (loop.isShuttingDown()) {
             session.onShutdown();
@@ -184,7 +199,8 @@ public final class Connection {
         try {
             for (int i = 0; i < READS_PER_EVENT && !readPaused && !closed; i++) {
                 if (in == null) {
-                    in = loop.pool().acquire();
+                    in = loop.pool().acquire(kept);
+                    kept = null;
                 }
                 int n = transport == null ? channel.read(in) : transport.read(in);
                 if (deferred != null && transport.isReady()) {
@@ -221,7 +237,7 @@ public final class Connection {
         } finally {
             inRead = false;
         }
-        releaseEmptyInput();
+        releaseInput();
         if (!closed && (flushRequested || (transport != null && transport.hasHeldOutput()))) {
             flushNow();
         }
@@ -241,9 +257,10 @@ public final class Connection {
         }
     }
 
-    private void releaseEmptyInput() {
-        if (in != null && in.position() == 0) {
-            loop.pool().release(in);
+    /** Returns the read buffer, keeping what the session has not consumed. */
+    private void releaseInput() {
+        if (in != null) {
+            kept = loop.pool().releaseKeeping(in);
             in = null;
         }
     }
@@ -259,16 +276,18 @@ public final class Connection {
      * be called from inside {@link Session#onRead}.
      */
     public void redeliver() {
-        if (closed || in == null || in.position() == 0 || inRead) {
+        if (closed || kept == null || inRead) {
             return;
         }
+        in = loop.pool().acquire(kept);
+        kept = null;
         inRead = true;
         try {
             deliver();
         } finally {
             inRead = false;
         }
-        releaseEmptyInput();
+        releaseInput();
         if (flushRequested && !closed) {
             flushNow();
         }
@@ -300,7 +319,7 @@ public final class Connection {
 
     /** Bytes received and not yet consumed by the session. */
     public int bufferedInput() {
-        return in == null ? 0 : in.position();
+        return in != null ? in.position() : kept == null ? 0 : kept.length;
     }
 
     /**
@@ -414,10 +433,21 @@ public final class Connection {
             loop.pool().release(in); // a session closing from onRead must not touch the buffer again
             in = null;
         }
+        kept = null;
         loop.remove(this);
+        releaseAdmission();
         counters.connectionClosed();
         if (session != null) {
             session.onClosed();
+        }
+    }
+
+    /** Gives back what the listener's limiter counted for this connection. Once. */
+    private void releaseAdmission() {
+        if (admitted) {
+            admitted = false;
+            listener.limiter().release(remote.getAddress(), handshaking);
+            handshaking = false;
         }
     }
 

@@ -35,6 +35,14 @@ public final class EventLoop implements Runnable {
     private static final System.Logger LOG = System.getLogger("siphon.http.loop");
     /** Timer resolution: header, body, idle and request timeouts are checked this often. */
     static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    /**
+     * TLS handshake steps (reads of a connection still in its handshake) per pass of the loop. A
+     * step can cost a millisecond or more of CPU (a key exchange and a signature); handshaking
+     * connections past this wait for the next pass, after the established connections of this one
+     * were served, so a flood of handshakes delays the loop's other requests by a few steps per
+     * pass instead of by the whole flood.
+     */
+    static final int HANDSHAKE_STEPS_PER_PASS = 4;
 
     private final int id;
     private final FatalErrorHandler owner;
@@ -56,6 +64,10 @@ public final class EventLoop implements Runnable {
     private boolean closing;
     private long shutdownDeadline;
     private long nextTick;
+    /** Handshake steps left in this pass ({@link #HANDSHAKE_STEPS_PER_PASS}). */
+    private int handshakeSteps;
+    /** {@link #shared} objects, by key. */
+    private final java.util.HashMap<Object, Object> shared = new java.util.HashMap<>(4);
 
     /**
      * @param owner told, from the loop's thread after the loop stopped, when a failure ended it
@@ -214,6 +226,29 @@ public final class EventLoop implements Runnable {
         return channel.register(selector, ops, handler);
     }
 
+    /**
+     * The object this loop keeps under {@code key}, made by {@code make} on first use: working
+     * space that every connection of the loop uses in turn, within one call, instead of each
+     * holding its own while idle (the HTTP/1.1 head parser's scratch arrays). Loop thread only.
+     */
+    public <T> T shared(Object key, java.util.function.Supplier<T> make) {
+        @SuppressWarnings("unchecked")
+        T t = (T) shared.computeIfAbsent(key, k -> make.get());
+        return t;
+    }
+
+    /**
+     * Takes one of this pass's TLS handshake steps; false when they are used up and the
+     * handshake must wait for the next pass. Loop thread only.
+     */
+    boolean takeHandshakeStep() {
+        if (handshakeSteps == 0) {
+            return false;
+        }
+        handshakeSteps--;
+        return true;
+    }
+
     void add(Connection c) {
         c.loopIndex = connections.size();
         connections.add(c);
@@ -277,6 +312,7 @@ public final class EventLoop implements Runnable {
 
     private void serve() throws IOException {
         while (true) {
+            handshakeSteps = HANDSHAKE_STEPS_PER_PASS;
             runTasks();
             runBeforeBlocking();
             long now = System.nanoTime();

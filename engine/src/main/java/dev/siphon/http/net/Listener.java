@@ -1,6 +1,7 @@
 package dev.siphon.http.net;
 
 import dev.siphon.http.internal.Counters;
+import dev.siphon.http.internal.Counters.Limit;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
@@ -14,6 +15,14 @@ import java.util.function.IntFunction;
  * One listening socket. Accepts on its own loop and spreads new connections over all loops,
  * round robin. Accepting runs on the accepting loop's thread; each connection starts on its
  * target loop's thread.
+ *
+ * <p>Each accepted connection is admitted by the engine's {@link ConnectionLimiter} first. One
+ * over {@code max_connections}, {@code max_connections_per_ip} or {@code max_tls_handshakes} is
+ * closed at once, before a {@link Connection}, a buffer or a TLS engine exists for it: refusing
+ * costs an accept and a close, so the backlog drains faster than one address can refill it, and
+ * the connections of other clients queued behind its flood are reached and admitted (at most
+ * {@link #ACCEPTS_PER_EVENT} per readiness event, so the loop's other connections are served in
+ * between).
  */
 public final class Listener {
     private static final System.Logger LOG = System.getLogger("siphon.http.listener");
@@ -34,6 +43,7 @@ public final class Listener {
     private final SessionFactory sessions;
     private final TransportFactory transports;
     private final Counters counters;
+    private final ConnectionLimiter limiter;
     private final Object config;
     private int next;
     private volatile boolean closed;
@@ -50,8 +60,9 @@ public final class Listener {
      * @param config the listener's configuration, handed back to sessions through {@link #config()}
      */
     public Listener(InetSocketAddress address, int backlog, EventLoop acceptLoop, IntFunction<EventLoop> loops,
-                    int loopCount, SessionFactory sessions, Counters counters, Object config) throws IOException {
-        this(address, backlog, acceptLoop, loops, loopCount, sessions, null, counters, config);
+                    int loopCount, SessionFactory sessions, Counters counters, ConnectionLimiter limiter, Object config)
+            throws IOException {
+        this(address, backlog, acceptLoop, loops, loopCount, sessions, null, counters, limiter, config);
     }
 
     /**
@@ -60,8 +71,9 @@ public final class Listener {
      */
     public Listener(InetSocketAddress address, int backlog, EventLoop acceptLoop, IntFunction<EventLoop> loops,
                     int loopCount, SessionFactory sessions, TransportFactory transports, Counters counters,
-                    Object config) throws IOException {
+                    ConnectionLimiter limiter, Object config) throws IOException {
         this.transports = transports;
+        this.limiter = limiter;
         this.acceptLoop = acceptLoop;
         this.loops = loops;
         this.loopCount = loopCount;
@@ -92,6 +104,11 @@ public final class Listener {
         return config;
     }
 
+    /** The engine's connection counts, as this listener applies them. */
+    public ConnectionLimiter limiter() {
+        return limiter;
+    }
+
     /** Registers for accepts on the accepting loop. Any thread. */
     public void start() {
         acceptLoop.submit(() -> {
@@ -117,9 +134,21 @@ public final class Listener {
                 return;
             }
             try {
-                ch.configureBlocking(false);
-                ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
                 InetSocketAddress remote = (InetSocketAddress) ch.getRemoteAddress();
+                Limit refused = limiter.admit(remote.getAddress(), transports != null);
+                if (refused != null) {
+                    counters.tripped(refused);
+                    ch.setOption(StandardSocketOptions.SO_LINGER, 0); // a reset: no TIME_WAIT left here per refusal
+                    ch.close();
+                    continue;
+                }
+                try {
+                    ch.configureBlocking(false);
+                    ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                } catch (IOException e) {
+                    limiter.release(remote.getAddress(), transports != null);
+                    throw e;
+                }
                 EventLoop target = loops.apply(next);
                 next = (next + 1) % loopCount;
                 Connection c = new Connection(target, ch, this, remote, counters, transports);

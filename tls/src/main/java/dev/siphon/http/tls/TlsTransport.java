@@ -30,7 +30,10 @@ import javax.net.ssl.SSLSession;
  * <p>Buffers, each taken from the loop's pool only while it holds bytes (an idle keep-alive
  * connection holds none) and all returned by {@link #close()}:
  * <ul>
- *   <li>{@code netIn}: ciphertext read from the socket and not yet unwrapped (write mode);
+ *   <li>{@code netIn}: ciphertext read from the socket and not yet unwrapped (write mode). Part
+ *       of a record that waits for the rest is kept in {@code netKept}, an array of its exact
+ *       length, between reads: a peer that sent a few bytes of a record and stopped does not
+ *       hold a whole buffer;
  *   <li>{@code netOut}: ciphertext wrapped and not yet taken by the socket (write mode);
  *   <li>{@code appIn}: plaintext of a record that did not fit the connection's read buffer
  *       (read mode). Records are otherwise unwrapped straight into that buffer, with no copy.
@@ -54,6 +57,7 @@ final class TlsTransport implements Transport {
     private final long deadline;
     private final boolean mutual;
     private ByteBuffer netIn;
+    private byte[] netKept; // netIn's bytes while netIn is returned: part of a record
     private ByteBuffer netOut;
     private ByteBuffer appIn;
     private int stalledAt = -1; // netIn position at which the engine asked for more bytes
@@ -112,7 +116,7 @@ final class TlsTransport implements Transport {
                         return produced > 0 ? produced : -1;
                     }
                     if (!hasCompleteRecord()) {
-                        releaseNetInIfEmpty();
+                        keepNetIn();
                         return produced;
                     }
                 }
@@ -189,6 +193,10 @@ final class TlsTransport implements Transport {
     private int fill() throws IOException {
         if (netIn == null) {
             netIn = take();
+            if (netKept != null) {
+                netIn.put(netKept); // stalledAt still counts from the same start
+                netKept = null;
+            }
         }
         int r = channel.read(netIn);
         if (r > 0) {
@@ -493,11 +501,17 @@ final class TlsTransport implements Transport {
             give(netIn);
             netIn = null;
         }
+        netKept = null;
         stalledAt = -1;
     }
 
-    private void releaseNetInIfEmpty() {
-        if (netIn != null && netIn.position() == 0) {
+    /** Returns netIn, keeping the part of a record it holds in {@link #netKept}. */
+    private void keepNetIn() {
+        if (netIn != null && netIn.position() > 0) {
+            netKept = java.util.Arrays.copyOf(netIn.array(), netIn.position());
+            give(netIn);
+            netIn = null;
+        } else {
             releaseNetIn();
         }
     }
