@@ -21,7 +21,9 @@ import java.util.Arrays;
  * resume hint in {@link RequestHead}) and parse once it is there.
  *
  * <p>Strict by default: bare LF, whitespace before the colon, obs-fold and control characters
- * are rejected, never repaired. One instance per connection; loop thread only.
+ * are rejected, never repaired. One instance per event loop, used by the loop's connections in
+ * turn: nothing but the {@link RequestHead} carries over from one call to the next. Loop thread
+ * only.
  */
 public final class Http1HeadParser {
     /** RFC 9112 §2.2: a server SHOULD ignore at least one empty line before the request-line. */

@@ -49,7 +49,7 @@ public final class Http1Session implements Session, Exchange.Sink {
     private final Counters counters;
     private final Http1HeadParser parser;
     private final RequestHead head = new RequestHead();
-    private final ArrayDeque<Exchange> inflight = new ArrayDeque<>();
+    private final ArrayDeque<Exchange> inflight = new ArrayDeque<>(2); // grows with pipelining
     private final long headerTimeoutNanos;
     private final long idleTimeoutNanos;
     private final long requestTimeoutNanos;
@@ -68,7 +68,11 @@ public final class Http1Session implements Session, Exchange.Sink {
         this.conn = conn;
         this.ctx = ctx;
         this.counters = ctx.counters();
-        this.parser = new Http1HeadParser(ctx.settings().maxHeaderBytes(), ctx.settings().maxHeaderCount());
+        // One parser per loop: its working space is ~17 KiB at the default limits, and a head is
+        // parsed within one call, so the loop's connections take turns with it.
+        int maxBytes = ctx.settings().maxHeaderBytes();
+        int maxCount = ctx.settings().maxHeaderCount();
+        this.parser = conn.loop().shared(Http1HeadParser.class, () -> new Http1HeadParser(maxBytes, maxCount));
         this.headerTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(ctx.settings().headerTimeoutMs());
         this.idleTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(ctx.settings().idleTimeoutMs());
         this.requestTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(ctx.server().requestTimeoutMs());
@@ -191,10 +195,13 @@ public final class Http1Session implements Session, Exchange.Sink {
         body = null;
         chunked = null;
         RouteMatch<AsyncHandler> m = ctx.dispatcher().match(h.method, h.path);
-        if (m instanceof RouteMatch.Found<AsyncHandler> found) {
-            ex.request(new Request(h.method, h.path, h.query, h.version == 10 ? "HTTP/1.0" : "HTTP/1.1",
-                    ctx.scheme(), h.headers, bodyBytes, conn.remoteAddress(), ctx.trustedProxies(),
-                    found.pattern(), found.params(), conn.tls()));
+        RouteMatch.Found<AsyncHandler> found = m instanceof RouteMatch.Found<AsyncHandler> f ? f : null;
+        Request request = found == null ? null : new Request(h.method, h.path, h.query,
+                h.version == 10 ? "HTTP/1.0" : "HTTP/1.1", ctx.scheme(), h.headers, bodyBytes, conn.remoteAddress(),
+                ctx.trustedProxies(), found.pattern(), found.params(), conn.tls());
+        h.reset(); // the request holds what it needs: an idle connection keeps no part of its last head
+        if (found != null) {
+            ex.request(request);
             Dispatcher.invoke(found.handler(), ex);
         } else {
             ex.send(Dispatcher.answerFor(m));

@@ -18,8 +18,7 @@ public final class OutboundQueue {
     private record Segment(ByteBuffer buffer, boolean pooled) {}
 
     private final BufferPool pool;
-    private final ArrayDeque<Segment> sealed = new ArrayDeque<>();
-    private final ByteBuffer[] gather = new ByteBuffer[MAX_GATHER];
+    private final ArrayDeque<Segment> sealed = new ArrayDeque<>(2); // grows with what is queued
     private ByteBuffer tail; // write mode
     private boolean tailPooled;
     private long queuedBytes;
@@ -89,6 +88,7 @@ public final class OutboundQueue {
      */
     public boolean flush(GatheringByteChannel ch) throws IOException {
         sealTail();
+        ByteBuffer[] gather = pool.gatherArray(MAX_GATHER); // the loop's, emptied again below
         while (!sealed.isEmpty()) {
             int n = 0;
             for (Segment s : sealed) {
@@ -97,10 +97,15 @@ public final class OutboundQueue {
                     break;
                 }
             }
-            long written = n == 1 ? ch.write(gather[0]) : ch.write(gather, 0, n);
+            long written;
+            boolean tookAll;
+            try {
+                written = n == 1 ? ch.write(gather[0]) : ch.write(gather, 0, n);
+                tookAll = !gather[n - 1].hasRemaining();
+            } finally {
+                java.util.Arrays.fill(gather, 0, n, null);
+            }
             queuedBytes -= written;
-            boolean tookAll = !gather[n - 1].hasRemaining();
-            java.util.Arrays.fill(gather, 0, n, null);
             while (!sealed.isEmpty() && !sealed.peekFirst().buffer.hasRemaining()) {
                 Segment done = sealed.pollFirst();
                 if (done.pooled) {
