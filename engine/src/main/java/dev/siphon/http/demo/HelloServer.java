@@ -14,7 +14,7 @@ import java.util.Locale;
  * {@code GET /hello/{name}} answers {@code hi <name>}.
  *
  * <pre>java -cp ... dev.siphon.http.demo.HelloServer [host:port] [--loop-threads virtual|platform] [--io-loops N]
- *         [--tls-cert cert.pem --tls-key key.pem]</pre>
+ *         [--idle-timeout-ms MS] [--max-connections N] [--max-connections-per-ip N] [--tls-cert cert.pem --tls-key key.pem]</pre>
  *
  * <p>With {@code --tls-cert} and {@code --tls-key} (a PEM chain, leaf first, and its key) the
  * listener speaks TLS: HTTP/1.1 and h2 chosen by ALPN. That needs the {@code siphon-tls} jar and
@@ -23,7 +23,8 @@ import java.util.Locale;
  */
 public final class HelloServer {
     private static final String USAGE = "usage: HelloServer [host:port] [--loop-threads virtual|platform]"
-            + " [--io-loops N] [--tls-cert cert.pem --tls-key key.pem]";
+            + " [--io-loops N] [--idle-timeout-ms MS] [--max-connections N] [--max-connections-per-ip N]"
+            + " [--tls-cert cert.pem --tls-key key.pem]";
 
     private HelloServer() {}
 
@@ -37,6 +38,11 @@ public final class HelloServer {
                 case "--loop-threads" -> settings = settings.withLoopThreads(
                         LoopThreads.valueOf(value(args, ++i).toUpperCase(Locale.ROOT)));
                 case "--io-loops" -> settings = settings.withIoLoops(Integer.parseInt(value(args, ++i)));
+                case "--idle-timeout-ms" -> settings = settings.withIdleTimeoutMs(Long.parseLong(value(args, ++i)));
+                case "--max-connections" -> settings = settings.withConnections(
+                        settings.connections().withMaxConnections(Integer.parseInt(value(args, ++i))));
+                case "--max-connections-per-ip" -> settings = settings.withConnections(
+                        settings.connections().withMaxConnectionsPerIp(Integer.parseInt(value(args, ++i))));
                 case "--tls-cert" -> tlsCert = Path.of(value(args, ++i));
                 case "--tls-key" -> tlsKey = Path.of(value(args, ++i));
                 default -> {
