@@ -27,7 +27,15 @@ final class RawConnection implements AutoCloseable {
     private final OutputStream out;
 
     RawConnection(int port) throws IOException {
+        this(port, null);
+    }
+
+    /** From a source address of its own ({@code "127.0.0.2"}: all of 127/8 is loopback on Linux), or null for any. */
+    RawConnection(int port, String from) throws IOException {
         socket = new Socket();
+        if (from != null) {
+            socket.bind(new InetSocketAddress(from, 0));
+        }
         socket.connect(new InetSocketAddress("127.0.0.1", port), READ_TIMEOUT_MS);
         socket.setSoTimeout(READ_TIMEOUT_MS);
         socket.setTcpNoDelay(true);
