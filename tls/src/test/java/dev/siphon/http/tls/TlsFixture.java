@@ -28,10 +28,14 @@ final class TlsFixture implements AfterEachCallback {
     }
 
     HttpEngine start(TlsConfig tls, UnaryOperator<ServerConfig> adjust) throws Exception {
-        EngineSettings settings = EngineSettings.defaults().withIoLoops(2).withLoopThreads(LoopThreads.PLATFORM)
-                .withShutdownGraceMs(200);
+        return start(tls, adjust, UnaryOperator.identity());
+    }
+
+    HttpEngine start(TlsConfig tls, UnaryOperator<ServerConfig> adjust, UnaryOperator<EngineSettings> settings)
+            throws Exception {
         HttpEngine e = HttpEngine.builder()
-                .settings(settings)
+                .settings(settings.apply(EngineSettings.defaults().withIoLoops(2).withLoopThreads(LoopThreads.PLATFORM)
+                        .withShutdownGraceMs(200)))
                 .listen(adjust.apply(ServerConfig.listen("127.0.0.1:0").withTls(tls)))
                 .route("GET", "/hello", req -> Response.text(200, "hello"))
                 .route("GET", "/tls", req -> Response.text(200, describe(req)))
