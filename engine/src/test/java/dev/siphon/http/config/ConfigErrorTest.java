@@ -220,6 +220,12 @@ class ConfigErrorTest {
                 "engine.http2.max_queued_control_frames", "expected an integer from 1 to 100000, found 2147483647");
         assertError(fails("engine:\n  http2:\n    reset_window_ms: 86400001\n"), 3,
                 "engine.http2.reset_window_ms", "expected an integer from 1 to 86400000, found 86400001");
+        assertError(fails("engine:\n  max_connections: 2000000\n"), 2, "engine.max_connections",
+                "expected an integer from 1 to 1048576, found 2000000");
+        assertError(fails("engine:\n  max_connections_per_ip: 0\n"), 2, "engine.max_connections_per_ip",
+                "expected an integer from 1 to 1048576, found 0");
+        assertError(fails("engine:\n  max_tls_handshakes: 4294967296\n"), 2, "engine.max_tls_handshakes",
+                "expected an integer from 1 to 1048576, found 4294967296");
     }
 
     @Test

@@ -127,6 +127,22 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void connectionLimitsAreReadAndDefaultToTheDocumentedOnes() throws Exception {
+        assertEquals(new ConnectionLimits(10_000, 256, 1_024), HttpConfig.defaults().engine().connections());
+        HttpConfig c = ConfigLoader.parse("""
+                engine:
+                  max_connections: 20000
+                  max_connections_per_ip: 1000
+                  max_tls_handshakes: 64
+                """, "http.yaml", NO_ENV);
+        assertEquals(new ConnectionLimits(20_000, 1_000, 64), c.engine().connections());
+        assertEquals(EngineSettings.defaults().withConnections(ConnectionLimits.defaults().withMaxConnections(20_000)
+                        .withMaxConnectionsPerIp(1_000).withMaxTlsHandshakes(64)), c.engine());
+        assertEquals(new ConnectionLimits(10_000, 8, 1_024),
+                ConfigLoader.parse("engine:\n  max_connections_per_ip: 8\n", "http.yaml", NO_ENV).engine().connections());
+    }
+
+    @Test
     void http2SettingsDefaultToTheDocumentedOnes() throws Exception {
         assertEquals(Http2Settings.defaults(), ConfigLoader.parse("engine:\n  http2:\n", "http.yaml", NO_ENV).engine().http2());
         assertEquals(new Http2Settings(4_096, 100, 65_535, 1_048_576, 16_384, 16_384, 32, 65_536, 200, 30_000, 100,

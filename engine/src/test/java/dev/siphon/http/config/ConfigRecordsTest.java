@@ -56,6 +56,13 @@ class ConfigRecordsTest {
                 IllegalArgumentException.class, () -> h2.withMaxHeaderListSize(Integer.MAX_VALUE)).getMessage());
         assertEquals("maxConnectionBodyBytes must be from 0 to 17179869184, was 9223372036854775807", assertThrows(
                 IllegalArgumentException.class, () -> h2.withMaxConnectionBodyBytes(Long.MAX_VALUE)).getMessage());
+        ConnectionLimits c = ConnectionLimits.defaults();
+        assertEquals("maxConnections must be from 1 to 1048576, was 2000000", assertThrows(
+                IllegalArgumentException.class, () -> c.withMaxConnections(2_000_000)).getMessage());
+        assertEquals("maxConnectionsPerIp must be from 1 to 1048576, was 0", assertThrows(
+                IllegalArgumentException.class, () -> c.withMaxConnectionsPerIp(0)).getMessage());
+        assertEquals("maxTlsHandshakes must be from 1 to 1048576, was -1", assertThrows(
+                IllegalArgumentException.class, () -> c.withMaxTlsHandshakes(-1)).getMessage());
     }
 
     @Test
