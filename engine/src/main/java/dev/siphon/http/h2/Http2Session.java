@@ -97,6 +97,13 @@ public final class Http2Session implements Session {
     private boolean settingsReceived;
     private boolean localSettingsAcked;
     private int highestStreamId;
+    /**
+     * Which of the 64 odd stream ids just below {@link #highestStreamId} the peer opened: bit k stands for
+     * {@code highestStreamId - 2 * (k + 1)}. A HEADERS frame on a lower id is a frame on a closed stream
+     * ({@code STREAM_CLOSED}) when that id was opened, and an unexpected new stream id
+     * ({@code PROTOCOL_ERROR}, RFC 9113 §5.1.1) when it was skipped.
+     */
+    private long openedBelowHighest;
     /** Stream id of the header block being continued, 0 when none. */
     private int continuationStream;
     private boolean continuationEndStream;
@@ -488,7 +495,9 @@ public final class Http2Session implements Session {
             throws StreamError, ConnectionError {
         if (selfDependent) {
             decode(a, off, len, new Headers(8), false); // keeps the HPACK state in step with the peer's
-            highestStreamId = Math.max(highestStreamId, streamId);
+            if (streamId > highestStreamId) {
+                opened(streamId);
+            }
             throw new StreamError(streamId, ErrorCode.PROTOCOL_ERROR, "stream depends on itself"); // §5.3.1
         }
         Http2Stream s = streams.get(streamId);
@@ -500,12 +509,16 @@ public final class Http2Session implements Session {
         if (!fresh || goAwaySent) {
             Headers discard = new Headers(8);
             decode(a, off, len, discard, false); // keeps the HPACK state in step
+            if (!fresh && !wasOpened(streamId)) {
+                throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "new stream " + streamId + " below stream "
+                        + highestStreamId); // §5.1.1
+            }
             if (!fresh && !wasReset(streamId)) {
                 throw new ConnectionError(ErrorCode.STREAM_CLOSED, "HEADERS on closed stream " + streamId); // §5.1
             }
             return; // after our GOAWAY new streams are ignored (RFC 9113 §6.8)
         }
-        highestStreamId = streamId;
+        opened(streamId);
         Headers headers = new Headers(12);
         boolean tooLarge = !decode(a, off, len, headers, false);
         if (streams.size() >= local.maxConcurrentStreams()) {
@@ -829,6 +842,23 @@ public final class Http2Session implements Session {
     private void rememberReset(int streamId) {
         recentlyReset[recentlyResetNext] = streamId;
         recentlyResetNext = (recentlyResetNext + 1) % RECENTLY_RESET;
+    }
+
+    /** The peer opened {@code streamId}, above every stream it opened before. */
+    private void opened(int streamId) {
+        int shift = (streamId - highestStreamId) >>> 1;
+        long previous = highestStreamId == 0 ? 0 : 1L << (shift - 1);
+        openedBelowHighest = shift >= Long.SIZE ? (shift == Long.SIZE ? previous : 0) : openedBelowHighest << shift | previous;
+        highestStreamId = streamId;
+    }
+
+    /**
+     * Whether the peer opened {@code streamId}, which is below {@link #highestStreamId}. Ids further down than
+     * the 64 remembered count as opened: either answer closes the connection, only the error code differs.
+     */
+    private boolean wasOpened(int streamId) {
+        int k = ((highestStreamId - streamId) >>> 1) - 1;
+        return k >= Long.SIZE || (openedBelowHighest & 1L << k) != 0;
     }
 
     private boolean wasReset(int streamId) {

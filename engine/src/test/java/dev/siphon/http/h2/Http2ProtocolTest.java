@@ -419,6 +419,48 @@ class Http2ProtocolTest {
     }
 
     @Test
+    void headersOnALowerStreamNeverOpenedIsProtocolError() throws Exception {
+        try (RawH2Client c = client()) {
+            c.headers(5, true, RawH2Client.get("/hello"));
+            c.response(5);
+            c.headers(3, true, RawH2Client.get("/hello")); // RFC 9113 §5.1.1: ids only grow
+            assertEquals(ErrorCode.PROTOCOL_ERROR.code(), c.awaitGoAway());
+        }
+    }
+
+    @Test
+    void headersOnAStreamOpenedBeforeIsStreamClosed() throws Exception {
+        try (RawH2Client c = client()) {
+            c.headers(1, true, RawH2Client.get("/hello"));
+            c.response(1);
+            c.headers(3, true, RawH2Client.get("/hello"));
+            c.response(3);
+            c.headers(201, true, RawH2Client.get("/hello")); // 1 and 3 now lie outside the remembered window
+            c.response(201);
+            c.headers(203, true, RawH2Client.get("/hello"));
+            c.response(203);
+            c.headers(201, true, RawH2Client.get("/hello")); // §5.1: a frame on a closed stream
+            assertEquals(ErrorCode.STREAM_CLOSED.code(), c.awaitGoAway());
+        }
+        try (RawH2Client c = client()) {
+            c.headers(7, true, RawH2Client.get("/hello"));
+            c.response(7);
+            c.headers(135, true, RawH2Client.get("/hello")); // 7 is exactly 64 ids below 135
+            c.response(135);
+            c.headers(7, true, RawH2Client.get("/hello"));
+            assertEquals(ErrorCode.STREAM_CLOSED.code(), c.awaitGoAway());
+        }
+        try (RawH2Client c = client()) {
+            c.headers(7, true, RawH2Client.get("/hello"));
+            c.response(7);
+            c.headers(135, true, RawH2Client.get("/hello"));
+            c.response(135);
+            c.headers(9, true, RawH2Client.get("/hello")); // skipped, inside the window
+            assertEquals(ErrorCode.PROTOCOL_ERROR.code(), c.awaitGoAway());
+        }
+    }
+
+    @Test
     void rstStreamOnIdleStreamIsProtocolError() throws Exception {
         try (RawH2Client c = client()) {
             c.rst(7, ErrorCode.CANCEL.code());
