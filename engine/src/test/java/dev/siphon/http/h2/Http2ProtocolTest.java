@@ -94,6 +94,18 @@ class Http2ProtocolTest {
     }
 
     @Test
+    void aPrefaceWrongAfterItsRequestLineIsProtocolError() throws Exception {
+        try (RawH2Client c = new RawH2Client(server.port())) {
+            c.raw("PRI * HTTP/2.0\r\n\r\nXX\r\n\r\n".getBytes(StandardCharsets.US_ASCII)); // RFC 9113 §3.4
+            assertEquals(ErrorCode.PROTOCOL_ERROR.code(), c.awaitGoAway());
+        }
+        try (RawH2Client c = new RawH2Client(server.port())) {
+            c.raw("PRI * HTTP/2.0\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertEquals(ErrorCode.PROTOCOL_ERROR.code(), c.awaitGoAway());
+        }
+    }
+
+    @Test
     void prefaceSplitAcrossReadsIsDetected() throws Exception {
         try (RawH2Client c = new RawH2Client(server.port())) {
             for (byte b : Http2Session.PREFACE) {
