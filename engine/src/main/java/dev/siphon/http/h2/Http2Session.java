@@ -570,10 +570,16 @@ public final class Http2Session implements Session {
         return s.takeBody();
     }
 
+    /**
+     * A second header block on an open stream: its trailers (RFC 9113 §8.1). They are decoded
+     * apart and merged into the request's headers only once checked, and only while the request
+     * is still arriving: a header block after END_STREAM is a stream error and never reaches the
+     * headers a handler already has.
+     */
     private void onTrailers(Http2Stream s, boolean endStream, byte[] a, int off, int len)
             throws StreamError, ConnectionError {
-        Headers target = s.headers == null ? new Headers(4) : s.headers;
-        boolean tooLarge = !decode(a, off, len, target, true);
+        Headers trailers = new Headers(4);
+        boolean tooLarge = !decode(a, off, len, trailers, true);
         if (!s.state.canReceive()) {
             throw new StreamError(s.id, ErrorCode.STREAM_CLOSED, "HEADERS after END_STREAM"); // §5.1 half-closed (remote)
         }
@@ -589,6 +595,11 @@ public final class Http2Session implements Session {
         }
         if (s.contentLength >= 0 && s.received != s.contentLength) {
             throw new StreamError(s.id, ErrorCode.PROTOCOL_ERROR, "less DATA than content-length"); // §8.1.1
+        }
+        if (s.headers != null) { // null after a 431: the trailers go with the rest of the request
+            for (int i = 0; i < trailers.size(); i++) {
+                s.headers.add(trailers.name(i), trailers.value(i));
+            }
         }
         endOfRequest(s);
     }
@@ -655,6 +666,7 @@ public final class Http2Session implements Session {
         if (m instanceof RouteMatch.Found<AsyncHandler> found) {
             ex.request(new Request(s.method, path, query, "HTTP/2", ctx.scheme(), s.headers, takeBody(s),
                     conn.remoteAddress(), ctx.trustedProxies(), found.pattern(), found.params(), conn.tls()));
+            s.headers = null; // the handler's now: nothing on this loop changes them after hand-off
             Dispatcher.invoke(found.handler(), ex);
         } else {
             releaseBody(s);

@@ -14,6 +14,8 @@ final class Http2TestServer {
     final AtomicInteger slowCalls = new AtomicInteger();
     final AtomicInteger slowCancelled = new AtomicInteger();
     final List<dev.siphon.http.Responder> parked = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** The requests of {@link #parked}, as their handler received them. */
+    final List<dev.siphon.http.Request> parkedRequests = new java.util.concurrent.CopyOnWriteArrayList<>();
     final HttpEngine engine;
 
     Http2TestServer() throws IOException {
@@ -47,6 +49,7 @@ final class Http2TestServer {
                 .routeAsync("GET", "/slow", (req, out) -> {
                     slowCalls.incrementAndGet();
                     out.onCancel(slowCancelled::incrementAndGet);
+                    parkedRequests.add(req);
                     parked.add(out);
                 })
                 .start();
