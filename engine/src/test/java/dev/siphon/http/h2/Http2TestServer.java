@@ -24,9 +24,14 @@ final class Http2TestServer {
 
     /** A server with its own body cap and HTTP/2 settings, for the tests of those limits. */
     Http2TestServer(long maxBodyBytes, Http2Settings h2) throws IOException {
+        this(EngineSettings.defaults().withHttp2(h2), ServerConfig.listen("127.0.0.1:0").withMaxBodyBytes(maxBodyBytes));
+    }
+
+    /** A server on its own engine settings and listener settings (which should listen on 127.0.0.1:0). */
+    Http2TestServer(EngineSettings settings, ServerConfig server) throws IOException {
         engine = HttpEngine.builder()
-                .settings(EngineSettings.defaults().withHttp2(h2))
-                .listen(ServerConfig.listen("127.0.0.1:0").withMaxBodyBytes(maxBodyBytes))
+                .settings(settings)
+                .listen(server)
                 .route("GET", "/hello", req -> Response.text(200, "hello " + req.version()))
                 .route(List.of("GET", "POST"), "/echo", req -> {
                     Response r = Response.of(200, req.body()).header("X-Version", req.version())
@@ -46,7 +51,7 @@ final class Http2TestServer {
                     }
                     return Response.of(200, b);
                 })
-                .routeAsync("GET", "/slow", (req, out) -> {
+                .routeAsync(List.of("GET", "POST"), "/slow", (req, out) -> {
                     slowCalls.incrementAndGet();
                     out.onCancel(slowCancelled::incrementAndGet);
                     parkedRequests.add(req);
