@@ -35,7 +35,7 @@ public final class Counters {
         H2_CONCURRENT_STREAMS,
         /** HTTP/2: a flow-control window overflowed or was exceeded by the peer. */
         H2_FLOW_CONTROL,
-        /** HTTP/2: a stream refused because the connection already buffers its budget of request bodies. */
+        /** HTTP/2: a stream refused because the connection's streams already hold its budget of request bodies. */
         H2_CONNECTION_BODY_BYTES,
         /** A request whose body did not fit in {@code engine.max_buffered_body_bytes}, answered 503. */
         BODY_BUDGET,
