@@ -238,7 +238,7 @@ public final class Http1Session implements Session, Exchange.Sink {
         Exchange ex = new Exchange(conn.loop(), this, Long.MAX_VALUE);
         ex.closeAfter = true;
         inflight.addLast(ex);
-        ex.send(Responses.error(e.status()));
+        ex.send(e.status() == 503 ? Responses.overloaded() : Responses.error(e.status()));
     }
 
     @Override

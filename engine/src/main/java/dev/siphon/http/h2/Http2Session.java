@@ -580,7 +580,7 @@ public final class Http2Session implements Session {
             s.body.append(a, off, len);
         } catch (RequestError e) {
             counters.tripped(e.limit()); // BODY_BYTES (413) or BODY_BUDGET (503)
-            answerEarly(s, Responses.error(e.status()));
+            answerEarly(s, e.status() == 503 ? Responses.overloaded() : Responses.error(e.status()));
         }
     }
 

@@ -171,7 +171,9 @@ class Http2BodyBudgetTest {
         RawH2Client other = connect(s);
         other.headers(1, false, RawH2Client.request("POST", "/echo", "content-length", "100000"));
         sendBody(other, 1, 100_000, true);
-        assertEquals(503, other.response(1).status(), "over max_buffered_body_bytes");
+        RawH2Client.Reply refused = other.response(1);
+        assertEquals(503, refused.status(), "over max_buffered_body_bytes");
+        assertEquals("1", refused.headers().get("retry-after"));
         assertEquals(1, s.engine.counters().count(Limit.BODY_BUDGET));
         other.headers(3, true, RawH2Client.get("/hello"));
         assertEquals(200, other.response(3).status(), "requests without a body are served");

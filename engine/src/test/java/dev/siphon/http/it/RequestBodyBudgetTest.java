@@ -124,6 +124,7 @@ class RequestBodyBudgetTest {
         over.send(new byte[100_000]);
         RawResponse r = over.read();
         assertEquals(503, r.status(), r::toString);
+        assertEquals("1", r.header("retry-after"));
         assertEquals("close", r.header("connection"), "the rest of the body is unread: the connection closes");
         over.assertClosedByServer();
         assertEquals(1, e.counters().count(Limit.BODY_BUDGET));
