@@ -76,7 +76,7 @@ public final class ConfigLoader {
             "pool_size", "http2_prior_knowledge");
     private static final List<String> ENGINE_KEYS = List.of("io_loops", "loop_threads", "workers",
             "max_header_bytes", "max_header_count", "header_timeout_ms", "idle_timeout_ms", "max_pipelined",
-            "buffer_size", "shutdown_grace_ms", "shutdown_hooks_timeout_ms", "http2");
+            "buffer_size", "shutdown_grace_ms", "shutdown_hooks_timeout_ms", "http2", "max_buffered_body_bytes");
     private static final List<String> HTTP2_KEYS = List.of("max_concurrent_streams", "initial_window_size",
             "connection_window_size", "max_frame_size", "header_table_size", "max_header_list_size",
             "max_continuation_frames", "max_header_block_bytes", "max_resets", "reset_window_ms",
@@ -411,6 +411,8 @@ public final class ConfigLoader {
         long grace = integer(f.get("shutdown_grace_ms"), "engine.shutdown_grace_ms", 0, time, d.shutdownGraceMs());
         long hooksTimeout = integer(f.get("shutdown_hooks_timeout_ms"), "engine.shutdown_hooks_timeout_ms", 0, time,
                 d.shutdownHooksTimeoutMs());
+        long bodyBudget = integer(f.get("max_buffered_body_bytes"), "engine.max_buffered_body_bytes", 0,
+                EngineSettings.MAX_BUFFERED_BODY_BYTES, d.maxBufferedBodyBytes());
         long need = (long) maxHeaderBytes + EngineSettings.BUFFER_HEADROOM;
         if (bufferSize < need) {
             Entry buffer = f.get("buffer_size");
@@ -441,7 +443,8 @@ public final class ConfigLoader {
                     + ", but buffer_size is " + bufferSize + " (the default); raise engine.buffer_size too");
         }
         return build(node, "engine", () -> new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes,
-                maxHeaderCount, headerTimeout, idleTimeout, maxPipelined, bufferSize, grace, hooksTimeout, http2));
+                maxHeaderCount, headerTimeout, idleTimeout, maxPipelined, bufferSize, grace, hooksTimeout, http2,
+                bodyBudget));
     }
 
     /** One key of {@code engine.http2}, already known to be a mapping; null when absent. */

@@ -186,6 +186,42 @@ class Http2ProtocolTest {
     }
 
     @Test
+    void headersAfterEndStreamDoNotChangeTheRequestAHandlerHas() throws Exception {
+        try (RawH2Client c = client()) {
+            c.headers(1, true, RawH2Client.get("/slow"));
+            awaitSlowCalls(1);
+            // RFC 9113 §5.1: half-closed (remote), so STREAM_CLOSED; the handler's request is untouched
+            c.headers(1, true, "x-injected", "late", "host", "evil.example");
+            assertEquals(ErrorCode.STREAM_CLOSED.code(), c.awaitRst(1));
+            dev.siphon.http.Headers seen = server.parkedRequests.get(0).headers();
+            assertNull(seen.get("x-injected"));
+            assertEquals("localhost", seen.get("host"));
+        }
+    }
+
+    /** RFC 9110 §6.5.1: fields for framing, routing, modifiers, authentication and content format are not trailers. */
+    @Test
+    void trailersNamingFramingOrRoutingFieldsResetTheStream() throws Exception {
+        String[][] bad = {{"content-length", "999"}, {"host", "evil.example"}, {"authorization", "Basic eA=="},
+            {"cookie", "session=forged"}, {"x-forwarded-for", "10.0.0.1"}, {"content-type", "text/html"},
+            {"expect", "100-continue"}};
+        try (RawH2Client c = client()) {
+            int id = 1;
+            for (String[] field : bad) {
+                c.headers(id, false, RawH2Client.request("POST", "/echo", "content-length", "3", "te", "trailers"));
+                c.data(id, "abc".getBytes(StandardCharsets.US_ASCII), false);
+                c.headers(id, true, field);
+                assertEquals(ErrorCode.PROTOCOL_ERROR.code(), c.awaitRst(id), field[0] + " in trailers");
+                id += 2;
+            }
+            c.headers(id, false, RawH2Client.request("POST", "/echo", "te", "trailers"));
+            c.data(id, "abc".getBytes(StandardCharsets.US_ASCII), false);
+            c.headers(id, true, "x-trailer", "done");
+            assertEquals("done", c.response(id).headers().get("x-echo-x-trailer"), "other trailers are merged");
+        }
+    }
+
+    @Test
     void reassemblesHeadersAndContinuation() throws Exception {
         try (RawH2Client c = client()) {
             byte[] block = c.block(RawH2Client.request("GET", "/echo", "x-multi", "v".repeat(100)));
