@@ -325,7 +325,7 @@ public final class HttpEngine implements AutoCloseable {
          */
         public HttpEngine start() throws IOException {
             Dispatcher dispatcher = new Dispatcher(routes.build());
-            Counters counters = new Counters();
+            Counters counters = new Counters(settings.maxBufferedBodyBytes());
             int n = settings.ioLoops();
             EventLoop[] loops = new EventLoop[n];
             Thread[] threads = new Thread[n];

@@ -26,6 +26,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.yaml.snakeyaml.DumperOptions;
@@ -75,8 +76,8 @@ public final class ConfigLoader {
             "pool_size", "http2_prior_knowledge");
     private static final List<String> ENGINE_KEYS = List.of("io_loops", "loop_threads", "workers",
             "max_header_bytes", "max_header_count", "header_timeout_ms", "idle_timeout_ms", "max_pipelined",
-            "buffer_size", "shutdown_grace_ms", "shutdown_hooks_timeout_ms", "http2", "max_connections",
-            "max_connections_per_ip", "max_tls_handshakes");
+            "buffer_size", "shutdown_grace_ms", "shutdown_hooks_timeout_ms", "http2", "max_buffered_body_bytes",
+            "max_connections", "max_connections_per_ip", "max_tls_handshakes");
     private static final List<String> HTTP2_KEYS = List.of("max_concurrent_streams", "initial_window_size",
             "connection_window_size", "max_frame_size", "header_table_size", "max_header_list_size",
             "max_continuation_frames", "max_header_block_bytes", "max_resets", "reset_window_ms",
@@ -97,6 +98,12 @@ public final class ConfigLoader {
     private enum Kind { NULL, BOOL, INT, FLOAT, STRING }
 
     /** A key of a mapping with its value; after merges, the value may come from another mapping. */
+    /**
+     * Environment values shorter than this are not looked for in error messages (where "1" or "on" would
+     * mangle the text); the sites that print a scalar show its expansion only as {@code ${NAME}} anyway.
+     */
+    private static final int MIN_REDACTED_LENGTH = 4;
+
     private record Entry(ScalarNode key, Node value) {
     }
 
@@ -107,11 +114,22 @@ public final class ConfigLoader {
     private final Path baseDir;
     private final Function<String, String> env;
     private final Resolver resolver = new Resolver();
+    /**
+     * Each environment variable read so far, by value: an error message shows {@code ${NAME}} where the
+     * value would appear, since the environment is where secrets live.
+     */
+    private final Map<String, String> expandedValues = new LinkedHashMap<>();
 
     private ConfigLoader(String file, Path baseDir, Function<String, String> env) {
         this.file = file;
         this.baseDir = baseDir;
-        this.env = env;
+        this.env = name -> {
+            String value = env.apply(name);
+            if (value != null && value.length() >= MIN_REDACTED_LENGTH) {
+                expandedValues.putIfAbsent(value, name);
+            }
+            return value;
+        };
     }
 
     /** Loads {@code file}, expanding {@code ${VAR}} from the process environment. */
@@ -315,7 +333,7 @@ public final class ConfigLoader {
             String entry = string(item, itemPath, "expected an IP address or a CIDR range");
             String expected = TrustedProxies.check(entry);
             if (expected != null) {
-                throw error(item, itemPath, expected + ", found " + Texts.quote(entry));
+                throw error(item, itemPath, expected + ", found " + shown(item, entry));
             }
             out.add(entry);
         }
@@ -394,6 +412,8 @@ public final class ConfigLoader {
         long grace = integer(f.get("shutdown_grace_ms"), "engine.shutdown_grace_ms", 0, time, d.shutdownGraceMs());
         long hooksTimeout = integer(f.get("shutdown_hooks_timeout_ms"), "engine.shutdown_hooks_timeout_ms", 0, time,
                 d.shutdownHooksTimeoutMs());
+        long bodyBudget = integer(f.get("max_buffered_body_bytes"), "engine.max_buffered_body_bytes", 0,
+                EngineSettings.MAX_BUFFERED_BODY_BYTES, d.maxBufferedBodyBytes());
         long need = (long) maxHeaderBytes + EngineSettings.BUFFER_HEADROOM;
         if (bufferSize < need) {
             Entry buffer = f.get("buffer_size");
@@ -433,7 +453,7 @@ public final class ConfigLoader {
                         dc.maxTlsHandshakes()));
         return build(node, "engine", () -> new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes,
                 maxHeaderCount, headerTimeout, idleTimeout, maxPipelined, bufferSize, grace, hooksTimeout, http2,
-                connections));
+                bodyBudget, connections));
     }
 
     /** One key of {@code engine.http2}, already known to be a mapping; null when absent. */
@@ -497,7 +517,7 @@ public final class ConfigLoader {
                 return t;
             }
         }
-        throw error(e.value(), "engine.loop_threads", expected + ", found " + Texts.quote(text));
+        throw error(e.value(), "engine.loop_threads", expected + ", found " + shown(e.value(), text));
     }
 
     // ---- typed values ----------------------------------------------------------------------
@@ -529,20 +549,22 @@ public final class ConfigLoader {
             throw error(s, path, expected + ", found the string " + Texts.quote(s.getValue()) + " (write numbers without quotes)");
         }
         String text = expand(s, path);
-        String from = text.equals(s.getValue()) ? "" : " (from " + Texts.quote(s.getValue()) + ")";
+        boolean expanded = !text.equals(s.getValue());
         Kind k = kind(text);
         if (k == Kind.INT) {
             BigInteger v = integerValue(text);
-            if (v.compareTo(BigInteger.valueOf(min)) < 0 || v.compareTo(BigInteger.valueOf(max)) > 0) {
-                throw error(s, path, expected + ", found " + text + from);
+            boolean low = v.compareTo(BigInteger.valueOf(min)) < 0;
+            if (low || v.compareTo(BigInteger.valueOf(max)) > 0) {
+                throw error(s, path, expected + ", found " + (expanded ? (low ? "a smaller integer" : "a larger integer")
+                        + fromEnvironment(s) : text));
             }
             return v.longValueExact();
         }
         if (LEADING_ZERO.matcher(text).matches()) {
-            throw error(s, path, expected + ", found " + text + from
+            throw error(s, path, expected + ", found " + (expanded ? "a number with a leading zero" + fromEnvironment(s) : text)
                     + "; a leading zero is ambiguous (octal in YAML 1.1), write the number without it");
         }
-        throw error(s, path, expected + ", found " + describe(k, text) + from);
+        throw error(s, path, expected + ", found " + (expanded ? kindOf(k) + fromEnvironment(s) : describe(k, text)));
     }
 
     private boolean bool(Entry e, String path, boolean fallback) throws ConfigException {
@@ -556,8 +578,8 @@ public final class ConfigLoader {
         }
         String text = expand(s, path);
         if (kind(text) != Kind.BOOL) {
-            String from = text.equals(s.getValue()) ? "" : " (from " + Texts.quote(s.getValue()) + ")";
-            throw error(s, path, expected + ", found " + describe(kind(text), text) + from);
+            throw error(s, path, expected + ", found " + (text.equals(s.getValue()) ? describe(kind(text), text)
+                    : kindOf(kind(text)) + fromEnvironment(s)));
         }
         return text.equalsIgnoreCase("true");
     }
@@ -574,7 +596,7 @@ public final class ConfigLoader {
         try {
             return baseDir.resolve(Path.of(text)).normalize();
         } catch (InvalidPathException x) {
-            throw error(e.value(), path, "expected a file path, found " + Texts.quote(text) + " (" + x.getReason() + ")");
+            throw error(e.value(), path, "expected a file path, found " + shown(e.value(), text) + " (" + x.getReason() + ")");
         }
     }
 
@@ -742,12 +764,39 @@ public final class ConfigLoader {
         };
     }
 
+    /** How an error names a kind of value it does not show. */
+    private static String kindOf(Kind k) {
+        return switch (k) {
+            case NULL -> "nothing (an empty value)";
+            case BOOL -> "a boolean";
+            case INT -> "an integer";
+            case FLOAT -> "a number";
+            case STRING -> "text";
+        };
+    }
+
+    /** Where a value that is not shown came from. */
+    private static String fromEnvironment(ScalarNode s) {
+        return " (from " + Texts.quote(s.getValue()) + "; values from the environment are not shown)";
+    }
+
+    /** {@code text}, the expansion of scalar {@code n}, as an error may show it: never the environment's part. */
+    private static String shown(Node n, String text) {
+        return n instanceof ScalarNode s && !text.equals(s.getValue())
+                ? "the expansion of " + Texts.quote(s.getValue()) + " (values from the environment are not shown)"
+                : Texts.quote(text);
+    }
+
     private ConfigException missing(Node parent, Entry e, String path, String why) {
         return e == null ? error(parent, path, "required key is missing; " + why)
                 : error(e.key(), path, "required key is empty; " + why);
     }
 
     private ConfigException error(Node at, String path, String detail) {
+        for (Map.Entry<String, String> v : expandedValues.entrySet()) { // e.g. a base_url in a record's message
+            detail = Pattern.compile("(?<![A-Za-z0-9])" + Pattern.quote(v.getKey()) + "(?![A-Za-z0-9])").matcher(detail)
+                    .replaceAll(Matcher.quoteReplacement("${" + v.getValue() + "}"));
+        }
         return new ConfigException(file, lineOf(at), path, detail);
     }
 

@@ -23,13 +23,16 @@ import java.util.Objects;
  *                        {@code @http.on_shutdown} hooks before those still running are cancelled
  * @param http2           HTTP/2 settings and limits ({@code engine.http2:}); a frame must fit in one
  *                        buffer, so {@code http2.maxFrameSize() <= bufferSize - 9}
+ * @param maxBufferedBodyBytes request-body octets buffered by all connections together, from the
+ *                        first byte received until the response is written; a body that does not
+ *                        fit → 503. Default: a quarter of the heap ({@link #defaultMaxBufferedBodyBytes})
  * @param connections     how many connections, from all and from one address, and TLS handshakes
  *                        at once ({@code engine.max_connections} and its neighbours)
  */
 public record EngineSettings(int ioLoops, LoopThreads loopThreads, int workers, int maxHeaderBytes, int maxHeaderCount,
                              long headerTimeoutMs, long idleTimeoutMs, int maxPipelined, int bufferSize,
                              long shutdownGraceMs, long shutdownHooksTimeoutMs, Http2Settings http2,
-                             ConnectionLimits connections) {
+                             long maxBufferedBodyBytes, ConnectionLimits connections) {
 
     /** Most I/O loops: each is a thread, a selector and its own pool of buffers; far above any core count. */
     public static final int MAX_IO_LOOPS = 1024;
@@ -52,6 +55,12 @@ public record EngineSettings(int ioLoops, LoopThreads loopThreads, int workers, 
     public static final int MAX_BUFFER_SIZE = 32 * 1024 * 1024;
     /** Room a buffer keeps beyond the largest allowed head ({@code buffer_size >= max_header_bytes + this}). */
     public static final int BUFFER_HEADROOM = 1024;
+
+    /**
+     * Largest budget for buffered request bodies: 1 TiB. It only counts, so the bound is there to
+     * catch a typo; the heap is the real limit.
+     */
+    public static final long MAX_BUFFERED_BODY_BYTES = 1L << 40;
 
     public static final int DEFAULT_MAX_HEADER_BYTES = 16_384;
     public static final int DEFAULT_MAX_HEADER_COUNT = 100;
@@ -80,6 +89,7 @@ public record EngineSettings(int ioLoops, LoopThreads loopThreads, int workers, 
         Bounds.check("shutdownGraceMs", shutdownGraceMs, 0, Bounds.MAX_TIMEOUT_MS);
         Bounds.check("shutdownHooksTimeoutMs", shutdownHooksTimeoutMs, 0, Bounds.MAX_TIMEOUT_MS);
         Objects.requireNonNull(http2, "http2");
+        Bounds.check("maxBufferedBodyBytes", maxBufferedBodyBytes, 0, MAX_BUFFERED_BODY_BYTES);
         if (http2.maxFrameSize() > (long) bufferSize - Http2Settings.FRAME_HEADER_LENGTH) {
             throw new IllegalArgumentException("http2.maxFrameSize must be at most bufferSize - "
                     + Http2Settings.FRAME_HEADER_LENGTH + " = " + (bufferSize - Http2Settings.FRAME_HEADER_LENGTH)
@@ -91,9 +101,11 @@ public record EngineSettings(int ioLoops, LoopThreads loopThreads, int workers, 
     /** Settings with the default {@link ConnectionLimits}. */
     public EngineSettings(int ioLoops, LoopThreads loopThreads, int workers, int maxHeaderBytes, int maxHeaderCount,
                           long headerTimeoutMs, long idleTimeoutMs, int maxPipelined, int bufferSize,
-                          long shutdownGraceMs, long shutdownHooksTimeoutMs, Http2Settings http2) {
+                          long shutdownGraceMs, long shutdownHooksTimeoutMs, Http2Settings http2,
+                          long maxBufferedBodyBytes) {
         this(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs, idleTimeoutMs,
-                maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2, ConnectionLimits.defaults());
+                maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2, maxBufferedBodyBytes,
+                ConnectionLimits.defaults());
     }
 
     /** Settings with the default {@link Http2Settings}. */
@@ -101,7 +113,8 @@ public record EngineSettings(int ioLoops, LoopThreads loopThreads, int workers, 
                           long headerTimeoutMs, long idleTimeoutMs, int maxPipelined, int bufferSize,
                           long shutdownGraceMs) {
         this(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs, idleTimeoutMs,
-                maxPipelined, bufferSize, shutdownGraceMs, DEFAULT_SHUTDOWN_HOOKS_TIMEOUT_MS, Http2Settings.defaults());
+                maxPipelined, bufferSize, shutdownGraceMs, DEFAULT_SHUTDOWN_HOOKS_TIMEOUT_MS, Http2Settings.defaults(),
+                defaultMaxBufferedBodyBytes());
     }
 
     /** Settings with the default {@link #shutdownHooksTimeoutMs()}. */
@@ -109,7 +122,8 @@ public record EngineSettings(int ioLoops, LoopThreads loopThreads, int workers, 
                           long headerTimeoutMs, long idleTimeoutMs, int maxPipelined, int bufferSize,
                           long shutdownGraceMs, Http2Settings http2) {
         this(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs, idleTimeoutMs,
-                maxPipelined, bufferSize, shutdownGraceMs, DEFAULT_SHUTDOWN_HOOKS_TIMEOUT_MS, http2);
+                maxPipelined, bufferSize, shutdownGraceMs, DEFAULT_SHUTDOWN_HOOKS_TIMEOUT_MS, http2,
+                defaultMaxBufferedBodyBytes());
     }
 
     /** The defaults; loop and worker counts follow the processors available now. */
@@ -118,73 +132,101 @@ public record EngineSettings(int ioLoops, LoopThreads loopThreads, int workers, 
         return new EngineSettings(cpus, LoopThreads.VIRTUAL, cpus, DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADER_COUNT,
                 DEFAULT_HEADER_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_PIPELINED, DEFAULT_BUFFER_SIZE,
                 DEFAULT_SHUTDOWN_GRACE_MS, DEFAULT_SHUTDOWN_HOOKS_TIMEOUT_MS, Http2Settings.defaults(),
-                ConnectionLimits.defaults());
+                defaultMaxBufferedBodyBytes(), ConnectionLimits.defaults());
+    }
+
+    /**
+     * A quarter of the heap this JVM may grow to ({@code Runtime.maxMemory()}, set by {@code -Xmx}
+     * or the container's memory): room for bodies in flight, with the rest left to the Python
+     * workers, the connections and the copies a handler makes.
+     */
+    public static long defaultMaxBufferedBodyBytes() {
+        return Math.min(Runtime.getRuntime().maxMemory() / 4, MAX_BUFFERED_BODY_BYTES);
     }
 
     public EngineSettings withIoLoops(int ioLoops) {
         return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
-                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2, connections);
+                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2,
+                maxBufferedBodyBytes, connections);
     }
 
     public EngineSettings withLoopThreads(LoopThreads loopThreads) {
         return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
-                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2, connections);
+                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2,
+                maxBufferedBodyBytes, connections);
     }
 
     public EngineSettings withWorkers(int workers) {
         return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
-                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2, connections);
+                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2,
+                maxBufferedBodyBytes, connections);
     }
 
     /** Raise {@link #bufferSize()} first when the new cap needs it ({@code bufferSize >= maxHeaderBytes + 1024}). */
     public EngineSettings withMaxHeaderBytes(int maxHeaderBytes) {
         return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
-                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2, connections);
+                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2,
+                maxBufferedBodyBytes, connections);
     }
 
     public EngineSettings withMaxHeaderCount(int maxHeaderCount) {
         return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
-                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2, connections);
+                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2,
+                maxBufferedBodyBytes, connections);
     }
 
     public EngineSettings withHeaderTimeoutMs(long headerTimeoutMs) {
         return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
-                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2, connections);
+                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2,
+                maxBufferedBodyBytes, connections);
     }
 
     public EngineSettings withIdleTimeoutMs(long idleTimeoutMs) {
         return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
-                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2, connections);
+                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2,
+                maxBufferedBodyBytes, connections);
     }
 
     public EngineSettings withMaxPipelined(int maxPipelined) {
         return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
-                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2, connections);
+                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2,
+                maxBufferedBodyBytes, connections);
     }
 
     public EngineSettings withBufferSize(int bufferSize) {
         return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
-                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2, connections);
+                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2,
+                maxBufferedBodyBytes, connections);
     }
 
     public EngineSettings withShutdownGraceMs(long shutdownGraceMs) {
         return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
-                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2, connections);
+                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2,
+                maxBufferedBodyBytes, connections);
     }
 
     public EngineSettings withShutdownHooksTimeoutMs(long shutdownHooksTimeoutMs) {
         return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
-                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2, connections);
+                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2,
+                maxBufferedBodyBytes, connections);
     }
 
     /** Raise {@link #bufferSize()} first when the new frame size needs it ({@code bufferSize >= maxFrameSize + 9}). */
     public EngineSettings withHttp2(Http2Settings http2) {
         return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
-                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2, connections);
+                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2,
+                maxBufferedBodyBytes, connections);
+    }
+
+    public EngineSettings withMaxBufferedBodyBytes(long maxBufferedBodyBytes) {
+        return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
+                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2,
+                maxBufferedBodyBytes, connections);
     }
 
     public EngineSettings withConnections(ConnectionLimits connections) {
         return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
-                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2, connections);
+                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2,
+                maxBufferedBodyBytes, connections);
     }
 }

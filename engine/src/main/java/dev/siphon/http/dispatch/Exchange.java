@@ -49,6 +49,8 @@ public final class Exchange implements Responder {
     public boolean closeAfter;
     /** An HTTP/1.0 request that asked for keep-alive: the response confirms it. */
     public boolean keepAlive10;
+    /** Octets of the request body reserved in the engine's body budget, released when the exchange is done. */
+    public long bodyReservation;
 
     public Exchange(EventLoop loop, Sink sink, long deadlineNanos) {
         this.loop = loop;

@@ -11,4 +11,9 @@ public final class Responses {
         String reason = Status.reason(status);
         return Response.text(status, status + " " + reason + "\n");
     }
+
+    /** The engine's answer to a request it may serve later (a budget is spent for now): 503 with Retry-After. */
+    public static Response overloaded() {
+        return error(503).header("retry-after", "1");
+    }
 }

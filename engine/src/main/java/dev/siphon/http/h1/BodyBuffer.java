@@ -1,44 +1,90 @@
 package dev.siphon.http.h1;
 
+import dev.siphon.http.internal.BodyBudget;
 import dev.siphon.http.internal.Counters.Limit;
 import dev.siphon.http.internal.RequestError;
 import java.util.Arrays;
 
 /**
- * Accumulates one request body up to the listener's {@code max_body_bytes}. With a known
- * Content-Length the array is allocated once at the exact size (the length was checked against
- * the cap first), so {@link #toArray()} hands it over without a copy. Loop thread only.
+ * Accumulates one body up to a cap. Loop thread only.
+ *
+ * <p>A request body ({@link #reserving}) starts with no array and grows geometrically with the
+ * octets that arrive, never past its cap (the declared length, or {@code max_body_bytes}), so a
+ * declared length costs nothing until the body is sent. Each growth is reserved in the engine's
+ * {@link BodyBudget}; one that does not fit is a 503. The reservation is given back with
+ * {@link #release}, or passed on with the body ({@link #transferReservation}).
+ *
+ * <p>A body no handler will read ({@link #discarding}) is counted against its cap and dropped.
+ *
+ * <p>{@link #exact} and {@link #growable} are the client's: no budget, allocated at once (exact
+ * at the length, so {@link #toArray()} hands it over without a copy).
  */
 public final class BodyBuffer {
     private static final int INITIAL_CHUNKED = 1024;
+    private static final byte[] EMPTY = new byte[0];
 
     private final long cap;
+    /** The budget each growth is reserved in; null for none. */
+    private final BodyBudget budget;
+    private final boolean discard;
     private byte[] data;
     private int size;
+    /** Octets reserved in {@link #budget} for this body: its capacity, trimmed to its size once handed over. */
+    private long reserved;
 
-    private BodyBuffer(int initial, long cap) {
+    private BodyBuffer(int initial, long cap, BodyBudget budget, boolean discard) {
         this.cap = cap;
-        this.data = new byte[initial];
+        this.budget = budget;
+        this.discard = discard;
+        this.data = initial == 0 ? EMPTY : new byte[initial];
     }
 
     public static BodyBuffer exact(long length) {
-        return new BodyBuffer((int) length, length);
+        return new BodyBuffer((int) length, length, null, false);
     }
 
     public static BodyBuffer growable(long cap) {
-        return new BodyBuffer((int) Math.min(INITIAL_CHUNKED, cap), cap);
+        return new BodyBuffer((int) Math.min(INITIAL_CHUNKED, cap), cap, null, false);
+    }
+
+    /** A request body of at most {@code cap} octets, allocated as it arrives and reserved in {@code budget}. */
+    public static BodyBuffer reserving(long cap, BodyBudget budget) {
+        return new BodyBuffer(0, cap, budget, false);
+    }
+
+    /** A body of at most {@code cap} octets that is counted and dropped: its request is answered without it. */
+    public static BodyBuffer discarding(long cap) {
+        return new BodyBuffer(0, cap, null, true);
     }
 
     public void append(byte[] b, int off, int len) throws RequestError {
         if (size + (long) len > cap) {
             throw new RequestError(413, "request body exceeds " + cap + " bytes", Limit.BODY_BYTES);
         }
+        if (discard) {
+            size += len;
+            return;
+        }
         if (size + len > data.length) {
-            long grown = Math.max((long) data.length * 2, (long) size + len);
-            data = Arrays.copyOf(data, (int) Math.min(grown, cap));
+            grow(size + len);
         }
         System.arraycopy(b, off, data, size, len);
         size += len;
+    }
+
+    /** Doubles the array (at least to {@code need}, at most to the cap), reserving the growth first. */
+    private void grow(int need) throws RequestError {
+        long grown = Math.min(Math.max(Math.max((long) data.length * 2, INITIAL_CHUNKED), need), cap);
+        if (budget != null && !budget.reserve(grown - data.length)) {
+            grown = need; // near the limit: only what this read needs
+            if (!budget.reserve(grown - data.length)) {
+                throw new RequestError(503, "request bodies buffered exceed max_buffered_body_bytes", Limit.BODY_BUDGET);
+            }
+        }
+        if (budget != null) {
+            reserved += grown - data.length;
+        }
+        data = Arrays.copyOf(data, (int) grown);
     }
 
     /** Checks that {@code more} bytes would still fit, before they arrive. */
@@ -52,7 +98,45 @@ public final class BodyBuffer {
         return size;
     }
 
+    /**
+     * The body; the buffer is spent. A reserving buffer trims its reservation to the body's
+     * length, and holds it until {@link #release} or {@link #transferReservation}.
+     */
     public byte[] toArray() {
-        return size == data.length ? data : Arrays.copyOf(data, size);
+        if (discard) {
+            return EMPTY;
+        }
+        byte[] body = size == data.length ? data : Arrays.copyOf(data, size);
+        data = EMPTY;
+        if (budget != null && reserved > size) {
+            budget.release(reserved - size);
+            reserved = size;
+        }
+        return body;
+    }
+
+    /** Octets reserved in the budget now. */
+    public long reserved() {
+        return reserved;
+    }
+
+    /**
+     * Hands the reservation to the caller, who releases it in the budget when the request is
+     * done; this buffer then holds none.
+     */
+    public long transferReservation() {
+        long r = reserved;
+        reserved = 0;
+        return r;
+    }
+
+    /** Gives the reservation back and drops the octets: the request ended without them. Idempotent. */
+    public void release() {
+        if (budget != null) {
+            budget.release(reserved);
+        }
+        reserved = 0;
+        data = EMPTY;
+        size = 0;
     }
 }

@@ -83,7 +83,26 @@ final class BodyFraming {
         if (head.hostCount == 1 && !Authority.isValidHostField(head.headers.get("host"))) {
             throw new RequestError(400, "invalid Host");
         }
+        // RFC 9112 §3.2.2: with an absolute-form target the received Host is ignored for the target's
+        // authority, which must be one (no userinfo: RFC 9110 §4.2.4), so a handler sees a single host
+        if (head.absoluteTarget != null) {
+            String authority = targetAuthority(head.absoluteTarget);
+            if (!Authority.isValid(authority)) {
+                throw new RequestError(400, "invalid authority in the request-target");
+            }
+            head.headers.set("host", authority);
+        }
         // RFC 9112 §6.3 (6): a valid Content-Length gives the length; (7): otherwise 0
+    }
+
+    /** The authority of an absolute-form target ({@code http://authority/path?query}), maybe empty. */
+    private static String targetAuthority(String target) {
+        int start = target.indexOf("://") + 3;
+        int end = start;
+        while (end < target.length() && target.charAt(end) != '/' && target.charAt(end) != '?') {
+            end++;
+        }
+        return target.substring(start, end);
     }
 
     /** 1*DIGIT, or a list of identical values (RFC 9110 §8.6); anything else -> 400. */

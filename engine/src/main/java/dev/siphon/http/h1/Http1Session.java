@@ -7,6 +7,7 @@ import dev.siphon.http.dispatch.Dispatcher;
 import dev.siphon.http.dispatch.Exchange;
 import dev.siphon.http.dispatch.ListenerContext;
 import dev.siphon.http.dispatch.Responses;
+import dev.siphon.http.internal.BodyBudget;
 import dev.siphon.http.internal.Counters;
 import dev.siphon.http.internal.Counters.Limit;
 import dev.siphon.http.internal.RequestError;
@@ -22,6 +23,11 @@ import java.util.concurrent.TimeUnit;
  * request order, Content-Length and chunked request bodies buffered up to the listener's cap,
  * {@code Expect: 100-continue}, HEAD, HTTP/1.0 and {@code Connection: close}, and the header,
  * body, request and idle timeouts. Runs on the connection's loop thread only.
+ *
+ * <p>A request is routed once its head is parsed. A body for a handler grows with the octets
+ * received, reserved in the engine's {@link BodyBudget} until its response is written (or the
+ * connection closes); one that does not fit is answered 503 and the connection closed, the rest
+ * of the body unread. A body for no handler (404, 405) is read, counted and dropped.
  *
  * <p>Pipelined requests are dispatched as soon as each is complete (up to
  * {@code engine.max_pipelined} in flight), so slow handlers overlap; their responses are held
@@ -47,6 +53,7 @@ public final class Http1Session implements Session, Exchange.Sink {
     private final Connection conn;
     private final ListenerContext ctx;
     private final Counters counters;
+    private final BodyBudget budget;
     private final Http1HeadParser parser;
     private final RequestHead head = new RequestHead();
     private final ArrayDeque<Exchange> inflight = new ArrayDeque<>(2); // grows with pipelining
@@ -56,6 +63,7 @@ public final class Http1Session implements Session, Exchange.Sink {
     private final int maxPipelined;
     private State state = State.HEAD;
     private State afterContinue;
+    private RouteMatch<AsyncHandler> route;
     private BodyBuffer body;
     private long bodyRemaining;
     private ChunkedDecoder chunked;
@@ -68,6 +76,7 @@ public final class Http1Session implements Session, Exchange.Sink {
         this.conn = conn;
         this.ctx = ctx;
         this.counters = ctx.counters();
+        this.budget = counters.bodyBudget();
         // One parser per loop: its working space is ~17 KiB at the default limits, and a head is
         // parsed within one call, so the loop's connections take turns with it.
         int maxBytes = ctx.settings().maxHeaderBytes();
@@ -114,13 +123,13 @@ public final class Http1Session implements Session, Exchange.Sink {
                         p += take;
                         bodyRemaining -= take;
                         if (bodyRemaining == 0) {
-                            dispatch(body.toArray());
+                            dispatchBody();
                         }
                     }
                     case BODY_CHUNKED -> {
                         p = chunked.decode(a, p, end, body);
                         if (chunked.done()) {
-                            dispatch(body.toArray());
+                            dispatchBody();
                         }
                     }
                     case AWAIT_CONTINUE -> {
@@ -144,8 +153,9 @@ public final class Http1Session implements Session, Exchange.Sink {
     private void onHead(long now) throws RequestError {
         counters.request();
         bodyDeadline = now + requestTimeoutNanos;
+        route = ctx.dispatcher().match(head.method, head.path);
         if (head.chunked) {
-            body = BodyBuffer.growable(ctx.server().maxBodyBytes());
+            body = newBody(ctx.server().maxBodyBytes());
             chunked = new ChunkedDecoder(ctx.settings().maxHeaderBytes());
             startBody(State.BODY_CHUNKED);
         } else if (head.contentLength > 0) {
@@ -153,12 +163,22 @@ public final class Http1Session implements Session, Exchange.Sink {
                 // Refused before reading any of it; the connection closes, so the unread body is never buffered.
                 throw new RequestError(413, "Content-Length exceeds max_body_bytes", Limit.BODY_BYTES);
             }
-            body = BodyBuffer.exact(head.contentLength);
+            body = newBody(head.contentLength);
             bodyRemaining = head.contentLength;
             startBody(State.BODY_FIXED);
         } else {
-            dispatch(EMPTY);
+            dispatch(EMPTY, 0);
         }
+    }
+
+    /** The body's buffer: allocated as it arrives for a handler, counted and dropped for none. */
+    private BodyBuffer newBody(long cap) {
+        return route instanceof RouteMatch.Found ? BodyBuffer.reserving(cap, budget) : BodyBuffer.discarding(cap);
+    }
+
+    private void dispatchBody() {
+        byte[] bytes = body.toArray();
+        dispatch(bytes, body.transferReservation());
     }
 
     private void startBody(State bodyState) {
@@ -183,18 +203,21 @@ public final class Http1Session implements Session, Exchange.Sink {
         conn.flush();
     }
 
-    private void dispatch(byte[] bodyBytes) {
+    /** @param reservation octets of {@code bodyBytes} reserved in the body budget, now the exchange's */
+    private void dispatch(byte[] bodyBytes, long reservation) {
         RequestHead h = head;
         boolean close = !h.persistent() || shuttingDown;
         Exchange ex = new Exchange(conn.loop(), this, bodyDeadline);
         ex.head = "HEAD".equals(h.method);
         ex.closeAfter = close;
         ex.keepAlive10 = !close && h.version == 10;
+        ex.bodyReservation = reservation;
         inflight.addLast(ex);
         state = close ? State.DONE : State.HEAD;
         body = null;
         chunked = null;
-        RouteMatch<AsyncHandler> m = ctx.dispatcher().match(h.method, h.path);
+        RouteMatch<AsyncHandler> m = route;
+        route = null;
         RouteMatch.Found<AsyncHandler> found = m instanceof RouteMatch.Found<AsyncHandler> f ? f : null;
         Request request = found == null ? null : new Request(h.method, h.path, h.query,
                 h.version == 10 ? "HTTP/1.0" : "HTTP/1.1", ctx.scheme(), h.headers, bodyBytes, conn.remoteAddress(),
@@ -218,12 +241,11 @@ public final class Http1Session implements Session, Exchange.Sink {
         LOG.log(System.Logger.Level.DEBUG, () -> "rejecting request from " + conn.remoteAddress() + ": "
                 + e.status() + " " + e.getMessage());
         state = State.DONE;
-        body = null;
-        chunked = null;
+        releaseBody();
         Exchange ex = new Exchange(conn.loop(), this, Long.MAX_VALUE);
         ex.closeAfter = true;
         inflight.addLast(ex);
-        ex.send(Responses.error(e.status()));
+        ex.send(e.status() == 503 ? Responses.overloaded() : Responses.error(e.status()));
     }
 
     @Override
@@ -241,6 +263,7 @@ public final class Http1Session implements Session, Exchange.Sink {
         boolean wrote = false;
         while ((ex = inflight.peekFirst()) != null && ex.response != null) {
             inflight.pollFirst();
+            done(ex);
             wrote = true;
             boolean close = ex.closeAfter || shuttingDown;
             boolean keepAlive10 = !close && ex.keepAlive10;
@@ -274,6 +297,7 @@ public final class Http1Session implements Session, Exchange.Sink {
         state = State.DONE;
         for (Exchange rest : inflight) {
             rest.cancel();
+            done(rest);
         }
         inflight.clear();
         conn.closeAfterFlush();
@@ -367,10 +391,26 @@ public final class Http1Session implements Session, Exchange.Sink {
     public void onClosed() {
         for (Exchange ex : inflight) {
             ex.cancel();
+            done(ex);
         }
         inflight.clear();
-        body = null;
+        releaseBody();
+    }
+
+    /** The body being read will not be: its reservation goes back to the budget. */
+    private void releaseBody() {
+        if (body != null) {
+            body.release();
+            body = null;
+        }
         chunked = null;
+        route = null;
+    }
+
+    /** The exchange is over (written, or dropped with the connection): its body's reservation goes back. */
+    private void done(Exchange ex) {
+        budget.release(ex.bodyReservation);
+        ex.bodyReservation = 0;
     }
 
     @Override

@@ -12,10 +12,13 @@ import dev.siphon.http.dispatch.ListenerContext;
 import dev.siphon.http.dispatch.Responses;
 import dev.siphon.http.h2.hpack.HpackDecoder;
 import dev.siphon.http.h2.hpack.HpackEncoder;
+import dev.siphon.http.h1.BodyBuffer;
 import dev.siphon.http.h2.hpack.HpackException;
+import dev.siphon.http.internal.BodyBudget;
 import dev.siphon.http.internal.ConnectionError;
 import dev.siphon.http.internal.Counters;
 import dev.siphon.http.internal.Counters.Limit;
+import dev.siphon.http.internal.RequestError;
 import dev.siphon.http.internal.Status;
 import dev.siphon.http.internal.StreamError;
 import dev.siphon.http.net.Connection;
@@ -41,11 +44,15 @@ import java.util.concurrent.TimeUnit;
  * before completion (rapid reset, CVE-2023-44487, and "made-you-reset"), CONTINUATION frames per
  * block, empty DATA frames, and control-frame answers queued for a peer that does not read.
  *
- * <p>Requests arrive whole: DATA is buffered up to {@code max_body_bytes} (more → 413) and the
- * window is given back as it is buffered, so flow control does not bound what is held; the
- * connection's body budget does (all streams together, more → RST_STREAM REFUSED_STREAM).
- * Dispatch waits for the end of the current read, so a stream opened and reset in the same read
- * never reaches a handler.
+ * <p>Requests arrive whole: a request is routed when its HEADERS arrive, and one that no handler
+ * takes (404, 405) is answered at once, its body drained and dropped. Other bodies are buffered
+ * as DATA arrives, up to {@code max_body_bytes} (more → 413), and the window is given back as
+ * they are buffered, so flow control does not bound what is held. Two budgets do: the
+ * connection's (declared lengths and bodies without one, all streams together, more →
+ * RST_STREAM REFUSED_STREAM before anything is buffered) and the engine's
+ * ({@link BodyBudget}: octets buffered, reserved as they arrive and held until the stream ends,
+ * more → 503). Dispatch waits for the end of the current read, so a stream opened and reset in
+ * the same read never reaches a handler.
  *
  * <p>Graceful shutdown takes two GOAWAY frames (RFC 9113 §6.8): the first, with 2^31-1, tells the
  * peer to open no more streams, and a PING follows it; once the PING comes back (or after
@@ -59,11 +66,13 @@ public final class Http2Session implements Session {
     private static final int RECENTLY_RESET = 64;
     /** Opaque data of the PING that follows the first GOAWAY of a graceful shutdown. */
     private static final byte[] SHUTDOWN_PING = "siphon-x".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] EMPTY = new byte[0];
 
     private final Connection conn;
     private final ListenerContext ctx;
     private final Http2Settings local;
     private final Counters counters;
+    private final BodyBudget budget;
     private final FrameReader reader;
     private final HpackDecoder decoder;
     private final HpackEncoder encoder = new HpackEncoder(HpackDecoder.DEFAULT_MAX_TABLE_SIZE);
@@ -83,8 +92,8 @@ public final class Http2Session implements Session {
     private final long maxConnectionBodyBytes;
     private final long settingsTimeoutNanos;
     private final long shutdownPingTimeoutNanos;
-    /** Request-body octets allocated by the streams of this connection, not yet handed to handlers. */
-    private long bufferedBodyBytes;
+    /** Request-body octets the streams of this connection hold of its budget ({@link Http2Stream#committed}). */
+    private long committedBodyBytes;
 
     // Peer settings (RFC 9113 §6.5.2 initial values until its SETTINGS arrive).
     private int peerInitialWindow = Http2Settings.DEFAULT_WINDOW;
@@ -97,6 +106,13 @@ public final class Http2Session implements Session {
     private boolean settingsReceived;
     private boolean localSettingsAcked;
     private int highestStreamId;
+    /**
+     * Which of the 64 odd stream ids just below {@link #highestStreamId} the peer opened: bit k stands for
+     * {@code highestStreamId - 2 * (k + 1)}. A HEADERS frame on a lower id is a frame on a closed stream
+     * ({@code STREAM_CLOSED}) when that id was opened, and an unexpected new stream id
+     * ({@code PROTOCOL_ERROR}, RFC 9113 §5.1.1) when it was skipped.
+     */
+    private long openedBelowHighest;
     /** Stream id of the header block being continued, 0 when none. */
     private int continuationStream;
     private boolean continuationEndStream;
@@ -125,6 +141,7 @@ public final class Http2Session implements Session {
         this.conn = conn;
         this.ctx = ctx;
         this.counters = ctx.counters();
+        this.budget = counters.bodyBudget();
         // A frame must fit in the read buffer with its header: advertise no more than that.
         int maxFrame = Math.max(Http2Settings.MIN_MAX_FRAME_SIZE,
                 Math.min(settings.maxFrameSize(), ctx.settings().bufferSize() - HEADER_LENGTH));
@@ -422,15 +439,7 @@ public final class Http2Session implements Session {
             throw new StreamError(streamId, ErrorCode.PROTOCOL_ERROR, "more DATA than content-length"); // §8.1.1
         }
         if (!s.discardBody) {
-            int before = s.bodyCapacity();
-            int outcome = s.appendBody(a, off, len, maxBodyBytes, maxConnectionBodyBytes - bufferedBodyBytes);
-            bufferedBodyBytes += s.bodyCapacity() - before;
-            if (outcome == Http2Stream.OVER_STREAM_CAP) {
-                counters.tripped(Limit.BODY_BYTES);
-                answerEarly(s, 413);
-            } else if (outcome == Http2Stream.OVER_CONNECTION_CAP) {
-                throw refusedForBodyBudget(streamId);
-            }
+            bufferBody(s, a, off, len);
         }
         if (s.state == StreamState.HALF_CLOSED_LOCAL && s.received > discardLimit()) {
             stopRequest(s); // answered already: drained long enough
@@ -488,7 +497,9 @@ public final class Http2Session implements Session {
             throws StreamError, ConnectionError {
         if (selfDependent) {
             decode(a, off, len, new Headers(8), false); // keeps the HPACK state in step with the peer's
-            highestStreamId = Math.max(highestStreamId, streamId);
+            if (streamId > highestStreamId) {
+                opened(streamId);
+            }
             throw new StreamError(streamId, ErrorCode.PROTOCOL_ERROR, "stream depends on itself"); // §5.3.1
         }
         Http2Stream s = streams.get(streamId);
@@ -500,12 +511,16 @@ public final class Http2Session implements Session {
         if (!fresh || goAwaySent) {
             Headers discard = new Headers(8);
             decode(a, off, len, discard, false); // keeps the HPACK state in step
+            if (!fresh && !wasOpened(streamId)) {
+                throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "new stream " + streamId + " below stream "
+                        + highestStreamId); // §5.1.1
+            }
             if (!fresh && !wasReset(streamId)) {
                 throw new ConnectionError(ErrorCode.STREAM_CLOSED, "HEADERS on closed stream " + streamId); // §5.1
             }
             return; // after our GOAWAY new streams are ignored (RFC 9113 §6.8)
         }
-        highestStreamId = streamId;
+        opened(streamId);
         Headers headers = new Headers(12);
         boolean tooLarge = !decode(a, off, len, headers, false);
         if (streams.size() >= local.maxConcurrentStreams()) {
@@ -527,11 +542,16 @@ public final class Http2Session implements Session {
         }
         counters.request();
         s.method = fields.method;
-        s.path = fields.path;
         s.authority = fields.authority;
         s.headers = headers;
         s.contentLength = fields.contentLength;
         s.headRequest = "HEAD".equals(s.method);
+        if (!"CONNECT".equals(s.method)) {
+            int q = fields.path.indexOf('?');
+            s.path = q < 0 ? fields.path : fields.path.substring(0, q);
+            s.query = q < 0 ? null : fields.path.substring(q + 1);
+            s.route = ctx.dispatcher().match(s.method, s.path);
+        }
         if (endStream) {
             if (s.contentLength > 0) {
                 throw new StreamError(streamId, ErrorCode.PROTOCOL_ERROR, "content-length without DATA"); // §8.1.1
@@ -540,12 +560,40 @@ public final class Http2Session implements Session {
         } else if (s.contentLength > maxBodyBytes) {
             counters.tripped(Limit.BODY_BYTES);
             answerEarly(s, 413);
+        } else if (!(s.route instanceof RouteMatch.Found)) {
+            answerEarly(s, answerWithoutHandler(s)); // no handler will read the body: it is drained, not kept
         } else if (s.contentLength > 0) {
-            if (s.contentLength > maxConnectionBodyBytes - bufferedBodyBytes) {
+            // a declared length takes its share of the connection's budget now, but no memory yet
+            if (s.contentLength > maxConnectionBodyBytes - committedBodyBytes) {
                 throw refusedForBodyBudget(streamId);
             }
-            s.expectBody(s.contentLength);
-            bufferedBodyBytes += s.bodyCapacity();
+            s.committed = s.contentLength;
+            committedBodyBytes += s.committed;
+        }
+    }
+
+    /**
+     * Buffers DATA for a handler: a body of unknown length takes the connection's budget as it
+     * arrives (REFUSED_STREAM past it); the buffer grows with what arrives, reserving the engine's
+     * budget (503 past it), up to the declared length or {@code max_body_bytes} (413 past it).
+     */
+    private void bufferBody(Http2Stream s, byte[] a, int off, int len) throws StreamError {
+        if (s.contentLength < 0 && s.received > s.committed && s.received <= maxBodyBytes) {
+            long more = s.received - s.committed;
+            if (more > maxConnectionBodyBytes - committedBodyBytes) {
+                throw refusedForBodyBudget(s.id);
+            }
+            s.committed += more;
+            committedBodyBytes += more;
+        }
+        if (s.body == null) {
+            s.body = BodyBuffer.reserving(s.contentLength >= 0 ? s.contentLength : maxBodyBytes, budget);
+        }
+        try {
+            s.body.append(a, off, len);
+        } catch (RequestError e) {
+            counters.tripped(e.limit()); // BODY_BYTES (413) or BODY_BUDGET (503)
+            answerEarly(s, e.status() == 503 ? Responses.overloaded() : Responses.error(e.status()));
         }
     }
 
@@ -558,22 +606,50 @@ public final class Http2Session implements Session {
                 + maxConnectionBodyBytes + " octets", Limit.H2_CONNECTION_BODY_BYTES);
     }
 
-    /** Frees a stream's buffered body (answered early, reset, or not routed). */
+    /** Frees what a stream's body holds of both budgets: it was answered early, reset, or is done. */
     private void releaseBody(Http2Stream s) {
-        bufferedBodyBytes -= s.bodyCapacity();
-        s.dropBody();
+        committedBodyBytes -= s.committed;
+        s.committed = 0;
+        if (s.body != null) {
+            s.body.release();
+            s.body = null;
+        }
+        budget.release(s.handedOver);
+        s.handedOver = 0;
     }
 
-    /** Hands a stream's body to its request; it no longer counts against the connection. */
+    /**
+     * Hands a stream's body to its request: it no longer counts against the connection, but its
+     * octets stay reserved in the engine's budget until the stream ends.
+     */
     private byte[] takeBody(Http2Stream s) {
-        bufferedBodyBytes -= s.bodyCapacity();
-        return s.takeBody();
+        committedBodyBytes -= s.committed;
+        s.committed = 0;
+        if (s.body == null) {
+            return EMPTY;
+        }
+        byte[] b = s.body.toArray();
+        s.handedOver = s.body.transferReservation();
+        s.body = null;
+        return b;
     }
 
+    /** A stream is gone from the connection: what its body held goes back. */
+    private void forget(Http2Stream s) {
+        streams.remove(s.id);
+        releaseBody(s);
+    }
+
+    /**
+     * A second header block on an open stream: its trailers (RFC 9113 §8.1). They are decoded
+     * apart and merged into the request's headers only once checked, and only while the request
+     * is still arriving: a header block after END_STREAM is a stream error and never reaches the
+     * headers a handler already has.
+     */
     private void onTrailers(Http2Stream s, boolean endStream, byte[] a, int off, int len)
             throws StreamError, ConnectionError {
-        Headers target = s.headers == null ? new Headers(4) : s.headers;
-        boolean tooLarge = !decode(a, off, len, target, true);
+        Headers trailers = new Headers(4);
+        boolean tooLarge = !decode(a, off, len, trailers, true);
         if (!s.state.canReceive()) {
             throw new StreamError(s.id, ErrorCode.STREAM_CLOSED, "HEADERS after END_STREAM"); // §5.1 half-closed (remote)
         }
@@ -589,6 +665,11 @@ public final class Http2Session implements Session {
         }
         if (s.contentLength >= 0 && s.received != s.contentLength) {
             throw new StreamError(s.id, ErrorCode.PROTOCOL_ERROR, "less DATA than content-length"); // §8.1.1
+        }
+        if (s.headers != null) { // null after a 431: the trailers go with the rest of the request
+            for (int i = 0; i < trailers.size(); i++) {
+                s.headers.add(trailers.name(i), trailers.value(i));
+            }
         }
         endOfRequest(s);
     }
@@ -615,7 +696,7 @@ public final class Http2Session implements Session {
     private void endOfRequest(Http2Stream s) {
         s.state = s.state.onRecvEndStream();
         if (s.state == StreamState.CLOSED) {
-            streams.remove(s.id); // answered early, now complete both ways
+            forget(s); // answered early, now complete both ways
             closeIfDone();
         } else if (!s.discardBody) {
             queueDispatch(s);
@@ -643,23 +724,21 @@ public final class Http2Session implements Session {
         Exchange ex = new Exchange(conn.loop(), s, s.deadlineNanos);
         ex.head = s.headRequest;
         s.exchange = ex;
-        if ("CONNECT".equals(s.method)) {
-            ex.send(Responses.error(501)); // RFC 9113 §8.5: no tunnels here
-            return;
-        }
-        String target = s.path;
-        int q = target.indexOf('?');
-        String path = q < 0 ? target : target.substring(0, q);
-        String query = q < 0 ? null : target.substring(q + 1);
-        RouteMatch<AsyncHandler> m = ctx.dispatcher().match(s.method, path);
-        if (m instanceof RouteMatch.Found<AsyncHandler> found) {
-            ex.request(new Request(s.method, path, query, "HTTP/2", ctx.scheme(), s.headers, takeBody(s),
+        if (s.route instanceof RouteMatch.Found<AsyncHandler> found) {
+            ex.request(new Request(s.method, s.path, s.query, "HTTP/2", ctx.scheme(), s.headers, takeBody(s),
                     conn.remoteAddress(), ctx.trustedProxies(), found.pattern(), found.params(), conn.tls()));
+            s.headers = null; // the handler's now: nothing on this loop changes them after hand-off
             Dispatcher.invoke(found.handler(), ex);
         } else {
             releaseBody(s);
-            ex.send(Dispatcher.answerFor(m));
+            ex.send(answerWithoutHandler(s));
         }
+    }
+
+    /** The engine's answer for a request no handler takes. */
+    private static Response answerWithoutHandler(Http2Stream s) {
+        return s.route == null ? Responses.error(501) // RFC 9113 §8.5: CONNECT, and no tunnels here
+                : Dispatcher.answerFor(s.route);
     }
 
     // ---------------------------------------------------------------- writing
@@ -675,13 +754,18 @@ public final class Http2Session implements Session {
 
     /** The engine answers by itself (413, 431, timeouts); a pending handler is cancelled. */
     private void answerEarly(Http2Stream s, int status) {
+        answerEarly(s, Responses.error(status));
+    }
+
+    /** The engine answers by itself (404, 405, 503 too); the rest of the request body is dropped. */
+    private void answerEarly(Http2Stream s, Response r) {
         s.discardBody = true;
         releaseBody(s);
         if (s.exchange != null) {
             s.exchange.cancel();
         }
         if (!s.responseStarted) {
-            writeResponse(s, Responses.error(status));
+            writeResponse(s, r);
         }
     }
 
@@ -770,7 +854,7 @@ public final class Http2Session implements Session {
             stopRequest(s);
         }
         if (s.state == StreamState.CLOSED) {
-            streams.remove(s.id);
+            forget(s);
             closeIfDone();
         }
     }
@@ -784,7 +868,7 @@ public final class Http2Session implements Session {
         FrameWriter.rstStream(conn.out(), s.id, ErrorCode.NO_ERROR);
         s.state = StreamState.CLOSED;
         rememberReset(s.id);
-        streams.remove(s.id);
+        forget(s);
         closeIfDone();
     }
 
@@ -818,17 +902,33 @@ public final class Http2Session implements Session {
     private void closeStream(Http2Stream s) {
         s.state = StreamState.CLOSED;
         s.pending = null;
-        releaseBody(s);
         if (s.exchange != null) {
             s.exchange.cancel();
         }
-        streams.remove(s.id);
+        forget(s);
         closeIfDone();
     }
 
     private void rememberReset(int streamId) {
         recentlyReset[recentlyResetNext] = streamId;
         recentlyResetNext = (recentlyResetNext + 1) % RECENTLY_RESET;
+    }
+
+    /** The peer opened {@code streamId}, above every stream it opened before. */
+    private void opened(int streamId) {
+        int shift = (streamId - highestStreamId) >>> 1;
+        long previous = highestStreamId == 0 ? 0 : 1L << (shift - 1);
+        openedBelowHighest = shift >= Long.SIZE ? (shift == Long.SIZE ? previous : 0) : openedBelowHighest << shift | previous;
+        highestStreamId = streamId;
+    }
+
+    /**
+     * Whether the peer opened {@code streamId}, which is below {@link #highestStreamId}. Ids further down than
+     * the 64 remembered count as opened: either answer closes the connection, only the error code differs.
+     */
+    private boolean wasOpened(int streamId) {
+        int k = ((highestStreamId - streamId) >>> 1) - 1;
+        return k >= Long.SIZE || (openedBelowHighest & 1L << k) != 0;
     }
 
     private boolean wasReset(int streamId) {
@@ -877,11 +977,11 @@ public final class Http2Session implements Session {
             if (s.exchange != null) {
                 s.exchange.cancel();
             }
+            releaseBody(s);
         }
         streams.clear();
         waiting.clear();
         toDispatch.clear();
-        bufferedBodyBytes = 0;
     }
 
     /** After GOAWAY either way, the connection closes once its last stream is done. */

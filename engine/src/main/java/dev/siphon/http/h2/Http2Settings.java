@@ -22,7 +22,8 @@ import dev.siphon.http.h2.hpack.HpackDecoder;
  * @param maxQueuedControlFrames  our answers to control frames (PING/SETTINGS acks, RST_STREAM)
  *                                queued while the peer does not read; more → close
  * @param maxQueuedBytes          bytes queued for the socket above which we stop reading
- * @param maxConnectionBodyBytes  request-body bytes buffered across all streams of one connection
+ * @param maxConnectionBodyBytes  request-body bytes all streams of one connection may hold: declared
+ *                                lengths from their HEADERS, bodies without one as they arrive
  *                                (never less than the listener's {@code max_body_bytes} in effect);
  *                                a stream that would pass it → RST_STREAM REFUSED_STREAM
  * @param settingsTimeoutMs       time the peer has to acknowledge our SETTINGS; over → GOAWAY

@@ -1,9 +1,11 @@
 package dev.siphon.http.h2;
 
+import dev.siphon.http.AsyncHandler;
 import dev.siphon.http.Headers;
 import dev.siphon.http.Response;
 import dev.siphon.http.dispatch.Exchange;
-import java.util.Arrays;
+import dev.siphon.http.h1.BodyBuffer;
+import dev.siphon.http.router.RouteMatch;
 
 /**
  * One request/response exchange on an HTTP/2 connection: its {@link StreamState}, both
@@ -12,8 +14,6 @@ import java.util.Arrays;
  * reaches it through {@link #complete}, which the {@link Exchange} always calls on that loop.
  */
 final class Http2Stream implements Exchange.Sink {
-    private static final byte[] EMPTY = new byte[0];
-
     final int id;
     private final Http2Session session;
     StreamState state = StreamState.IDLE;
@@ -26,13 +26,23 @@ final class Http2Stream implements Exchange.Sink {
     // The request.
     String method;
     String path;
+    String query;
     String authority;
     Headers headers;
+    /** The router's answer for the request; null for CONNECT and for a request answered before routing. */
+    RouteMatch<AsyncHandler> route;
     long contentLength = -1;
     long received;
-    private byte[] body = EMPTY;
-    private int bodySize;
-    /** The request was answered early (413, 431): the rest of its body is dropped. */
+    /** The body as it arrives, reserved in the engine's budget; null before its first octet and once handed over. */
+    BodyBuffer body;
+    /**
+     * Octets of the connection's body budget this stream holds until its handler has the request:
+     * its declared length, or what arrived when none was declared.
+     */
+    long committed;
+    /** Octets of the engine's body budget held by the body handed to the handler, until the stream ends. */
+    long handedOver;
+    /** The request was answered early (404, 405, 413, 431, 503): the rest of its body is dropped. */
     boolean discardBody;
     /** Waiting in the session's list of requests to dispatch at the end of this read. */
     boolean readyToDispatch;
@@ -52,59 +62,6 @@ final class Http2Stream implements Exchange.Sink {
         this.session = session;
         this.sendWindow = new FlowControlWindow(sendWindow);
         this.recvWindow = recvWindow;
-    }
-
-    /** Allocates the body once at its announced length (already checked against the cap). */
-    void expectBody(long length) {
-        if (length > 0) {
-            body = new byte[(int) length];
-        }
-    }
-
-    /** {@link #appendBody} outcomes. */
-    static final int APPENDED = 0;
-    static final int OVER_STREAM_CAP = 1;
-    static final int OVER_CONNECTION_CAP = 2;
-
-    /**
-     * Appends request body octets, growing the buffer by at most {@code room} (what the connection's
-     * body budget has left); nothing is appended unless it returns {@link #APPENDED}.
-     *
-     * @param cap the stream's body cap ({@code max_body_bytes})
-     */
-    int appendBody(byte[] a, int off, int len, long cap, long room) {
-        long need = bodySize + (long) len;
-        if (need > cap) {
-            return OVER_STREAM_CAP;
-        }
-        if (need > body.length) {
-            long grown = Math.max(Math.max((long) body.length * 2, 1024), need);
-            grown = Math.min(Math.min(grown, cap), body.length + Math.max(0, room));
-            if (grown < need) {
-                return OVER_CONNECTION_CAP;
-            }
-            body = Arrays.copyOf(body, (int) grown);
-        }
-        System.arraycopy(a, off, body, bodySize, len);
-        bodySize += len;
-        return APPENDED;
-    }
-
-    /** Octets allocated for the request body: what the connection's body budget counts. */
-    int bodyCapacity() {
-        return body.length;
-    }
-
-    byte[] takeBody() {
-        byte[] b = bodySize == body.length ? body : Arrays.copyOf(body, bodySize);
-        body = EMPTY;
-        bodySize = 0;
-        return b;
-    }
-
-    void dropBody() {
-        body = EMPTY;
-        bodySize = 0;
     }
 
     @Override

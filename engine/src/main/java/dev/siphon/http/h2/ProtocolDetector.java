@@ -11,6 +11,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * The first session of a cleartext connection: HTTP/2 when its first 24 octets are the client
  * connection preface (RFC 9113 §3.3, "prior knowledge"), HTTP/1.1 as soon as one octet differs.
+ * Input that starts with the preface's request line, {@code PRI * HTTP/2.0\r\n}, is HTTP/2's however it
+ * goes on: no HTTP/1.1 request has that line (the method is reserved by RFC 9113 §11.1), so a wrong rest
+ * is an invalid preface, a connection error {@code PROTOCOL_ERROR} with a GOAWAY (§3.4).
  * It buffers nothing itself: until it can decide it consumes nothing, so the bytes stay in the
  * connection's read buffer and reach the chosen session whole, however they were split across
  * reads. Loop thread only.
@@ -27,6 +30,9 @@ public final class ProtocolDetector implements Session {
         this.h2 = h2;
     }
 
+    /** Octets of {@code PRI * HTTP/2.0\r\n}: past them the connection is HTTP/2's. */
+    static final int PREFACE_REQUEST_LINE = 16;
+
     @Override
     public void onRead(ByteBuffer in) {
         byte[] preface = Http2Session.PREFACE;
@@ -34,7 +40,7 @@ public final class ProtocolDetector implements Session {
         int p = in.arrayOffset() + in.position();
         for (int i = 0; i < n; i++) {
             if (in.array()[p + i] != preface[i]) {
-                handOver(new Http1Session(conn, ctx), in);
+                handOver(i < PREFACE_REQUEST_LINE ? new Http1Session(conn, ctx) : new Http2Session(conn, ctx, h2), in);
                 return;
             }
         }

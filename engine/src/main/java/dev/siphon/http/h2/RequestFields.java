@@ -4,6 +4,7 @@ import dev.siphon.http.Headers;
 import dev.siphon.http.h2.hpack.HpackDecoder;
 import dev.siphon.http.internal.Authority;
 import dev.siphon.http.internal.FieldValue;
+import java.util.Set;
 
 /**
  * Receives the decoded fields of one request header block (or trailer block) and checks them
@@ -19,6 +20,22 @@ import dev.siphon.http.internal.FieldValue;
  * error of type PROTOCOL_ERROR). Loop thread; one instance per session, reset per block.
  */
 final class RequestFields implements HpackDecoder.Sink {
+    /**
+     * RFC 9110 §6.5.1: fields that control framing, routing, request modifiers, authentication or
+     * the content's format are needed before the content, so a sender must not put them in
+     * trailers, and a recipient must not merge them into the header section. Trailers are merged
+     * for handlers (the request is dispatched only after them), so a trailer naming one of these
+     * — or a field the engine reads for {@code req.client} — would change what the header section
+     * said: the stream is reset instead. Names are lower case (checked before).
+     */
+    private static final Set<String> NOT_IN_TRAILERS = Set.of(
+            "content-length", "host", // framing, routing (transfer-encoding is connection-specific)
+            "expect", "range", "if-match", "if-none-match", "if-modified-since", "if-unmodified-since", "if-range",
+            "max-forwards", "te", // request modifiers
+            "authorization", "proxy-authorization", "cookie", // authentication
+            "content-type", "content-encoding", "content-range", // content format
+            "x-forwarded-for", "forwarded"); // the client address behind trusted proxies
+
     String method;
     String scheme;
     String path;
@@ -64,6 +81,10 @@ final class RequestFields implements HpackDecoder.Sink {
         }
         if (!FieldValue.isValid(value)) {
             error = "invalid value of field " + name; // RFC 9113 §8.2.1, RFC 9110 §5.5
+            return;
+        }
+        if (trailers && NOT_IN_TRAILERS.contains(name)) {
+            error = "field " + name + " in trailers"; // RFC 9110 §6.5.1
             return;
         }
         switch (name) {

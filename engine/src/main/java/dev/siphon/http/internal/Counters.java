@@ -5,7 +5,8 @@ import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Engine-wide counters: connections, requests, and one counter per limit that can trip.
+ * Engine-wide counters: connections, requests, one counter per limit that can trip, and the
+ * request-body octets buffered now ({@link BodyBudget}).
  * Updated from every loop; read by metrics and tests.
  */
 public final class Counters {
@@ -34,8 +35,10 @@ public final class Counters {
         H2_CONCURRENT_STREAMS,
         /** HTTP/2: a flow-control window overflowed or was exceeded by the peer. */
         H2_FLOW_CONTROL,
-        /** HTTP/2: a stream refused because the connection already buffers its budget of request bodies. */
+        /** HTTP/2: a stream refused because the connection's streams already hold its budget of request bodies. */
         H2_CONNECTION_BODY_BYTES,
+        /** A request whose body did not fit in {@code engine.max_buffered_body_bytes}, answered 503. */
+        BODY_BUDGET,
         /** HTTP/2: the peer did not acknowledge our SETTINGS in time (GOAWAY SETTINGS_TIMEOUT). */
         H2_SETTINGS_TIMEOUT,
         /** HTTP/2: responses blocked on a flow-control window the peer left closed for {@code idle_timeout_ms}. */
@@ -58,11 +61,24 @@ public final class Counters {
     private final LongAdder accepted = new LongAdder();
     private final LongAdder closed = new LongAdder();
     private final LongAdder requests = new LongAdder();
+    private final BodyBudget bodyBudget;
 
+    /** Counters with no limit on buffered request bodies. */
     public Counters() {
+        this(Long.MAX_VALUE);
+    }
+
+    /** @param maxBufferedBodyBytes the engine's {@link BodyBudget}, {@code engine.max_buffered_body_bytes} */
+    public Counters(long maxBufferedBodyBytes) {
         for (Limit l : Limit.values()) {
             limits.put(l, new LongAdder());
         }
+        bodyBudget = new BodyBudget(maxBufferedBodyBytes);
+    }
+
+    /** Request-body octets buffered by every connection, against their limit: a gauge as well as a budget. */
+    public BodyBudget bodyBudget() {
+        return bodyBudget;
     }
 
     public void tripped(Limit limit) {
@@ -102,6 +118,7 @@ public final class Counters {
         m.put("connections_accepted", connectionsAccepted());
         m.put("connections_open", connectionsOpen());
         m.put("requests", requests());
+        m.put("buffered_body_bytes", bodyBudget.reserved());
         limits.forEach((k, v) -> m.put("limit_" + k.name().toLowerCase(java.util.Locale.ROOT), v.sum()));
         return m;
     }

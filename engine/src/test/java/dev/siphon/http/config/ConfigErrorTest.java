@@ -208,6 +208,8 @@ class ConfigErrorTest {
                 "expected an integer from 1 to 86400000, found 100000000");
         assertError(fails("engine:\n  shutdown_grace_ms: 9223372036854775807\n"), 2, "engine.shutdown_grace_ms",
                 "expected an integer from 0 to 86400000, found 9223372036854775807");
+        assertError(fails("engine:\n  max_buffered_body_bytes: 1099511627777\n"), 2, "engine.max_buffered_body_bytes",
+                "expected an integer from 0 to 1099511627776, found 1099511627777");
         assertError(fails("clients:\n  a:\n    timeout_ms: 604800000\n"), 3, "clients.a.timeout_ms",
                 "expected an integer from 1 to 86400000, found 604800000");
         assertError(fails("clients:\n  a:\n    pool_size: 100000\n"), 3, "clients.a.pool_size",
@@ -249,6 +251,7 @@ class ConfigErrorTest {
                   idle_timeout_ms: 86400000
                   shutdown_grace_ms: 86400000
                   shutdown_hooks_timeout_ms: 86400000
+                  max_buffered_body_bytes: 1099511627776
                   http2:
                     max_concurrent_streams: 10000
                     max_header_list_size: 4194304
@@ -265,6 +268,7 @@ class ConfigErrorTest {
                 """, "http.yaml", Path.of("/cfg"), Map.<String, String>of()::get);
         assertEquals(1L << 30, c.servers().get(0).maxBodyBytes());
         assertEquals(10_000, c.engine().maxHeaderCount());
+        assertEquals(1L << 40, c.engine().maxBufferedBodyBytes());
         assertEquals(16L << 30, c.engine().http2().maxConnectionBodyBytes());
     }
 
@@ -508,7 +512,7 @@ class ConfigErrorTest {
         assertError(fails("engine:\n  http2:\n    settings_timeout_ms: \"5\"\n"), 3, "engine.http2.settings_timeout_ms",
                 "expected an integer from 1 to 86400000, found the string \"5\" (write numbers without quotes)");
         assertError(fails("engine:\n  http2:\n    max_resets: ${SET}\n"), 3, "engine.http2.max_resets",
-                "expected an integer from 1 to 1000000, found the string \"value\" (from \"${SET}\")");
+                "expected an integer from 1 to 1000000, found text (from \"${SET}\"; values from the environment are not shown)");
     }
 
     @Test

@@ -86,7 +86,7 @@ class ConfigLoaderTest {
 
         assertEquals(new EngineSettings(2, LoopThreads.VIRTUAL, 4, 16_384, 100, 10_000, 60_000, 16, 32_768, 5_000,
                 new Http2Settings(4_096, 100, 65_535, 1_048_576, 16_384, 16_384, 32, 65_536, 200, 30_000, 100, 10_000,
-                        4_194_304, 8_388_608, 10_000, 1_000)), c.engine());
+                        4_194_304, 8_388_608, 10_000, 1_000)).withMaxBufferedBodyBytes(268_435_456), c.engine());
     }
 
     @Test
@@ -108,6 +108,7 @@ class ConfigLoaderTest {
         int cpus = Runtime.getRuntime().availableProcessors();
         assertEquals(new EngineSettings(cpus, LoopThreads.VIRTUAL, cpus, 16_384, 100, 10_000, 60_000, 16, 32_768, 5_000),
                 c.engine());
+        assertEquals(Runtime.getRuntime().maxMemory() / 4, c.engine().maxBufferedBodyBytes(), "a quarter of the heap");
     }
 
     @Test
@@ -119,10 +120,11 @@ class ConfigLoaderTest {
                   buffer_size: 0x11000
                   shutdown_grace_ms: 0
                   shutdown_hooks_timeout_ms: 250
+                  max_buffered_body_bytes: 64_000_000
                 """, "http.yaml", NO_ENV);
         EngineSettings expected = EngineSettings.defaults().withLoopThreads(LoopThreads.PLATFORM)
                 .withBufferSize(69_632).withMaxHeaderBytes(65_536).withShutdownGraceMs(0)
-                .withShutdownHooksTimeoutMs(250);
+                .withShutdownHooksTimeoutMs(250).withMaxBufferedBodyBytes(64_000_000);
         assertEquals(expected, c.engine());
     }
 

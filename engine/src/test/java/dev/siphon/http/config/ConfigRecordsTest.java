@@ -46,6 +46,8 @@ class ConfigRecordsTest {
                 assertThrows(IllegalArgumentException.class, () -> d.withShutdownGraceMs(Long.MAX_VALUE)).getMessage());
         assertEquals("bufferSize must be from 1 to 33554432, was 2147483647",
                 assertThrows(IllegalArgumentException.class, () -> d.withBufferSize(Integer.MAX_VALUE)).getMessage());
+        assertEquals("maxBufferedBodyBytes must be from 0 to 1099511627776, was 1099511627777", assertThrows(
+                IllegalArgumentException.class, () -> d.withMaxBufferedBodyBytes((1L << 40) + 1)).getMessage());
         assertEquals("poolSize must be from 1 to 1024, was 100000", assertThrows(IllegalArgumentException.class,
                 () -> ClientConfig.named("a").withPoolSize(100_000)).getMessage());
         assertEquals("handshakeTimeoutMs must be from 1 to 86400000, was 86400001", assertThrows(

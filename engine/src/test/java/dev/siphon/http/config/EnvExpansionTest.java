@@ -21,7 +21,8 @@ class EnvExpansionTest {
             "EMPTY", "",
             "H2", "true",
             "API", "https://api.example.com",
-            "NESTED", "${HOST}"));
+            "NESTED", "${HOST}",
+            "SECRET", "hunter2-s3cr3t"));
 
     static HttpConfig parse(String yaml) throws ConfigException {
         return ConfigLoader.parse(yaml, "http.yaml", Path.of("/cfg"), ENV::get);
@@ -89,8 +90,28 @@ class EnvExpansionTest {
     void expandedValueOfTheWrongTypeSaysWhereItCameFrom() {
         ConfigException e = assertThrows(ConfigException.class,
                 () -> parse("servers:\n  - listen: h:1\n    max_body_bytes: ${HOST}\n"));
-        assertEquals("http.yaml:3: servers[0].max_body_bytes: expected an integer from 0 to 1073741824, found the string \"10.1.2.3\""
-                + " (from \"${HOST}\")", e.getMessage());
+        assertEquals("http.yaml:3: servers[0].max_body_bytes: expected an integer from 0 to 1073741824, found text"
+                + " (from \"${HOST}\"; values from the environment are not shown)", e.getMessage());
+    }
+
+    @Test
+    void errorsNeverShowAValueFromTheEnvironment() {
+        String[] configs = {
+            "servers:\n  - listen: h:1\n    max_body_bytes: ${SECRET}\n",
+            "servers:\n  - listen: h:1\n    request_timeout_ms: 9${PORT}00000000\n",
+            "servers:\n  - listen: ${SECRET}\n",
+            "servers:\n  - listen: h:1\n    trusted_proxies: [\"${SECRET}\"]\n",
+            "engine:\n  loop_threads: ${SECRET}\n",
+            "engine:\n  workers: ${SECRET}\n",
+            "clients:\n  a:\n    base_url: ftp://user:${SECRET}@example.com/\n",
+            "clients:\n  a:\n    base_url: ${SECRET}\n",
+            "clients:\n  a:\n    base_url: https://example.com/\n    cert: \"${SECRET}\\0\"\n",
+        };
+        for (String yaml : configs) {
+            ConfigException e = assertThrows(ConfigException.class, () -> parse(yaml), yaml);
+            assertTrue(!e.getMessage().contains("hunter2") && !e.getMessage().contains("99090"), e.getMessage());
+            assertTrue(e.getMessage().contains("${"), "the message names the variable: " + e.getMessage());
+        }
     }
 
     @Test

@@ -94,6 +94,18 @@ class Http2ProtocolTest {
     }
 
     @Test
+    void aPrefaceWrongAfterItsRequestLineIsProtocolError() throws Exception {
+        try (RawH2Client c = new RawH2Client(server.port())) {
+            c.raw("PRI * HTTP/2.0\r\n\r\nXX\r\n\r\n".getBytes(StandardCharsets.US_ASCII)); // RFC 9113 §3.4
+            assertEquals(ErrorCode.PROTOCOL_ERROR.code(), c.awaitGoAway());
+        }
+        try (RawH2Client c = new RawH2Client(server.port())) {
+            c.raw("PRI * HTTP/2.0\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertEquals(ErrorCode.PROTOCOL_ERROR.code(), c.awaitGoAway());
+        }
+    }
+
+    @Test
     void prefaceSplitAcrossReadsIsDetected() throws Exception {
         try (RawH2Client c = new RawH2Client(server.port())) {
             for (byte b : Http2Session.PREFACE) {
@@ -170,6 +182,42 @@ class Http2ProtocolTest {
             RawH2Client.Reply r = c.response(1);
             assertEquals("abc", new String(r.body(), StandardCharsets.US_ASCII));
             assertEquals("done", r.headers().get("x-echo-x-trailer"));
+        }
+    }
+
+    @Test
+    void headersAfterEndStreamDoNotChangeTheRequestAHandlerHas() throws Exception {
+        try (RawH2Client c = client()) {
+            c.headers(1, true, RawH2Client.get("/slow"));
+            awaitSlowCalls(1);
+            // RFC 9113 §5.1: half-closed (remote), so STREAM_CLOSED; the handler's request is untouched
+            c.headers(1, true, "x-injected", "late", "host", "evil.example");
+            assertEquals(ErrorCode.STREAM_CLOSED.code(), c.awaitRst(1));
+            dev.siphon.http.Headers seen = server.parkedRequests.get(0).headers();
+            assertNull(seen.get("x-injected"));
+            assertEquals("localhost", seen.get("host"));
+        }
+    }
+
+    /** RFC 9110 §6.5.1: fields for framing, routing, modifiers, authentication and content format are not trailers. */
+    @Test
+    void trailersNamingFramingOrRoutingFieldsResetTheStream() throws Exception {
+        String[][] bad = {{"content-length", "999"}, {"host", "evil.example"}, {"authorization", "Basic eA=="},
+            {"cookie", "session=forged"}, {"x-forwarded-for", "10.0.0.1"}, {"content-type", "text/html"},
+            {"expect", "100-continue"}};
+        try (RawH2Client c = client()) {
+            int id = 1;
+            for (String[] field : bad) {
+                c.headers(id, false, RawH2Client.request("POST", "/echo", "content-length", "3", "te", "trailers"));
+                c.data(id, "abc".getBytes(StandardCharsets.US_ASCII), false);
+                c.headers(id, true, field);
+                assertEquals(ErrorCode.PROTOCOL_ERROR.code(), c.awaitRst(id), field[0] + " in trailers");
+                id += 2;
+            }
+            c.headers(id, false, RawH2Client.request("POST", "/echo", "te", "trailers"));
+            c.data(id, "abc".getBytes(StandardCharsets.US_ASCII), false);
+            c.headers(id, true, "x-trailer", "done");
+            assertEquals("done", c.response(id).headers().get("x-echo-x-trailer"), "other trailers are merged");
         }
     }
 
@@ -414,6 +462,48 @@ class Http2ProtocolTest {
     void headersOnEvenStreamIsProtocolError() throws Exception {
         try (RawH2Client c = client()) {
             c.headers(2, true, RawH2Client.get("/hello"));
+            assertEquals(ErrorCode.PROTOCOL_ERROR.code(), c.awaitGoAway());
+        }
+    }
+
+    @Test
+    void headersOnALowerStreamNeverOpenedIsProtocolError() throws Exception {
+        try (RawH2Client c = client()) {
+            c.headers(5, true, RawH2Client.get("/hello"));
+            c.response(5);
+            c.headers(3, true, RawH2Client.get("/hello")); // RFC 9113 §5.1.1: ids only grow
+            assertEquals(ErrorCode.PROTOCOL_ERROR.code(), c.awaitGoAway());
+        }
+    }
+
+    @Test
+    void headersOnAStreamOpenedBeforeIsStreamClosed() throws Exception {
+        try (RawH2Client c = client()) {
+            c.headers(1, true, RawH2Client.get("/hello"));
+            c.response(1);
+            c.headers(3, true, RawH2Client.get("/hello"));
+            c.response(3);
+            c.headers(201, true, RawH2Client.get("/hello")); // 1 and 3 now lie outside the remembered window
+            c.response(201);
+            c.headers(203, true, RawH2Client.get("/hello"));
+            c.response(203);
+            c.headers(201, true, RawH2Client.get("/hello")); // §5.1: a frame on a closed stream
+            assertEquals(ErrorCode.STREAM_CLOSED.code(), c.awaitGoAway());
+        }
+        try (RawH2Client c = client()) {
+            c.headers(7, true, RawH2Client.get("/hello"));
+            c.response(7);
+            c.headers(135, true, RawH2Client.get("/hello")); // 7 is exactly 64 ids below 135
+            c.response(135);
+            c.headers(7, true, RawH2Client.get("/hello"));
+            assertEquals(ErrorCode.STREAM_CLOSED.code(), c.awaitGoAway());
+        }
+        try (RawH2Client c = client()) {
+            c.headers(7, true, RawH2Client.get("/hello"));
+            c.response(7);
+            c.headers(135, true, RawH2Client.get("/hello"));
+            c.response(135);
+            c.headers(9, true, RawH2Client.get("/hello")); // skipped, inside the window
             assertEquals(ErrorCode.PROTOCOL_ERROR.code(), c.awaitGoAway());
         }
     }

@@ -14,6 +14,8 @@ final class Http2TestServer {
     final AtomicInteger slowCalls = new AtomicInteger();
     final AtomicInteger slowCancelled = new AtomicInteger();
     final List<dev.siphon.http.Responder> parked = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** The requests of {@link #parked}, as their handler received them. */
+    final List<dev.siphon.http.Request> parkedRequests = new java.util.concurrent.CopyOnWriteArrayList<>();
     final HttpEngine engine;
 
     Http2TestServer() throws IOException {
@@ -22,9 +24,14 @@ final class Http2TestServer {
 
     /** A server with its own body cap and HTTP/2 settings, for the tests of those limits. */
     Http2TestServer(long maxBodyBytes, Http2Settings h2) throws IOException {
+        this(EngineSettings.defaults().withHttp2(h2), ServerConfig.listen("127.0.0.1:0").withMaxBodyBytes(maxBodyBytes));
+    }
+
+    /** A server on its own engine settings and listener settings (which should listen on 127.0.0.1:0). */
+    Http2TestServer(EngineSettings settings, ServerConfig server) throws IOException {
         engine = HttpEngine.builder()
-                .settings(EngineSettings.defaults().withHttp2(h2))
-                .listen(ServerConfig.listen("127.0.0.1:0").withMaxBodyBytes(maxBodyBytes))
+                .settings(settings)
+                .listen(server)
                 .route("GET", "/hello", req -> Response.text(200, "hello " + req.version()))
                 .route(List.of("GET", "POST"), "/echo", req -> {
                     Response r = Response.of(200, req.body()).header("X-Version", req.version())
@@ -44,9 +51,10 @@ final class Http2TestServer {
                     }
                     return Response.of(200, b);
                 })
-                .routeAsync("GET", "/slow", (req, out) -> {
+                .routeAsync(List.of("GET", "POST"), "/slow", (req, out) -> {
                     slowCalls.incrementAndGet();
                     out.onCancel(slowCancelled::incrementAndGet);
+                    parkedRequests.add(req);
                     parked.add(out);
                 })
                 .start();

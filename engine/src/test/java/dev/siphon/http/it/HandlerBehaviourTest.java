@@ -256,6 +256,19 @@ class HandlerBehaviourTest {
     }
 
     @Test
+    void absoluteFormTargetsAuthorityReplacesTheHostField() throws Exception {
+        HttpEngine e = fx.start();
+        RawResponse r = roundTrip(e, "GET http://example.com:8080/header/host HTTP/1.1\r\nHost: evil.example\r\n\r\n");
+        assertEquals(200, r.status(), r::toString);
+        assertEquals("example.com:8080", r.text()); // RFC 9112 §3.2.2: the target's authority wins
+        for (String target : List.of("http://user:pw@example.com/header/host", "http:///header/host",
+                "http://exa mple.com/header/host", "http://example.com:99999/header/host")) {
+            RawResponse bad = roundTrip(e, "GET " + target + " HTTP/1.1\r\nHost: example.com\r\n\r\n");
+            assertEquals(400, bad.status(), target);
+        }
+    }
+
+    @Test
     void leadingEmptyLinesBeforeRequestAreIgnored() throws Exception {
         HttpEngine e = fx.start();
         RawResponse r = roundTrip(e, "\r\n\r\n" + get("/hello/empty"));
