@@ -4,6 +4,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 
 /**
  * Fixed-size heap buffers for one event loop. Only the owning loop's thread calls
@@ -72,7 +73,7 @@ public final class BufferPool {
      * a connection that sent part of a head keeps those bytes, not a whole buffer.
      */
     public byte[] releaseKeeping(ByteBuffer b) {
-        byte[] kept = b.position() == 0 ? null : java.util.Arrays.copyOfRange(b.array(), b.arrayOffset(),
+        byte[] kept = b.position() == 0 ? null : Arrays.copyOfRange(b.array(), b.arrayOffset(),
                 b.arrayOffset() + b.position());
         release(b);
         return kept;

@@ -9,9 +9,11 @@ import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.jctools.queues.varhandle.MpscUnboundedVarHandleArrayQueue;
 
 /**
@@ -67,7 +69,7 @@ public final class EventLoop implements Runnable {
     /** Handshake steps left in this pass ({@link #HANDSHAKE_STEPS_PER_PASS}). */
     private int handshakeSteps;
     /** {@link #shared} objects, by key. */
-    private final java.util.HashMap<Object, Object> shared = new java.util.HashMap<>(4);
+    private final HashMap<Object, Object> shared = new HashMap<>(4);
 
     /**
      * @param owner told, from the loop's thread after the loop stopped, when a failure ended it
@@ -231,7 +233,7 @@ public final class EventLoop implements Runnable {
      * space that every connection of the loop uses in turn, within one call, instead of each
      * holding its own while idle (the HTTP/1.1 head parser's scratch arrays). Loop thread only.
      */
-    public <T> T shared(Object key, java.util.function.Supplier<T> make) {
+    public <T> T shared(Object key, Supplier<T> make) {
         @SuppressWarnings("unchecked")
         T t = (T) shared.computeIfAbsent(key, k -> make.get());
         return t;

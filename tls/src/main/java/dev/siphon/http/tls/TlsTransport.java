@@ -12,6 +12,7 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.function.Consumer;
@@ -508,7 +509,7 @@ final class TlsTransport implements Transport {
     /** Returns netIn, keeping the part of a record it holds in {@link #netKept}. */
     private void keepNetIn() {
         if (netIn != null && netIn.position() > 0) {
-            netKept = java.util.Arrays.copyOf(netIn.array(), netIn.position());
+            netKept = Arrays.copyOf(netIn.array(), netIn.position());
             give(netIn);
             netIn = null;
         } else {
