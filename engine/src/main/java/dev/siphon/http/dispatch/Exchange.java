@@ -64,6 +64,7 @@ public final class Exchange implements Responder {
         return request;
     }
 
+    @Override
     public long deadlineNanos() {
         return deadlineNanos;
     }
