@@ -34,6 +34,15 @@ async def spin_after_await(req):
         pass
 
 
+@http.route("/spin-when-cancelled")
+async def spin_when_cancelled(req):
+    try:
+        await asyncio.sleep(30)
+    except asyncio.CancelledError:
+        while True:  # a cancellation handler that never ends: Python took the cancel, and goes on
+            pass
+
+
 @http.route("/spawn-spin")
 async def spawn_spin(req):
     asyncio.get_running_loop().create_task(_spin_forever())

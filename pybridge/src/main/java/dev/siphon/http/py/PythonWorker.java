@@ -68,7 +68,7 @@ final class PythonWorker {
     private static final Object CANCEL_SHUTDOWN_HOOKS = new Object();
     /** Requests handed to Python per wake-up before the loop runs what they scheduled. */
     private static final int BATCH = 64;
-    /** A step longer than this marks the worker stalled ({@link #load}): requests go elsewhere. */
+    /** This long without progress marks the worker stalled ({@link #load}): requests go elsewhere. */
     static final long STALL_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
     /** Added to a stalled worker's {@link #load}: more than any queue holds. */
     static final long STALLED = 1L << 32;
@@ -121,16 +121,18 @@ final class PythonWorker {
     /** The pool interrupts this worker to cut off an on_shutdown hook, not a cancelled request. */
     volatile boolean cuttingOffHooks;
 
+    /** nanoTime (odd, so never 0) when the worker last came back from its wait; 0 while it waits. */
+    private volatile long pollSince;
     /**
-     * nanoTime (odd, so never 0) when the worker's current step began — it left its wait, or
-     * started a request's handler — and 0 while it waits. A step that lasts is a stalled worker.
+     * nanoTime (odd) of the worker's last sign of progress — it came back from its wait, or
+     * started or ended a handler's first step — and 0 while it waits. Old: the worker is stalled.
      */
     private volatile long stepSince;
     /** The request whose handler runs its first step now ({@link #handle}); null between. */
     private volatile Dispatch running;
     /**
-     * nanoTime (odd) when, during the current step, a request of this worker passed its deadline
-     * or one that Python holds was cancelled; stale (before {@link #stepSince}) or 0 when none.
+     * nanoTime (odd) when, since the worker last came back from its wait, a request of it passed
+     * its deadline or one that Python holds was cancelled; stale (before {@link #pollSince}) or 0.
      */
     private volatile long overdueSince;
     /** Requests Python holds ({@link #inflight}'s size), published for {@link #load}. */
@@ -204,10 +206,12 @@ final class PythonWorker {
         long now = System.nanoTime() | 1;
         d.cancelledAt = now;
         control.add(new Cancel(d));
-        // a worker that does not take this within the grace is stuck (overran): a request passed
-        // its deadline, queued or not, or Python holds one nobody waits for any more
+        // a busy worker that does not take this within the grace is stuck (overran): a request
+        // passed its deadline, queued or not, or Python holds one nobody waits for any more. A
+        // waiting worker takes it at once (drainControl arms the watchdog for a held one then).
+        long p = pollSince;
         long o = overdueSince;
-        if ((d.rid != 0 || d.pastDeadline(now)) && (o == 0 || o - stepSince < 0)) {
+        if ((d.rid != 0 || d.pastDeadline(now)) && p != 0 && (o == 0 || o - p < 0)) {
             overdueSince = now;
         }
         wakeup();
@@ -319,9 +323,9 @@ final class PythonWorker {
 
     /**
      * What the connection loops compare to pick a worker: requests queued plus those Python holds,
-     * plus {@link #STALLED} while the worker's current step has run longer than {@link
-     * #STALL_NANOS} (a blocking or long handler: a request queued there waits for it), and the
-     * most when the worker has ended. {@code now} is {@link System#nanoTime()}. Any thread.
+     * plus {@link #STALLED} while the worker has shown no progress for {@link #STALL_NANOS} (a
+     * blocking or long handler: a request queued there waits for it), and the most when the
+     * worker has ended. {@code now} is {@link System#nanoTime()}. Any thread.
      */
     long load(long now) {
         if (ended) {
@@ -333,12 +337,14 @@ final class PythonWorker {
     }
 
     /**
-     * Whether Python has kept this worker {@code grace} past a request's limit without coming back
-     * to its loop (the watchdog thread asks): the handler in its first step ({@link #running}) is
-     * past its own request's deadline or cancellation, cancelled or not; or the code running is
-     * none a request is known to run (a task step after an await, a callback, a background task)
-     * and, during it, a request of this worker passed its deadline — queued ones too — or one
-     * Python holds was cancelled. A step already interrupted is not again.
+     * Whether Python has kept this worker {@code grace} past a request's limit (the watchdog
+     * thread asks): the handler in its first step ({@link #running}) is past its own request's
+     * deadline or cancellation, whether or not Python saw the cancellation; or the code running is
+     * none a request is known to run (a task step after an await — a cancelled one among them —,
+     * a callback, a background task), it has run {@code grace} without a sign of progress, and
+     * since the worker last came back from its wait a request of it passed its deadline (queued
+     * ones too) or one Python holds was cancelled, {@code grace} ago. A step already interrupted
+     * is not again.
      */
     boolean overran(long now, long grace) {
         long s = stepSince;
@@ -350,8 +356,9 @@ final class PythonWorker {
             long limit = r.limit(now);
             return limit != dev.siphon.http.Responder.NO_DEADLINE && now - limit > grace;
         }
+        long p = pollSince;
         long o = overdueSince;
-        return o != 0 && o - s >= 0 && now - o > grace;
+        return o != 0 && p != 0 && o - p >= 0 && now - o > grace && now - s > grace;
     }
 
     /** The request whose handler runs its first step now, for the watchdog's log line; null when none is known. */
@@ -520,7 +527,9 @@ final class PythonWorker {
     private void recoverFromInterrupt() {
         Dispatch cut = running;
         running = null;
-        stepSince = System.nanoTime() | 1; // a new step: the watchdog is done with the one it interrupted
+        long now = System.nanoTime() | 1;
+        pollSince = now;
+        stepSince = now; // progress: the watchdog is done with the step it interrupted
         while (interrupting) {
             Thread.interrupted(); // the polyglot engine interrupts the thread too; park would return at once
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
@@ -578,6 +587,7 @@ final class PythonWorker {
             fatal(unreported);
         }
         wakeups.flush();
+        pollSince = 0;
         stepSince = 0;
         Object first = null;
         if (control.isEmpty()) {
@@ -586,12 +596,12 @@ final class PythonWorker {
                 first = await(timeoutSeconds);
                 if (Thread.interrupted()) {
                     // Context.interrupt: the polyglot engine raises the interrupt in Python next
-                    stepSince = System.nanoTime() | 1;
+                    markPoll();
                     return true;
                 }
             }
         }
-        stepSince = System.nanoTime() | 1;
+        markPoll();
         boolean any = first != null || !control.isEmpty();
         drainControl();
         if (first != null) {
@@ -608,6 +618,12 @@ final class PythonWorker {
             }
         }
         return any;
+    }
+
+    private void markPoll() {
+        long now = System.nanoTime() | 1;
+        pollSince = now;
+        stepSince = now;
     }
 
     /** Parks until a request or a control event arrives, or {@code timeoutSeconds} (negative: no limit) pass. */
@@ -644,6 +660,12 @@ final class PythonWorker {
             if (c instanceof Cancel cancel) {
                 Dispatch d = cancel.dispatch();
                 if (d.rid != 0 && inflight.containsKey(d.rid)) {
+                    // its task runs its cancellation in this pass: it must give the worker back within the grace
+                    long p = pollSince;
+                    long o = overdueSince;
+                    if (o == 0 || o - p < 0) {
+                        overdueSince = p;
+                    }
                     fCancel.executeVoid(d.rid);
                 }
             } else if (c instanceof Completion done) {
@@ -684,6 +706,7 @@ final class PythonWorker {
         fDeliver.executeVoid(rid, d.route, r.method(), r.path(), flatten(r.pathParams()), headers(r),
                 r.body().length);
         RUNNING.setRelease(this, (Dispatch) null);
+        STEP_SINCE.setRelease(this, System.nanoTime() | 1);
     }
 
     /**

@@ -21,8 +21,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * One worker context and a 1 s request timeout: Python that never gives the worker back —
- * a handler's first step, a task step after an await, a background task — is interrupted once
- * a request passes its deadline; what was queued behind it meanwhile is answered 504 without
+ * a handler's first step, a task step after an await, a handler that took its cancellation and
+ * goes on, a background task — is interrupted once a request passes its deadline; what was queued behind it meanwhile is answered 504 without
  * running; and the worker, its asyncio loop included, serves on.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -93,8 +93,11 @@ class WatchdogTest {
         assertEquals("ok", body("/asyncio"));
         Thread.sleep(300); // the interrupted handler's asyncio.timeout has come due by now
         assertEquals("ok", body("/asyncio"));
+        assertEquals(504, await(get("/spin-when-cancelled")).statusCode());
+        awaitInterrupts(interrupts + 3);
+        assertEquals("ok", body("/asyncio"));
         assertEquals("fast", body("/fast"));
-        assertEquals(interrupts + 2, server.pool().interrupts());
+        assertEquals(interrupts + 3, server.pool().interrupts());
         assertWorkerHoldsNothing();
     }
 
