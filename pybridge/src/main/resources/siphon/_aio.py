@@ -113,6 +113,25 @@ def _worker_loop():
     return loop
 
 
+def abandon(t):
+    """A task whose step an interrupt cut off: no longer the loop's current task, and done
+    (cancelled) without stepping its coroutine again, which would fail. One that ended in the
+    interrupt's exception has it marked as seen: the watchdog logged the interrupt already."""
+    if _native_current_task(loop) is t:
+        _leave_task(loop, t)
+    if not t.done():
+        _Future.cancel(t)
+    elif not t.cancelled():
+        t.exception()
+
+
+def recover():
+    """After an interrupt: a task still marked as running was mid-step, and is cut off too."""
+    t = _native_current_task(loop)
+    if t is not None:
+        abandon(t)
+
+
 def end_first_step(error):
     """The first step of a request whose handler asked for its task ended without suspending."""
     t = _rt._step_task

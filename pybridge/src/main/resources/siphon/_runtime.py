@@ -321,6 +321,7 @@ def deliver(rid, index, method, path, params, headers, body_len):
 
 _step_rid = 0      # the request whose first step runs now (_drive), else 0
 _step_task = None  # its asyncio Task, once the handler asked for it (siphon._aio)
+_running_rid = 0   # the request whose task runs a later step now (resume), else 0 or stale; see recover
 
 
 def _drive(rid, who, coro):
@@ -367,7 +368,7 @@ def _run_rest(rid, who, coro, value):
     """
     try:
         try:
-            result = yield from resume(coro, value)
+            result = yield from resume(coro, value, rid)
         except (_CancelledError, GeneratorExit):
             bridge.cancelled(rid)
             raise
@@ -380,12 +381,16 @@ def _run_rest(rid, who, coro, value):
         _reply(rid, who, result)
 
 
-def resume(coro, value):
+def resume(coro, value, rid=0):
     """``coro`` after it yielded ``value``, as a generator a task can drive (``yield from`` by hand).
 
     Passes back what the task sends or throws, and closes ``coro`` when the task closes it;
-    returns what ``coro`` returns.
+    returns what ``coro`` returns. While ``coro`` runs, ``_running_rid`` is ``rid`` (request
+    ``rid``'s handler; 0 for a hook), for ``recover``. It is reset on the normal ways out only:
+    an interrupt runs ``finally`` blocks as it unwinds, and would reset it before ``recover``
+    reads it. A stale value names a request that has ended, which ``recover`` finds no more.
     """
+    global _running_rid
     while True:
         try:
             sent = yield value
@@ -393,15 +398,56 @@ def resume(coro, value):
             coro.close()
             raise
         except BaseException as e:
+            _running_rid = rid
             try:
                 value = coro.throw(e)
             except StopIteration as done:
+                _running_rid = 0
                 return done.value
         else:
+            _running_rid = rid
             try:
                 value = coro.send(sent)
             except StopIteration as done:
+                _running_rid = 0
                 return done.value
+        _running_rid = 0
+
+
+def recover():
+    """Java's watchdog interrupted the worker (``Context.interrupt``); returns the ids of the
+    requests whose handlers the interrupt cut off, for Java to answer 504.
+
+    The interrupt unwound the frames that ran, running their ``finally`` blocks (and maybe an
+    ``except BaseException``) on the way. A coroutine cut off mid-step must never run again
+    (GraalPy fails on it): its task is ended as cancelled without stepping it, so that whatever
+    awaits it (``gather``) goes on. The loop's current task is cleared; the tasks that wait at an
+    await go on as before.
+    """
+    global _step_rid, _step_task, _running_rid
+    cut = []
+    if _step_rid:
+        cut.append(_step_rid)  # an async handler's first step (Java knows it too)
+        _step_rid = 0
+    if _step_task is not None:
+        _aio.abandon(_step_task)
+        _step_task = None
+    if _running_rid:
+        # listed even when its task is gone from _tasks (_run_rest's finally ran in the unwinding):
+        # Java answers it if it still holds it, and ignores a stale id
+        cut.append(_running_rid)
+        t = _tasks.pop(_running_rid, None)
+        if t is not None:
+            _aio.abandon(t)
+        _running_rid = 0
+    for rid, t in list(_tasks.items()):
+        if t.done():  # its step ended in the interrupt's exception
+            del _tasks[rid]
+            _aio.abandon(t)
+            cut.append(rid)
+    if _aio is not None:
+        _aio.recover()
+    return cut
 
 
 def cancel(rid):

@@ -12,6 +12,9 @@ package dev.siphon.http;
  * cancelled as soon as the client resets it.
  */
 public interface Responder {
+    /** {@link #deadlineNanos()} of a responder that has none. */
+    long NO_DEADLINE = Long.MAX_VALUE;
+
     void send(Response response);
 
     /** Answers {@code 500} and logs the cause once. */
@@ -25,4 +28,13 @@ public interface Responder {
      * The action runs on the connection's loop and must not block.
      */
     void onCancel(Runnable action);
+
+    /**
+     * The {@link System#nanoTime()} at which the engine answers {@code 504} and cancels the
+     * request ({@code request_timeout_ms} after its head ended), for a handler that bounds its own
+     * work by it; {@link #NO_DEADLINE} when there is none (a responder the engine did not make).
+     */
+    default long deadlineNanos() {
+        return NO_DEADLINE;
+    }
 }

@@ -66,6 +66,7 @@ public final class Exchange implements Responder {
         return request;
     }
 
+    @Override
     public long deadlineNanos() {
         return deadlineNanos;
     }

@@ -35,9 +35,11 @@ import org.jctools.queues.varhandle.MpscVarHandleArrayQueue;
  * {@link #cancel} them through an unbounded control queue (cancels must never be lost to a
  * full queue); everything else runs on the worker's own thread, called from Python through
  * {@link Bridge}: the loop's waiting step {@link #poll} parks on the queue, hands each event
- * to Python, and Python answers through {@link #reply}/{@link #fail}. The pool's watchdog
- * thread reads {@link #busySince}/{@link #cancelSince} and interrupts the context when a
- * cancelled request's handler keeps the CPU ({@link WorkerPool#CANCEL_GRACE_MS}).
+ * to Python, and Python answers through {@link #reply}/{@link #fail}. The connection loops read
+ * {@link #load} to pick the least-loaded worker. The pool's watchdog thread asks {@link #overran}
+ * whether Python has kept the worker past a request's deadline or cancellation, and then
+ * {@link #interrupt interrupts} the context on a thread of its own; the worker answers the
+ * requests whose handlers the interrupt cut off and goes on ({@link #recoverFromInterrupt}).
  *
  * <p>Outbound calls ({@code http.Client}): Python starts one with {@link #send}, which hands
  * it to the shared {@link dev.siphon.http.client.HttpClient} and returns at once; the awaiting
@@ -66,12 +68,31 @@ final class PythonWorker {
     private static final Object CANCEL_SHUTDOWN_HOOKS = new Object();
     /** Requests handed to Python per wake-up before the loop runs what they scheduled. */
     private static final int BATCH = 64;
+    /** This long without progress marks the worker stalled ({@link #load}): requests go elsewhere. */
+    static final long STALL_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+    /** Added to a stalled worker's {@link #load}: more than any queue holds. */
+    static final long STALLED = 1L << 32;
     /**
      * The longest the answers of a batch wait for their loops to be woken while the worker goes
      * on with the next requests of the batch (see {@link #poll}).
      */
     private static final long MAX_HOLD_NANOS = TimeUnit.MICROSECONDS.toNanos(500);
     private static final String[] NO_STRINGS = new String[0];
+    /** Release stores for the fields other threads only read, written once or twice per request. */
+    private static final VarHandle STEP_SINCE;
+    private static final VarHandle RUNNING;
+    private static final VarHandle HELD;
+
+    static {
+        try {
+            java.lang.invoke.MethodHandles.Lookup l = java.lang.invoke.MethodHandles.lookup();
+            STEP_SINCE = l.findVarHandle(PythonWorker.class, "stepSince", long.class);
+            RUNNING = l.findVarHandle(PythonWorker.class, "running", Dispatch.class);
+            HELD = l.findVarHandle(PythonWorker.class, "held", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private record Cancel(Dispatch dispatch) {}
 
@@ -100,12 +121,26 @@ final class PythonWorker {
     /** The pool interrupts this worker to cut off an on_shutdown hook, not a cancelled request. */
     volatile boolean cuttingOffHooks;
 
-    /** nanoTime (odd, so never 0) when the worker last left its wait; 0 while parked. */
-    volatile long busySince;
-    /** nanoTime (odd) of a cancel the worker has not taken yet; 0 when none. */
-    volatile long cancelSince;
-    /** The watchdog is interrupting this worker's context; the worker waits before re-entering. */
-    volatile boolean interrupting;
+    /** nanoTime (odd, so never 0) when the worker last came back from its wait; 0 while it waits. */
+    private volatile long pollSince;
+    /**
+     * nanoTime (odd) of the worker's last sign of progress — it came back from its wait, or
+     * started or ended a handler's first step — and 0 while it waits. Old: the worker is stalled.
+     */
+    private volatile long stepSince;
+    /** The request whose handler runs its first step now ({@link #handle}); null between. */
+    private volatile Dispatch running;
+    /**
+     * nanoTime (odd) when, since the worker last came back from its wait, a request of it passed
+     * its deadline or one that Python holds was cancelled; stale (before {@link #pollSince}) or 0.
+     */
+    private volatile long overdueSince;
+    /** Requests Python holds ({@link #inflight}'s size), published for {@link #load}. */
+    private volatile int held;
+    /** An interrupt of this context is under way; the worker waits for its end before re-entering. */
+    private volatile boolean interrupting;
+    /** The {@link #stepSince} of the step last interrupted: the watchdog does not interrupt it twice. */
+    private volatile long interruptedStep;
     volatile long interrupts;
     /** The worker's thread has ended: it takes no more requests. */
     private volatile boolean ended;
@@ -124,6 +159,7 @@ final class PythonWorker {
     private Value fCancelShutdownHooks;
     private Value fClientDone;
     private Value fClientFailed;
+    private Value fRecover;
     /** Outbound calls in flight, by the id Python gave them. Worker thread only. */
     private final Map<Long, CompletableFuture<ClientResponse>> calls = new HashMap<>();
     private final Map<Long, Dispatch> inflight = new HashMap<>();
@@ -167,9 +203,16 @@ final class PythonWorker {
 
     /** The request timed out or its connection closed (called on the connection's loop). */
     void cancel(Dispatch d) {
+        long now = System.nanoTime() | 1;
+        d.cancelledAt = now;
         control.add(new Cancel(d));
-        if (cancelSince == 0) {
-            cancelSince = System.nanoTime() | 1;
+        // a busy worker that does not take this within the grace is stuck (overran): a request
+        // passed its deadline, queued or not, or Python holds one nobody waits for any more. A
+        // waiting worker takes it at once (drainControl arms the watchdog for a held one then).
+        long p = pollSince;
+        long o = overdueSince;
+        if ((d.rid != 0 || d.pastDeadline(now)) && p != 0 && (o == 0 || o - p < 0)) {
+            overdueSince = now;
         }
         wakeup();
     }
@@ -274,18 +317,86 @@ final class PythonWorker {
         wakeup();
     }
 
-    /** A cancel the worker has not taken yet, for a request Python already has (one still queued needs no interrupt). */
-    boolean hasPendingCancel() {
-        for (Object c : control) {
-            if (c instanceof Cancel k && k.dispatch().rid != 0) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     int queued() {
         return queue.size();
+    }
+
+    /**
+     * What the connection loops compare to pick a worker: requests queued plus those Python holds,
+     * plus {@link #STALLED} while the worker has shown no progress for {@link #STALL_NANOS} (a
+     * blocking or long handler: a request queued there waits for it), and the most when the
+     * worker has ended. {@code now} is {@link System#nanoTime()}. Any thread.
+     */
+    long load(long now) {
+        if (ended) {
+            return Long.MAX_VALUE;
+        }
+        long s = stepSince;
+        long n = queue.size() + held;
+        return s != 0 && now - s > STALL_NANOS ? n + STALLED : n;
+    }
+
+    /**
+     * Whether Python has kept this worker {@code grace} past a request's limit (the watchdog
+     * thread asks): the handler in its first step ({@link #running}) is past its own request's
+     * deadline or cancellation, whether or not Python saw the cancellation; or the code running is
+     * none a request is known to run (a task step after an await — a cancelled one among them —,
+     * a callback, a background task), it has run {@code grace} without a sign of progress, and
+     * since the worker last came back from its wait a request of it passed its deadline (queued
+     * ones too) or one Python holds was cancelled, {@code grace} ago. A step already interrupted
+     * is not again.
+     */
+    boolean overran(long now, long grace) {
+        long s = stepSince;
+        if (s == 0 || interrupting || s == interruptedStep) {
+            return false;
+        }
+        Dispatch r = running;
+        if (r != null) {
+            long limit = r.limit(now);
+            return limit != dev.siphon.http.Responder.NO_DEADLINE && now - limit > grace;
+        }
+        long p = pollSince;
+        long o = overdueSince;
+        return o != 0 && p != 0 && o - p >= 0 && now - o > grace && now - s > grace;
+    }
+
+    /** The request whose handler runs its first step now, for the watchdog's log line; null when none is known. */
+    Dispatch running() {
+        return running;
+    }
+
+    /**
+     * Interrupts the context ({@code Context.interrupt}) on a thread of its own, which waits up to
+     * {@code waitMs} for Python to stop, so that a worker that does not stop holds up no other.
+     * Returns that thread, or null when an interrupt is under way or there is no context. Any thread.
+     */
+    Thread interrupt(long waitMs) {
+        Context c = context;
+        synchronized (this) {
+            if (c == null || interrupting) {
+                return null;
+            }
+            interrupting = true;
+            interruptedStep = stepSince;
+        }
+        return Thread.ofPlatform().name("siphon-py-interrupt-" + index).daemon(true).start(() -> {
+            try {
+                c.interrupt(java.time.Duration.ofMillis(waitMs));
+            } catch (java.util.concurrent.TimeoutException e) {
+                LOG.log(System.Logger.Level.ERROR, "worker " + index + ": Python did not stop within " + waitMs
+                        + " ms of an interrupt (code that holds the thread outside Python?); trying again");
+                interruptedStep = 0;
+            } catch (IllegalStateException e) {
+                // the context closed meanwhile (the server stops)
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "worker " + index + ": interrupt failed", e);
+            } catch (Error e) {
+                fatal(e);
+            } finally {
+                interrupting = false;
+            }
+        });
     }
 
     void stop(long timeoutMs) {
@@ -340,6 +451,7 @@ final class PythonWorker {
             fCancelShutdownHooks = rt.getMember("cancel_shutdown_hooks");
             fClientDone = rt.getMember("client_done");
             fClientFailed = rt.getMember("client_failed");
+            fRecover = rt.getMember("recover");
             loaded.complete(regs);
             serve();
         } catch (Throwable t) {
@@ -406,20 +518,59 @@ final class PythonWorker {
         }
     }
 
+    /**
+     * The interrupt unwound Python's frames. The handlers it cut off never answer: the request
+     * whose first step ran ({@link #running}) and those whose task step ran, which Python names
+     * ({@code siphon._runtime.recover}, which also puts its asyncio state right); each gets 504
+     * unless answered already. The requests whose tasks wait at an await go on.
+     */
     private void recoverFromInterrupt() {
+        Dispatch cut = running;
+        running = null;
+        long now = System.nanoTime() | 1;
+        pollSince = now;
+        stepSince = now; // progress: the watchdog is done with the step it interrupted
         while (interrupting) {
+            Thread.interrupted(); // the polyglot engine interrupts the thread too; park would return at once
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
         }
         Thread.interrupted();
+        int answered = 0;
+        if (cut != null && cutOff(cut.rid)) {
+            answered++;
+        }
+        try {
+            Value lost = fRecover.execute();
+            for (long i = 0; i < lost.getArraySize(); i++) {
+                if (cutOff(lost.getArrayElement(i).asLong())) {
+                    answered++;
+                }
+            }
+        } catch (PolyglotException e) {
+            if (fatalCause(e) != null) {
+                throw e;
+            }
+            LOG.log(System.Logger.Level.ERROR, "worker " + index + ": putting Python right after an interrupt failed", e);
+        }
         interrupts++;
-        // the engine already answered these (504 or the client left); their tasks may be gone
-        inflight.values().removeIf(d -> d.responder.isCancelled());
         if (cuttingOffHooks) {
             shutDown.complete(null); // the pool logged which hook it cut off
             return;
         }
-        LOG.log(System.Logger.Level.WARNING, "worker " + index
-                + ": interrupted Python code that kept running after its request was cancelled; the worker goes on");
+        int n = answered;
+        LOG.log(System.Logger.Level.WARNING, () -> "worker " + index + ": interrupted; " + n
+                + " request(s) whose handler it cut off end in 504; the worker goes on");
+    }
+
+    /** Request {@code rid} lost its handler to an interrupt: 504 unless answered already; true when it was held. */
+    private boolean cutOff(long rid) {
+        Dispatch d = inflight.remove(rid);
+        if (d == null) {
+            return false;
+        }
+        held = inflight.size();
+        d.responder.send(Responses.error(504));
+        return true;
     }
 
     /**
@@ -436,7 +587,8 @@ final class PythonWorker {
             fatal(unreported);
         }
         wakeups.flush();
-        busySince = 0;
+        pollSince = 0;
+        stepSince = 0;
         Object first = null;
         if (control.isEmpty()) {
             first = queue.poll();
@@ -444,13 +596,12 @@ final class PythonWorker {
                 first = await(timeoutSeconds);
                 if (Thread.interrupted()) {
                     // Context.interrupt: the polyglot engine raises the interrupt in Python next
-                    busySince = System.nanoTime() | 1;
+                    markPoll();
                     return true;
                 }
             }
         }
-        busySince = System.nanoTime() | 1;
-        cancelSince = 0;
+        markPoll();
         boolean any = first != null || !control.isEmpty();
         drainControl();
         if (first != null) {
@@ -467,6 +618,12 @@ final class PythonWorker {
             }
         }
         return any;
+    }
+
+    private void markPoll() {
+        long now = System.nanoTime() | 1;
+        pollSince = now;
+        stepSince = now;
     }
 
     /** Parks until a request or a control event arrives, or {@code timeoutSeconds} (negative: no limit) pass. */
@@ -503,6 +660,12 @@ final class PythonWorker {
             if (c instanceof Cancel cancel) {
                 Dispatch d = cancel.dispatch();
                 if (d.rid != 0 && inflight.containsKey(d.rid)) {
+                    // its task runs its cancellation in this pass: it must give the worker back within the grace
+                    long p = pollSince;
+                    long o = overdueSince;
+                    if (o == 0 || o - p < 0) {
+                        overdueSince = p;
+                    }
                     fCancel.executeVoid(d.rid);
                 }
             } else if (c instanceof Completion done) {
@@ -524,15 +687,26 @@ final class PythonWorker {
 
     private void handle(Object e) {
         Dispatch d = (Dispatch) e;
+        long now = System.nanoTime();
         if (d.responder.isCancelled()) {
             return; // the engine answered it (timeout), or its client left while it was queued
         }
+        if (d.pastDeadline(now)) {
+            d.responder.send(Responses.error(504)); // it waited its whole time in the queue: never run it
+            return;
+        }
+        STEP_SINCE.setRelease(this, now | 1);
+        RUNNING.setRelease(this, d);
         long rid = ++nextRid;
         d.rid = rid;
         inflight.put(rid, d);
+        HELD.setRelease(this, inflight.size());
         Request r = d.request;
+        // no finally: when an interrupt cuts the handler off, recoverFromInterrupt needs to know whose it was
         fDeliver.executeVoid(rid, d.route, r.method(), r.path(), flatten(r.pathParams()), headers(r),
                 r.body().length);
+        RUNNING.setRelease(this, (Dispatch) null);
+        STEP_SINCE.setRelease(this, System.nanoTime() | 1);
     }
 
     /**
@@ -616,6 +790,7 @@ final class PythonWorker {
         if (d == null) {
             return; // answered already: 504 after request_timeout_ms, or the client left
         }
+        HELD.setRelease(this, inflight.size());
         Response response;
         try {
             int n = (int) headers.getArraySize();
@@ -639,6 +814,7 @@ final class PythonWorker {
 
     void fail(long rid, String who, String detail) {
         Dispatch d = inflight.remove(rid);
+        held = inflight.size();
         LOG.log(System.Logger.Level.ERROR, (who == null ? "handler" : who) + " failed on "
                 + (d == null ? "a request that was already answered" : describe(d)) + ":\n"
                 + (detail == null ? "" : detail.stripTrailing()));
@@ -654,6 +830,7 @@ final class PythonWorker {
      */
     void cancelled(long rid) {
         Dispatch d = inflight.remove(rid);
+        held = inflight.size();
         if (d != null && !d.responder.isCancelled()) {
             LOG.log(System.Logger.Level.ERROR, "the handler of " + describe(d)
                     + " raised CancelledError, but the request was not cancelled; answering 500");
@@ -737,7 +914,7 @@ final class PythonWorker {
         return d;
     }
 
-    private static String describe(Dispatch d) {
+    static String describe(Dispatch d) {
         Request r = d.request;
         return r.method() + " " + r.path() + (r.routePattern() == null ? "" : " (route " + r.routePattern() + ")");
     }

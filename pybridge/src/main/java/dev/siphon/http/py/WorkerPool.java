@@ -10,7 +10,6 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +17,6 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.graalvm.polyglot.Context;
@@ -35,9 +33,10 @@ import org.graalvm.polyglot.io.IOAccess;
  * thread, every one of them running the same script.
  *
  * <p>{@link #load} starts the workers and loads the script in each; {@link #handler} makes the
- * engine route handler for a registered route, which hands requests round robin to the first
- * ready worker whose bounded queue has room, or answers {@code 503} with {@code Retry-After}
- * when every queue is full.
+ * engine route handler for a registered route, which hands each request to the least-loaded
+ * ready worker (fewest requests queued or held by Python, one stalled in a long step last; see
+ * {@link PythonWorker#load}), or to the next whose bounded queue has room, or answers {@code 503}
+ * with {@code Retry-After} when every queue is full.
  *
  * <p>A server starts in stages instead, to answer sooner ({@link PythonServer#start}): {@link
  * #loadFirst} loads the script in worker 0 only; the server runs its on_startup hooks and binds;
@@ -47,9 +46,12 @@ import org.graalvm.polyglot.io.IOAccess;
  * <p>{@link #runStartupHooks} runs {@code @http.on_startup} in every ready worker,
  * {@link #runShutdownHooks} {@code @http.on_shutdown} (once, within a time limit; {@link #close}
  * runs them first if nobody did).
- * A watchdog thread interrupts a worker whose Python code keeps running
- * {@value #CANCEL_GRACE_MS} ms after one of its requests was cancelled (request timeout or
- * client gone): that is a CPU-bound handler that will never reach an await.
+ * A watchdog thread interrupts a worker whose Python code keeps running {@value #CANCEL_GRACE_MS}
+ * ms past a request's deadline ({@code request_timeout_ms}) or cancellation without coming back
+ * to its loop ({@link PythonWorker#overran}): a CPU-bound or blocking handler that will never
+ * reach an await, or code holding the worker while requests queued behind it time out. Each
+ * interrupt runs on a thread of its own, so a worker slow to stop holds up no other; the worker
+ * answers 504 to the requests whose handlers it cut off, and goes on.
  *
  * <p>A Java {@link Error} on a worker's thread (in the Java code Python calls, or out of the
  * polyglot engine: out of memory, out of stack), on the watchdog or on an outbound client's
@@ -68,6 +70,8 @@ public final class WorkerPool implements AutoCloseable {
     /** How long Python may keep running after a request on its worker was cancelled before it is interrupted. */
     public static final long CANCEL_GRACE_MS = 250;
     private static final long WATCHDOG_PERIOD_MS = 25;
+    /** How long an interrupt waits for Python to stop before it is logged and tried again. */
+    private static final long INTERRUPT_WAIT_MS = 10_000;
 
     /** Python sees only what Bridge exports, Java arrays (flat strings) and buffers; the same for every context. */
     static final HostAccess HOST_ACCESS = HostAccess.newBuilder(HostAccess.EXPLICIT)
@@ -124,7 +128,6 @@ public final class WorkerPool implements AutoCloseable {
     private final ClientPools clients;
     private final Source boot = Source.create("python", BOOT);
     private final String[] sources;
-    private final AtomicInteger next = new AtomicInteger();
     /** The workers that take requests, in index order; replaced (never changed) as workers become ready. */
     private volatile PythonWorker[] ready = new PythonWorker[0];
     private final AtomicLong rejected = new AtomicLong();
@@ -518,12 +521,18 @@ public final class WorkerPool implements AutoCloseable {
                 w.cancelShutdownHooks();
             }
             late = awaitShutDown(late, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CANCEL_GRACE_MS));
+            List<Thread> interrupters = new ArrayList<>();
             for (PythonWorker w : late) {
                 LOG.log(System.Logger.Level.WARNING, "worker " + w.index + ": @http.on_shutdown hook "
                         + (w.shutdownHook == null ? "(unknown)" : w.shutdownHook)
                         + " did not stop at its cancellation (it never awaits): interrupting it");
                 w.cuttingOffHooks = true;
-                interrupt(w);
+                interrupters.add(w.interrupt(INTERRUPT_WAIT_MS));
+            }
+            for (Thread t : interrupters) { // all at once: each waits for its own worker
+                join(t);
+            }
+            for (PythonWorker w : late) {
                 w.shutDown.complete(null);
             }
         }
@@ -570,13 +579,39 @@ public final class WorkerPool implements AutoCloseable {
         if (n == 1) {
             return r[0].offer(d);
         }
-        int start = Math.floorMod(next.getAndIncrement(), n);
-        for (int i = 0; i < n; i++) {
-            if (r[(start + i) % n].offer(d)) {
+        PythonWorker best = leastLoaded(r);
+        if (best.offer(d)) {
+            return true;
+        }
+        for (PythonWorker w : r) { // its queue is full: any with room
+            if (w != best && w.offer(d)) {
                 return true;
             }
         }
         return false;
+    }
+
+    /**
+     * The worker with the least {@link PythonWorker#load}: a few reads per worker, no lock and no
+     * shared write. The scan starts at a random worker, so that ties (idle workers) share the work.
+     */
+    private static PythonWorker leastLoaded(PythonWorker[] r) {
+        int n = r.length;
+        int i = java.util.concurrent.ThreadLocalRandom.current().nextInt(n);
+        long now = System.nanoTime();
+        PythonWorker best = null;
+        long least = Long.MAX_VALUE;
+        for (int k = 0; k < n; k++, i = i + 1 == n ? 0 : i + 1) {
+            long load = r[i].load(now);
+            if (load < least) {
+                best = r[i];
+                least = load;
+                if (load == 0) {
+                    break;
+                }
+            }
+        }
+        return best == null ? r[0] : best;
     }
 
     private static Response overloaded() {
@@ -628,34 +663,36 @@ public final class WorkerPool implements AutoCloseable {
         }
     }
 
+    /** Never waits for a worker: each interrupt runs on a thread of its own ({@link PythonWorker#interrupt}). */
     private void watchWorkers() {
         long grace = TimeUnit.MILLISECONDS.toNanos(CANCEL_GRACE_MS);
         while (!closed) {
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(WATCHDOG_PERIOD_MS));
             long now = System.nanoTime();
             for (PythonWorker w : workers) {
-                long c = w.cancelSince;
-                if (c != 0 && w.busySince != 0 && now - c > grace && w.hasPendingCancel()) {
-                    interrupt(w);
+                if (w.overran(now, grace)) {
+                    Dispatch r = w.running();
+                    LOG.log(System.Logger.Level.WARNING, "worker " + w.index + ": "
+                            + (r == null ? "Python has not given the worker back " + CANCEL_GRACE_MS
+                                    + " ms after one of its requests passed its deadline or was cancelled"
+                                    : "the handler of " + PythonWorker.describe(r) + " still runs " + CANCEL_GRACE_MS
+                                    + " ms after its request " + (r.pastDeadline(now) ? "passed its deadline"
+                                            : "was cancelled"))
+                            + ": interrupting it");
+                    w.interrupt(INTERRUPT_WAIT_MS);
                 }
             }
         }
     }
 
-    private static void interrupt(PythonWorker w) {
-        Context c = w.context();
-        if (c == null) {
+    private static void join(Thread t) {
+        if (t == null) {
             return;
         }
-        w.interrupting = true;
         try {
-            c.interrupt(Duration.ofSeconds(10));
-        } catch (java.util.concurrent.TimeoutException e) {
-            LOG.log(System.Logger.Level.ERROR, "worker " + w.index + ": Python did not stop within 10 s of an interrupt");
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "worker " + w.index + ": interrupt failed", e);
-        } finally {
-            w.interrupting = false;
+            t.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
