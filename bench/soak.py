@@ -799,6 +799,10 @@ async def main(args):
             print(f"  {kind:12s} {st['connections']:7d} {st['closed_by_server']:7d} {life:7.1f} s "
                   f"{st['refused']:6d}  {st['errors'] or ''}")
         print("limits tripped: " + (", ".join(f"{k[6:]} {v}" for k, v in limits.items()) or "none"))
+        workers = {k: last[k] - baseline[k] for k in ("worker_dispatched", "worker_rejected", "worker_interrupts")}
+        result["workers"] = workers
+        print(f"Python workers: {workers['worker_dispatched']} requests dispatched, {workers['worker_rejected']} "
+              f"answered 503 (every queue full), {workers['worker_interrupts']} interrupts of a runaway handler")
         cpu = statistics.mean([s.get("cpu_pct", 0) for s in load_samples] or [0])
         other = statistics.mean([s.get("other_pct", 0) for s in load_samples] or [0])
         result.update(server_cpu_pct=round(cpu), other_cpu_pct=round(other))

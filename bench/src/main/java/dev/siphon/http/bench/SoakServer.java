@@ -30,8 +30,9 @@ import java.util.stream.Stream;
  * <p>A sample: uptime; the process's CPU time; its resident memory ({@code VmRSS}, {@code VmHWM}); the heap in
  * use after a full collection ({@link System#gc()} first, then the heap pools' usage after that
  * collection); open file descriptors ({@code /proc/self/fd}); live threads; the buffer pool's
- * outstanding count ({@link HttpEngine#buffersOutstanding()}); and the engine's counters
- * (connections open and accepted, requests, every limit that tripped). Lines that are samples
+ * outstanding count ({@link HttpEngine#buffersOutstanding()}); the engine's counters
+ * (connections open and accepted, requests, every limit that tripped); and the worker pool's
+ * (requests dispatched to Python, answered 503 because the queues were full, interrupts). Lines that are samples
  * start with {@code {"soak_sample":}; everything else on standard output is the launcher's.
  *
  * <p>Usage: {@code SoakServer --config http.yaml --script app.py [--sample-seconds 60]}.
@@ -41,11 +42,13 @@ import java.util.stream.Stream;
  */
 public final class SoakServer {
     private final HttpEngine engine;
+    private final WorkerPool pool;
     private final long startNanos = System.nanoTime();
     private long seq;
 
-    private SoakServer(HttpEngine engine) {
-        this.engine = engine;
+    private SoakServer(PythonServer server) {
+        this.engine = server.engine();
+        this.pool = server.pool();
     }
 
     public static void main(String[] args) throws Exception {
@@ -76,7 +79,7 @@ public final class SoakServer {
         }
         System.out.flush();
 
-        SoakServer soak = new SoakServer(server.engine());
+        SoakServer soak = new SoakServer(server);
         long periodMs = sampleSeconds * 1000;
         Thread.ofPlatform().name("soak-sampler").daemon(true).start(() -> {
             long next = System.currentTimeMillis() + periodMs;
@@ -146,6 +149,9 @@ public final class SoakServer {
         for (Map.Entry<String, Long> e : engine.counters().snapshot().entrySet()) {
             field(json, e.getKey(), e.getValue());
         }
+        field(json, "worker_dispatched", pool.dispatched());
+        field(json, "worker_rejected", pool.rejected()); // 503: every worker's queue full
+        field(json, "worker_interrupts", pool.interrupts());
         return json.append('}').toString();
     }
 
