@@ -13,7 +13,7 @@ STAMP := engine/target/.built
 ENGINE_CP = engine/target/siphon-engine.jar:engine/target/lib/*
 JAVA_FLAGS ?= -XX:+UseParallelGC
 
-.PHONY: build run test bench bench-e2e bench-python bench-cold clean jdk
+.PHONY: build run test bench bench-e2e bench-python bench-cold bench-soak clean jdk
 
 jdk:
 	@echo "$(JDK)"
@@ -54,6 +54,13 @@ bench-python: $(STAMP)
 bench-cold: $(STAMP)
 	bin/ensure-tools python-bench
 	bench/cold-path.py $(COLD_ARGS)
+
+## The soak test: 30 minutes of mixed HTTP/1.1, h2c and TLS load with abusive clients, judged on
+## flat memory, fds and buffer pool and no failed request (docs/performance.md, "Soak");
+## SOAK_ARGS e.g. --minutes 5 --sample-seconds 15 (bench/soak.py --help for the rest).
+bench-soak: $(STAMP)
+	bin/ensure-tools bench
+	bench/soak.py $(SOAK_ARGS)
 
 clean:
 	$(MVN) $(MVNFLAGS) clean
