@@ -113,7 +113,15 @@ class ConnectionClosedError(ClientError):
 
 
 class ResponseTooLargeError(ClientError):
-    """The response head or body passed the client's cap."""
+    """The response head or body passed the client's cap (``max_response_bytes`` for the body)."""
+
+
+class OriginNotAllowedError(ClientError):
+    """The URL names another origin than the client's ``base_url``; nothing was sent.
+
+    A client with a ``base_url`` sends only there unless it allows other origins
+    (``allow_other_origins`` in http.yaml, or ``http.Client(..., allow_other_origins=True)``).
+    """
 
 
 class HTTPStatusError(ClientError):
@@ -140,6 +148,7 @@ _JAVA_ERRORS = {
     "MalformedResponseException": ProtocolError,
     "ConnectionClosedException": ConnectionClosedError,
     "ResponseTooLargeException": ResponseTooLargeError,
+    "OriginNotAllowedException": OriginNotAllowedError,
 }
 
 
@@ -336,15 +345,17 @@ class Client:
     """An outbound HTTP client over a shared, pooled Java client.
 
     ``Client("api")`` uses ``clients.api`` of http.yaml; ``Client(base_url=..., verify=...,
-    cert=..., timeout_ms=..., http2_prior_knowledge=...)`` an inline one. Inline clients with
-    equal settings share one connection pool, so constructing one per request costs no
-    connections. ``get/post/put/patch/delete/request`` are coroutines returning a Response.
+    cert=..., timeout_ms=..., http2_prior_knowledge=..., max_response_bytes=...,
+    allow_other_origins=...)`` an inline one. Inline clients with equal settings share one
+    connection pool, so constructing one per request costs no connections.
+    ``get/post/put/patch/delete/request`` are coroutines returning a Response. A client with a
+    ``base_url`` sends only to its origin unless it allows others (``OriginNotAllowedError``).
     """
 
     __slots__ = ("_id", "name", "base_url", "_closed")
 
     def __init__(self, name=None, *, base_url=None, verify=None, cert=None, timeout_ms=None,
-                 http2_prior_knowledge=None):
+                 http2_prior_knowledge=None, max_response_bytes=None, allow_other_origins=None):
         global _clients_made
         _clients_made = True
         b = _runtime.bridge
@@ -353,7 +364,9 @@ class Client:
                 raise TypeError(f"http.Client(name): name must be a str, not {type(name).__name__}")
             given = [k for k, v in (("base_url", base_url), ("verify", verify), ("cert", cert),
                                     ("timeout_ms", timeout_ms),
-                                    ("http2_prior_knowledge", http2_prior_knowledge)) if v is not None]
+                                    ("http2_prior_knowledge", http2_prior_knowledge),
+                                    ("max_response_bytes", max_response_bytes),
+                                    ("allow_other_origins", allow_other_origins)) if v is not None]
             if given:
                 raise TypeError(f"http.Client({name!r}) takes its settings from clients.{name} in http.yaml; "
                                 f"give either a name or settings ({', '.join(given)}), not both")
@@ -385,8 +398,16 @@ class Client:
             raise TypeError(f"http.Client: timeout_ms must be an int, not {type(timeout_ms).__name__}")
         elif timeout_ms <= 0:
             raise ValueError(f"http.Client: timeout_ms must be > 0, was {timeout_ms}")
+        if max_response_bytes is None:
+            max_response_bytes = 64 << 20
+        elif isinstance(max_response_bytes, bool) or not isinstance(max_response_bytes, int):
+            raise TypeError("http.Client: max_response_bytes must be an int, not "
+                            f"{type(max_response_bytes).__name__}")
+        elif max_response_bytes <= 0 or max_response_bytes > 1 << 30:
+            raise ValueError(f"http.Client: max_response_bytes must be from 1 to {1 << 30}, was {max_response_bytes}")
         h2 = bool(http2_prior_knowledge)
-        cid = b.clientInline(base_url, verify, cert, key, timeout_ms, h2)
+        cid = b.clientInline(base_url, verify, cert, key, timeout_ms, h2, max_response_bytes,
+                             bool(allow_other_origins))
         if cid < 0:
             raise ValueError(f"http.Client: {b.clientError()}")
         self._id = int(cid)

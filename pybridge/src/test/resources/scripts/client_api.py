@@ -171,6 +171,57 @@ def hierarchy(req):
         issubclass(http.PoolTimeoutError, http.TimeoutError),
         all(issubclass(getattr(http, n), http.ClientError) for n in
             ("ConnectError", "TimeoutError", "TLSError", "ProtocolError", "PoolTimeoutError", "PoolExhaustedError",
-             "ConnectionClosedError", "ResponseTooLargeError", "HTTPStatusError")),
+             "ConnectionClosedError", "ResponseTooLargeError", "OriginNotAllowedError", "HTTPStatusError")),
     ]
     return http.Response(body=str(checks))
+
+
+@http.route("/cap", methods=["POST"])
+async def cap(req):
+    # the body cap of a named client (http.yaml) or an inline one; the upstream echoes the body
+    q = req.query_params
+    if "max" in q:
+        c = http.Client(base_url=q["base"], max_response_bytes=int(q["max"]))
+    else:
+        c = http.Client("capped")
+    try:
+        r = await c.post("echo", body=req.body())
+    except http.ClientError as e:
+        return http.Response(body=f"{type(e).__name__}|{e}")
+    return http.Response(body=f"ok {len(r.body)}")
+
+
+@http.route("/origin")
+async def origin(req):
+    q = req.query_params
+    clients = {
+        "api": lambda: api,
+        "anywhere": lambda: http.Client("anywhere"),
+        "inline": lambda: http.Client(base_url=q.get("base")),
+        "inline-open": lambda: http.Client(base_url=q.get("base"), allow_other_origins=True),
+    }
+    c = clients[q["client"]]()
+    try:
+        r = await c.get(q["url"])
+    except http.OriginNotAllowedError as e:
+        return http.Response(body=f"{type(e).__name__}|{isinstance(e, http.ClientError)}|{e}")
+    return http.Response(body=f"ok {r.status} {_text(r)}")
+
+
+@http.route("/client-args")
+def client_args(req):
+    out = []
+    for kw in ({"max_response_bytes": "10"}, {"max_response_bytes": True}, {"max_response_bytes": 0},
+               {"max_response_bytes": (1 << 30) + 1}):
+        try:
+            http.Client(base_url="http://127.0.0.1:1", **kw)
+            out.append("accepted")
+        except (TypeError, ValueError) as e:
+            out.append(f"{type(e).__name__}: {e}")
+    for kw in ({"max_response_bytes": 5}, {"allow_other_origins": True}):
+        try:
+            http.Client("api", **kw)
+            out.append("accepted")
+        except TypeError as e:
+            out.append(f"{type(e).__name__}: {e}")
+    return http.Response(body="\n".join(out))

@@ -20,6 +20,8 @@ import java.io.IOException;
  *   <tr><td>{@link ConnectionClosedException}</td><td>the connection ended before the response was complete
  *       (or the stream was reset, or the client was closed)</td></tr>
  *   <tr><td>{@link TlsException}</td><td>an https:// request that cannot be made: a TLS failure</td></tr>
+ *   <tr><td>{@link OriginNotAllowedException}</td><td>the URL names another origin than the base URL's, which
+ *       the client does not allow: nothing was sent</td></tr>
  *   <tr><td>{@link HttpStatusException}</td><td>only from {@link ClientResponse#raiseForStatus()}: a 4xx or 5xx</td></tr>
  * </table>
  *
@@ -29,7 +31,7 @@ import java.io.IOException;
 public abstract sealed class ClientException extends IOException
         permits ConnectRefusedException, ConnectTimeoutException, ConnectFailedException, RequestTimeoutException,
         PoolTimeoutException, PoolExhaustedException, MalformedResponseException, ResponseTooLargeException,
-        ConnectionClosedException, TlsException, HttpStatusException {
+        ConnectionClosedException, TlsException, OriginNotAllowedException, HttpStatusException {
 
     protected ClientException(String message, Throwable cause) {
         super(message, cause);

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The keep-alive connections to one origin, at most {@code pool_size}, all on one loop of the
@@ -29,6 +30,13 @@ import java.util.concurrent.TimeUnit;
  * initiator"), which serves it first when ready; at {@code pool_size} it waits in a FIFO queue of
  * at most {@code maxWaiters} ({@link PoolExhaustedException} beyond), for at most the pool wait
  * timeout ({@link PoolTimeoutException}).
+ *
+ * <p><b>Eviction:</b> the client's sweep closes connections idle for {@code idleTimeoutMs}; a pool
+ * left with no connection, no waiter and no request for as long is retired and leaves the
+ * client's map. {@link #arriving} is the one field other threads touch: {@link HttpClient#send}
+ * counts a request in before handing it to the loop, and retiring swaps a count of 0 for
+ * {@link #RETIRED}, so a request is never handed to a pool that is gone (the sender sees the mark
+ * and makes a new pool).
  */
 final class ConnectionPool {
     final HttpClient client;
@@ -46,6 +54,11 @@ final class ConnectionPool {
     private final ArrayList<PooledConnection> all = new ArrayList<>();
     private final ArrayDeque<Exchange> waiters = new ArrayDeque<>();
     private boolean closed;
+    /** The mark {@link #arriving} holds once the pool is retired. */
+    private static final int RETIRED = -1;
+    /** Requests counted in by a sender and not yet {@link #arrive arrived} on the loop; any thread. */
+    private final AtomicInteger arriving = new AtomicInteger();
+    private long lastArrivalNanos = System.nanoTime();
 
     ConnectionPool(HttpClient client, Origin origin, EventLoop loop) {
         this.client = client;
@@ -96,6 +109,29 @@ final class ConnectionPool {
 
     int poolSize() {
         return client.settings().poolSize();
+    }
+
+    /** Counts a request in, from any thread; false once the pool is retired (take a new one). */
+    boolean arriving() {
+        int n;
+        do {
+            n = arriving.get();
+            if (n == RETIRED) {
+                return false;
+            }
+        } while (!arriving.compareAndSet(n, n + 1));
+        return true;
+    }
+
+    boolean retired() {
+        return arriving.get() == RETIRED;
+    }
+
+    /** A request counted in by {@link #arriving()} reaches the loop. */
+    void arrive(Exchange x) {
+        arriving.decrementAndGet();
+        lastArrivalNanos = System.nanoTime();
+        submit(x);
     }
 
     /** Hands {@code x} a connection, opens one for it, or queues it. */
@@ -313,8 +349,15 @@ final class ConnectionPool {
         }
     }
 
-    boolean isEmpty() {
-        return all.isEmpty() && waiters.isEmpty();
+    /**
+     * Closes connections idle since before {@code cutoffNanos}; then retires the pool when it is
+     * empty, no request came since the cutoff and none is on its way. True when retired: the
+     * caller removes it from the client's map.
+     */
+    boolean sweep(long cutoffNanos) {
+        closeIdle(cutoffNanos);
+        return all.isEmpty() && waiters.isEmpty() && lastArrivalNanos - cutoffNanos < 0
+                && arriving.compareAndSet(0, RETIRED);
     }
 
     /** Fails everything queued and closes every connection. */

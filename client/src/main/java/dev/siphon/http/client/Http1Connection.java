@@ -280,7 +280,8 @@ final class Http1Connection implements PooledConnection, ClientSocket.Protocol {
             }
             remaining = length; // (6)
             stage = length == 0 ? null : Stage.LENGTH;
-            body = length == 0 ? null : BodyBuffer.exact(length);
+            // grown as bytes arrive: a declared length costs nothing until the origin sends it
+            body = length == 0 ? null : BodyBuffer.growable(length);
             return;
         }
         keepAlive = false; // (8)

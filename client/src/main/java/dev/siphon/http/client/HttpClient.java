@@ -6,7 +6,6 @@ import dev.siphon.http.config.ClientConfig;
 import dev.siphon.http.config.ConfigException;
 import dev.siphon.http.config.EngineSettings;
 import dev.siphon.http.config.LoopThreads;
-import dev.siphon.http.config.ServerConfig;
 import dev.siphon.http.net.ClientTls;
 import dev.siphon.http.net.EventLoop;
 import dev.siphon.http.net.TlsProvider;
@@ -46,7 +45,18 @@ import java.util.concurrent.atomic.AtomicLong;
  * (use the {@code ...Async} variants for anything that does).
  *
  * <p><b>URLs.</b> A request URL is resolved against the base URL by RFC 3986 §5.2
- * ({@link UrlResolver}); an absolute URL is used as is.
+ * ({@link UrlResolver}); an absolute URL is used as is. A client with a base URL sends only to
+ * that URL's origin: a URL that resolves to another (an absolute URL, or a network-path reference
+ * {@code //host/x}) fails with {@link OriginNotAllowedException} before anything is sent, so that
+ * neither a URL built from request data nor a mistake sends the client's identity (its mutual-TLS
+ * certificate, the headers the caller adds) elsewhere; {@link Builder#allowOtherOrigins} lifts this.
+ *
+ * <p><b>Memory.</b> A response body is buffered whole, up to {@link Builder#maxResponseBodyBytes}
+ * (a declared length over the cap fails at once); its buffer grows with the bytes that arrive,
+ * never sized up front from a Content-Length. Each origin's pool is made on its first request;
+ * its connections close after {@link Builder#idleTimeoutMs} idle, and the pool itself is dropped
+ * once it has no connection, no waiter and no request for as long, so a client that calls many
+ * origins holds what the recent ones need.
  *
  * <p><b>Failures</b> complete the future with a {@link ClientException} subtype (see there).
  * Cancelling a future ({@code cancel}, {@code orTimeout}, {@code completeExceptionally}) frees
@@ -83,10 +93,12 @@ public final class HttpClient implements AutoCloseable {
                            int poolSize, int maxWaiters, long idleTimeoutMs, boolean http2PriorKnowledge,
                            long maxResponseBodyBytes, int maxResponseHeadBytes, int maxResponseFields,
                            int ioLoops, LoopThreads loopThreads, int bufferSize, Path verify, Path clientCert,
-                           Path clientKey, boolean http2OverTls) {}
+                           Path clientKey, boolean http2OverTls, boolean allowOtherOrigins) {}
 
     private final Settings settings;
     private final String name; // for messages: "clients.api", or "client" when built in Java
+    /** The base URL's origin, the only one requests may go to; null when any may. */
+    private final Origin home;
     private volatile ClientTls tls; // made at build() when verify or cert is set, else on the first https:// request
     private final EventLoop[] loops;
     private final Thread[] threads;
@@ -103,6 +115,8 @@ public final class HttpClient implements AutoCloseable {
     private HttpClient(Settings settings, String clientName, ClientTls tls, FatalErrorHandler fatalErrorHandler) {
         this.settings = settings;
         this.name = clientName;
+        this.home = settings.baseUrl() == null || settings.allowOtherOrigins() ? null
+                : UrlResolver.resolve(settings.baseUrl(), settings.baseUrl()).origin();
         this.tls = tls;
         this.fatalErrorHandler = fatalErrorHandler;
         this.loops = new EventLoop[settings.ioLoops()];
@@ -177,7 +191,9 @@ public final class HttpClient implements AutoCloseable {
      * Sends one request. Any thread.
      *
      * @param method  a token, upper-cased for you ("get" sends GET)
-     * @param url     absolute, or relative to the base URL
+     * @param url     absolute, or relative to the base URL; on a client with a base URL, another
+     *                origin than the base URL's fails the future with {@link OriginNotAllowedException}
+     *                unless {@link Builder#allowOtherOrigins} was set
      * @param headers extra fields, or null; framing and connection fields (Content-Length,
      *                Transfer-Encoding, Connection, Keep-Alive, Proxy-Connection, TE, Upgrade) are
      *                the client's and are dropped; a Host field replaces the one derived from the URL
@@ -189,6 +205,9 @@ public final class HttpClient implements AutoCloseable {
                                                   byte[] body) {
         String m = checkMethod(method);
         UrlResolver.Target t = UrlResolver.resolve(settings.baseUrl(), Objects.requireNonNull(url, "url"));
+        if (home != null && !home.equals(t.origin())) {
+            return CompletableFuture.failedFuture(otherOrigin(t.origin()));
+        }
         int n = headers == null ? 0 : headers.size();
         String[] names = new String[n];
         String[] values = new String[n];
@@ -217,12 +236,36 @@ public final class HttpClient implements AutoCloseable {
         if (closed) {
             return CompletableFuture.failedFuture(new ConnectionClosedException("client is closed"));
         }
-        ConnectionPool pool = pools.computeIfAbsent(t.origin(),
-                o -> new ConnectionPool(this, o, loops[Math.floorMod(nextLoop.getAndIncrement(), loops.length)]));
+        ConnectionPool pool = pool(t.origin());
         Exchange x = new Exchange(pool, m, t.requestTarget(), names, values, body == null ? EMPTY : body);
         x.arm(settings.timeoutMs());
-        pool.loop.execute(() -> pool.submit(x));
+        pool.loop.execute(() -> pool.arrive(x));
         return x.future;
+    }
+
+    /** The origin is not the base URL's; the message says how the caller allows it, in its terms. */
+    private OriginNotAllowedException otherOrigin(Origin origin) {
+        String allow = name.startsWith("clients.") ? "allow_other_origins: true under " + name + " in http.yaml"
+                : name.equals("http.Client") ? "allow_other_origins=True" : "allowOtherOrigins(true)";
+        return new OriginNotAllowedException(name + " sends only to " + home + ", the origin of its base URL; "
+                + "a request to " + origin + " was not sent (" + allow + " allows other origins)");
+    }
+
+    /**
+     * The pool of {@code origin}, made on first use, with one arrival counted: an idle pool the
+     * sweep retires in the meantime is replaced, so a request never lands in a dropped pool.
+     */
+    private ConnectionPool pool(Origin origin) {
+        while (true) {
+            ConnectionPool p = pools.get(origin);
+            if (p == null || p.retired()) {
+                p = pools.compute(origin, (o, old) -> old != null && !old.retired() ? old
+                        : new ConnectionPool(this, o, loops[Math.floorMod(nextLoop.getAndIncrement(), loops.length)]));
+            }
+            if (p.arriving()) {
+                return p;
+            }
+        }
     }
 
     private static String checkMethod(String method) {
@@ -343,10 +386,22 @@ public final class HttpClient implements AutoCloseable {
         return n;
     }
 
+    /** Origins with a pool now (each holds its connections, idle or busy, and its wait queue). */
+    public int origins() {
+        return pools.size();
+    }
+
+    /** Timer thread: one task per loop closes its idle connections and drops its idle, empty pools. */
     private void sweepIdle() {
         long cutoff = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(settings.idleTimeoutMs());
-        for (ConnectionPool p : pools.values()) {
-            p.loop.execute(() -> p.closeIdle(cutoff));
+        for (EventLoop loop : loops) {
+            loop.execute(() -> {
+                for (ConnectionPool p : pools.values()) {
+                    if (p.loop == loop && p.sweep(cutoff)) {
+                        pools.remove(p.origin, p);
+                    }
+                }
+            });
         }
     }
 
@@ -511,7 +566,7 @@ public final class HttpClient implements AutoCloseable {
         private int maxWaiters = 1024;
         private long idleTimeoutMs = 30_000;
         private boolean http2PriorKnowledge;
-        private long maxResponseBodyBytes = 64L << 20;
+        private long maxResponseBodyBytes = ClientConfig.DEFAULT_MAX_RESPONSE_BYTES;
         private int maxResponseHeadBytes = 16 * 1024;
         private int maxResponseFields = 128;
         private int ioLoops = 1;
@@ -521,6 +576,7 @@ public final class HttpClient implements AutoCloseable {
         private Path clientCert;
         private Path clientKey;
         private boolean http2OverTls = true;
+        private boolean allowOtherOrigins;
         private String name = "client";
         private FatalErrorHandler fatalErrorHandler = FatalErrorHandler.NONE;
 
@@ -537,14 +593,16 @@ public final class HttpClient implements AutoCloseable {
 
         /**
          * Takes every setting of a configured client: base_url, timeout_ms, verify, cert, key,
-         * pool_size and http2_prior_knowledge; messages about its files name it as
-         * {@code clients.<name>}.
+         * pool_size, http2_prior_knowledge, max_response_bytes and allow_other_origins; messages
+         * about its files name it as {@code clients.<name>}.
          */
         public Builder config(ClientConfig c) {
             baseUrl = c.baseUrl();
             timeoutMs = c.timeoutMs();
             poolSize = c.poolSize();
             http2PriorKnowledge = c.http2PriorKnowledge();
+            maxResponseBodyBytes = c.maxResponseBytes();
+            allowOtherOrigins = c.allowOtherOrigins();
             verify = c.verify();
             clientCert = c.cert();
             clientKey = c.key();
@@ -598,9 +656,22 @@ public final class HttpClient implements AutoCloseable {
             return this;
         }
 
-        /** Absolute http:// or https:// URL relative request URLs are resolved against; none by default. */
+        /**
+         * Absolute http:// or https:// URL relative request URLs are resolved against; none by
+         * default. It also binds the client to its origin (see {@link #allowOtherOrigins}).
+         */
         public Builder baseUrl(String baseUrl) {
             this.baseUrl = baseUrl;
+            return this;
+        }
+
+        /**
+         * Let a client with a base URL send to other origins too (default false: a URL resolving
+         * to another origin fails with {@link OriginNotAllowedException}, nothing sent). Without a
+         * base URL every origin is allowed anyway.
+         */
+        public Builder allowOtherOrigins(boolean on) {
+            this.allowOtherOrigins = on;
             return this;
         }
 
@@ -646,7 +717,11 @@ public final class HttpClient implements AutoCloseable {
             return this;
         }
 
-        /** Response body cap (default 64 MiB); over it → {@link ResponseTooLargeException}. */
+        /**
+         * Response body cap (default 64 MiB, at most 1 GiB); a larger declared length, or more
+         * bytes received → {@link ResponseTooLargeException}, and the HTTP/1.1 connection is
+         * closed (the HTTP/2 stream reset). The body buffer grows as bytes arrive.
+         */
         public Builder maxResponseBodyBytes(long n) {
             this.maxResponseBodyBytes = n;
             return this;
@@ -707,7 +782,7 @@ public final class HttpClient implements AutoCloseable {
             Bounds.check("maxWaiters", maxWaiters, 1, MAX_WAITERS);
             Bounds.check("idleTimeoutMs", idleTimeoutMs, 1, time);
             // a response body is buffered whole in one array, as a request body is
-            Bounds.check("maxResponseBodyBytes", maxResponseBodyBytes, 1, ServerConfig.MAX_BODY_BYTES);
+            Bounds.check("maxResponseBodyBytes", maxResponseBodyBytes, 1, ClientConfig.MAX_MAX_RESPONSE_BYTES);
             Bounds.check("maxResponseFields", maxResponseFields, 1, EngineSettings.MAX_HEADER_COUNT);
             Bounds.check("ioLoops", ioLoops, 1, EngineSettings.MAX_IO_LOOPS);
             Bounds.check("bufferSize", bufferSize, 1, EngineSettings.MAX_BUFFER_SIZE);
@@ -731,8 +806,8 @@ public final class HttpClient implements AutoCloseable {
             }
             return new HttpClient(new Settings(baseUrl, timeoutMs, connect, poolWait, poolSize, maxWaiters,
                     idleTimeoutMs, http2PriorKnowledge, maxResponseBodyBytes, maxResponseHeadBytes, maxResponseFields,
-                    ioLoops, loopThreads, bufferSize, verify, clientCert, clientKey, http2OverTls), name, tls,
-                    fatalErrorHandler);
+                    ioLoops, loopThreads, bufferSize, verify, clientCert, clientKey, http2OverTls, allowOtherOrigins),
+                    name, tls, fatalErrorHandler);
         }
 
     }

@@ -271,7 +271,8 @@ class HttpClientTest {
     @Test
     void responseBodyCapIsEnforced() throws Exception {
         HttpEngine e = up.engine();
-        HttpClient c = up.client(HttpClient.builder().baseUrl(url(e)).maxResponseBodyBytes(1 << 20));
+        HttpClient c = up.client(HttpClient.builder().baseUrl(url(e)).maxResponseBodyBytes(1 << 20)
+                .allowOtherOrigins(true));
         Throwable t = failure(c.get("/big/" + (2 << 20)));
         assertInstanceOf(ResponseTooLargeException.class, t);
         RawServer s = up.raw((sock, n) -> {

@@ -20,14 +20,21 @@ import java.util.Objects;
  * @param key                 private key for {@code cert} when it is a separate file, or {@code null}
  * @param poolSize            most pooled connections per origin
  * @param http2PriorKnowledge open cleartext connections directly as HTTP/2 (h2c prior knowledge)
+ * @param maxResponseBytes    response body cap; a larger body fails the request
+ * @param allowOtherOrigins   whether an absolute URL may name another origin than {@code baseUrl}'s
+ *                            (without a base URL every origin is allowed)
  */
 public record ClientConfig(String name, String baseUrl, long timeoutMs, Path verify, Path cert, Path key,
-                           int poolSize, boolean http2PriorKnowledge) {
+                           int poolSize, boolean http2PriorKnowledge, long maxResponseBytes,
+                           boolean allowOtherOrigins) {
 
     public static final long DEFAULT_TIMEOUT_MS = 5_000;
     public static final int DEFAULT_POOL_SIZE = 8;
     /** Most connections per origin: each is a socket (a file descriptor) and its buffers. */
     public static final int MAX_POOL_SIZE = 1024;
+    public static final long DEFAULT_MAX_RESPONSE_BYTES = 64L << 20;
+    /** A response body is buffered whole in one array, as a request body is. */
+    public static final long MAX_MAX_RESPONSE_BYTES = ServerConfig.MAX_BODY_BYTES;
 
     public ClientConfig {
         if (Objects.requireNonNull(name, "name").isEmpty()) {
@@ -41,6 +48,7 @@ public record ClientConfig(String name, String baseUrl, long timeoutMs, Path ver
         }
         Bounds.check("timeoutMs", timeoutMs, 1, Bounds.MAX_TIMEOUT_MS);
         Bounds.check("poolSize", poolSize, 1, MAX_POOL_SIZE);
+        Bounds.check("maxResponseBytes", maxResponseBytes, 1, MAX_MAX_RESPONSE_BYTES);
         if (key != null && cert == null) {
             throw new IllegalArgumentException("key is only valid together with cert");
         }
@@ -48,7 +56,8 @@ public record ClientConfig(String name, String baseUrl, long timeoutMs, Path ver
 
     /** A client called {@code name} with every setting at its default. */
     public static ClientConfig named(String name) {
-        return new ClientConfig(name, null, DEFAULT_TIMEOUT_MS, null, null, null, DEFAULT_POOL_SIZE, false);
+        return new ClientConfig(name, null, DEFAULT_TIMEOUT_MS, null, null, null, DEFAULT_POOL_SIZE, false,
+                DEFAULT_MAX_RESPONSE_BYTES, false);
     }
 
     /**
@@ -75,27 +84,43 @@ public record ClientConfig(String name, String baseUrl, long timeoutMs, Path ver
     }
 
     public ClientConfig withBaseUrl(String baseUrl) {
-        return new ClientConfig(name, baseUrl, timeoutMs, verify, cert, key, poolSize, http2PriorKnowledge);
+        return new ClientConfig(name, baseUrl, timeoutMs, verify, cert, key, poolSize, http2PriorKnowledge,
+                maxResponseBytes, allowOtherOrigins);
     }
 
     public ClientConfig withTimeoutMs(long timeoutMs) {
-        return new ClientConfig(name, baseUrl, timeoutMs, verify, cert, key, poolSize, http2PriorKnowledge);
+        return new ClientConfig(name, baseUrl, timeoutMs, verify, cert, key, poolSize, http2PriorKnowledge,
+                maxResponseBytes, allowOtherOrigins);
     }
 
     public ClientConfig withVerify(Path verify) {
-        return new ClientConfig(name, baseUrl, timeoutMs, verify, cert, key, poolSize, http2PriorKnowledge);
+        return new ClientConfig(name, baseUrl, timeoutMs, verify, cert, key, poolSize, http2PriorKnowledge,
+                maxResponseBytes, allowOtherOrigins);
     }
 
     /** Sets the client identity: {@code key} may be {@code null} when {@code cert} is a combined PEM. */
     public ClientConfig withIdentity(Path cert, Path key) {
-        return new ClientConfig(name, baseUrl, timeoutMs, verify, cert, key, poolSize, http2PriorKnowledge);
+        return new ClientConfig(name, baseUrl, timeoutMs, verify, cert, key, poolSize, http2PriorKnowledge,
+                maxResponseBytes, allowOtherOrigins);
     }
 
     public ClientConfig withPoolSize(int poolSize) {
-        return new ClientConfig(name, baseUrl, timeoutMs, verify, cert, key, poolSize, http2PriorKnowledge);
+        return new ClientConfig(name, baseUrl, timeoutMs, verify, cert, key, poolSize, http2PriorKnowledge,
+                maxResponseBytes, allowOtherOrigins);
     }
 
     public ClientConfig withHttp2PriorKnowledge(boolean http2PriorKnowledge) {
-        return new ClientConfig(name, baseUrl, timeoutMs, verify, cert, key, poolSize, http2PriorKnowledge);
+        return new ClientConfig(name, baseUrl, timeoutMs, verify, cert, key, poolSize, http2PriorKnowledge,
+                maxResponseBytes, allowOtherOrigins);
+    }
+
+    public ClientConfig withMaxResponseBytes(long maxResponseBytes) {
+        return new ClientConfig(name, baseUrl, timeoutMs, verify, cert, key, poolSize, http2PriorKnowledge,
+                maxResponseBytes, allowOtherOrigins);
+    }
+
+    public ClientConfig withAllowOtherOrigins(boolean allowOtherOrigins) {
+        return new ClientConfig(name, baseUrl, timeoutMs, verify, cert, key, poolSize, http2PriorKnowledge,
+                maxResponseBytes, allowOtherOrigins);
     }
 }

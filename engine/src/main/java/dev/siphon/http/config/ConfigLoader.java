@@ -73,7 +73,7 @@ public final class ConfigLoader {
     private static final List<String> TLS_KEYS = List.of("cert_path", "key_path", "client_ca",
             "handshake_timeout_ms");
     private static final List<String> CLIENT_KEYS = List.of("base_url", "timeout_ms", "verify", "cert", "key",
-            "pool_size", "http2_prior_knowledge");
+            "pool_size", "http2_prior_knowledge", "max_response_bytes", "allow_other_origins");
     private static final List<String> ENGINE_KEYS = List.of("io_loops", "loop_threads", "workers",
             "max_header_bytes", "max_header_count", "header_timeout_ms", "idle_timeout_ms", "max_pipelined",
             "buffer_size", "shutdown_grace_ms", "shutdown_hooks_timeout_ms", "http2", "max_buffered_body_bytes",
@@ -381,9 +381,12 @@ public final class ConfigLoader {
         int poolSize = (int) integer(f.get("pool_size"), path + ".pool_size", 1, ClientConfig.MAX_POOL_SIZE,
                 ClientConfig.DEFAULT_POOL_SIZE);
         boolean h2 = bool(f.get("http2_prior_knowledge"), path + ".http2_prior_knowledge", false);
+        long maxResponse = integer(f.get("max_response_bytes"), path + ".max_response_bytes", 1,
+                ClientConfig.MAX_MAX_RESPONSE_BYTES, ClientConfig.DEFAULT_MAX_RESPONSE_BYTES);
+        boolean otherOrigins = bool(f.get("allow_other_origins"), path + ".allow_other_origins", false);
         String url = baseUrl;
-        return build(e.key(), path,
-                () -> new ClientConfig(name, url, timeout, verify, cert, key, poolSize, h2));
+        return build(e.key(), path, () -> new ClientConfig(name, url, timeout, verify, cert, key, poolSize, h2,
+                maxResponse, otherOrigins));
     }
 
     private EngineSettings engine(Entry e) throws ConfigException {

@@ -566,4 +566,15 @@ class ConfigErrorTest {
         assertEquals(file.toString(), e.file());
         assertTrue(e.getMessage().startsWith(file + ":3: servers[0].bogus: unknown key"), e.getMessage());
     }
+
+    /** A response body is buffered in one array: the cap stops at 1 GiB, as a request body's does. */
+    @Test
+    void clientResponseCapIsBounded() {
+        assertError(fails("clients:\n  a:\n    max_response_bytes: 2147483648\n"), 3, "clients.a.max_response_bytes",
+                "expected an integer from 1 to 1073741824, found 2147483648");
+        assertError(fails("clients:\n  a:\n    max_response_bytes: 0\n"), 3, "clients.a.max_response_bytes",
+                "expected an integer from 1 to 1073741824, found 0");
+        assertErrorContains(fails("clients:\n  a:\n    allow_other_origins: sometimes\n"), 3,
+                "clients.a.allow_other_origins", "expected true or false");
+    }
 }

@@ -52,11 +52,11 @@ class ConfigLoaderTest {
         assertEquals(List.of("10.1.2.3", "192.168.0.10"), secure.trustedProxies());
 
         assertEquals(List.of("github", "internal"), List.copyOf(c.clients().keySet()));
-        assertEquals(new ClientConfig("github", "https://api.github.com", 10_000, null, null, null, 4, false),
-                c.clients().get("github"));
-        assertEquals(new ClientConfig("internal", "https://internal.example:8443/api", 5_000,
-                Path.of("/etc/ssl/internal-ca.pem"), Path.of("/etc/siphon/tls/client-combined.pem"), null, 8, false),
-                c.clients().get("internal"));
+        assertEquals(ClientConfig.named("github").withBaseUrl("https://api.github.com").withTimeoutMs(10_000)
+                .withPoolSize(4), c.clients().get("github"));
+        assertEquals(ClientConfig.named("internal").withBaseUrl("https://internal.example:8443/api")
+                .withVerify(Path.of("/etc/ssl/internal-ca.pem"))
+                .withIdentity(Path.of("/etc/siphon/tls/client-combined.pem"), null), c.clients().get("internal"));
 
         assertEquals(EngineSettings.defaults(), c.engine());
     }
@@ -78,9 +78,10 @@ class ConfigLoaderTest {
         assertEquals(8_388_608, second.maxBodyBytes());
         assertEquals(10_000, second.requestTimeoutMs());
 
-        assertEquals(new ClientConfig("payments", "https://payments.internal.example:9443/v2", 2_500,
-                dir.resolve("certs/internal-ca.pem"), dir.resolve("certs/client.pem"), dir.resolve("certs/client.key"),
-                16, false), c.clients().get("payments"));
+        assertEquals(ClientConfig.named("payments").withBaseUrl("https://payments.internal.example:9443/v2")
+                .withTimeoutMs(2_500).withVerify(dir.resolve("certs/internal-ca.pem"))
+                .withIdentity(dir.resolve("certs/client.pem"), dir.resolve("certs/client.key")).withPoolSize(16)
+                .withMaxResponseBytes(8_388_608), c.clients().get("payments"));
         assertEquals(ClientConfig.named("metrics").withBaseUrl("http://127.0.0.1:9100").withHttp2PriorKnowledge(true),
                 c.clients().get("metrics"));
 
@@ -103,7 +104,8 @@ class ConfigLoaderTest {
         ServerConfig s = c.servers().get(0);
         assertEquals(new ServerConfig("localhost", 0, null, 1_048_576, 30_000, List.of()), s);
         assertEquals(ServerConfig.listen("localhost:0"), s);
-        assertEquals(new ClientConfig("plain", null, 5_000, null, null, null, 8, false), c.clients().get("plain"));
+        assertEquals(new ClientConfig("plain", null, 5_000, null, null, null, 8, false, 67_108_864, false),
+                c.clients().get("plain"));
 
         int cpus = Runtime.getRuntime().availableProcessors();
         assertEquals(new EngineSettings(cpus, LoopThreads.VIRTUAL, cpus, 16_384, 100, 10_000, 60_000, 16, 32_768, 5_000),
@@ -338,5 +340,22 @@ class ConfigLoaderTest {
     void byteOrderMarkIsIgnored() throws Exception {
         HttpConfig c = ConfigLoader.parse("\uFEFFservers:\n  - listen: h:1\n", "http.yaml", NO_ENV);
         assertEquals(1, c.servers().size());
+    }
+
+    @Test
+    void clientResponseCapAndOriginBindingAreReadAndDefaultToBound() throws Exception {
+        HttpConfig c = ConfigLoader.parse("""
+                clients:
+                  bound:
+                    base_url: https://api.example.com
+                  open:
+                    base_url: https://api.example.com
+                    max_response_bytes: 1073741824
+                    allow_other_origins: true
+                """, "http.yaml", NO_ENV);
+        assertEquals(64L << 20, c.clients().get("bound").maxResponseBytes());
+        assertFalse(c.clients().get("bound").allowOtherOrigins());
+        assertEquals(1L << 30, c.clients().get("open").maxResponseBytes());
+        assertTrue(c.clients().get("open").allowOtherOrigins());
     }
 }

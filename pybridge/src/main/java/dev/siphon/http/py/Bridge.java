@@ -193,10 +193,11 @@ public final class Bridge {
      */
     @HostAccess.Export
     public int clientInline(String baseUrl, String verify, String cert, String key, long timeoutMs,
-                            boolean http2PriorKnowledge) {
+                            boolean http2PriorKnowledge, long maxResponseBytes, boolean allowOtherOrigins) {
         try {
             error.remove();
-            return clients.inline(baseUrl, verify, cert, key, timeoutMs, http2PriorKnowledge);
+            return clients.inline(baseUrl, verify, cert, key, timeoutMs, http2PriorKnowledge, maxResponseBytes,
+                    allowOtherOrigins);
         } catch (IllegalArgumentException | IllegalStateException e) {
             error.set(e.getMessage());
             return -1;

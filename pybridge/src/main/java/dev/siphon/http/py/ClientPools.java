@@ -108,9 +108,12 @@ final class ClientPools implements AutoCloseable {
      * @param cert a combined PEM, or the certificate when {@code key} is given; null for none
      * @throws IllegalArgumentException with a message for the script when a setting is invalid
      */
-    int inline(String baseUrl, String verify, String cert, String key, long timeoutMs, boolean http2PriorKnowledge) {
-        ClientConfig c = new ClientConfig(INLINE, baseUrl, timeoutMs, file("verify", verify), file("cert", cert),
-                file("key", key), ClientConfig.DEFAULT_POOL_SIZE, http2PriorKnowledge);
+    int inline(String baseUrl, String verify, String cert, String key, long timeoutMs, boolean http2PriorKnowledge,
+               long maxResponseBytes, boolean allowOtherOrigins) {
+        ClientConfig c = ClientConfig.named(INLINE).withBaseUrl(baseUrl).withTimeoutMs(timeoutMs)
+                .withVerify(file("verify", verify)).withIdentity(file("cert", cert), file("key", key))
+                .withHttp2PriorKnowledge(http2PriorKnowledge).withMaxResponseBytes(maxResponseBytes)
+                .withAllowOtherOrigins(allowOtherOrigins);
         Integer id = inline.get(c);
         if (id != null) {
             return id;

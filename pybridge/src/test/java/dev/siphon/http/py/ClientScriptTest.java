@@ -86,6 +86,12 @@ class ClientScriptTest {
                   hang:
                     base_url: ${UPSTREAM}
                     timeout_ms: 10000
+                  capped:
+                    base_url: ${UPSTREAM}/v1/
+                    max_response_bytes: 100
+                  anywhere:
+                    base_url: ${UPSTREAM}/v1/
+                    allow_other_origins: true
                 engine:
                   workers: 1
                 """, "client.yaml", Map.of("UPSTREAM", up)::get);
@@ -251,7 +257,8 @@ class ClientScriptTest {
 
     @Test
     void unknownClientNameNamesItAndTheConfiguredOnes() throws Exception {
-        assertEquals("http.Client('nope'): no client 'nope' under clients: in http.yaml (configured: 'api', 'h2', 'hang')",
+        assertEquals("http.Client('nope'): no client 'nope' under clients: in http.yaml (configured: 'api', 'h2', "
+                + "'hang', 'capped', 'anywhere')",
                 body("/unknown"));
     }
 
@@ -309,15 +316,70 @@ class ClientScriptTest {
         assertEquals("fast", body("/fast"));
     }
 
+    static String post(String path, byte[] body) throws Exception {
+        HttpResponse<String> r = JDK.send(HttpRequest.newBuilder(URI.create(base + path))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        return r.body();
+    }
+
+    /** max_response_bytes from http.yaml (clients.capped: 100) and from the constructor; one over → ResponseTooLargeError. */
+    @Test
+    void responseBodyCapComesFromHttpYamlOrTheConstructor() throws Exception {
+        assertEquals("ok 100", post("/cap", new byte[100]));
+        String over = post("/cap", new byte[101]);
+        assertTrue(over.startsWith("ResponseTooLargeError|") && over.contains("over the 100-byte"), over);
+        String inline = "/cap?max=1000&base=" + q(up + "/v1/");
+        assertEquals("ok 1000", post(inline, new byte[1000]));
+        over = post(inline, new byte[1001]);
+        assertTrue(over.startsWith("ResponseTooLargeError|") && over.contains("over the 1000-byte"), over);
+        assertEquals(String.join("\n",
+                "TypeError: http.Client: max_response_bytes must be an int, not str",
+                "TypeError: http.Client: max_response_bytes must be an int, not bool",
+                "ValueError: http.Client: max_response_bytes must be from 1 to 1073741824, was 0",
+                "ValueError: http.Client: max_response_bytes must be from 1 to 1073741824, was 1073741825",
+                "TypeError: http.Client('api') takes its settings from clients.api in http.yaml; give either a name "
+                        + "or settings (max_response_bytes), not both",
+                "TypeError: http.Client('api') takes its settings from clients.api in http.yaml; give either a name "
+                        + "or settings (allow_other_origins), not both"), body("/client-args"));
+    }
+
+    /**
+     * A client with a base_url (named or inline) sends nowhere else: another origin, by an
+     * absolute URL or a "//host" reference, raises OriginNotAllowedError and opens no connection,
+     * unless allow_other_origins says otherwise (http.yaml, or the constructor).
+     */
+    @Test
+    void aClientWithABaseUrlRaisesOriginNotAllowedErrorForAnotherOrigin() throws Exception {
+        try (RawUpstream other = new RawUpstream("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nother")) {
+            String otherOrigin = "http://127.0.0.1:" + other.socket.getLocalPort();
+            assertEquals("OriginNotAllowedError|True|clients.api sends only to " + up + ", the origin of its base URL; "
+                    + "a request to " + otherOrigin + " was not sent (allow_other_origins: true under clients.api in "
+                    + "http.yaml allows other origins)", body("/origin?client=api&url=" + q(other.url())));
+            assertEquals("OriginNotAllowedError|True|http.Client sends only to " + up + ", the origin of its base URL; "
+                    + "a request to " + otherOrigin + " was not sent (allow_other_origins=True allows other origins)",
+                    body("/origin?client=inline&base=" + q(up) + "&url=" + q("//127.0.0.1:" + other.socket.getLocalPort()
+                            + "/x")));
+            assertEquals(0, other.accepted.get(), "no connection to the other origin");
+            assertEquals("ok 200 ", body("/origin?client=api&url=" + q(up + "/v1/echo")), "its own origin, absolute");
+            assertEquals("ok 200 other", body("/origin?client=anywhere&url=" + q(other.url())));
+            assertEquals("ok 200 other", body("/origin?client=inline-open&base=" + q(up) + "&url=" + q(other.url())));
+            assertEquals("ok 200 other", body("/origin?client=inline&url=" + q(other.url())), "no base_url: any origin");
+            assertEquals(3, other.accepted.get());
+        }
+    }
+
     /** Accepts connections, reads a request head, writes {@code reply} and closes. */
     static final class RawUpstream implements AutoCloseable {
         final ServerSocket socket = new ServerSocket(0);
+        final java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
         final Thread thread;
 
         RawUpstream(String reply) throws IOException {
             thread = Thread.ofVirtual().start(() -> {
                 while (!socket.isClosed()) {
                     try (Socket s = socket.accept()) {
+                        accepted.incrementAndGet();
                         InputStream in = s.getInputStream();
                         Scripts.readHead(in);
                         OutputStream out = s.getOutputStream();
