@@ -56,25 +56,32 @@ public final class BufferPool {
     }
 
     /**
-     * A buffer from this pool that starts with {@code kept} (what {@link #releaseKeeping} returned,
-     * or null), in write mode after it, ready for more bytes.
+     * A buffer from this pool that starts with the first {@code length} bytes of {@code kept} (what
+     * {@link #releaseKeeping} returned), in write mode after them, ready for more bytes.
      */
-    public ByteBuffer acquire(byte[] kept) {
+    public ByteBuffer acquire(byte[] kept, int length) {
         ByteBuffer b = acquire();
-        if (kept != null) {
-            b.put(kept);
+        if (length > 0) {
+            b.put(kept, 0, length);
         }
         return b;
     }
 
     /**
-     * Releases {@code b} (in write mode) and returns the bytes it held, before its position, in an
-     * array of exactly their length; null when it held none. For input that waits for more:
-     * a connection that sent part of a head keeps those bytes, not a whole buffer.
+     * Releases {@code b} (in write mode) and returns the bytes it held, before its position, at the
+     * start of an array; null when it held none. For input that waits for more: a connection that
+     * sent part of a head keeps those bytes, not a whole buffer. The array is {@code spare} (the
+     * caller's previous one, whose bytes are already back in a buffer) when they fill at least a
+     * quarter of it, so a body streaming through in pieces allocates nothing per read; otherwise
+     * a new one of exactly their length.
      */
-    public byte[] releaseKeeping(ByteBuffer b) {
-        byte[] kept = b.position() == 0 ? null : Arrays.copyOfRange(b.array(), b.arrayOffset(),
-                b.arrayOffset() + b.position());
+    public byte[] releaseKeeping(ByteBuffer b, byte[] spare) {
+        int n = b.position();
+        byte[] kept = null;
+        if (n > 0) {
+            kept = spare != null && spare.length >= n && n >= spare.length / 4 ? spare : new byte[n];
+            System.arraycopy(b.array(), b.arrayOffset(), kept, 0, n);
+        }
         release(b);
         return kept;
     }

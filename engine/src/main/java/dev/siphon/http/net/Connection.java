@@ -15,9 +15,9 @@ import java.nio.channels.SocketChannel;
  * writes what the session queues. Loop thread only.
  *
  * <p>The read buffer is held only while a read event is handled. Bytes the session could not
- * consume yet (part of a head, of a frame) wait in an array of exactly their length until the
- * next read, so an idle keep-alive connection holds no buffer, and neither does one that sent a
- * single byte and stopped.
+ * consume yet (part of a head, of a frame) wait in an array of about their length until the
+ * next read (reused while a body streams through in pieces), so an idle keep-alive connection
+ * holds no buffer, and neither does one that sent a single byte and stopped.
  *
  * <p>On a TLS listener a {@link Transport} sits between the socket and the session: the session
  * is created only when the handshake has finished (so it can be chosen by ALPN), and sees
@@ -44,7 +44,8 @@ public final class Connection {
     private SelectionKey key;
     private Session session;
     private ByteBuffer in; // write mode; only while a read is handled, else null
-    private byte[] kept; // bytes received and not yet consumed, between reads; null when none
+    private byte[] kept; // bytes received and not yet consumed, between reads, at its start; null when none
+    private int keptLength;
     private boolean closed;
     private boolean readPaused;
     private boolean inputClosed;
@@ -199,8 +200,8 @@ public final class Connection {
         try {
             for (int i = 0; i < READS_PER_EVENT && !readPaused && !closed; i++) {
                 if (in == null) {
-                    in = loop.pool().acquire(kept);
-                    kept = null;
+                    in = loop.pool().acquire(kept, keptLength);
+                    keptLength = 0; // kept stays as the spare array for releaseInput
                 }
                 int n = transport == null ? channel.read(in) : transport.read(in);
                 if (deferred != null && transport.isReady()) {
@@ -260,7 +261,8 @@ public final class Connection {
     /** Returns the read buffer, keeping what the session has not consumed. */
     private void releaseInput() {
         if (in != null) {
-            kept = loop.pool().releaseKeeping(in);
+            keptLength = in.position();
+            kept = loop.pool().releaseKeeping(in, kept);
             in = null;
         }
     }
@@ -276,11 +278,11 @@ public final class Connection {
      * be called from inside {@link Session#onRead}.
      */
     public void redeliver() {
-        if (closed || kept == null || inRead) {
+        if (closed || keptLength == 0 || inRead) {
             return;
         }
-        in = loop.pool().acquire(kept);
-        kept = null;
+        in = loop.pool().acquire(kept, keptLength);
+        keptLength = 0;
         inRead = true;
         try {
             deliver();
@@ -319,7 +321,7 @@ public final class Connection {
 
     /** Bytes received and not yet consumed by the session. */
     public int bufferedInput() {
-        return in != null ? in.position() : kept == null ? 0 : kept.length;
+        return in != null ? in.position() : keptLength;
     }
 
     /**
@@ -434,6 +436,7 @@ public final class Connection {
             in = null;
         }
         kept = null;
+        keptLength = 0;
         loop.remove(this);
         releaseAdmission();
         counters.connectionClosed();

@@ -32,9 +32,9 @@ import javax.net.ssl.SSLSession;
  * connection holds none) and all returned by {@link #close()}:
  * <ul>
  *   <li>{@code netIn}: ciphertext read from the socket and not yet unwrapped (write mode). Part
- *       of a record that waits for the rest is kept in {@code netKept}, an array of its exact
+ *       of a record that waits for the rest is kept in {@code netKept}, an array of about its
  *       length, between reads: a peer that sent a few bytes of a record and stopped does not
- *       hold a whole buffer;
+ *       hold a whole buffer (the array is reused while records stream through in pieces);
  *   <li>{@code netOut}: ciphertext wrapped and not yet taken by the socket (write mode);
  *   <li>{@code appIn}: plaintext of a record that did not fit the connection's read buffer
  *       (read mode). Records are otherwise unwrapped straight into that buffer, with no copy.
@@ -58,7 +58,8 @@ final class TlsTransport implements Transport {
     private final long deadline;
     private final boolean mutual;
     private ByteBuffer netIn;
-    private byte[] netKept; // netIn's bytes while netIn is returned: part of a record
+    private byte[] netKept; // netIn's bytes while netIn is returned, at its start: part of a record
+    private int netKeptLength;
     private ByteBuffer netOut;
     private ByteBuffer appIn;
     private int stalledAt = -1; // netIn position at which the engine asked for more bytes
@@ -194,9 +195,9 @@ final class TlsTransport implements Transport {
     private int fill() throws IOException {
         if (netIn == null) {
             netIn = take();
-            if (netKept != null) {
-                netIn.put(netKept); // stalledAt still counts from the same start
-                netKept = null;
+            if (netKeptLength > 0) {
+                netIn.put(netKept, 0, netKeptLength); // stalledAt still counts from the same start
+                netKeptLength = 0; // netKept stays as the spare array for keepNetIn
             }
         }
         int r = channel.read(netIn);
@@ -503,13 +504,21 @@ final class TlsTransport implements Transport {
             netIn = null;
         }
         netKept = null;
+        netKeptLength = 0;
         stalledAt = -1;
     }
 
     /** Returns netIn, keeping the part of a record it holds in {@link #netKept}. */
     private void keepNetIn() {
         if (netIn != null && netIn.position() > 0) {
-            netKept = Arrays.copyOf(netIn.array(), netIn.position());
+            int n = netIn.position();
+            // the previous array is reused when the bytes fill a quarter of it: records streaming through
+            // in pieces allocate nothing per read, and a connection that went quiet keeps little
+            if (netKept == null || netKept.length < n || n < netKept.length / 4) {
+                netKept = new byte[n];
+            }
+            System.arraycopy(netIn.array(), netIn.arrayOffset(), netKept, 0, n);
+            netKeptLength = n;
             give(netIn);
             netIn = null;
         } else {
