@@ -3,7 +3,7 @@
 -- waits SOAK_WRK_DELAY_MS (default 10) before each request, so the load is a steady rate rather
 -- than all the server can take. Every answer is checked (status 200 and a body one of the routes
 -- gives); at the end one line "soak-wrk: checked N bad M [STATUS xCOUNT ...]" sums over the threads
--- (a status 200 among the bad ones had a wrong body).
+-- (a status 200 among the bad ones had a wrong body). SOAK_WRK_MODE=hello sends GET /hello/wrk alone.
 local path = os.getenv("ECHO_JSON_BODY") or "bench/python/echo.json"
 local pause = tonumber(os.getenv("SOAK_WRK_DELAY_MS") or "10")
 local threads = {}
@@ -23,6 +23,9 @@ function init(args)
   }
   -- a thread's connections answer in any order among them: a body must be one of the three
   expect = {"^hi wrk$", '"echoed": true}$', "^slept 20$"}
+  if os.getenv("SOAK_WRK_MODE") == "hello" then -- bench/abuse-p99.py: the hello route alone
+    reqs, expect = {wrk.format("GET", "/hello/wrk")}, {"^hi wrk$"}
+  end
   sent, checked, bad = 0, 0, 0
   statuses = {}
 end
