@@ -82,7 +82,7 @@ public final class ConfigLoader {
             "connection_window_size", "max_frame_size", "header_table_size", "max_header_list_size",
             "max_continuation_frames", "max_header_block_bytes", "max_resets", "reset_window_ms",
             "max_empty_data_frames", "max_queued_control_frames", "max_queued_bytes", "max_connection_body_bytes",
-            "settings_timeout_ms", "shutdown_ping_timeout_ms");
+            "settings_timeout_ms", "shutdown_ping_timeout_ms", "max_dispatched_streams");
 
     private static final Pattern NULL = Pattern.compile("|~|null|Null|NULL");
     private static final Pattern BOOL = Pattern.compile("true|True|TRUE|false|False|FALSE");
@@ -504,9 +504,11 @@ public final class ConfigLoader {
                 d.settingsTimeoutMs());
         long pingTimeout = integer(f.get("shutdown_ping_timeout_ms"), p + ".shutdown_ping_timeout_ms", 1, time,
                 d.shutdownPingTimeoutMs());
+        int dispatched = (int) integer(f.get("max_dispatched_streams"), p + ".max_dispatched_streams", 1,
+                Http2Settings.MAX_CONCURRENT_STREAMS, d.maxDispatchedStreams());
         return build(node, p, () -> new Http2Settings(tableSize, streams, initialWindow, connectionWindow, frameSize,
                 headerList, continuations, blockBytes, resets, resetWindow, emptyFrames, controlFrames, queuedBytes,
-                bodyBytes, settingsTimeout, pingTimeout));
+                bodyBytes, settingsTimeout, pingTimeout, dispatched));
     }
 
     private LoopThreads loopThreads(Entry e, LoopThreads fallback) throws ConfigException {

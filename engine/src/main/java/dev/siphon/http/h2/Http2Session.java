@@ -52,7 +52,12 @@ import java.util.concurrent.TimeUnit;
  * RST_STREAM REFUSED_STREAM before anything is buffered) and the engine's
  * ({@link BodyBudget}: octets buffered, reserved as they arrive and held until the stream ends,
  * more → 503). Dispatch waits for the end of the current read, so a stream opened and reset in
- * the same read never reaches a handler.
+ * the same read never reaches a handler. At most {@code max_dispatched_streams} requests of the
+ * connection are with handlers at once; complete requests beyond that are held here, in arrival
+ * order, and handed over as earlier ones are answered (their {@code request_timeout_ms} runs from
+ * their HEADERS all the same; a reset drops a held one unseen): one connection that opens a
+ * hundred streams takes no more of the workers' queues than that, and the rest of the clients
+ * find room in them.
  *
  * <p>Graceful shutdown takes two GOAWAY frames (RFC 9113 §6.8): the first, with 2^31-1, tells the
  * peer to open no more streams, and a PING follows it; once the PING comes back (or after
@@ -80,6 +85,11 @@ public final class Http2Session implements Session {
     private final HashMap<Integer, Http2Stream> streams = new HashMap<>();
     private final ArrayList<Http2Stream> toDispatch = new ArrayList<>();
     private final ArrayDeque<Http2Stream> waiting = new ArrayDeque<>();
+    /** Complete requests held back while {@link #dispatchedCount} is at the limit, in arrival order. */
+    private final ArrayDeque<Http2Stream> held = new ArrayDeque<>();
+    /** Requests handed to handlers and not yet answered ({@link Http2Stream#dispatched}). */
+    private int dispatchedCount;
+    private boolean dispatchingHeld;
     private final int[] recentlyReset = new int[RECENTLY_RESET];
     private int recentlyResetNext;
     private final AbuseBudget resets;
@@ -638,6 +648,11 @@ public final class Http2Session implements Session {
     private void forget(Http2Stream s) {
         streams.remove(s.id);
         releaseBody(s);
+        if (s.held) {
+            s.held = false;
+            held.remove(s); // reset while it waited: no handler sees it
+        }
+        undispatched(s);
     }
 
     /**
@@ -708,19 +723,64 @@ public final class Http2Session implements Session {
         toDispatch.add(s);
     }
 
-    /** Dispatches the requests completed in this read, skipping those reset meanwhile. */
+    /**
+     * Dispatches the requests completed in this read, skipping those reset meanwhile; those over
+     * {@code max_dispatched_streams} are held, behind any held before.
+     */
     private void dispatchReady() {
         for (int i = 0; i < toDispatch.size(); i++) {
             Http2Stream s = toDispatch.get(i);
             s.readyToDispatch = false;
             if (s.state != StreamState.CLOSED && !conn.isClosed()) {
-                dispatch(s);
+                if (dispatchedCount >= local.maxDispatchedStreams() || !held.isEmpty()) {
+                    counters.tripped(Limit.H2_DISPATCHED_STREAMS);
+                }
+                s.held = true;
+                held.addLast(s);
             }
         }
         toDispatch.clear();
+        dispatchHeld();
+    }
+
+    /**
+     * Hands held requests to their handlers while the connection has fewer than {@code
+     * max_dispatched_streams} with them. Not re-entered: a handler that answers at once frees its
+     * slot inside {@link #dispatch}, and this loop takes the next.
+     */
+    private void dispatchHeld() {
+        if (dispatchingHeld) {
+            return;
+        }
+        dispatchingHeld = true;
+        try {
+            while (dispatchedCount < local.maxDispatchedStreams() && !held.isEmpty() && !closing && !conn.isClosed()) {
+                Http2Stream s = held.pollFirst();
+                s.held = false;
+                if (System.nanoTime() - s.deadlineNanos >= 0) {
+                    counters.tripped(Limit.REQUEST_TIMEOUT); // it waited out its time: no handler starts on it
+                    writeResponse(s, Responses.error(504));
+                } else {
+                    dispatch(s);
+                }
+            }
+        } finally {
+            dispatchingHeld = false;
+        }
+    }
+
+    /** A dispatched request was answered, timed out or went away: its slot takes the next held one. */
+    private void undispatched(Http2Stream s) {
+        if (s.dispatched) {
+            s.dispatched = false;
+            dispatchedCount--;
+            dispatchHeld();
+        }
     }
 
     private void dispatch(Http2Stream s) {
+        s.dispatched = true;
+        dispatchedCount++;
         Exchange ex = new Exchange(conn.loop(), s, s.deadlineNanos);
         ex.head = s.headRequest;
         s.exchange = ex;
@@ -749,6 +809,7 @@ public final class Http2Session implements Session {
             return;
         }
         writeResponse(s, r);
+        undispatched(s);
         conn.flush();
     }
 
@@ -982,6 +1043,8 @@ public final class Http2Session implements Session {
         streams.clear();
         waiting.clear();
         toDispatch.clear();
+        held.clear();
+        dispatchedCount = 0;
     }
 
     /** After GOAWAY either way, the connection closes once its last stream is done. */
@@ -1041,6 +1104,12 @@ public final class Http2Session implements Session {
             if (s.exchange != null && s.exchange.isPending() && s.exchange.cancel()) {
                 counters.tripped(Limit.REQUEST_TIMEOUT);
                 s.exchange = null;
+                writeResponse(s, Responses.error(504));
+                undispatched(s);
+            } else if (s.held) {
+                counters.tripped(Limit.REQUEST_TIMEOUT); // its deadline passed while it waited for a slot
+                s.held = false;
+                held.remove(s);
                 writeResponse(s, Responses.error(504));
             } else if (s.state == StreamState.HALF_CLOSED_LOCAL && s.pending == null) {
                 stopRequest(s); // answered early and the rest of the request is not coming

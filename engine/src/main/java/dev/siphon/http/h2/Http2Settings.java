@@ -30,12 +30,16 @@ import dev.siphon.http.h2.hpack.HpackDecoder;
  *                                SETTINGS_TIMEOUT (RFC 9113 §6.5.3)
  * @param shutdownPingTimeoutMs   graceful shutdown: longest wait for the PING sent after the first
  *                                GOAWAY to come back before the final GOAWAY is sent anyway
+ * @param maxDispatchedStreams    requests of one connection handed to handlers and not yet answered;
+ *                                complete requests beyond it wait in the connection, in arrival order,
+ *                                so one connection takes no more than this of the workers' queues
  */
 public record Http2Settings(int headerTableSize, int maxConcurrentStreams, int initialWindowSize,
                             int connectionWindowSize, int maxFrameSize, int maxHeaderListSize,
                             int maxContinuationFrames, int maxHeaderBlockBytes, int maxResets, long resetWindowMs,
                             int maxEmptyDataFrames, int maxQueuedControlFrames, long maxQueuedBytes,
-                            long maxConnectionBodyBytes, long settingsTimeoutMs, long shutdownPingTimeoutMs) {
+                            long maxConnectionBodyBytes, long settingsTimeoutMs, long shutdownPingTimeoutMs,
+                            int maxDispatchedStreams) {
 
     /** RFC 9113 §6.5.2: the smallest SETTINGS_MAX_FRAME_SIZE, and the initial value. */
     public static final int MIN_MAX_FRAME_SIZE = 16_384;
@@ -77,6 +81,8 @@ public record Http2Settings(int headerTableSize, int maxConcurrentStreams, int i
     public static final long DEFAULT_MAX_CONNECTION_BODY_BYTES = 8L << 20;
     public static final long DEFAULT_SETTINGS_TIMEOUT_MS = 10_000;
     public static final long DEFAULT_SHUTDOWN_PING_TIMEOUT_MS = 1_000;
+    /** As many as HTTP/1.1's {@code max_pipelined}: 64 connections fill one Python worker's queue of 1,024, not 10. */
+    public static final int DEFAULT_MAX_DISPATCHED_STREAMS = 16;
 
     public Http2Settings {
         Bounds.check("headerTableSize", headerTableSize, 0, MAX_HEADER_TABLE_SIZE);
@@ -95,6 +101,7 @@ public record Http2Settings(int headerTableSize, int maxConcurrentStreams, int i
         Bounds.check("maxConnectionBodyBytes", maxConnectionBodyBytes, 0, MAX_CONNECTION_BODY_BYTES);
         Bounds.check("settingsTimeoutMs", settingsTimeoutMs, 1, Bounds.MAX_TIMEOUT_MS);
         Bounds.check("shutdownPingTimeoutMs", shutdownPingTimeoutMs, 1, Bounds.MAX_TIMEOUT_MS);
+        Bounds.check("maxDispatchedStreams", maxDispatchedStreams, 1, MAX_CONCURRENT_STREAMS);
     }
 
     public static Http2Settings defaults() {
@@ -103,117 +110,125 @@ public record Http2Settings(int headerTableSize, int maxConcurrentStreams, int i
                 DEFAULT_MAX_CONTINUATION_FRAMES, DEFAULT_MAX_HEADER_BLOCK_BYTES, DEFAULT_MAX_RESETS,
                 DEFAULT_RESET_WINDOW_MS, DEFAULT_MAX_EMPTY_DATA_FRAMES, DEFAULT_MAX_QUEUED_CONTROL_FRAMES,
                 DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_CONNECTION_BODY_BYTES, DEFAULT_SETTINGS_TIMEOUT_MS,
-                DEFAULT_SHUTDOWN_PING_TIMEOUT_MS);
+                DEFAULT_SHUTDOWN_PING_TIMEOUT_MS, DEFAULT_MAX_DISPATCHED_STREAMS);
     }
 
     public Http2Settings withHeaderTableSize(int v) {
         return new Http2Settings(v, maxConcurrentStreams, initialWindowSize, connectionWindowSize, maxFrameSize,
                 maxHeaderListSize, maxContinuationFrames, maxHeaderBlockBytes, maxResets, resetWindowMs,
                 maxEmptyDataFrames, maxQueuedControlFrames, maxQueuedBytes, maxConnectionBodyBytes, settingsTimeoutMs,
-                shutdownPingTimeoutMs);
+                shutdownPingTimeoutMs, maxDispatchedStreams);
     }
 
     public Http2Settings withMaxConcurrentStreams(int v) {
         return new Http2Settings(headerTableSize, v, initialWindowSize, connectionWindowSize, maxFrameSize,
                 maxHeaderListSize, maxContinuationFrames, maxHeaderBlockBytes, maxResets, resetWindowMs,
                 maxEmptyDataFrames, maxQueuedControlFrames, maxQueuedBytes, maxConnectionBodyBytes, settingsTimeoutMs,
-                shutdownPingTimeoutMs);
+                shutdownPingTimeoutMs, maxDispatchedStreams);
     }
 
     public Http2Settings withInitialWindowSize(int v) {
         return new Http2Settings(headerTableSize, maxConcurrentStreams, v, connectionWindowSize, maxFrameSize,
                 maxHeaderListSize, maxContinuationFrames, maxHeaderBlockBytes, maxResets, resetWindowMs,
                 maxEmptyDataFrames, maxQueuedControlFrames, maxQueuedBytes, maxConnectionBodyBytes, settingsTimeoutMs,
-                shutdownPingTimeoutMs);
+                shutdownPingTimeoutMs, maxDispatchedStreams);
     }
 
     public Http2Settings withConnectionWindowSize(int v) {
         return new Http2Settings(headerTableSize, maxConcurrentStreams, initialWindowSize, v, maxFrameSize,
                 maxHeaderListSize, maxContinuationFrames, maxHeaderBlockBytes, maxResets, resetWindowMs,
                 maxEmptyDataFrames, maxQueuedControlFrames, maxQueuedBytes, maxConnectionBodyBytes, settingsTimeoutMs,
-                shutdownPingTimeoutMs);
+                shutdownPingTimeoutMs, maxDispatchedStreams);
     }
 
     public Http2Settings withMaxFrameSize(int v) {
         return new Http2Settings(headerTableSize, maxConcurrentStreams, initialWindowSize, connectionWindowSize, v,
                 maxHeaderListSize, maxContinuationFrames, maxHeaderBlockBytes, maxResets, resetWindowMs,
                 maxEmptyDataFrames, maxQueuedControlFrames, maxQueuedBytes, maxConnectionBodyBytes, settingsTimeoutMs,
-                shutdownPingTimeoutMs);
+                shutdownPingTimeoutMs, maxDispatchedStreams);
     }
 
     public Http2Settings withMaxHeaderListSize(int v) {
         return new Http2Settings(headerTableSize, maxConcurrentStreams, initialWindowSize, connectionWindowSize,
                 maxFrameSize, v, maxContinuationFrames, maxHeaderBlockBytes, maxResets, resetWindowMs,
                 maxEmptyDataFrames, maxQueuedControlFrames, maxQueuedBytes, maxConnectionBodyBytes, settingsTimeoutMs,
-                shutdownPingTimeoutMs);
+                shutdownPingTimeoutMs, maxDispatchedStreams);
     }
 
     public Http2Settings withMaxContinuationFrames(int v) {
         return new Http2Settings(headerTableSize, maxConcurrentStreams, initialWindowSize, connectionWindowSize,
                 maxFrameSize, maxHeaderListSize, v, maxHeaderBlockBytes, maxResets, resetWindowMs,
                 maxEmptyDataFrames, maxQueuedControlFrames, maxQueuedBytes, maxConnectionBodyBytes, settingsTimeoutMs,
-                shutdownPingTimeoutMs);
+                shutdownPingTimeoutMs, maxDispatchedStreams);
     }
 
     public Http2Settings withMaxHeaderBlockBytes(int v) {
         return new Http2Settings(headerTableSize, maxConcurrentStreams, initialWindowSize, connectionWindowSize,
                 maxFrameSize, maxHeaderListSize, maxContinuationFrames, v, maxResets, resetWindowMs,
                 maxEmptyDataFrames, maxQueuedControlFrames, maxQueuedBytes, maxConnectionBodyBytes, settingsTimeoutMs,
-                shutdownPingTimeoutMs);
+                shutdownPingTimeoutMs, maxDispatchedStreams);
     }
 
     public Http2Settings withMaxResets(int v) {
         return new Http2Settings(headerTableSize, maxConcurrentStreams, initialWindowSize, connectionWindowSize,
                 maxFrameSize, maxHeaderListSize, maxContinuationFrames, maxHeaderBlockBytes, v, resetWindowMs,
                 maxEmptyDataFrames, maxQueuedControlFrames, maxQueuedBytes, maxConnectionBodyBytes, settingsTimeoutMs,
-                shutdownPingTimeoutMs);
+                shutdownPingTimeoutMs, maxDispatchedStreams);
     }
 
     public Http2Settings withResetWindowMs(long v) {
         return new Http2Settings(headerTableSize, maxConcurrentStreams, initialWindowSize, connectionWindowSize,
                 maxFrameSize, maxHeaderListSize, maxContinuationFrames, maxHeaderBlockBytes, maxResets, v,
                 maxEmptyDataFrames, maxQueuedControlFrames, maxQueuedBytes, maxConnectionBodyBytes, settingsTimeoutMs,
-                shutdownPingTimeoutMs);
+                shutdownPingTimeoutMs, maxDispatchedStreams);
     }
 
     public Http2Settings withMaxEmptyDataFrames(int v) {
         return new Http2Settings(headerTableSize, maxConcurrentStreams, initialWindowSize, connectionWindowSize,
                 maxFrameSize, maxHeaderListSize, maxContinuationFrames, maxHeaderBlockBytes, maxResets, resetWindowMs,
                 v, maxQueuedControlFrames, maxQueuedBytes, maxConnectionBodyBytes, settingsTimeoutMs,
-                shutdownPingTimeoutMs);
+                shutdownPingTimeoutMs, maxDispatchedStreams);
     }
 
     public Http2Settings withMaxQueuedControlFrames(int v) {
         return new Http2Settings(headerTableSize, maxConcurrentStreams, initialWindowSize, connectionWindowSize,
                 maxFrameSize, maxHeaderListSize, maxContinuationFrames, maxHeaderBlockBytes, maxResets, resetWindowMs,
                 maxEmptyDataFrames, v, maxQueuedBytes, maxConnectionBodyBytes, settingsTimeoutMs,
-                shutdownPingTimeoutMs);
+                shutdownPingTimeoutMs, maxDispatchedStreams);
     }
 
     public Http2Settings withMaxQueuedBytes(long v) {
         return new Http2Settings(headerTableSize, maxConcurrentStreams, initialWindowSize, connectionWindowSize,
                 maxFrameSize, maxHeaderListSize, maxContinuationFrames, maxHeaderBlockBytes, maxResets, resetWindowMs,
                 maxEmptyDataFrames, maxQueuedControlFrames, v, maxConnectionBodyBytes, settingsTimeoutMs,
-                shutdownPingTimeoutMs);
+                shutdownPingTimeoutMs, maxDispatchedStreams);
     }
 
     public Http2Settings withMaxConnectionBodyBytes(long v) {
         return new Http2Settings(headerTableSize, maxConcurrentStreams, initialWindowSize, connectionWindowSize,
                 maxFrameSize, maxHeaderListSize, maxContinuationFrames, maxHeaderBlockBytes, maxResets, resetWindowMs,
                 maxEmptyDataFrames, maxQueuedControlFrames, maxQueuedBytes, v, settingsTimeoutMs,
-                shutdownPingTimeoutMs);
+                shutdownPingTimeoutMs, maxDispatchedStreams);
     }
 
     public Http2Settings withSettingsTimeoutMs(long v) {
         return new Http2Settings(headerTableSize, maxConcurrentStreams, initialWindowSize, connectionWindowSize,
                 maxFrameSize, maxHeaderListSize, maxContinuationFrames, maxHeaderBlockBytes, maxResets, resetWindowMs,
                 maxEmptyDataFrames, maxQueuedControlFrames, maxQueuedBytes, maxConnectionBodyBytes, v,
-                shutdownPingTimeoutMs);
+                shutdownPingTimeoutMs, maxDispatchedStreams);
     }
 
     public Http2Settings withShutdownPingTimeoutMs(long v) {
         return new Http2Settings(headerTableSize, maxConcurrentStreams, initialWindowSize, connectionWindowSize,
                 maxFrameSize, maxHeaderListSize, maxContinuationFrames, maxHeaderBlockBytes, maxResets, resetWindowMs,
-                maxEmptyDataFrames, maxQueuedControlFrames, maxQueuedBytes, maxConnectionBodyBytes, settingsTimeoutMs, v);
+                maxEmptyDataFrames, maxQueuedControlFrames, maxQueuedBytes, maxConnectionBodyBytes, settingsTimeoutMs, v,
+                maxDispatchedStreams);
+    }
+
+    public Http2Settings withMaxDispatchedStreams(int v) {
+        return new Http2Settings(headerTableSize, maxConcurrentStreams, initialWindowSize, connectionWindowSize,
+                maxFrameSize, maxHeaderListSize, maxContinuationFrames, maxHeaderBlockBytes, maxResets, resetWindowMs,
+                maxEmptyDataFrames, maxQueuedControlFrames, maxQueuedBytes, maxConnectionBodyBytes, settingsTimeoutMs,
+                shutdownPingTimeoutMs, v);
     }
 }

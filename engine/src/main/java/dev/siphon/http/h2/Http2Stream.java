@@ -46,6 +46,10 @@ final class Http2Stream implements Exchange.Sink {
     boolean discardBody;
     /** Waiting in the session's list of requests to dispatch at the end of this read. */
     boolean readyToDispatch;
+    /** Complete and waiting in the session's queue of requests held back for a dispatch slot. */
+    boolean held;
+    /** Handed to its handler and not yet answered: one of the session's dispatch slots. */
+    boolean dispatched;
     long deadlineNanos;
     Exchange exchange;
 

@@ -45,6 +45,8 @@ public final class Counters {
         H2_SEND_STALL,
         /** HTTP/2: graceful shutdown sent its final GOAWAY without the answer to its PING. */
         H2_SHUTDOWN_PING_TIMEOUT,
+        /** HTTP/2: a complete request held in its connection while {@code max_dispatched_streams} of its requests were with handlers. */
+        H2_DISPATCHED_STREAMS,
         /** TLS: a handshake that failed (not a ClientHello, no common version or suite, bad client certificate). */
         TLS_HANDSHAKE,
         /** TLS: a handshake not finished within {@code tls.handshake_timeout_ms}. */

@@ -265,11 +265,13 @@ class ConfigErrorTest {
                     reset_window_ms: 86400000
                     settings_timeout_ms: 86400000
                     shutdown_ping_timeout_ms: 86400000
+                    max_dispatched_streams: 10000
                 """, "http.yaml", Path.of("/cfg"), Map.<String, String>of()::get);
         assertEquals(1L << 30, c.servers().get(0).maxBodyBytes());
         assertEquals(10_000, c.engine().maxHeaderCount());
         assertEquals(1L << 40, c.engine().maxBufferedBodyBytes());
         assertEquals(16L << 30, c.engine().http2().maxConnectionBodyBytes());
+        assertEquals(10_000, c.engine().http2().maxDispatchedStreams());
     }
 
     @Test
@@ -485,7 +487,7 @@ class ConfigErrorTest {
                         + " max_frame_size, header_table_size, max_header_list_size, max_continuation_frames,"
                         + " max_header_block_bytes, max_resets, reset_window_ms, max_empty_data_frames,"
                         + " max_queued_control_frames, max_queued_bytes, max_connection_body_bytes, settings_timeout_ms,"
-                        + " shutdown_ping_timeout_ms");
+                        + " shutdown_ping_timeout_ms, max_dispatched_streams");
     }
 
     @Test
@@ -509,6 +511,10 @@ class ConfigErrorTest {
                 "engine.http2.max_concurrent_streams", "expected an integer from 1 to 10000, found 0");
         assertError(fails("engine:\n  http2:\n    max_connection_body_bytes: -1\n"), 3,
                 "engine.http2.max_connection_body_bytes", "expected an integer from 0 to 17179869184, found -1");
+        assertError(fails("engine:\n  http2:\n    max_dispatched_streams: 0\n"), 3,
+                "engine.http2.max_dispatched_streams", "expected an integer from 1 to 10000, found 0");
+        assertError(fails("engine:\n  http2:\n    max_dispatched_streams: 10001\n"), 3,
+                "engine.http2.max_dispatched_streams", "expected an integer from 1 to 10000, found 10001");
         assertError(fails("engine:\n  http2:\n    settings_timeout_ms: \"5\"\n"), 3, "engine.http2.settings_timeout_ms",
                 "expected an integer from 1 to 86400000, found the string \"5\" (write numbers without quotes)");
         assertError(fails("engine:\n  http2:\n    max_resets: ${SET}\n"), 3, "engine.http2.max_resets",

@@ -87,7 +87,7 @@ class ConfigLoaderTest {
 
         assertEquals(new EngineSettings(2, LoopThreads.VIRTUAL, 4, 16_384, 100, 10_000, 60_000, 16, 32_768, 5_000,
                 new Http2Settings(4_096, 100, 65_535, 1_048_576, 16_384, 16_384, 32, 65_536, 200, 30_000, 100, 10_000,
-                        4_194_304, 8_388_608, 10_000, 1_000)).withMaxBufferedBodyBytes(268_435_456), c.engine());
+                        4_194_304, 8_388_608, 10_000, 1_000, 16)).withMaxBufferedBodyBytes(268_435_456), c.engine());
     }
 
     @Test
@@ -150,7 +150,7 @@ class ConfigLoaderTest {
     void http2SettingsDefaultToTheDocumentedOnes() throws Exception {
         assertEquals(Http2Settings.defaults(), ConfigLoader.parse("engine:\n  http2:\n", "http.yaml", NO_ENV).engine().http2());
         assertEquals(new Http2Settings(4_096, 100, 65_535, 1_048_576, 16_384, 16_384, 32, 65_536, 200, 30_000, 100,
-                10_000, 4_194_304, 8_388_608, 10_000, 1_000), HttpConfig.defaults().engine().http2());
+                10_000, 4_194_304, 8_388_608, 10_000, 1_000, 16), HttpConfig.defaults().engine().http2());
     }
 
     @Test
@@ -176,9 +176,10 @@ class ConfigLoaderTest {
                     max_connection_body_bytes: ${BODY:-1000004}
                     settings_timeout_ms: 15000
                     shutdown_ping_timeout_ms: 250
+                    max_dispatched_streams: 17
                 """, "http.yaml", NO_ENV);
         assertEquals(new Http2Settings(8_192, 7, 1_000_001, 1_000_002, 32_768, 20_000, 5, 40_000, 11, 12_000, 13, 14,
-                1_000_003, 1_000_004, 15_000, 250), c.engine().http2());
+                1_000_003, 1_000_004, 15_000, 250, 17), c.engine().http2());
         assertEquals(65_536, c.engine().bufferSize());
     }
 

@@ -101,6 +101,8 @@ class ConfigRecordsTest {
         assertThrows(IllegalArgumentException.class, () -> h2.withMaxConnectionBodyBytes(-1));
         assertThrows(IllegalArgumentException.class, () -> h2.withSettingsTimeoutMs(0));
         assertThrows(IllegalArgumentException.class, () -> h2.withShutdownPingTimeoutMs(0));
+        assertThrows(IllegalArgumentException.class, () -> h2.withMaxDispatchedStreams(0));
+        assertThrows(IllegalArgumentException.class, () -> h2.withMaxDispatchedStreams(10_001));
     }
 
     @Test
@@ -109,8 +111,9 @@ class ConfigRecordsTest {
                 .withInitialWindowSize(3).withConnectionWindowSize(70_000).withMaxFrameSize(20_000)
                 .withMaxHeaderListSize(6).withMaxContinuationFrames(7).withMaxHeaderBlockBytes(8).withMaxResets(9)
                 .withResetWindowMs(10).withMaxEmptyDataFrames(11).withMaxQueuedControlFrames(12).withMaxQueuedBytes(13)
-                .withMaxConnectionBodyBytes(14).withSettingsTimeoutMs(15).withShutdownPingTimeoutMs(16);
-        assertEquals(new Http2Settings(1, 2, 3, 70_000, 20_000, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16), h);
+                .withMaxConnectionBodyBytes(14).withSettingsTimeoutMs(15).withShutdownPingTimeoutMs(16)
+                .withMaxDispatchedStreams(17);
+        assertEquals(new Http2Settings(1, 2, 3, 70_000, 20_000, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17), h);
         assertEquals(Http2Settings.defaults(), EngineSettings.defaults().http2());
     }
 

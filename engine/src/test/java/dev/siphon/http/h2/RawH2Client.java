@@ -205,6 +205,34 @@ final class RawH2Client implements AutoCloseable {
         throw new AssertionError("connection closed before stream " + stream + " completed; saw " + describe());
     }
 
+    /**
+     * Reads until {@code count} streams have ended, in whatever order they end, and returns each one's
+     * {@code :status}, or -1 for a stream the server reset. Bodies are dropped (their window given back).
+     */
+    Map<Integer, Integer> statuses(int count) throws IOException, HpackException {
+        Map<Integer, Integer> ended = new LinkedHashMap<>();
+        Map<Integer, Integer> status = new java.util.HashMap<>();
+        for (Frame f; ended.size() < count && (f = read()) != null; ) {
+            if (f.type == FrameType.HEADERS) {
+                int id = f.stream;
+                decoder.decode(f.payload, 0, f.payload.length, (n, v, x) -> {
+                    if (n.equals(":status")) {
+                        status.put(id, Integer.parseInt(v));
+                    }
+                });
+            } else if (f.type == FrameType.DATA && f.payload.length > 0) {
+                windowUpdate(0, f.payload.length);
+            } else if (f.type == FrameType.RST_STREAM) {
+                ended.put(f.stream, -1);
+                continue;
+            }
+            if ((f.type == FrameType.HEADERS || f.type == FrameType.DATA) && (f.flags & FrameType.FLAG_END_STREAM) != 0) {
+                ended.put(f.stream, status.getOrDefault(f.stream, 0));
+            }
+        }
+        return ended;
+    }
+
     String describe() {
         StringBuilder sb = new StringBuilder();
         for (Frame f : seen) {
