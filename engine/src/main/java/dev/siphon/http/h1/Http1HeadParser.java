@@ -105,11 +105,15 @@ public final class Http1HeadParser {
             int scannedBefore = head.scanned;
             headEnd = findEnd(b, headStart, end, head);
             if (headEnd < 0) {
-                // RFC 9112 §2.2: a bare LF can never end this head; reject now rather than wait
-                // for a CRLFCRLF that may never come. Only the bytes new since the last call are scanned.
+                // RFC 9112 §2.2: a bare LF or CR can never end this head; reject now, as a head that
+                // arrived whole would be, rather than wait for a CRLFCRLF that may never come. Only
+                // the bytes new since the last call are scanned.
                 for (int i = Math.max(headStart + 1, headStart + scannedBefore); i < end; i++) {
                     if (b[i] == '\n' && b[i - 1] != '\r') {
                         throw new RequestError(400, "bare LF in the request head");
+                    }
+                    if (b[i - 1] == '\r' && b[i] != '\n') {
+                        throw new RequestError(400, "bare CR in the request head");
                     }
                 }
                 if (end - headStart > maxHeadBytes) {
