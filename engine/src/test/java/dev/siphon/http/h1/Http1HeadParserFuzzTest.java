@@ -33,7 +33,8 @@ import java.util.Locale;
  *       origin-form or {@code *} path without CTLs, SP or non-ASCII, version 1.0 or 1.1, at most
  *       max_header_count fields, lower-case token names, values of RFC 9110 §5.5 characters with
  *       no OWS at either end, one Host on 1.1, never Content-Length with chunked;</li>
- *   <li>the fields equal those of a plain reference split of the head on CRLF and ':'.</li>
+ *   <li>the fields equal those of a plain reference split of the head on CRLF and ':';</li>
+ *   <li>a head still waiting for more bytes holds no bare CR or LF (RFC 9112 §2.2).</li>
  * </ul>
  */
 class Http1HeadParserFuzzTest {
@@ -97,6 +98,9 @@ class Http1HeadParserFuzzTest {
                     int p = read(buf, junk.length);
                     pending = Arrays.copyOfRange(buf, p, buf.length);
                 }
+                if (state.equals("head")) {
+                    assertNoBareCrOrLf(pending);
+                }
                 events.add("end in " + state + " with " + pending.length + " unconsumed");
             } catch (RequestError e) {
                 assertTrue(e.status() >= 400 && e.status() <= 599, "status " + e.status());
@@ -156,6 +160,14 @@ class Http1HeadParserFuzzTest {
                 }
             }
             return p;
+        }
+
+        /** RFC 9112 §2.2: a head still waiting for more holds no bare CR or LF (it would be refused). */
+        private static void assertNoBareCrOrLf(byte[] b) {
+            for (int i = 0; i < b.length; i++) {
+                assertTrue(b[i] != '\n' || (i > 0 && b[i - 1] == '\r'), "a waiting head holds a bare LF at " + i);
+                assertTrue(b[i] != '\r' || i + 1 == b.length || b[i + 1] == '\n', "a waiting head holds a bare CR at " + i);
+            }
         }
 
         private void bodyDone() {
