@@ -50,7 +50,7 @@ fuzz:
 	  log=$$module/target/fuzz-$$t.log; mkdir -p $$module/target; \
 	  nice $(MVN) $(MVNFLAGS) package -pl $$module -am -Dtest=$$t -Dsurefire.failIfNoSpecifiedTests=false \
 	    -Dfuzz.seconds=$(FUZZ_SECONDS) > $$log 2>&1 || status=1; \
-	  grep -aE '^#[0-9]+ +(INITED|DONE)|^stat::|seed corpus|^Done|Tests run:|FuzzTestFinding|^crash|^== ' $$log; \
+	  grep -aE '^#[0-9]+[[:space:]]+(INITED|DONE)|^stat::|seed corpus|^Done|Tests run:|FuzzTestFinding|^crash|^== ' $$log; \
 	  echo "(libFuzzer's whole output: $$log)"; \
 	done; exit $$status
 
