@@ -13,7 +13,7 @@ STAMP := engine/target/.built
 ENGINE_CP = engine/target/siphon-engine.jar:engine/target/lib/*
 JAVA_FLAGS ?= -XX:+UseParallelGC
 
-.PHONY: build run test bench bench-e2e bench-python bench-cold bench-soak clean jdk
+.PHONY: build run test fuzz bench bench-e2e bench-python bench-cold bench-soak clean jdk
 
 jdk:
 	@echo "$(JDK)"
@@ -34,6 +34,25 @@ test:
 	rm -rf */target/surefire-reports
 	$(MVN) -B -ntp -Dstyle.color=never install; status=$$?; bin/test-summary || status=1; exit $$status
 	@touch $(STAMP)
+
+## Fuzzes the parsers with Jazzer (docs/fuzzing.md), one target after another, FUZZ_SECONDS each;
+## FUZZ_TARGET picks one, e.g. make fuzz FUZZ_TARGET=HpackDecoderFuzzTest FUZZ_SECONDS=600.
+FUZZ_TARGETS := Http1HeadParserFuzzTest ChunkedDecoderFuzzTest FrameReaderFuzzTest HpackDecoderFuzzTest \
+	ConfigLoaderFuzzTest RouterFuzzTest PathDecoderFuzzTest
+FUZZ_TARGET ?= $(FUZZ_TARGETS)
+FUZZ_SECONDS ?= 300
+fuzz:
+	@status=0; for t in $(FUZZ_TARGET); do \
+	  src=$$(find router/src/test engine/src/test -name "$$t.java" | head -1); \
+	  [ -n "$$src" ] || { echo "no fuzz test $$t; one of: $(FUZZ_TARGETS)"; exit 2; }; \
+	  module=$${src%%/*}; \
+	  echo "== $$t: $(FUZZ_SECONDS) s"; \
+	  log=$$module/target/fuzz-$$t.log; mkdir -p $$module/target; \
+	  nice $(MVN) $(MVNFLAGS) package -pl $$module -am -Dtest=$$t -Dsurefire.failIfNoSpecifiedTests=false \
+	    -Dfuzz.seconds=$(FUZZ_SECONDS) > $$log 2>&1 || status=1; \
+	  grep -aE '^#[0-9]+[[:space:]]+(INITED|DONE)|^stat::|seed corpus|^Done|Tests run:|FuzzTestFinding|^crash|^== ' $$log; \
+	  echo "(libFuzzer's whole output: $$log)"; \
+	done; exit $$status
 
 ## JMH micro-benchmarks (see docs/performance.md); bench/jmh.sh adds GraalPy and its JIT flags.
 bench: $(STAMP)

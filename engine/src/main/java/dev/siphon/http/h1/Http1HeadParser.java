@@ -98,6 +98,7 @@ public final class Http1HeadParser {
                 if (end > bound) {
                     throw new RequestError(431, "request head exceeds " + maxHeadBytes + " bytes", Limit.HEADER_BYTES);
                 }
+                rejectBareCrOrLf(b, headStart + 1, end); // in the line not yet complete
                 head.scanned = Math.max(1, end - headStart); // every line so far was valid
                 return 0;
             }
@@ -105,13 +106,7 @@ public final class Http1HeadParser {
             int scannedBefore = head.scanned;
             headEnd = findEnd(b, headStart, end, head);
             if (headEnd < 0) {
-                // RFC 9112 §2.2: a bare LF can never end this head; reject now rather than wait
-                // for a CRLFCRLF that may never come. Only the bytes new since the last call are scanned.
-                for (int i = Math.max(headStart + 1, headStart + scannedBefore); i < end; i++) {
-                    if (b[i] == '\n' && b[i - 1] != '\r') {
-                        throw new RequestError(400, "bare LF in the request head");
-                    }
-                }
+                rejectBareCrOrLf(b, Math.max(headStart + 1, headStart + scannedBefore), end); // the new bytes
                 if (end - headStart > maxHeadBytes) {
                     throw new RequestError(431, "request head exceeds " + maxHeadBytes + " bytes", Limit.HEADER_BYTES);
                 }
@@ -127,6 +122,22 @@ public final class Http1HeadParser {
         head.scanned = 0;
         BodyFraming.decide(head);
         return headEnd - start;
+    }
+
+    /**
+     * RFC 9112 §2.2: a bare LF or CR can never end a head; a head still incomplete is refused at
+     * once, as it would be if it had arrived whole, rather than after a wait for a CRLFCRLF that
+     * may never come. Checks {@code b[from, end)}, each byte with the one before it.
+     */
+    private static void rejectBareCrOrLf(byte[] b, int from, int end) throws RequestError {
+        for (int i = from; i < end; i++) {
+            if (b[i] == '\n' && b[i - 1] != '\r') {
+                throw new RequestError(400, "bare LF in the request head");
+            }
+            if (b[i - 1] == '\r' && b[i] != '\n') {
+                throw new RequestError(400, "bare CR in the request head");
+            }
+        }
     }
 
     /**

@@ -343,6 +343,23 @@ class Http2ProtocolTest {
         }
     }
 
+    /**
+     * RFC 7541 §4.2: once the client acknowledged our lower SETTINGS_HEADER_TABLE_SIZE, its next
+     * header block must start with a table size update, even an empty block; without it the
+     * tables are out of step: COMPRESSION_ERROR (found by HpackDecoderFuzzTest).
+     */
+    @Test
+    void emptyHeaderBlockWithoutTheSizeUpdateOurSettingRequiresIsCompressionError() throws Exception {
+        Http2TestServer s = new Http2TestServer(1 << 20, Http2Settings.defaults().withHeaderTableSize(1024));
+        try (RawH2Client c = RawH2Client.connect(s.port())) { // acknowledges our SETTINGS
+            c.await(SETTINGS, 0);
+            c.frame(HEADERS, FLAG_END_HEADERS | FLAG_END_STREAM, 1, new byte[0]);
+            assertEquals(ErrorCode.COMPRESSION_ERROR.code(), c.awaitGoAway());
+        } finally {
+            s.engine.close();
+        }
+    }
+
     @Test
     void windowUpdateOfZeroIsProtocolError() throws Exception {
         try (RawH2Client c = client()) {

@@ -8,6 +8,7 @@ import dev.siphon.http.h1.MalformedRequests;
 import dev.siphon.http.h1.MalformedRequests.Case;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -47,6 +48,23 @@ class MalformedRequestOverSocketTest {
         EngineSettings s = new EngineSettings(1, d.loopThreads(), d.workers(), MAX_HEADER_BYTES, MAX_HEADER_COUNT,
                 1000, d.idleTimeoutMs(), d.maxPipelined(), d.bufferSize(), d.shutdownGraceMs());
         return fx.start(EngineFixture.server(), s, EngineFixture::standardRoutes);
+    }
+
+    /**
+     * RFC 9112 §2.2: a bare CR in a head that arrives in pieces is refused when it arrives, as in a
+     * head sent whole, not after header_timeout_ms (found by Http1HeadParserFuzzTest).
+     */
+    @Test
+    void bareCrInAHeadSentInPiecesIsRefusedAtOnce() throws Exception {
+        HttpEngine e = fx.start(EngineFixture.server(), EngineFixture.settings().withHeaderTimeoutMs(60_000),
+                EngineFixture::standardRoutes);
+        RawConnection c = fx.connect(e).timeout(5_000);
+        c.send("GET /hello/a HTTP/1.1\r\nHost: a\r\n");
+        Thread.sleep(200); // parsed alone: the rest is only scanned for the head's end
+        c.send("X-A: b\r\rX-B: c\r\n");
+        RawResponse r = c.read();
+        assertEquals(400, r.status(), r::toString);
+        c.assertClosedByServer();
     }
 
     @ParameterizedTest(name = "{0}")

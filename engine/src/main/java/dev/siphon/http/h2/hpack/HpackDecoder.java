@@ -230,6 +230,11 @@ public final class HpackDecoder {
             buf = null;
             stringBuf = null;
         }
+        if (sizeUpdateRequired) {
+            // §4.2: the update MUST begin the first block after the change, even an empty one.
+            throw HpackException.compression("block lacks the dynamic table size update that "
+                    + "a reduced SETTINGS_HEADER_TABLE_SIZE requires (RFC 7541 §4.2)");
+        }
         if (overLimit) {
             throw HpackException.headerListTooLarge(maxHeaderListSize);
         }

@@ -150,6 +150,14 @@ class HpackDecoderTest {
         compliant.decode(new Block().indexed(2).buffer(), sink);
     }
 
+    /** RFC 7541 §4.2: the first block after the change, even an empty one (found by HpackDecoderFuzzTest). */
+    @Test
+    void requiresTableSizeUpdateInAnEmptyBlockAfterSettingReduced() {
+        HpackDecoder decoder = new HpackDecoder(4096, 16384);
+        decoder.setMaxTableSize(100);
+        assertCompressionError(decoder, new byte[0]);
+    }
+
     @Test
     void raisedSettingNeedsNoUpdateButAllowsLargerTable() throws HpackException {
         HpackDecoder decoder = new HpackDecoder(4096, 16384);
