@@ -87,8 +87,9 @@ public final class ConfigLoader {
     private static final Pattern NULL = Pattern.compile("|~|null|Null|NULL");
     private static final Pattern BOOL = Pattern.compile("true|True|TRUE|false|False|FALSE");
     private static final Pattern DECIMAL = Pattern.compile("[-+]?(0|[1-9][0-9_]*)");
-    private static final Pattern HEX = Pattern.compile("0x[0-9a-fA-F_]+");
-    private static final Pattern OCTAL = Pattern.compile("0o[0-7_]+");
+    // At least one digit: "0x_" is text, not an integer with no digits.
+    private static final Pattern HEX = Pattern.compile("0x_*[0-9a-fA-F][0-9a-fA-F_]*");
+    private static final Pattern OCTAL = Pattern.compile("0o_*[0-7][0-7_]*");
     /** YAML 1.1 read these as octal, YAML 1.2 as decimal; a configuration must not depend on which. */
     private static final Pattern LEADING_ZERO = Pattern.compile("[-+]?0[0-9_]+");
     private static final Pattern FLOAT = Pattern.compile(
@@ -201,6 +202,10 @@ public final class ConfigLoader {
             throw new ConfigException(sourceName, mark == null ? -1 : mark.getLine() + 1, "",
                     "invalid YAML: " + what, e);
         } catch (YAMLException e) {
+            throw new ConfigException(sourceName, -1, "", "invalid YAML: " + e.getMessage(), e);
+        } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
+            // snakeyaml's scanner lets a few malformed inputs escape as these (in a double-quoted
+            // scalar, a 4-hex-digit escape cut short by the end of the file: NumberFormatException).
             throw new ConfigException(sourceName, -1, "", "invalid YAML: " + e.getMessage(), e);
         }
         return new ConfigLoader(sourceName, baseDir.toAbsolutePath().normalize(), env).read(root);
