@@ -16,8 +16,8 @@ import java.util.Arrays;
  *
  * <p>A body no handler will read ({@link #discarding}) is counted against its cap and dropped.
  *
- * <p>{@link #exact} and {@link #growable} are the client's: no budget, allocated at once (exact
- * at the length, so {@link #toArray()} hands it over without a copy).
+ * <p>{@link #growable} is the outbound client's: no budget, the same geometric growth from 1 KiB
+ * up to its cap (a response's declared length, or the client's {@code max_response_bytes}).
  */
 public final class BodyBuffer {
     private static final int INITIAL_CHUNKED = 1024;
@@ -37,10 +37,6 @@ public final class BodyBuffer {
         this.budget = budget;
         this.discard = discard;
         this.data = initial == 0 ? EMPTY : new byte[initial];
-    }
-
-    public static BodyBuffer exact(long length) {
-        return new BodyBuffer((int) length, length, null, false);
     }
 
     public static BodyBuffer growable(long cap) {

@@ -130,7 +130,7 @@ class Http1HeadParserFuzzTest {
                             if (head.contentLength > MAX_BODY) {
                                 throw new RequestError(413, "Content-Length exceeds max_body_bytes");
                             }
-                            body = BodyBuffer.exact(head.contentLength);
+                            body = BodyBuffer.growable(head.contentLength);
                             remaining = head.contentLength;
                             state = "body";
                         } else {
