@@ -32,7 +32,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.ServiceLoader;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -128,6 +130,26 @@ public final class HttpEngine implements AutoCloseable {
      */
     public ConnectionLimiter connectionLimiter() {
         return limiter;
+    }
+
+    /**
+     * One line per open connection: the peer, its protocol's state, what it waits for and the
+     * bytes it holds. A diagnostic for connections that stay open longer than expected (the
+     * soak test prints it); the wording may change between versions. Waits up to a second per loop.
+     */
+    public List<String> describeConnections() {
+        List<String> lines = new ArrayList<>();
+        for (EventLoop l : loops) {
+            try {
+                lines.addAll(l.describeConnections().get(1, TimeUnit.SECONDS));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            } catch (ExecutionException | TimeoutException e) {
+                lines.add("loop " + l.id() + ": no answer (" + e + ")");
+            }
+        }
+        return lines;
     }
 
     /** Pooled buffers currently taken and not returned, over all loops; 0 when idle. */

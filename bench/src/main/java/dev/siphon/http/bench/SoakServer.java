@@ -116,6 +116,12 @@ public final class SoakServer {
     private void print(String kind) {
         String line = sample(kind);
         System.out.println(line);
+        if (kind.equals("requested")) {
+            // the end of a run asks; a connection still open then is described in the server log
+            for (String c : engine.describeConnections()) {
+                System.out.println("open connection: " + c);
+            }
+        }
         System.out.flush();
     }
 

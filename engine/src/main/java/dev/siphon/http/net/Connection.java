@@ -55,6 +55,7 @@ public final class Connection {
     private boolean writeBlocked; // the socket refused bytes: waiting for OP_WRITE
     private boolean admitted = true; // counted by the listener's limiter until released
     private boolean handshaking; // holds one of the limiter's TLS handshake slots
+    private final long openedAt = System.nanoTime();
     int loopIndex = -1;
 
     Connection(EventLoop loop, SocketChannel channel, Listener listener, InetSocketAddress remote, Counters counters,
@@ -392,6 +393,21 @@ public final class Connection {
         } else {
             flush();
         }
+    }
+
+    /**
+     * This connection's state in one line (peer, session, what it waits for, bytes held), for
+     * diagnosing connections that stay open: a diagnostic, not a format. Loop thread only.
+     */
+    String describe(long now) {
+        int ops = key != null && key.isValid() ? key.interestOps() : -1;
+        return remote + (transport != null ? " tls" : "") + " age " + (now - openedAt) / 1_000_000 + " ms"
+                + " interest " + (ops < 0 ? "none" : ((ops & SelectionKey.OP_READ) != 0 ? "r" : "")
+                        + ((ops & SelectionKey.OP_WRITE) != 0 ? "w" : ""))
+                + (readPaused ? " read-paused" : "") + (inputClosed ? " input-closed" : "")
+                + (writeBlocked ? " write-blocked" : "") + (closeWhenDrained ? " closing" : "")
+                + (handshaking ? " handshaking" : "") + " queued " + out.pendingBytes() + " B, kept " + keptLength
+                + " B; " + (session != null ? session.describe() : "no session");
     }
 
     void onTick(long now) {

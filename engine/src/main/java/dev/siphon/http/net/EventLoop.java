@@ -10,6 +10,8 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -275,6 +277,20 @@ public final class EventLoop implements Runnable {
 
     public int connectionCount() {
         return connections.size();
+    }
+
+    /** One line per open connection ({@link Connection#describe}), taken on the loop thread. Any thread. */
+    public CompletableFuture<List<String>> describeConnections() {
+        CompletableFuture<List<String>> f = new CompletableFuture<>();
+        submit(() -> {
+            long now = System.nanoTime();
+            List<String> lines = new ArrayList<>(connections.size());
+            for (Connection c : connections) {
+                lines.add(c.describe(now));
+            }
+            f.complete(lines);
+        });
+        return f;
     }
 
     @Override

@@ -27,4 +27,9 @@ public interface Session {
 
     /** The engine is shutting down: finish what is in flight, take no new requests. */
     void onShutdown();
+
+    /** Its state in a few words, for {@link Connection#describe}: a diagnostic, not a format. */
+    default String describe() {
+        return getClass().getSimpleName();
+    }
 }
