@@ -13,7 +13,9 @@ The clients run on --load-cpu. In one run:
   2. idle: --rounds rounds of `wrk -t1 -c<--wrk-connections> -d<--seconds>s --latency`, each
      request after a --wrk-delay-ms pause (a fixed, moderate rate, not saturation), p99 of each;
   3. the abusive connections open (--slowloris and --zero-window, from 127.0.1.x; they reconnect
-     whenever the server closes them) and the script waits until --connections are open at once;
+     whenever the server closes them) and the script waits until --connections are open at once.
+     They run in a child process of their own on --load-cpu at --abuse-nice (19): wrk gets the core
+     first, as it would if the attacker were another machine; the CPU each side used is reported;
   4. abused: the same wrk rounds, while the abusive clients keep their connections open;
   5. it prints the medians and their ratio, and exits 1 when the ratio is above --max-ratio (2).
 
@@ -24,8 +26,10 @@ Usage (after make build; bin/ensure-tools bench installs wrk):
 import argparse
 import asyncio
 import importlib.util
+import json
 import os
 import re
+import signal
 import ssl
 import statistics
 import subprocess
@@ -33,6 +37,7 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+ARGV = sys.argv[1:]  # as given (soak_args replaces sys.argv)
 spec = importlib.util.spec_from_file_location("soak", os.path.join(HERE, "soak.py"))
 soak = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(soak)
@@ -55,6 +60,9 @@ def parse_args():
     a("--server-cpu", default="0", help="core(s) for the server [0]")
     a("--load-cpu", default="1", help="core(s) for the clients [1]")
     a("--port", type=int, default=18690, help="cleartext port; TLS on port+1 [18690]")
+    a("--abuse-nice", type=int, default=19, help="niceness of the abusive clients' process, which shares --load-cpu "
+      "with wrk [19: they take only what wrk leaves, as an attacker on another machine would; 0 lets them compete]")
+    a("--abuse-only", action="store_true", help=argparse.SUPPRESS)  # the child process that runs the abusive clients
     a("--out", default=os.path.join(os.path.dirname(HERE), "bench", "target", "abuse-p99"), help="results directory")
     return p.parse_args()
 
@@ -79,21 +87,99 @@ async def wrk(args, seconds, latency=True):
     return soak.parse_wrk(out), out
 
 
-async def phase(name, args):
-    p99s, failed, requests = [], 0, 0
+def cpu_seconds(pid):
+    """User plus system CPU time of a process so far, from /proc (0 when it cannot be read)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+async def phase(name, args, server_pid, abuse_pid=None):
+    p99s, failed, requests, server_cpu, abuse_cpu = [], 0, 0, [], []
     for i in range(args.rounds):
+        s0, a0, t0 = cpu_seconds(server_pid), cpu_seconds(abuse_pid) if abuse_pid else 0, time.monotonic()
         r, out = await wrk(args, args.seconds)
+        wall = time.monotonic() - t0
+        server_cpu.append(100 * (cpu_seconds(server_pid) - s0) / wall)
+        abuse_cpu.append(100 * (cpu_seconds(abuse_pid) - a0) / wall if abuse_pid else 0)
         if "p99_ms" not in r:
             sys.exit(f"abuse-p99: no latency in wrk's output:\n{out}")
         p99s.append(r["p99_ms"])
         failed += r["failed"]
         requests += r["requests"]
-        soak.log(f"{name} round {i + 1}: p99 {r['p99_ms']:.2f} ms, {r['requests']} requests, {r['failed']} failed")
-    return statistics.median(p99s), p99s, requests, failed
+        soak.log(f"{name} round {i + 1}: p99 {r['p99_ms']:.2f} ms, {r['requests']} requests, {r['failed']} failed; "
+                 f"server CPU {server_cpu[-1]:.0f} %" + (f", abusive clients' CPU {abuse_cpu[-1]:.0f} %" if abuse_pid else ""))
+    return {"p99": statistics.median(p99s), "rounds": p99s, "requests": requests, "failed": failed,
+            "server_cpu": statistics.median(server_cpu), "abuse_cpu": statistics.median(abuse_cpu)}
+
+
+class AbuseProcess:
+    """The abusive clients in a child process of their own (this script with --abuse-only), pinned to
+    --load-cpu at --abuse-nice, so that their CPU use is measured apart and does not run ahead of wrk."""
+
+    def __init__(self, args):
+        self.args = args
+        self.proc = None
+        self.open = 0
+        self.stats = {}
+
+    async def start(self):
+        argv = [sys.executable, os.path.abspath(__file__), "--abuse-only"] + [
+            x for x in ARGV if x != "--abuse-only"]
+        nice = self.args.abuse_nice
+        self.proc = await asyncio.create_subprocess_exec(*soak.pinned(self.args.load_cpu, argv), stdout=subprocess.PIPE,
+                                                         preexec_fn=(lambda: os.nice(nice)) if nice else None)
+        asyncio.ensure_future(self._read())
+
+    async def _read(self):
+        while True:
+            line = await self.proc.stdout.readline()
+            if not line:
+                return
+            if line.startswith(b"open "):
+                self.open = int(line.split()[1])
+            elif line.startswith(b"stats "):
+                self.stats = json.loads(line[6:])
+
+    async def stop(self):
+        if self.proc and self.proc.returncode is None:
+            self.proc.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(self.proc.wait(), 60)
+            await asyncio.sleep(0.2)  # the last lines
+
+
+async def abuse_only(args):
+    """The child: runs the abusive clients, prints how many are open twice a second and, on SIGTERM, closes
+    them and prints what they saw."""
+    sargs = soak_args(args)
+    abuse = soak.Abuse(sargs, os.path.join(args.out, "certs", "ca.pem"))
+    abuse.start()
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    while not stop.is_set():
+        print(f"open {abuse.open_now()}", flush=True)
+        try:
+            await asyncio.wait_for(stop.wait(), 0.5)
+        except asyncio.TimeoutError:
+            pass
+    still_open = abuse.open_now()
+    await abuse.stop()
+    stats = {k: {"connections": v["connections"], "closed_by_server": v["closed_by_server"], "refused": v["refused"]}
+             for k, v in abuse.stats.items()}
+    stats["_open_at_end"] = still_open
+    print("stats " + json.dumps(stats), flush=True)
+    return 0
 
 
 async def main(args):
+    if args.abuse_only:
+        return await abuse_only(args)
     os.makedirs(args.out, exist_ok=True)
+    if args.load_cpu and hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {int(c) for c in args.load_cpu.split(",")})  # this process: wrk's driver
     sargs = soak_args(args)
     certs = os.path.join(args.out, "certs")
     subprocess.run([os.path.join(HERE, "tls-certs.sh"), certs], check=True)
@@ -111,33 +197,35 @@ async def main(args):
             await asyncio.sleep(1)
         soak.log(f"serving; warm-up {args.warmup} s")
         await wrk(args, args.warmup, latency=False)
-        idle, idle_all, idle_n, idle_failed = await phase("idle", args)
+        idle = await phase("idle", args, server.proc.pid)
 
-        abuse = soak.Abuse(sargs, os.path.join(certs, "ca.pem"))
-        abuse.start()
+        abuse = AbuseProcess(args)
+        await abuse.start()
         want = args.connections or int(0.95 * (args.slowloris + args.zero_window))
         t0 = time.monotonic()
-        while abuse.open_now() < want:
+        while abuse.open < want:
             if time.monotonic() - t0 > 120:
-                sys.exit(f"abuse-p99: only {abuse.open_now()} of {want} abusive connections open after 120 s")
+                sys.exit(f"abuse-p99: only {abuse.open} of {want} abusive connections open after 120 s")
             await asyncio.sleep(0.5)
-        soak.log(f"{abuse.open_now()} abusive connections open after {time.monotonic() - t0:.1f} s")
-        abused, abused_all, abused_n, abused_failed = await phase("abused", args)
-        still_open = abuse.open_now()
+        soak.log(f"{abuse.open} abusive connections open after {time.monotonic() - t0:.1f} s "
+                 f"(their process at nice {args.abuse_nice})")
+        abused = await phase("abused", args, server.proc.pid, abuse.proc.pid)
     finally:
         if abuse:
             await abuse.stop()
         await server.stop()
-    ratio = abused / idle
-    print(f"p99 idle (median of {args.rounds}): {idle:.2f} ms {['%.2f' % x for x in idle_all]}, "
-          f"{idle_n} requests, {idle_failed} failed")
-    print(f"p99 with {want} abusive connections (median of {args.rounds}): {abused:.2f} ms "
-          f"{['%.2f' % x for x in abused_all]}, {abused_n} requests, {abused_failed} failed; "
-          f"{still_open} abusive connections open at the end")
+    ratio = abused["p99"] / idle["p99"]
+    print(f"p99 idle (median of {args.rounds}): {idle['p99']:.2f} ms {['%.2f' % x for x in idle['rounds']]}, "
+          f"{idle['requests']} requests, {idle['failed']} failed; server CPU {idle['server_cpu']:.0f} %")
+    print(f"p99 with {want} abusive connections (median of {args.rounds}): {abused['p99']:.2f} ms "
+          f"{['%.2f' % x for x in abused['rounds']]}, {abused['requests']} requests, {abused['failed']} failed; "
+          f"server CPU {abused['server_cpu']:.0f} %, abusive clients' CPU {abused['abuse_cpu']:.0f} % (nice "
+          f"{args.abuse_nice}); {abuse.stats.get('_open_at_end', '?')} abusive connections open at the end")
     for kind, st in abuse.stats.items():
-        print(f"  {kind}: {st['connections']} connections made, {st['closed_by_server']} closed by the server, "
-              f"{st['refused']} refused")
-    ok = ratio <= args.max_ratio and idle_failed == 0 and abused_failed == 0
+        if not kind.startswith("_"):
+            print(f"  {kind}: {st['connections']} connections made, {st['closed_by_server']} closed by the server, "
+                  f"{st['refused']} refused")
+    ok = ratio <= args.max_ratio and idle["failed"] == 0 and abused["failed"] == 0
     print(f"ratio {ratio:.2f} (target <= {args.max_ratio}): {'PASS' if ok else 'FAIL'}")
     return 0 if ok else 1
 
