@@ -320,7 +320,7 @@ final class ClientSocket implements EventLoop.ChannelHandler {
     private void readAgainIfBuffered() {
         if (transport != null && !closed && !readScheduled && transport.hasBufferedInput()) {
             readScheduled = true;
-            loop.execute(() -> {
+            loop.submit(() -> { // a later turn: inline, a fast download nests reads and holds the loop
                 readScheduled = false;
                 if (!closed) {
                     read();
