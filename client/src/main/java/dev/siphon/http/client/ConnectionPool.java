@@ -102,7 +102,7 @@ final class ConnectionPool {
             initiator.connection = next;
         }
         ClientSocket.Protocol p = (ClientSocket.Protocol) next;
-        (next instanceof Http1Connection h1 ? h1.socket() : ((Http2Connection) next).socket()).protocol(p);
+        (next instanceof Http1Connection h1 ? h1.socket() : ((Http2Connection) next).socket()).switchTo(p);
         p.onConnected();
         refill();
     }

@@ -213,9 +213,9 @@ public final class EventLoop implements Runnable {
     }
 
     /**
-     * A channel that code outside this package (the outbound client) registers with this loop
-     * through {@link #register}; the loop calls it on readiness, on the loop thread. Its owner
-     * closes the channel: the loop neither times nor closes it.
+     * What is attached to every channel registered with this loop: a listener, a
+     * {@link SocketPump} (a server connection, or a client's through {@link #register}). The loop
+     * calls it on readiness, on the loop thread. Its owner closes the channel.
      */
     public interface ChannelHandler {
         void onReady(SelectionKey key);
@@ -367,14 +367,7 @@ public final class EventLoop implements Runnable {
     }
 
     private void onKey(SelectionKey key) {
-        Object a = key.attachment();
-        if (a instanceof Connection c) {
-            c.onReady(key);
-        } else if (a instanceof Listener l) {
-            l.onAcceptable();
-        } else if (a instanceof ChannelHandler h) {
-            h.onReady(key);
-        }
+        ((ChannelHandler) key.attachment()).onReady(key);
     }
 
     /** True when a listener of this loop waits for its tick to accept again. */

@@ -24,7 +24,7 @@ import java.util.function.IntFunction;
  * {@link #ACCEPTS_PER_EVENT} per readiness event, so the loop's other connections are served in
  * between).
  */
-public final class Listener {
+public final class Listener implements EventLoop.ChannelHandler {
     private static final System.Logger LOG = System.getLogger("siphon.http.listener");
     private static final int ACCEPTS_PER_EVENT = 64;
     /**
@@ -121,7 +121,12 @@ public final class Listener {
         });
     }
 
-    void onAcceptable() {
+    @Override
+    public void onReady(SelectionKey readyKey) {
+        onAcceptable();
+    }
+
+    private void onAcceptable() {
         for (int i = 0; i < ACCEPTS_PER_EVENT && !closed; i++) {
             SocketChannel ch;
             try {
