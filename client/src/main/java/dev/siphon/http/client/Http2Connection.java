@@ -4,10 +4,14 @@ import static dev.siphon.http.h2.FrameType.*;
 
 import dev.siphon.http.h1.BodyBuffer;
 import dev.siphon.http.h2.ErrorCode;
+import dev.siphon.http.h2.FlowControlWindow;
 import dev.siphon.http.h2.FrameHandler;
 import dev.siphon.http.h2.FrameReader;
 import dev.siphon.http.h2.FrameWriter;
+import dev.siphon.http.h2.HeaderBlock;
 import dev.siphon.http.h2.Http2Settings;
+import dev.siphon.http.h2.PeerSettings;
+import dev.siphon.http.h2.ReceiveWindow;
 import dev.siphon.http.h2.hpack.HpackDecoder;
 import dev.siphon.http.h2.hpack.HpackEncoder;
 import dev.siphon.http.h2.hpack.HpackException;
@@ -26,11 +30,14 @@ import java.util.LinkedHashMap;
 /**
  * An HTTP/2 connection of the pool, opened with prior knowledge on cleartext (h2c, RFC 9113 §3.3)
  * or over TLS when ALPN chose "h2" (RFC 9113 §3.2): many
- * exchanges at once, one stream each, within the peer's SETTINGS_MAX_CONCURRENT_STREAMS. Frames
- * are parsed by the engine's {@link FrameReader} and written by its {@link FrameWriter}; header
- * blocks go through the engine's HPACK coder. Flow control both ways (RFC 9113 §5.2, §6.9): our
- * request DATA waits for the peer's windows; the peer's DATA is credited back as soon as it is
- * copied out of the read buffer, so the receive windows bound what is in flight, not the body.
+ * exchanges at once, one stream each, within the peer's SETTINGS_MAX_CONCURRENT_STREAMS. The
+ * protocol mechanics are the engine's, shared with its server side: frames are parsed by
+ * {@link FrameReader} and written by {@link FrameWriter}, header blocks assembled by
+ * {@link HeaderBlock} and coded by the HPACK coder, the peer's SETTINGS checked by
+ * {@link PeerSettings}. Flow control both ways (RFC 9113 §5.2, §6.9): our request DATA waits for
+ * the peer's windows ({@link FlowControlWindow}); the peer's DATA is credited back
+ * ({@link ReceiveWindow}) as soon as it is copied out of the read buffer, so the receive windows
+ * bound what is in flight, not the body.
  *
  * <p>Stream states (RFC 9113 §5.1) as the client sees them: idle → open (HEADERS sent) →
  * half-closed (local) once END_STREAM is sent → closed at the response's END_STREAM, a
@@ -53,18 +60,17 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
         final Exchange exchange;
         int sent; // request body bytes sent
         boolean endStreamSent;
-        long sendWindow;
-        long receiveWindow = LOCAL_STREAM_WINDOW;
-        int unacknowledged; // received bytes not yet credited back with WINDOW_UPDATE
+        final FlowControlWindow sendWindow;
+        final ReceiveWindow receiveWindow = new ReceiveWindow(LOCAL_STREAM_WINDOW);
         int status; // 0 until the final response head
         LinkedHashMap<String, String> fields;
         BodyBuffer body;
         boolean received;
 
-        Stream(int id, Exchange exchange, long sendWindow) {
+        Stream(int id, Exchange exchange, int sendWindow) {
             this.id = id;
             this.exchange = exchange;
-            this.sendWindow = sendWindow;
+            this.sendWindow = new FlowControlWindow(sendWindow);
         }
     }
 
@@ -82,20 +88,14 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
     private int nextStreamId = 1;
     private int lastStreamReceived;
     private long idleSinceNanos = System.nanoTime();
-    // the peer's settings (RFC 9113 §6.5.2 initial values until its SETTINGS frame)
-    private long peerMaxConcurrentStreams = Integer.MAX_VALUE;
-    private int peerInitialWindow = Http2Settings.DEFAULT_WINDOW;
-    private int peerMaxFrameSize = Http2Settings.MIN_MAX_FRAME_SIZE;
-    private long sendWindow = Http2Settings.DEFAULT_WINDOW;
-    private long receiveWindow = LOCAL_CONNECTION_WINDOW;
-    private int unacknowledged;
-    // a header block being received
-    private int blockStream;
-    private boolean blockEndStream;
-    /** The block's HEADERS named its own stream as its dependency: a stream error once decoded (§5.3.1). */
-    private boolean blockSelfDependent;
-    private byte[] block = new byte[1024];
-    private int blockLength;
+    /** The peer's settings (RFC 9113 §6.5.2 initial values until its SETTINGS frame). */
+    private final PeerSettings peer = new PeerSettings(true);
+    private final FlowControlWindow sendWindow = new FlowControlWindow(Http2Settings.DEFAULT_WINDOW);
+    private final ReceiveWindow receiveWindow = new ReceiveWindow(LOCAL_CONNECTION_WINDOW);
+    /** The header block being received; CONTINUATION frames are not counted (no cap below the size cap). */
+    private final HeaderBlock block = new HeaderBlock(MAX_HEADER_BLOCK_BYTES, Integer.MAX_VALUE);
+    /** The last SETTINGS frame raised SETTINGS_INITIAL_WINDOW_SIZE. */
+    private boolean windowGrew;
     private ByteBuffer encodeScratch = ByteBuffer.allocate(4096);
 
     Http2Connection(ConnectionPool pool, Exchange initiator) {
@@ -120,7 +120,7 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
     }
 
     boolean canOpenStream() {
-        return ready && !goingAway && !socket.isClosed() && streams.size() < peerMaxConcurrentStreams
+        return ready && !goingAway && !socket.isClosed() && streams.size() < peer.maxConcurrentStreams()
                 && nextStreamId > 0;
     }
 
@@ -173,7 +173,7 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
     public void start(Exchange x) {
         int id = nextStreamId;
         nextStreamId += 2; // RFC 9113 §5.1.1: client streams are odd and increase; overflow ends reuse
-        Stream s = new Stream(id, x, peerInitialWindow);
+        Stream s = new Stream(id, x, peer.initialWindowSize());
         streams.put(id, s);
         x.phase = Exchange.Phase.ACTIVE;
         x.connection = this;
@@ -215,17 +215,8 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
         encodeScratch = b;
         b.flip();
         // §4.3: one block, as HEADERS then CONTINUATION frames of at most the peer's max frame size
-        int type = HEADERS;
-        int flags = endStream ? FLAG_END_STREAM : 0;
-        do {
-            int n = Math.min(b.remaining(), peerMaxFrameSize);
-            boolean last = n == b.remaining();
-            ByteBuffer out = socket.out().reserve(HEADER_LENGTH + n);
-            FrameWriter.header(out, n, type, (type == HEADERS ? flags : 0) | (last ? FLAG_END_HEADERS : 0), s.id);
-            out.put(b.array(), b.position(), n);
-            b.position(b.position() + n);
-            type = CONTINUATION;
-        } while (b.hasRemaining());
+        FrameWriter.headerBlock(socket.out(), s.id, b.array(), b.arrayOffset() + b.position(), b.remaining(), endStream,
+                peer.maxFrameSize());
     }
 
     /** Encodes one field, growing the scratch buffer when the encoder says it is full (it wrote nothing). */
@@ -247,29 +238,18 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
     /** Sends as much of the request body as both windows and the peer's frame size allow. */
     private void sendData(Stream s) {
         byte[] body = s.exchange.body;
-        while (s.sent < body.length) {
-            long window = Math.min(s.sendWindow, sendWindow);
-            if (window <= 0) {
-                if (!blocked.contains(s)) {
-                    blocked.addLast(s);
-                }
-                return;
-            }
-            int n = (int) Math.min(Math.min(body.length - s.sent, window), peerMaxFrameSize);
-            boolean last = s.sent + n == body.length;
-            FrameWriter.data(socket.out(), s.id, body, s.sent, n, last);
-            s.sent += n;
-            s.sendWindow -= n;
-            sendWindow -= n;
-            if (last) {
-                s.endStreamSent = true;
-            }
+        s.sent = FrameWriter.dataWithinWindows(socket.out(), s.id, body, s.sent, s.sendWindow, sendWindow,
+                peer.maxFrameSize(), Long.MAX_VALUE);
+        if (s.sent == body.length) {
+            s.endStreamSent = true;
+        } else if (!blocked.contains(s)) {
+            blocked.addLast(s);
         }
     }
 
     private void resumeBlocked() {
         int n = blocked.size();
-        for (int i = 0; i < n && sendWindow > 0; i++) {
+        for (int i = 0; i < n && sendWindow.available() > 0; i++) {
             Stream s = blocked.pollFirst();
             if (streams.get(s.id) == s) {
                 sendData(s);
@@ -298,6 +278,7 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
                     // RFC 9113 §3.4: the server preface is a SETTINGS frame
                     throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "the origin's first frame is not SETTINGS");
                 }
+                block.checkFrameOrder(a[p + 3] & 0xFF, FrameReader.int31(a, p + 5));
                 try {
                     reader.read(a, p, this);
                 } catch (StreamError e) {
@@ -311,30 +292,19 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
             in.position(in.limit());
             connectionError(e.code(), e.getMessage());
         }
-        if (unacknowledged >= LOCAL_CONNECTION_WINDOW / 2 && !socket.isClosed()) {
-            FrameWriter.windowUpdate(socket.out(), 0, unacknowledged);
-            receiveWindow += unacknowledged;
-            unacknowledged = 0;
-        }
         socket.flush();
-    }
-
-    private void notInBlock() throws ConnectionError {
-        if (blockStream != 0) {
-            // RFC 9113 §6.10: nothing but CONTINUATION of the same stream inside a header block
-            throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "frame inside a header block");
-        }
     }
 
     @Override
     public void onData(int streamId, boolean endStream, byte[] a, int off, int len, int flowLength)
             throws StreamError, ConnectionError {
-        notInBlock();
-        receiveWindow -= flowLength;
-        if (receiveWindow < 0) {
+        if (!receiveWindow.take(flowLength)) {
             throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "DATA beyond the connection window"); // §6.9.1
         }
-        unacknowledged += flowLength;
+        int credit = receiveWindow.credit(flowLength);
+        if (credit > 0) {
+            FrameWriter.windowUpdate(socket.out(), 0, credit);
+        }
         Stream s = streams.get(streamId);
         if (s == null) {
             if (streamId >= nextStreamId || streamId % 2 == 0) {
@@ -345,8 +315,7 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
         if (s.status == 0) {
             throw new StreamError(streamId, ErrorCode.PROTOCOL_ERROR, "DATA before the response head"); // §8.1
         }
-        s.receiveWindow -= flowLength;
-        if (s.receiveWindow < 0) {
+        if (!s.receiveWindow.take(flowLength)) {
             throw new StreamError(streamId, ErrorCode.FLOW_CONTROL_ERROR, "DATA beyond the stream window");
         }
         s.received = true;
@@ -366,28 +335,20 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
             complete(s);
             return;
         }
-        s.unacknowledged += flowLength;
-        if (s.unacknowledged >= LOCAL_STREAM_WINDOW / 2) {
-            FrameWriter.windowUpdate(socket.out(), streamId, s.unacknowledged);
-            s.receiveWindow += s.unacknowledged;
-            s.unacknowledged = 0;
+        int streamCredit = s.receiveWindow.credit(flowLength);
+        if (streamCredit > 0) {
+            FrameWriter.windowUpdate(socket.out(), streamId, streamCredit);
         }
     }
 
     @Override
     public void onHeaders(int streamId, boolean endStream, boolean endHeaders, boolean selfDependent, byte[] a,
                           int off, int len) throws StreamError, ConnectionError {
-        notInBlock();
         if (streamId % 2 == 0 || streamId >= nextStreamId) {
             throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "HEADERS on stream " + streamId
                     + ", which we never opened"); // §5.1.1
         }
-        blockStream = streamId;
-        blockEndStream = endStream;
-        blockSelfDependent = selfDependent;
-        blockLength = 0;
-        appendBlock(a, off, len);
-        if (endHeaders) {
+        if (block.onHeaders(streamId, endStream, endHeaders, selfDependent, a, off, len)) {
             headerBlock();
         }
     }
@@ -395,38 +356,27 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
     @Override
     public void onContinuation(int streamId, boolean endHeaders, byte[] a, int off, int len)
             throws StreamError, ConnectionError {
-        if (streamId != blockStream) {
-            throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "CONTINUATION without its header block"); // §6.10
-        }
-        appendBlock(a, off, len);
-        if (endHeaders) {
+        if (block.onContinuation(streamId, endHeaders, a, off, len)) {
             headerBlock();
         }
     }
 
-    private void appendBlock(byte[] a, int off, int len) throws ConnectionError {
-        if (blockLength + len > MAX_HEADER_BLOCK_BYTES) {
-            throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, "header block exceeds "
-                    + MAX_HEADER_BLOCK_BYTES + " octets");
-        }
-        if (blockLength + len > block.length) {
-            block = java.util.Arrays.copyOf(block, Math.max(block.length * 2, blockLength + len));
-        }
-        System.arraycopy(a, off, block, blockLength, len);
-        blockLength += len;
-    }
-
     /** A complete header block: decoded always (the HPACK table is shared), then applied to its stream. */
     private void headerBlock() throws StreamError, ConnectionError {
-        int id = blockStream;
-        boolean endStream = blockEndStream;
-        blockStream = 0;
+        try {
+            headerBlock(block.streamId(), block.endStream(), block.selfDependent());
+        } finally {
+            block.decoded();
+        }
+    }
+
+    private void headerBlock(int id, boolean endStream, boolean selfDependent) throws StreamError, ConnectionError {
         LinkedHashMap<String, String> fields = new LinkedHashMap<>();
         String[] status = new String[1];
         boolean[] bad = new boolean[1];
         boolean tooLarge = false;
         try {
-            decoder.decode(block, 0, blockLength, (name, value, sensitive) -> {
+            decoder.decode(block.array(), block.offset(), block.length(), (name, value, sensitive) -> {
                 if (name.startsWith(":")) {
                     if (name.equals(":status") && status[0] == null && fields.isEmpty()) {
                         status[0] = value;
@@ -447,7 +397,7 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
         if (s == null) {
             return; // reset or completed by us: the block only fed the HPACK table
         }
-        if (blockSelfDependent) {
+        if (selfDependent) {
             throw new StreamError(id, ErrorCode.PROTOCOL_ERROR, "stream depends on itself"); // decoded first: HPACK in step
         }
         if (tooLarge) {
@@ -551,12 +501,11 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
 
     @Override
     public void onPriority(int streamId) throws ConnectionError {
-        notInBlock(); // deprecated (RFC 9113 §5.3.2): ignored
+        // deprecated (RFC 9113 §5.3.2): ignored
     }
 
     @Override
     public void onRstStream(int streamId, int errorCode) throws ConnectionError {
-        notInBlock();
         if (streamId >= nextStreamId || streamId % 2 == 0) {
             throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "RST_STREAM on idle stream " + streamId); // §6.4
         }
@@ -575,52 +524,12 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
 
     @Override
     public void onSettings(boolean ack, byte[] a, int off, int len) throws ConnectionError {
-        notInBlock();
         if (ack) {
             return;
         }
-        long oldConcurrent = peerMaxConcurrentStreams;
-        boolean windowGrew = false;
-        for (int p = off; p < off + len; p += 6) {
-            int id = ((a[p] & 0xFF) << 8) | (a[p + 1] & 0xFF);
-            long v = ((long) (a[p + 2] & 0xFF) << 24) | ((a[p + 3] & 0xFF) << 16) | ((a[p + 4] & 0xFF) << 8)
-                    | (a[p + 5] & 0xFF);
-            switch (id) {
-                case SETTINGS_HEADER_TABLE_SIZE -> encoder.setMaxTableSize((int) Math.min(v, Integer.MAX_VALUE));
-                case SETTINGS_ENABLE_PUSH -> {
-                    if (v > 1) {
-                        throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "SETTINGS_ENABLE_PUSH of " + v);
-                    }
-                    if (v == 1) { // §6.5.2: a client receiving ENABLE_PUSH 1 treats it as PROTOCOL_ERROR
-                        throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "server sent SETTINGS_ENABLE_PUSH 1");
-                    }
-                }
-                case SETTINGS_MAX_CONCURRENT_STREAMS -> peerMaxConcurrentStreams = v;
-                case SETTINGS_INITIAL_WINDOW_SIZE -> {
-                    if (v > Http2Settings.MAX_WINDOW) {
-                        throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "SETTINGS_INITIAL_WINDOW_SIZE " + v);
-                    }
-                    long delta = v - peerInitialWindow; // §6.9.2: applies to every open stream
-                    for (Stream s : streams.values()) {
-                        s.sendWindow += delta;
-                        if (s.sendWindow > Http2Settings.MAX_WINDOW) {
-                            throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "stream window overflow");
-                        }
-                    }
-                    windowGrew = delta > 0;
-                    peerInitialWindow = (int) v;
-                }
-                case SETTINGS_MAX_FRAME_SIZE -> {
-                    if (v < Http2Settings.MIN_MAX_FRAME_SIZE || v > Http2Settings.MAX_MAX_FRAME_SIZE) {
-                        throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "SETTINGS_MAX_FRAME_SIZE " + v);
-                    }
-                    peerMaxFrameSize = (int) v;
-                }
-                default -> {
-                    // SETTINGS_MAX_HEADER_LIST_SIZE is advisory; unknown settings are ignored (§6.5.2)
-                }
-            }
-        }
+        long oldConcurrent = peer.maxConcurrentStreams();
+        windowGrew = false;
+        peer.apply(a, off, len, settingChanges);
         FrameWriter.settingsAck(socket.out());
         if (!ready) {
             ready = true;
@@ -631,15 +540,32 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
             if (windowGrew) {
                 resumeBlocked();
             }
-            if (peerMaxConcurrentStreams > oldConcurrent && canOpenStream()) {
+            if (peer.maxConcurrentStreams() > oldConcurrent && canOpenStream()) {
                 pool.onStreamsAvailable(this, null);
             }
         }
     }
 
+    /** What the connection does when the origin's SETTINGS change something. */
+    private final PeerSettings.Changes settingChanges = new PeerSettings.Changes() {
+        @Override
+        public void headerTableSize(int octets) {
+            encoder.setMaxTableSize(octets);
+        }
+
+        @Override
+        public void initialWindowDelta(long delta) throws ConnectionError {
+            for (Stream s : streams.values()) { // §6.9.2: applies to every open stream
+                if (!s.sendWindow.increase(delta)) {
+                    throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "stream window overflow");
+                }
+            }
+            windowGrew |= delta > 0;
+        }
+    };
+
     @Override
     public void onPing(boolean ack, byte[] a, int off) throws ConnectionError {
-        notInBlock();
         if (!ack) {
             FrameWriter.pingAck(socket.out(), a, off);
         }
@@ -647,7 +573,6 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
 
     @Override
     public void onGoAway(int lastStreamId, int errorCode) throws ConnectionError {
-        notInBlock();
         goingAway = true;
         // §6.8: streams above lastStreamId were not processed and may be sent again elsewhere
         ArrayList<Stream> unprocessed = new ArrayList<>();
@@ -675,13 +600,11 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
 
     @Override
     public void onWindowUpdate(int streamId, int increment) throws StreamError, ConnectionError {
-        notInBlock();
         if (streamId == 0) {
             if (increment == 0) {
                 throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "WINDOW_UPDATE of 0"); // §6.9
             }
-            sendWindow += increment;
-            if (sendWindow > Http2Settings.MAX_WINDOW) {
+            if (!sendWindow.increase(increment)) {
                 throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "connection window above 2^31-1"); // §6.9.1
             }
             resumeBlocked();
@@ -694,8 +617,7 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
         if (s == null) {
             return;
         }
-        s.sendWindow += increment;
-        if (s.sendWindow > Http2Settings.MAX_WINDOW) {
+        if (!s.sendWindow.increase(increment)) {
             throw new StreamError(streamId, ErrorCode.FLOW_CONTROL_ERROR, "stream window above 2^31-1");
         }
         if (s.sent < s.exchange.body.length) {
@@ -706,7 +628,7 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
 
     @Override
     public void onUnknown(int type, int streamId) throws ConnectionError {
-        notInBlock(); // §4.1, §5.5: unknown frame types are ignored
+        // §4.1, §5.5: unknown frame types are ignored
     }
 
     // ---- ending

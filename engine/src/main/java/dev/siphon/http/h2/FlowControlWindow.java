@@ -5,23 +5,23 @@ package dev.siphon.http.h2;
  * that may still be sent. It may go negative when the peer lowers SETTINGS_INITIAL_WINDOW_SIZE
  * (§6.9.2), and must never exceed 2^31-1. Loop thread only.
  */
-final class FlowControlWindow {
+public final class FlowControlWindow {
     private long size;
 
-    FlowControlWindow(int initial) {
+    public FlowControlWindow(int initial) {
         this.size = initial;
     }
 
-    long size() {
+    public long size() {
         return size;
     }
 
     /** Octets that may be sent now (0 when the window is exhausted or negative). */
-    int available() {
+    public int available() {
         return (int) Math.max(0, size);
     }
 
-    void consume(int n) {
+    public void consume(int n) {
         size -= n;
     }
 
@@ -31,7 +31,7 @@ final class FlowControlWindow {
      * @return false when the window would exceed 2^31-1 (RFC 9113 §6.9.1: FLOW_CONTROL_ERROR);
      *     the window is then unchanged
      */
-    boolean increase(long delta) {
+    public boolean increase(long delta) {
         long next = size + delta;
         if (next > Http2Settings.MAX_WINDOW) {
             return false;

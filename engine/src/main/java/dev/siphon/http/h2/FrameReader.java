@@ -159,11 +159,11 @@ public final class FrameReader {
         }
     }
 
-    static int int31(byte[] a, int p) {
+    public static int int31(byte[] a, int p) {
         return int32(a, p) & 0x7FFF_FFFF;
     }
 
-    static int int32(byte[] a, int p) {
+    public static int int32(byte[] a, int p) {
         return ((a[p] & 0xFF) << 24) | ((a[p + 1] & 0xFF) << 16) | ((a[p + 2] & 0xFF) << 8) | (a[p + 3] & 0xFF);
     }
 }

@@ -98,4 +98,48 @@ public final class FrameWriter {
             out.add(body, off, len);
         }
     }
+
+    /**
+     * An encoded header block as HEADERS then CONTINUATION frames of at most {@code maxFrameSize}
+     * octets each (RFC 9113 §4.3), the last with END_HEADERS; END_STREAM on the HEADERS frame.
+     */
+    public static void headerBlock(OutboundQueue out, int streamId, byte[] block, int off, int len, boolean endStream,
+                                   int maxFrameSize) {
+        int type = HEADERS;
+        int end = off + len;
+        do {
+            int n = Math.min(end - off, maxFrameSize);
+            boolean last = off + n == end;
+            ByteBuffer b = out.reserve(HEADER_LENGTH + n);
+            header(b, n, type, (type == HEADERS && endStream ? FLAG_END_STREAM : 0) | (last ? FLAG_END_HEADERS : 0),
+                    streamId);
+            b.put(block, off, n);
+            off += n;
+            type = CONTINUATION;
+        } while (off < end);
+    }
+
+    /**
+     * DATA frames for {@code body} from {@code off}, as far as the stream's and the connection's
+     * send windows and the peer's frame size allow (RFC 9113 §6.9), consuming both windows; the
+     * frame that ends the body carries END_STREAM. Stops early once {@code out} holds more than
+     * {@code maxQueued} octets, so a peer that does not read is not sent more.
+     *
+     * @return the offset reached: {@code body.length} when all of it was written
+     */
+    public static int dataWithinWindows(OutboundQueue out, int streamId, byte[] body, int off, FlowControlWindow stream,
+                                        FlowControlWindow connection, int maxFrameSize, long maxQueued) {
+        while (off < body.length) {
+            int n = Math.min(Math.min(body.length - off, maxFrameSize),
+                    Math.min(stream.available(), connection.available()));
+            if (n == 0 || out.pendingBytes() > maxQueued) {
+                return off;
+            }
+            data(out, streamId, body, off, n, off + n == body.length);
+            off += n;
+            stream.consume(n);
+            connection.consume(n);
+        }
+        return off;
+    }
 }

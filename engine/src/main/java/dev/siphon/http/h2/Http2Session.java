@@ -106,11 +106,26 @@ public final class Http2Session implements Session {
     private long committedBodyBytes;
 
     // Peer settings (RFC 9113 §6.5.2 initial values until its SETTINGS arrive).
-    private int peerInitialWindow = Http2Settings.DEFAULT_WINDOW;
-    private int peerMaxFrameSize = Http2Settings.MIN_MAX_FRAME_SIZE;
+    private final PeerSettings peer = new PeerSettings(false);
+    /** What the connection does when the client's SETTINGS change something. */
+    private final PeerSettings.Changes settingChanges = new PeerSettings.Changes() {
+        @Override
+        public void headerTableSize(int octets) {
+            encoder.setMaxTableSize(octets);
+        }
+
+        @Override
+        public void initialWindowDelta(long delta) throws ConnectionError {
+            for (Http2Stream s : streams.values()) {
+                if (!s.sendWindow.increase(delta)) {
+                    throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "INITIAL_WINDOW_SIZE overflows a stream window",
+                            Limit.H2_FLOW_CONTROL);
+                }
+            }
+        }
+    };
     private final FlowControlWindow connSendWindow = new FlowControlWindow(Http2Settings.DEFAULT_WINDOW);
-    private int connRecvWindow;
-    private int connRecvUnacked;
+    private final ReceiveWindow connRecvWindow;
 
     private boolean prefaceReceived;
     private boolean settingsReceived;
@@ -123,13 +138,8 @@ public final class Http2Session implements Session {
      * ({@code PROTOCOL_ERROR}, RFC 9113 §5.1.1) when it was skipped.
      */
     private long openedBelowHighest;
-    /** Stream id of the header block being continued, 0 when none. */
-    private int continuationStream;
-    private boolean continuationEndStream;
-    private boolean continuationSelfDependent;
-    private int continuationFrames;
-    private byte[] block = new byte[0];
-    private int blockSize;
+    /** The header block being received (HEADERS + CONTINUATION). */
+    private final HeaderBlock block;
     private long settingsSentAt;
     /** The final GOAWAY went out: no stream above {@link #highestStreamId} is processed. */
     private boolean goAwaySent;
@@ -162,6 +172,7 @@ public final class Http2Session implements Session {
         this.reader = new FrameReader(maxFrame);
         // The table size we advertise is in force only once acknowledged (RFC 9113 §6.5.3).
         this.decoder = new HpackDecoder(HpackDecoder.DEFAULT_MAX_TABLE_SIZE, settings.maxHeaderListSize());
+        this.block = new HeaderBlock(local.maxHeaderBlockBytes(), local.maxContinuationFrames());
         long window = TimeUnit.MILLISECONDS.toNanos(settings.resetWindowMs());
         this.resets = new AbuseBudget(settings.maxResets(), window);
         this.emptyFrames = new AbuseBudget(settings.maxEmptyDataFrames(), window);
@@ -174,12 +185,12 @@ public final class Http2Session implements Session {
         this.shutdownPingTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(settings.shutdownPingTimeoutMs());
         // Until our SETTINGS are acknowledged the peer may still count on 65,535: accept the larger.
         this.streamRecvWindow = Math.max(settings.initialWindowSize(), Http2Settings.DEFAULT_WINDOW);
-        this.connRecvWindow = settings.connectionWindowSize();
+        this.connRecvWindow = new ReceiveWindow(settings.connectionWindowSize());
         this.lastActivity = this.lastDrained = this.settingsSentAt = this.sendStalledSince = System.nanoTime();
         // RFC 9113 §3.4: the server's preface is a SETTINGS frame, sent without waiting.
         FrameWriter.settings(conn.out(), local);
-        if (connRecvWindow > Http2Settings.DEFAULT_WINDOW) {
-            FrameWriter.windowUpdate(conn.out(), 0, connRecvWindow - Http2Settings.DEFAULT_WINDOW);
+        if (settings.connectionWindowSize() > Http2Settings.DEFAULT_WINDOW) {
+            FrameWriter.windowUpdate(conn.out(), 0, settings.connectionWindowSize() - Http2Settings.DEFAULT_WINDOW);
         }
         conn.flush();
     }
@@ -242,10 +253,7 @@ public final class Http2Session implements Session {
             }
             settingsReceived = true;
         }
-        if (continuationStream != 0
-                && (type != CONTINUATION || FrameReader.int31(a, p + 5) != continuationStream)) {
-            throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "header block interrupted by another frame");
-        }
+        block.checkFrameOrder(type, FrameReader.int31(a, p + 5));
     }
 
     private final FrameHandler frames = new FrameHandler() {
@@ -261,37 +269,16 @@ public final class Http2Session implements Session {
             if ((streamId & 1) == 0) {
                 throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "client HEADERS on even stream " + streamId); // §5.1.1
             }
-            if (endHeaders) {
-                onHeaderBlock(streamId, endStream, selfDependent, a, off, len);
-            } else {
-                continuationStream = streamId;
-                continuationEndStream = endStream;
-                continuationSelfDependent = selfDependent;
-                continuationFrames = 0;
-                blockSize = 0;
-                appendBlock(a, off, len);
+            if (block.onHeaders(streamId, endStream, endHeaders, selfDependent, a, off, len)) {
+                headerBlock();
             }
         }
 
         @Override
         public void onContinuation(int streamId, boolean endHeaders, byte[] a, int off, int len)
                 throws StreamError, ConnectionError {
-            if (continuationStream == 0) {
-                throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "CONTINUATION without a header block"); // §6.10
-            }
-            if (++continuationFrames > local.maxContinuationFrames()) {
-                // CONTINUATION flood: refused at the offending frame, before buffering it
-                throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM,
-                        "more than " + local.maxContinuationFrames() + " CONTINUATION frames", Limit.H2_CONTINUATION);
-            }
-            appendBlock(a, off, len);
-            if (endHeaders) {
-                continuationStream = 0;
-                onHeaderBlock(streamId, continuationEndStream, continuationSelfDependent, block, 0, blockSize);
-                blockSize = 0;
-                if (block.length > 16 * 1024) {
-                    block = new byte[0]; // do not keep a large block for the connection's life
-                }
+            if (block.onContinuation(streamId, endHeaders, a, off, len)) {
+                headerBlock();
             }
         }
 
@@ -327,9 +314,7 @@ public final class Http2Session implements Session {
                 }
                 return;
             }
-            for (int i = off; i < off + len; i += 6) {
-                applySetting(((a[i] & 0xFF) << 8) | (a[i + 1] & 0xFF), FrameReader.int32(a, i + 2));
-            }
+            peer.apply(a, off, len, settingChanges);
             FrameWriter.settingsAck(conn.out()); // RFC 9113 §6.5.3
             controlFrameQueued();
             resumeWaiting();
@@ -367,65 +352,24 @@ public final class Http2Session implements Session {
         }
     };
 
-    private void appendBlock(byte[] a, int off, int len) throws ConnectionError {
-        if ((long) blockSize + len > local.maxHeaderBlockBytes()) {
-            throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM,
-                    "header block exceeds " + local.maxHeaderBlockBytes() + " octets", Limit.H2_CONTINUATION);
-        }
-        if (blockSize + len > block.length) {
-            block = Arrays.copyOf(block, Math.min(local.maxHeaderBlockBytes(), Math.max(blockSize + len, block.length * 2)));
-        }
-        System.arraycopy(a, off, block, blockSize, len);
-        blockSize += len;
-    }
-
-    private void applySetting(int id, int value) throws ConnectionError {
-        switch (id) {
-            case SETTINGS_HEADER_TABLE_SIZE -> encoder.setMaxTableSize(value < 0 ? Integer.MAX_VALUE : value);
-            case SETTINGS_ENABLE_PUSH -> {
-                if (value != 0 && value != 1) {
-                    throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "ENABLE_PUSH must be 0 or 1"); // §6.5.2
-                }
-            }
-            case SETTINGS_INITIAL_WINDOW_SIZE -> {
-                if (value < 0) {
-                    throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "INITIAL_WINDOW_SIZE above 2^31-1"); // §6.5.2
-                }
-                // RFC 9113 §6.9.2: the change applies to every open stream's send window
-                long delta = (long) value - peerInitialWindow;
-                peerInitialWindow = value;
-                for (Http2Stream s : streams.values()) {
-                    if (!s.sendWindow.increase(delta)) {
-                        throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "INITIAL_WINDOW_SIZE overflows a stream window",
-                                Limit.H2_FLOW_CONTROL);
-                    }
-                }
-            }
-            case SETTINGS_MAX_FRAME_SIZE -> {
-                if (value < Http2Settings.MIN_MAX_FRAME_SIZE || value > Http2Settings.MAX_MAX_FRAME_SIZE) {
-                    throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "MAX_FRAME_SIZE out of range"); // §6.5.2
-                }
-                peerMaxFrameSize = value;
-            }
-            default -> {
-                // MAX_CONCURRENT_STREAMS limits pushes, which we never make; MAX_HEADER_LIST_SIZE is
-                // advisory; unknown settings are ignored (RFC 9113 §6.5.2)
-            }
+    private void headerBlock() throws StreamError, ConnectionError {
+        try {
+            onHeaderBlock(block.streamId(), block.endStream(), block.selfDependent(), block.array(), block.offset(),
+                    block.length());
+        } finally {
+            block.decoded();
         }
     }
 
     private void onData(int streamId, boolean endStream, byte[] a, int off, int len, int flowLength)
             throws StreamError, ConnectionError {
         // RFC 9113 §6.9: the whole frame counts against the connection window, whatever the stream's fate.
-        if (flowLength > connRecvWindow) {
+        if (!connRecvWindow.take(flowLength)) {
             throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "DATA exceeds the connection window", Limit.H2_FLOW_CONTROL);
         }
-        connRecvWindow -= flowLength;
-        connRecvUnacked += flowLength;
-        if (connRecvUnacked >= local.connectionWindowSize() / 2) {
-            FrameWriter.windowUpdate(conn.out(), 0, connRecvUnacked);
-            connRecvWindow += connRecvUnacked;
-            connRecvUnacked = 0;
+        int credit = connRecvWindow.credit(flowLength);
+        if (credit > 0) {
+            FrameWriter.windowUpdate(conn.out(), 0, credit);
         }
         Http2Stream s = streams.get(streamId);
         if (s == null) {
@@ -440,10 +384,9 @@ public final class Http2Session implements Session {
         if (!s.state.canReceive()) {
             throw new StreamError(streamId, ErrorCode.STREAM_CLOSED, "DATA after END_STREAM"); // §5.1 half-closed (remote)
         }
-        if (flowLength > s.recvWindow) {
+        if (!s.recvWindow.take(flowLength)) {
             throw new StreamError(streamId, ErrorCode.FLOW_CONTROL_ERROR, "DATA exceeds the stream window", Limit.H2_FLOW_CONTROL);
         }
-        s.recvWindow -= flowLength;
         if (len == 0 && !endStream && !emptyFrames.spend(System.nanoTime())) {
             throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, "too many empty DATA frames", Limit.H2_EMPTY_FRAMES);
         }
@@ -467,11 +410,9 @@ public final class Http2Session implements Session {
             }
             endOfRequest(s);
         } else {
-            s.recvUnacked += flowLength;
-            if (s.recvUnacked >= streamRecvWindow / 2) {
-                FrameWriter.windowUpdate(conn.out(), streamId, s.recvUnacked);
-                s.recvWindow += s.recvUnacked;
-                s.recvUnacked = 0;
+            int streamCredit = s.recvWindow.credit(flowLength);
+            if (streamCredit > 0) {
+                FrameWriter.windowUpdate(conn.out(), streamId, streamCredit);
             }
         }
     }
@@ -543,7 +484,7 @@ public final class Http2Session implements Session {
         if (!tooLarge && fields.error != null) {
             throw new StreamError(streamId, ErrorCode.PROTOCOL_ERROR, fields.error); // §8.1.1 malformed
         }
-        s = new Http2Stream(streamId, this, peerInitialWindow, streamRecvWindow);
+        s = new Http2Stream(streamId, this, peer.initialWindowSize(), streamRecvWindow);
         s.state = endStream ? StreamState.HALF_CLOSED_REMOTE : StreamState.OPEN;
         s.deadlineNanos = System.nanoTime() + requestTimeoutNanos;
         streams.put(streamId, s);
@@ -850,7 +791,7 @@ public final class Http2Session implements Session {
         int status = r.status() < 200 || r.status() > 599 ? 500 : r.status(); // no interim responses here
         byte[] body = r.body();
         boolean noBody = Status.bodyless(status) || s.headRequest || body.length == 0;
-        ResponseHeaders.write(conn.out(), encoder, s.id, status, f, body.length, noBody, peerMaxFrameSize);
+        ResponseHeaders.write(conn.out(), encoder, s.id, status, f, body.length, noBody, peer.maxFrameSize());
         if (noBody) {
             sentEndStream(s);
         } else {
@@ -863,22 +804,18 @@ public final class Http2Session implements Session {
     /** Sends as much of the stream's body as both windows, the frame size and the socket allow. */
     private void sendData(Http2Stream s) {
         byte[] body = s.pending;
-        while (s.pendingOff < body.length) {
-            int n = Math.min(body.length - s.pendingOff, peerMaxFrameSize);
-            n = Math.min(n, Math.min(s.sendWindow.available(), connSendWindow.available()));
-            if (n == 0 || conn.out().pendingBytes() > local.maxQueuedBytes()) {
-                if (!s.queued) {
-                    s.queued = true;
-                    waiting.addLast(s); // resumed on WINDOW_UPDATE, SETTINGS or drain
-                }
-                return;
+        int reached = FrameWriter.dataWithinWindows(conn.out(), s.id, body, s.pendingOff, s.sendWindow, connSendWindow,
+                peer.maxFrameSize(), local.maxQueuedBytes());
+        if (reached != s.pendingOff) {
+            dataFramesSent++; // (only its change matters: DATA went out since the last tick)
+            s.pendingOff = reached;
+        }
+        if (reached < body.length) {
+            if (!s.queued) {
+                s.queued = true;
+                waiting.addLast(s); // resumed on WINDOW_UPDATE, SETTINGS or drain
             }
-            dataFramesSent++;
-            boolean last = s.pendingOff + n == body.length;
-            FrameWriter.data(conn.out(), s.id, body, s.pendingOff, n, last);
-            s.pendingOff += n;
-            s.sendWindow.consume(n);
-            connSendWindow.consume(n);
+            return;
         }
         s.pending = null;
         sentEndStream(s);

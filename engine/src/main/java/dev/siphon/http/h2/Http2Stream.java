@@ -18,10 +18,6 @@ final class Http2Stream implements Exchange.Sink {
     private final Http2Session session;
     StreamState state = StreamState.IDLE;
     final FlowControlWindow sendWindow;
-    /** Octets the peer may still send on this stream before our next WINDOW_UPDATE. */
-    int recvWindow;
-    /** Octets received and consumed, not yet given back with WINDOW_UPDATE. */
-    int recvUnacked;
 
     // The request.
     String method;
@@ -61,11 +57,14 @@ final class Http2Stream implements Exchange.Sink {
     /** In the session's queue of streams waiting for window or for the socket. */
     boolean queued;
 
+    /** What the client may still send on this stream, and what is owed back to it. */
+    final ReceiveWindow recvWindow;
+
     Http2Stream(int id, Http2Session session, int sendWindow, int recvWindow) {
         this.id = id;
         this.session = session;
         this.sendWindow = new FlowControlWindow(sendWindow);
-        this.recvWindow = recvWindow;
+        this.recvWindow = new ReceiveWindow(recvWindow);
     }
 
     @Override

@@ -72,20 +72,7 @@ final class ResponseHeaders {
         }
         ByteBuffer block = ByteBuffer.allocate(estimate);
         encode(enc, block, status, fields, length, date);
-        block.flip();
-        int type = HEADERS;
-        while (true) {
-            int n = Math.min(block.remaining(), maxFrameSize);
-            boolean last = n == block.remaining();
-            ByteBuffer b = out.reserve(HEADER_LENGTH + n);
-            FrameWriter.header(b, n, type, (type == HEADERS ? flags : 0) | (last ? FLAG_END_HEADERS : 0), streamId);
-            b.put(block.array(), block.position(), n);
-            block.position(block.position() + n);
-            if (last) {
-                return;
-            }
-            type = CONTINUATION;
-        }
+        FrameWriter.headerBlock(out, streamId, block.array(), 0, block.position(), endStream, maxFrameSize);
     }
 
     private static void encode(HpackEncoder enc, ByteBuffer b, int status, String[] fields, String length, String date) {
