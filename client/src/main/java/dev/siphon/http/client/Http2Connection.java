@@ -12,6 +12,7 @@ import dev.siphon.http.h2.HeaderBlock;
 import dev.siphon.http.h2.Http2Settings;
 import dev.siphon.http.h2.PeerSettings;
 import dev.siphon.http.h2.ReceiveWindow;
+import dev.siphon.http.h2.StreamState;
 import dev.siphon.http.h2.hpack.HpackDecoder;
 import dev.siphon.http.h2.hpack.HpackEncoder;
 import dev.siphon.http.h2.hpack.HpackException;
@@ -39,9 +40,10 @@ import java.util.LinkedHashMap;
  * ({@link ReceiveWindow}) as soon as it is copied out of the read buffer, so the receive windows
  * bound what is in flight, not the body.
  *
- * <p>Stream states (RFC 9113 §5.1) as the client sees them: idle → open (HEADERS sent) →
- * half-closed (local) once END_STREAM is sent → closed at the response's END_STREAM, a
- * RST_STREAM either way, or the connection's end. A stream is in {@link #streams} from HEADERS
+ * <p>Stream states are the engine's {@link StreamState} (RFC 9113 §5.1): open once HEADERS are
+ * sent → half-closed (local) once END_STREAM is sent → closed at the response's END_STREAM (a
+ * response complete while the request body was still going resets the stream), a RST_STREAM
+ * either way, or the connection's end. A stream is in {@link #streams} from HEADERS
  * to closed. Loop thread only.
  */
 final class Http2Connection implements PooledConnection, ClientSocket.Protocol, FrameHandler {
@@ -59,7 +61,7 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
         final int id;
         final Exchange exchange;
         int sent; // request body bytes sent
-        boolean endStreamSent;
+        StreamState state = StreamState.OPEN; // from its HEADERS on
         final FlowControlWindow sendWindow;
         final ReceiveWindow receiveWindow = new ReceiveWindow(LOCAL_STREAM_WINDOW);
         int status; // 0 until the final response head
@@ -180,7 +182,9 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
         x.streamId = id;
         boolean noBody = x.body.length == 0;
         writeHeaders(s, noBody);
-        s.endStreamSent = noBody;
+        if (noBody) {
+            s.state = s.state.onSendEndStream();
+        }
         if (!noBody) {
             sendData(s);
         }
@@ -241,7 +245,7 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
         s.sent = FrameWriter.dataWithinWindows(socket.out(), s.id, body, s.sent, s.sendWindow, sendWindow,
                 peer.maxFrameSize(), Long.MAX_VALUE);
         if (s.sent == body.length) {
-            s.endStreamSent = true;
+            s.state = s.state.onSendEndStream();
         } else if (!blocked.contains(s)) {
             blocked.addLast(s);
         }
@@ -463,7 +467,8 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
             bytes = EMPTY;
         }
         streams.remove(s.id);
-        if (!s.endStreamSent) {
+        s.state = s.state.onRecvEndStream();
+        if (s.state != StreamState.CLOSED) {
             // §8.1: the response is complete before our request body was; stop sending it
             FrameWriter.rstStream(socket.out(), s.id, ErrorCode.CANCEL);
         }

@@ -1,8 +1,9 @@
 package dev.siphon.http.h2;
 
 /**
- * The life of a stream (RFC 9113 §5.1). A server that never pushes never reserves a stream, so the
- * "reserved" states do not occur here.
+ * The life of a stream (RFC 9113 §5.1), on either side of a connection: "local" is this end (the
+ * server answering, or the client asking), "remote" the peer. Neither side pushes, so no stream is
+ * ever reserved and the "reserved" states do not occur here.
  *
  * <pre>
  *                          +--------+
@@ -43,19 +44,19 @@ package dev.siphon.http.h2;
  * </pre>
  */
 public enum StreamState {
-    /** No frame yet: every stream id above the highest one the peer opened. */
+    /** No frame yet: every stream id above the highest one opened. */
     IDLE,
-    /** Request headers received, more request frames to come. */
+    /** HEADERS sent or received; both sides have more to send. */
     OPEN,
-    /** The request is complete (END_STREAM received); the response is being sent. */
+    /** The peer is done (END_STREAM received); this end is still sending: a server its response. */
     HALF_CLOSED_REMOTE,
-    /** The response is complete (END_STREAM sent) before the request was. */
+    /** This end is done (END_STREAM sent): a client's request, or a server's response before the request was complete. */
     HALF_CLOSED_LOCAL,
     /** Both sides done, or reset. */
     CLOSED;
 
     /** After END_STREAM from the peer. */
-    StreamState onRecvEndStream() {
+    public StreamState onRecvEndStream() {
         return switch (this) {
             case OPEN -> HALF_CLOSED_REMOTE;
             case HALF_CLOSED_LOCAL -> CLOSED;
@@ -64,7 +65,7 @@ public enum StreamState {
     }
 
     /** After we sent END_STREAM. */
-    StreamState onSendEndStream() {
+    public StreamState onSendEndStream() {
         return switch (this) {
             case OPEN -> HALF_CLOSED_LOCAL;
             case HALF_CLOSED_REMOTE -> CLOSED;
@@ -73,7 +74,7 @@ public enum StreamState {
     }
 
     /** Whether the peer may still send DATA or trailers. */
-    boolean canReceive() {
+    public boolean canReceive() {
         return this == OPEN || this == HALF_CLOSED_LOCAL;
     }
 }
