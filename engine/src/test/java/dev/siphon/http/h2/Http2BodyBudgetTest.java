@@ -151,7 +151,9 @@ class Http2BodyBudgetTest {
         sendBody(c, 3, 500_000, true);
         sync(c);
         long allocated = LoopAllocation.since(before);
-        assertTrue(allocated < 100_000, "the loop allocated " + allocated + " bytes while draining 1 MB of bodies");
+        // buffering would cost the 1 MB; the rest is frame handling, 19-103 KB depending on what the
+        // JIT has compiled by then (measured on main before and after issue 13's shared HTTP/2 layer)
+        assertTrue(allocated < 256_000, "the loop allocated " + allocated + " bytes while draining 1 MB of bodies");
         assertEquals(0, s.engine.counters().bodyBudget().reserved());
         c.headers(5, true, RawH2Client.get("/hello"));
         assertEquals(200, c.response(5).status(), "the connection goes on");
