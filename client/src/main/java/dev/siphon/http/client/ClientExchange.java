@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * A retry (RFC 9110 §9.2.2: idempotent, nothing of the response received, reused connection)
  * goes back to CONNECTING once, on a fresh connection.
  */
-final class Exchange {
+final class ClientExchange {
     enum Phase { NEW, WAITING, CONNECTING, ACTIVE, DONE }
 
     final String method;
@@ -39,7 +39,7 @@ final class Exchange {
     private ScheduledFuture<?> deadline;
     private ScheduledFuture<?> waitDeadline;
 
-    Exchange(ConnectionPool pool, String method, String target, String[] headerNames, String[] headerValues,
+    ClientExchange(ConnectionPool pool, String method, String target, String[] headerNames, String[] headerValues,
              byte[] body) {
         this.pool = pool;
         this.method = method;

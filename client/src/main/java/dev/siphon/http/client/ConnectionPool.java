@@ -52,7 +52,7 @@ final class ConnectionPool {
     private final List<String> alpn;
     private final ArrayDeque<Http1Connection> idle = new ArrayDeque<>(); // first = most recently used
     private final ArrayList<PooledConnection> all = new ArrayList<>();
-    private final ArrayDeque<Exchange> waiters = new ArrayDeque<>();
+    private final ArrayDeque<ClientExchange> waiters = new ArrayDeque<>();
     private boolean closed;
     /** The mark {@link #arriving} holds once the pool is retired. */
     private static final int RETIRED = -1;
@@ -90,7 +90,7 @@ final class ConnectionPool {
      * socket goes on under {@code next}, which takes the initiator, and the pool expects that
      * protocol from now on.
      */
-    void switchProtocol(PooledConnection opened, PooledConnection next, Exchange initiator) {
+    void switchProtocol(PooledConnection opened, PooledConnection next, ClientExchange initiator) {
         int i = all.indexOf(opened);
         if (i >= 0) {
             all.set(i, next);
@@ -128,14 +128,14 @@ final class ConnectionPool {
     }
 
     /** A request counted in by {@link #arriving()} reaches the loop. */
-    void arrive(Exchange x) {
+    void arrive(ClientExchange x) {
         arriving.decrementAndGet();
         lastArrivalNanos = System.nanoTime();
         submit(x);
     }
 
     /** Hands {@code x} a connection, opens one for it, or queues it. */
-    void submit(Exchange x) {
+    void submit(ClientExchange x) {
         if (x.isDone()) {
             return; // cancelled before it reached the loop
         }
@@ -181,7 +181,7 @@ final class ConnectionPool {
         return false;
     }
 
-    private void enqueue(Exchange x) {
+    private void enqueue(ClientExchange x) {
         int max = client.settings().maxWaiters();
         if (waiters.size() >= max) {
             x.fail(new PoolExhaustedException("pool for " + origin + " exhausted: all " + poolSize()
@@ -192,13 +192,13 @@ final class ConnectionPool {
         x.waiting(client.settings().poolWaitTimeoutMs());
     }
 
-    void removeWaiter(Exchange x) {
+    void removeWaiter(ClientExchange x) {
         waiters.remove(x);
         x.dequeued();
     }
 
-    private Exchange pollWaiter() {
-        Exchange x;
+    private ClientExchange pollWaiter() {
+        ClientExchange x;
         while ((x = waiters.pollFirst()) != null) {
             x.dequeued();
             if (!x.isDone()) {
@@ -209,10 +209,10 @@ final class ConnectionPool {
     }
 
     /** Opens a connection that will serve {@code initiator} first. */
-    private void open(Exchange initiator) {
+    private void open(ClientExchange initiator) {
         PooledConnection c = http2 ? new Http2Connection(this, initiator) : new Http1Connection(this, initiator);
         all.add(c);
-        initiator.phase = Exchange.Phase.CONNECTING;
+        initiator.phase = ClientExchange.Phase.CONNECTING;
         initiator.connection = c;
         client.connectionOpened();
         connect(c instanceof Http1Connection h1 ? h1.socket() : ((Http2Connection) c).socket());
@@ -258,7 +258,7 @@ final class ConnectionPool {
     }
 
     /** An HTTP/1.1 connection is free (just opened, or its exchange ended cleanly). */
-    void onFree(Http1Connection c, Exchange initiator) {
+    void onFree(Http1Connection c, ClientExchange initiator) {
         if (closed) {
             c.close(new ConnectionClosedException("client closed"));
             return;
@@ -267,7 +267,7 @@ final class ConnectionPool {
             c.start(initiator);
             return;
         }
-        Exchange x = pollWaiter();
+        ClientExchange x = pollWaiter();
         if (x != null) {
             c.start(x);
         } else {
@@ -276,11 +276,11 @@ final class ConnectionPool {
     }
 
     /** An HTTP/2 connection is ready, or a stream on it ended: fill it from the queue. */
-    void onStreamsAvailable(Http2Connection c, Exchange initiator) {
+    void onStreamsAvailable(Http2Connection c, ClientExchange initiator) {
         if (initiator != null && !initiator.isDone()) {
             c.start(initiator);
         }
-        Exchange x;
+        ClientExchange x;
         while (c.canOpenStream() && (x = pollWaiter()) != null) {
             c.start(x);
         }
@@ -288,7 +288,7 @@ final class ConnectionPool {
     }
 
     /** The connection failed to open: its initiator (if it still waits) fails with {@code cause}. */
-    void onConnectFailed(Exchange initiator, ClientException cause) {
+    void onConnectFailed(ClientExchange initiator, ClientException cause) {
         if (initiator != null && !initiator.isDone()) {
             initiator.fail(cause);
         }
@@ -298,7 +298,7 @@ final class ConnectionPool {
      * A connection closed. {@code retry} is an exchange the connection gave up on that may be sent
      * again (RFC 9110 §9.2.2): it gets a fresh connection of its own, in the slot just freed.
      */
-    void onClosed(PooledConnection c, Exchange retry) {
+    void onClosed(PooledConnection c, ClientExchange retry) {
         all.remove(c);
         if (c instanceof Http1Connection h1) {
             idle.remove(h1);
@@ -319,12 +319,12 @@ final class ConnectionPool {
      * Sends {@code x} again on whatever connection the pool gives it: for HTTP/2 streams the
      * origin did not process (above a GOAWAY's last stream id, or REFUSED_STREAM: RFC 9113 §8.7).
      */
-    void retry(Exchange x) {
+    void retry(ClientExchange x) {
         if (x.isDone()) {
             return;
         }
         x.retried = true;
-        x.phase = Exchange.Phase.NEW;
+        x.phase = ClientExchange.Phase.NEW;
         x.connection = null;
         submit(x);
     }
@@ -332,7 +332,7 @@ final class ConnectionPool {
     /** Opens connections for queued requests while the pool has room. */
     private void refill() {
         while (!closed && !waiters.isEmpty() && all.size() < poolSize() && !(http2 && anyOpening())) {
-            Exchange x = pollWaiter();
+            ClientExchange x = pollWaiter();
             if (x == null) {
                 return;
             }
@@ -365,7 +365,7 @@ final class ConnectionPool {
         closed = true;
         ConnectionClosedException cause = new ConnectionClosedException("client closed before the request to "
                 + origin + " completed");
-        Exchange x;
+        ClientExchange x;
         while ((x = pollWaiter()) != null) {
             x.fail(cause);
         }

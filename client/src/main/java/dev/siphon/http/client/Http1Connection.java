@@ -25,8 +25,8 @@ final class Http1Connection implements PooledConnection, ClientSocket.Protocol {
     private final ClientSocket socket;
     private final Http1ResponseParser parser;
     private final long maxBodyBytes;
-    private Exchange initiator;
-    private Exchange current;
+    private ClientExchange initiator;
+    private ClientExchange current;
     private int served;
     private long idleSinceNanos;
     // the response being read
@@ -38,12 +38,12 @@ final class Http1Connection implements PooledConnection, ClientSocket.Protocol {
     private boolean received;
     private boolean keepAlive;
 
-    Http1Connection(ConnectionPool pool, Exchange initiator) {
+    Http1Connection(ConnectionPool pool, ClientExchange initiator) {
         this(pool, initiator, null);
     }
 
     /** @param socket a TLS socket whose handshake chose HTTP/1.1, or null to open a new one */
-    Http1Connection(ConnectionPool pool, Exchange initiator, ClientSocket socket) {
+    Http1Connection(ConnectionPool pool, ClientExchange initiator, ClientSocket socket) {
         this.pool = pool;
         this.initiator = initiator;
         this.socket = socket != null ? socket : pool.newSocket(this);
@@ -66,7 +66,7 @@ final class Http1Connection implements PooledConnection, ClientSocket.Protocol {
     }
 
     @Override
-    public void forgetInitiator(Exchange x) {
+    public void forgetInitiator(ClientExchange x) {
         if (initiator == x) {
             initiator = null;
         }
@@ -74,7 +74,7 @@ final class Http1Connection implements PooledConnection, ClientSocket.Protocol {
 
     @Override
     public void onConnected() {
-        Exchange x = initiator;
+        ClientExchange x = initiator;
         initiator = null;
         if ("h2".equals(socket.applicationProtocol())) { // RFC 7301 §3.2: the server chose
             pool.switchProtocol(this, new Http2Connection(pool, x, socket), x);
@@ -86,15 +86,15 @@ final class Http1Connection implements PooledConnection, ClientSocket.Protocol {
 
     @Override
     public void onConnectFailed(ClientException cause) {
-        Exchange x = initiator;
+        ClientExchange x = initiator;
         initiator = null;
         pool.onConnectFailed(x, cause);
     }
 
     @Override
-    public void start(Exchange x) {
+    public void start(ClientExchange x) {
         current = x;
-        x.phase = Exchange.Phase.ACTIVE;
+        x.phase = ClientExchange.Phase.ACTIVE;
         x.connection = this;
         served++;
         parser.reset();
@@ -108,7 +108,7 @@ final class Http1Connection implements PooledConnection, ClientSocket.Protocol {
     }
 
     /** RFC 9112 §3: request-line, Host first (RFC 9110 §7.2), the caller's fields, Content-Length. */
-    private void writeRequest(Exchange x) {
+    private void writeRequest(ClientExchange x) {
         StringBuilder sb = new StringBuilder(128);
         sb.append(x.method).append(' ').append(x.target).append(" HTTP/1.1\r\n");
         boolean hostGiven = false;
@@ -357,7 +357,7 @@ final class Http1Connection implements PooledConnection, ClientSocket.Protocol {
 
     /** Hands the connection back (or closes it) before the caller's continuation runs. */
     private void complete(ClientResponse r) {
-        Exchange x = current;
+        ClientExchange x = current;
         current = null;
         body = null;
         chunked = null;
@@ -371,7 +371,7 @@ final class Http1Connection implements PooledConnection, ClientSocket.Protocol {
     }
 
     private void fail(ClientException e) {
-        Exchange x = current;
+        ClientExchange x = current;
         current = null;
         socket.close();
         if (x != null) {
@@ -396,9 +396,9 @@ final class Http1Connection implements PooledConnection, ClientSocket.Protocol {
 
     @Override
     public void onClosed() {
-        Exchange x = current;
+        ClientExchange x = current;
         current = null;
-        Exchange forInit = initiator;
+        ClientExchange forInit = initiator;
         initiator = null;
         if (x != null && !x.isDone()) {
             // The origin closed a reused connection as our request went out (a keep-alive race):
@@ -423,7 +423,7 @@ final class Http1Connection implements PooledConnection, ClientSocket.Protocol {
     }
 
     @Override
-    public void abandon(Exchange x) {
+    public void abandon(ClientExchange x) {
         if (current == x) {
             current = null; // mid-exchange: the rest of the response cannot be told apart, close
             socket.close();
@@ -432,7 +432,7 @@ final class Http1Connection implements PooledConnection, ClientSocket.Protocol {
 
     @Override
     public void close(ClientException cause) {
-        Exchange x = current;
+        ClientExchange x = current;
         current = null;
         socket.close();
         if (x != null) {

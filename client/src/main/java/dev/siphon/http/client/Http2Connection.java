@@ -59,7 +59,7 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
     /** One request/response on this connection. */
     private static final class Stream {
         final int id;
-        final Exchange exchange;
+        final ClientExchange exchange;
         int sent; // request body bytes sent
         StreamState state = StreamState.OPEN; // from its HEADERS on
         final FlowControlWindow sendWindow;
@@ -69,7 +69,7 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
         BodyBuffer body;
         boolean received;
 
-        Stream(int id, Exchange exchange, int sendWindow) {
+        Stream(int id, ClientExchange exchange, int sendWindow) {
             this.id = id;
             this.exchange = exchange;
             this.sendWindow = new FlowControlWindow(sendWindow);
@@ -84,7 +84,7 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
     private final long maxBodyBytes;
     private final HashMap<Integer, Stream> streams = new HashMap<>();
     private final ArrayDeque<Stream> blocked = new ArrayDeque<>(); // request bodies waiting for window
-    private Exchange initiator;
+    private ClientExchange initiator;
     private boolean ready; // the peer's SETTINGS arrived
     private boolean goingAway;
     private int nextStreamId = 1;
@@ -100,12 +100,12 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
     private boolean windowGrew;
     private ByteBuffer encodeScratch = ByteBuffer.allocate(4096);
 
-    Http2Connection(ConnectionPool pool, Exchange initiator) {
+    Http2Connection(ConnectionPool pool, ClientExchange initiator) {
         this(pool, initiator, null);
     }
 
     /** @param socket a TLS socket whose handshake chose "h2", or null to open a new one */
-    Http2Connection(ConnectionPool pool, Exchange initiator, ClientSocket socket) {
+    Http2Connection(ConnectionPool pool, ClientExchange initiator, ClientSocket socket) {
         this.pool = pool;
         this.initiator = initiator;
         this.socket = socket != null ? socket : pool.newSocket(this);
@@ -132,7 +132,7 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
     }
 
     @Override
-    public void forgetInitiator(Exchange x) {
+    public void forgetInitiator(ClientExchange x) {
         if (initiator == x) {
             initiator = null;
         }
@@ -145,7 +145,7 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
         if (socket.isSecure() && !"h2".equals(socket.applicationProtocol())) {
             // RFC 7301 §3.2: the server chose http/1.1, or does no ALPN (then HTTP/1.1 too);
             // RFC 9113 §3.2: h2 over TLS only when ALPN says so
-            Exchange x = initiator;
+            ClientExchange x = initiator;
             initiator = null;
             pool.switchProtocol(this, new Http1Connection(pool, x, socket), x);
             return;
@@ -164,7 +164,7 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
 
     @Override
     public void onConnectFailed(ClientException cause) {
-        Exchange x = initiator;
+        ClientExchange x = initiator;
         initiator = null;
         pool.onConnectFailed(x, cause);
     }
@@ -172,12 +172,12 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
     // ---- sending
 
     @Override
-    public void start(Exchange x) {
+    public void start(ClientExchange x) {
         int id = nextStreamId;
         nextStreamId += 2; // RFC 9113 §5.1.1: client streams are odd and increase; overflow ends reuse
         Stream s = new Stream(id, x, peer.initialWindowSize());
         streams.put(id, s);
-        x.phase = Exchange.Phase.ACTIVE;
+        x.phase = ClientExchange.Phase.ACTIVE;
         x.connection = this;
         x.streamId = id;
         boolean noBody = x.body.length == 0;
@@ -193,7 +193,7 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
 
     /** RFC 9113 §8.3.1 pseudo-header fields, then the caller's fields lower-cased (§8.2.1). */
     private void writeHeaders(Stream s, boolean endStream) {
-        Exchange x = s.exchange;
+        ClientExchange x = s.exchange;
         String authority = pool.origin.authority();
         for (int i = 0; i < x.headerNames.length; i++) {
             if (x.headerNames[i].equalsIgnoreCase("host")) {
@@ -538,7 +538,7 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
         FrameWriter.settingsAck(socket.out());
         if (!ready) {
             ready = true;
-            Exchange x = initiator;
+            ClientExchange x = initiator;
             initiator = null;
             pool.onStreamsAvailable(this, x);
         } else {
@@ -650,7 +650,7 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
     }
 
     @Override
-    public void abandon(Exchange x) {
+    public void abandon(ClientExchange x) {
         Stream s = streams.get(x.streamId);
         if (s != null && s.exchange == x) {
             streams.remove(x.streamId);
@@ -693,12 +693,12 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
         ArrayList<Stream> open = new ArrayList<>(streams.values());
         streams.clear();
         blocked.clear();
-        Exchange init = initiator;
+        ClientExchange init = initiator;
         initiator = null;
         pool.onClosed(this, null);
         ClientException cause = closing != null ? closing : socket.failure();
         for (Stream s : open) {
-            Exchange x = s.exchange;
+            ClientExchange x = s.exchange;
             if (cause == null && !s.received && x.idempotent() && !x.retried) {
                 pool.retry(x); // RFC 9110 §9.2.2: nothing came back for an idempotent request
             } else {

@@ -237,7 +237,7 @@ public final class HttpClient implements AutoCloseable {
             return CompletableFuture.failedFuture(new ConnectionClosedException("client is closed"));
         }
         ConnectionPool pool = pool(t.origin());
-        Exchange x = new Exchange(pool, m, t.requestTarget(), names, values, body == null ? EMPTY : body);
+        ClientExchange x = new ClientExchange(pool, m, t.requestTarget(), names, values, body == null ? EMPTY : body);
         x.arm(settings.timeoutMs());
         pool.loop.execute(() -> pool.arrive(x));
         return x.future;
