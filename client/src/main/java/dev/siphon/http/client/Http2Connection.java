@@ -47,7 +47,6 @@ import java.util.LinkedHashMap;
  * to closed. Loop thread only.
  */
 final class Http2Connection implements PooledConnection, ClientSocket.Protocol, FrameHandler {
-    private static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] EMPTY = new byte[0];
     /** Our SETTINGS_INITIAL_WINDOW_SIZE: response bytes a stream may have in flight. */
     static final int LOCAL_STREAM_WINDOW = 1 << 20;
@@ -152,7 +151,7 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
         }
         // RFC 9113 §3.4: the client preface, then our SETTINGS; we may send requests before the
         // peer's SETTINGS, but wait for them to learn SETTINGS_MAX_CONCURRENT_STREAMS.
-        socket.out().add(PREFACE);
+        FrameWriter.preface(socket.out());
         ByteBuffer b = socket.out().reserve(HEADER_LENGTH + 3 * 6);
         FrameWriter.header(b, 3 * 6, SETTINGS, 0, 0);
         b.putShort((short) SETTINGS_ENABLE_PUSH).putInt(0); // §8.4: no server push

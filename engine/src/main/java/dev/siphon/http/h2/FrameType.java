@@ -26,6 +26,9 @@ public final class FrameType {
     public static final int SETTINGS_MAX_FRAME_SIZE = 0x5;
     public static final int SETTINGS_MAX_HEADER_LIST_SIZE = 0x6;
 
+    /** The client connection preface (RFC 9113 §3.4); the client sends it with {@link FrameWriter#preface}. */
+    static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
     /** The 9-octet frame header (RFC 9113 §4.1). */
     public static final int HEADER_LENGTH = 9;
 

@@ -51,6 +51,11 @@ public final class FrameWriter {
         patchLength(b, at, 6 * n);
     }
 
+    /** The client connection preface (RFC 9113 §3.4); a SETTINGS frame must follow it. */
+    public static void preface(OutboundQueue out) {
+        out.add(PREFACE);
+    }
+
     public static void settingsAck(OutboundQueue out) {
         header(out.reserve(HEADER_LENGTH), 0, SETTINGS, FLAG_ACK, 0);
     }

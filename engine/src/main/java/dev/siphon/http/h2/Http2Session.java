@@ -66,10 +66,11 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Http2Session implements Session {
     private static final System.Logger LOG = System.getLogger("siphon.http.h2");
-    static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
     /** Streams we reset whose late frames are ignored rather than answered (RFC 9113 §5.1 "closed"). */
     private static final int RECENTLY_RESET = 64;
     /** Opaque data of the PING that follows the first GOAWAY of a graceful shutdown. */
+    /** The client connection preface (its one copy is {@link FrameType}'s; this name is the tests'). */
+    static final byte[] PREFACE = FrameType.PREFACE;
     private static final byte[] SHUTDOWN_PING = "siphon-x".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] EMPTY = new byte[0];
 

@@ -35,7 +35,7 @@ public final class ProtocolDetector implements Session {
 
     @Override
     public void onRead(ByteBuffer in) {
-        byte[] preface = Http2Session.PREFACE;
+        byte[] preface = FrameType.PREFACE;
         int n = Math.min(in.remaining(), preface.length);
         int p = in.arrayOffset() + in.position();
         for (int i = 0; i < n; i++) {
