@@ -149,6 +149,8 @@ public final class Http2Session implements Session {
     private long drainStartedAt;
     private boolean peerGoAway;
     private boolean closing;
+    /** {@link Limit#H2_SEND_STALL} was counted for this connection. */
+    private boolean sendStallCounted;
     /** An open stream's deadline may have passed at {@link #nextDeadline}: the timer checks then. */
     private boolean deadlineArmed;
     private long nextDeadline;
@@ -812,6 +814,10 @@ public final class Http2Session implements Session {
             s.pendingOff = reached;
         }
         if (reached < body.length) {
+            if (conn.isInputClosed() && waitsForWindow(s)) {
+                neverSendable(s);
+                return;
+            }
             if (!s.queued) {
                 s.queued = true;
                 waiting.addLast(s); // resumed on WINDOW_UPDATE, SETTINGS or drain
@@ -820,6 +826,24 @@ public final class Http2Session implements Session {
         }
         s.pending = null;
         sentEndStream(s);
+    }
+
+    /** The stream's response is held back by a flow-control window, not by the socket. */
+    private boolean waitsForWindow(Http2Stream s) {
+        return s.sendWindow.available() == 0 || connSendWindow.available() == 0;
+    }
+
+    /**
+     * The peer closed its side, so no WINDOW_UPDATE can come: a response waiting for window will
+     * never be sent. The stream goes now instead of holding its body and the connection until the
+     * send-stall timeout.
+     */
+    private void neverSendable(Http2Stream s) {
+        if (!sendStallCounted) {
+            sendStallCounted = true;
+            counters.tripped(Limit.H2_SEND_STALL);
+        }
+        closeStream(s);
     }
 
     /**
@@ -1009,6 +1033,8 @@ public final class Http2Session implements Session {
         for (Http2Stream s : streams.values().toArray(new Http2Stream[0])) {
             if (s.state.canReceive()) {
                 closeStream(s); // an incomplete request can never complete now
+            } else if (s.queued && s.pending != null && waitsForWindow(s)) {
+                neverSendable(s);
             }
         }
         closeIfDone();

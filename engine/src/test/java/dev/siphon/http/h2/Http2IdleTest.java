@@ -83,4 +83,35 @@ class Http2IdleTest {
             assertEquals(0, engine.counters().count(Limit.H2_SEND_STALL));
         }
     }
+
+    /**
+     * Once the client has closed its side, no WINDOW_UPDATE can come: responses waiting for window
+     * will never be sent, and the connection goes at once, not after the idle timeout. (The soak
+     * test's zero-window clients left connections open for up to idle_timeout_ms after they left.)
+     */
+    @Test
+    void responsesWaitingForWindowGoAtOnceWhenTheClientClosesItsSide() throws Exception {
+        try (HttpEngine engine = bigBodies(10_000); RawH2Client c = new RawH2Client(engine.port())) {
+            c.raw(Http2Session.PREFACE);
+            c.settings(0x4, 0);
+            c.frame(FrameType.SETTINGS, FrameType.FLAG_ACK, 0, new byte[0]);
+            for (int i = 0; i < 10; i++) {
+                c.headers(1 + 2 * i, true, RawH2Client.get("/big"));
+            }
+            for (int i = 0; i < 10; i++) {
+                assertNotNull(c.await(FrameType.HEADERS, 1 + 2 * i)); // each response is written up to its window: HEADERS only
+            }
+            long start = System.nanoTime();
+            c.socket.shutdownOutput();
+            assertTrue(c.awaitEof(), "the server closed the connection");
+            long ms = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(ms < 2000, "closed " + ms + " ms after the client's FIN, idle timeout 10 s");
+            assertEquals(1, engine.counters().count(Limit.H2_SEND_STALL));
+            long deadline = System.nanoTime() + 2_000_000_000L;
+            while (engine.buffersOutstanding() != 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals(0, engine.buffersOutstanding(), "the bodies and buffers were released");
+        }
+    }
 }
