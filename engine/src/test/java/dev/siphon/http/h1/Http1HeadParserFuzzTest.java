@@ -7,6 +7,7 @@ import com.code_intelligence.jazzer.junit.DictionaryFile;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.siphon.http.Headers;
 import dev.siphon.http.SplitInput;
+import dev.siphon.http.codec.CodecException;
 import dev.siphon.http.internal.FieldValue;
 import dev.siphon.http.internal.RequestError;
 import java.nio.charset.StandardCharsets;
@@ -139,7 +140,11 @@ class Http1HeadParserFuzzTest {
                     }
                     case "body" -> {
                         int take = (int) Math.min(remaining, end - p);
-                        body.append(b, p, take);
+                        try {
+                            body.append(b, p, take);
+                        } catch (CodecException e) {
+                            throw RequestError.of(e); // as the server answers it
+                        }
                         p += take;
                         remaining -= take;
                         if (remaining == 0) {
@@ -147,7 +152,12 @@ class Http1HeadParserFuzzTest {
                         }
                     }
                     case "chunked body" -> {
-                        int q = chunked.decode(b, p, end, body);
+                        int q;
+                        try {
+                            q = chunked.decode(b, p, end, body);
+                        } catch (CodecException e) {
+                            throw RequestError.of(e); // as the server answers it
+                        }
                         assertTrue(q >= p && q <= end, "chunked consumed within the read");
                         p = q;
                         if (chunked.done()) {
