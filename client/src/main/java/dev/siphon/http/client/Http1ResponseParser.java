@@ -2,6 +2,7 @@ package dev.siphon.http.client;
 
 import dev.siphon.http.codec.CodecException;
 import dev.siphon.http.codec.CodecException.Kind;
+import dev.siphon.http.codec.FieldSyntax;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 
@@ -10,7 +11,8 @@ import java.util.LinkedHashMap;
  * answers the bytes consumed when the head is complete ({@link #head()} then holds it), 0 when
  * more bytes are needed, or throws a {@link CodecException}. A head arriving in pieces is not
  * rescanned: {@link #parse} remembers how far it looked for the empty line that ends the head
- * (the resume hint) and parses the lines once, when that line is there.
+ * (the resume hint) and parses the lines once, when that line is there. Names and values are
+ * judged by the field syntax the server uses too ({@link FieldSyntax}).
  *
  * <p>Strict: a bare LF, whitespace before a field's colon, obs-fold, control characters in a
  * value and a status outside 100–599 are rejected, never repaired. One tolerated deviation,
@@ -23,22 +25,6 @@ final class Http1ResponseParser {
      * carries no meaning (a client SHOULD ignore it), so its missing separator is tolerated.
      */
     static final boolean TOLERATE_MISSING_SP_AFTER_STATUS = true;
-
-    private static final boolean[] TCHAR = new boolean[256];
-
-    static {
-        // RFC 9110 §5.6.2: tchar
-        for (char c = '0'; c <= '9'; c++) {
-            TCHAR[c] = true;
-        }
-        for (char c = 'a'; c <= 'z'; c++) {
-            TCHAR[c] = true;
-            TCHAR[c - 32] = true;
-        }
-        for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
-            TCHAR[c] = true;
-        }
-    }
 
     private static final byte[] VERSION_PREFIX = "HTTP/1.".getBytes(StandardCharsets.US_ASCII);
 
@@ -126,9 +112,8 @@ final class Http1ResponseParser {
         if (b[q] == ' ') {
             q++;
             while (b[q] != '\r') {
-                int c = b[q] & 0xFF;
-                // reason-phrase = 1*( HTAB / SP / VCHAR / obs-text )
-                if (c < 0x20 && c != '\t' || c == 0x7F) {
+                // reason-phrase = 1*( HTAB / SP / VCHAR / obs-text ): the octets of a field value
+                if (!FieldSyntax.isValueOctet(b[q] & 0xFF)) {
                     throw CodecException.malformed("control character in the reason phrase");
                 }
                 q++;
@@ -148,12 +133,10 @@ final class Http1ResponseParser {
                 throw new CodecException(Kind.TOO_MANY_FIELDS, "response head has more than " + maxFields + " fields");
             }
             int nameStart = q;
-            while (b[q] != ':') {
-                if (!TCHAR[b[q] & 0xFF]) {
-                    // RFC 9112 §5.1: no whitespace between field name and colon
-                    throw CodecException.malformed("invalid character in field name: " + printable(b, nameStart, headEnd));
-                }
-                q++;
+            q = FieldSyntax.tokenEnd(b, q, headEnd); // RFC 9110 §5.1: field-name = token
+            if (b[q] != ':') {
+                // RFC 9112 §5.1: no whitespace between field name and colon
+                throw CodecException.malformed("invalid character in field name: " + printable(b, nameStart, headEnd));
             }
             if (q == nameStart) {
                 throw CodecException.malformed("empty field name");
@@ -167,7 +150,7 @@ final class Http1ResponseParser {
             int valueEnd = q;
             while (b[q] != '\r') {
                 int c = b[q] & 0xFF;
-                if (c < 0x20 && c != '\t' || c == 0x7F) {
+                if (!FieldSyntax.isValueOctet(c)) {
                     // RFC 9110 §5.5: field-value = *( VCHAR / SP / HTAB / obs-text )
                     throw CodecException.malformed("control character in the value of " + name);
                 }

@@ -2,6 +2,7 @@ package dev.siphon.http.h1;
 
 import dev.siphon.http.codec.CodecException;
 import dev.siphon.http.codec.CodecException.Kind;
+import dev.siphon.http.codec.FieldSyntax;
 import dev.siphon.http.internal.Ascii;
 
 /**
@@ -46,16 +47,16 @@ public final class ChunkedDecoder {
         boolean ws = c == ' ' || c == '\t';
         State next = switch (state) {
             case EXT_BWS -> ws ? State.EXT_BWS : c == ';' ? State.EXT_NAME_START : null;
-            case EXT_NAME_START -> ws ? State.EXT_NAME_START : Http1HeadParser.tchar(c) ? State.EXT_NAME : null;
-            case EXT_NAME -> Http1HeadParser.tchar(c) ? State.EXT_NAME : afterNameOrValue(c, true);
+            case EXT_NAME_START -> ws ? State.EXT_NAME_START : FieldSyntax.isTchar(c) ? State.EXT_NAME : null;
+            case EXT_NAME -> FieldSyntax.isTchar(c) ? State.EXT_NAME : afterNameOrValue(c, true);
             case EXT_AFTER_NAME -> afterNameOrValue(c, true);
             case EXT_VALUE_START -> ws ? State.EXT_VALUE_START : c == '"' ? State.EXT_QUOTED
-                    : Http1HeadParser.tchar(c) ? State.EXT_VALUE : null;
-            case EXT_VALUE -> Http1HeadParser.tchar(c) ? State.EXT_VALUE : afterNameOrValue(c, false);
+                    : FieldSyntax.isTchar(c) ? State.EXT_VALUE : null;
+            case EXT_VALUE -> FieldSyntax.isTchar(c) ? State.EXT_VALUE : afterNameOrValue(c, false);
             // qdtext = HTAB / SP / %x21 / %x23-5B / %x5D-7E / obs-text; quoted-pair = "\" ( HTAB / SP / VCHAR / obs-text )
             case EXT_QUOTED -> c == '"' ? State.EXT_BWS : c == '\\' ? State.EXT_QUOTED_ESCAPE
-                    : ws || (c >= 0x21 && c != 0x7F) ? State.EXT_QUOTED : null;
-            case EXT_QUOTED_ESCAPE -> ws || (c >= 0x21 && c != 0x7F) ? State.EXT_QUOTED : null;
+                    : FieldSyntax.isValueOctet(c) ? State.EXT_QUOTED : null;
+            case EXT_QUOTED_ESCAPE -> FieldSyntax.isValueOctet(c) ? State.EXT_QUOTED : null;
             default -> throw new IllegalStateException(state.name());
         };
         if (next == null) {
@@ -166,8 +167,8 @@ public final class ChunkedDecoder {
                     }
                     if (c == '\r') {
                         state = State.TRAILER_LF;
-                    } else if ((c < ' ' && c != '\t') || c == 0x7F) {
-                        throw CodecException.malformed("invalid character in trailer");
+                    } else if (!FieldSyntax.isValueOctet(c)) {
+                        throw CodecException.malformed("invalid character in trailer"); // RFC 9110 §5.5
                     }
                     p++;
                 }

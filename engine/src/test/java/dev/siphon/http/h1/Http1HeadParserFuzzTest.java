@@ -8,7 +8,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.siphon.http.Headers;
 import dev.siphon.http.SplitInput;
 import dev.siphon.http.codec.CodecException;
-import dev.siphon.http.internal.FieldValue;
+import dev.siphon.http.codec.FieldSyntax;
 import dev.siphon.http.internal.RequestError;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -234,7 +234,7 @@ class Http1HeadParserFuzzTest {
                 assertTrue(value.isEmpty() || (!ows(value.charAt(0)) && !ows(value.charAt(value.length() - 1))),
                         "value without OWS at its ends");
                 for (int k = 0; k < value.length(); k++) {
-                    assertTrue(FieldValue.isAllowed(value.charAt(k)), "value character " + (int) value.charAt(k));
+                    assertTrue(FieldSyntax.isValueOctet(value.charAt(k)), "value character " + (int) value.charAt(k));
                 }
                 if (absolute && name.equals("host")) {
                     String authority = head.absoluteTarget.substring(head.absoluteTarget.indexOf("://") + 3);
@@ -257,7 +257,7 @@ class Http1HeadParserFuzzTest {
                 return false;
             }
             for (int i = 0; i < s.length(); i++) {
-                if (s.charAt(i) > 0xFF || !Http1HeadParser.tchar(s.charAt(i))) {
+                if (s.charAt(i) > 0xFF || !FieldSyntax.isTchar(s.charAt(i))) {
                     return false;
                 }
             }
