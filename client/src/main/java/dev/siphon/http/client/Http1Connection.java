@@ -1,8 +1,8 @@
 package dev.siphon.http.client;
 
+import dev.siphon.http.codec.CodecException;
 import dev.siphon.http.h1.BodyBuffer;
 import dev.siphon.http.h1.ChunkedDecoder;
-import dev.siphon.http.internal.RequestError;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
@@ -178,12 +178,8 @@ final class Http1Connection implements PooledConnection, ClientSocket.Protocol {
                     int n;
                     try {
                         n = parser.parse(a, p, end);
-                    } catch (Http1ResponseParser.Malformed e) {
-                        if (e.getMessage().startsWith("response head exceeds")) {
-                            throw new ResponseTooLargeException(e.getMessage() + " from " + pool.origin);
-                        }
-                        throw new MalformedResponseException("malformed response from " + pool.origin + ": "
-                                + e.getMessage());
+                    } catch (CodecException e) {
+                        throw headError(e);
                     }
                     if (n == 0) {
                         return p;
@@ -215,7 +211,7 @@ final class Http1Connection implements PooledConnection, ClientSocket.Protocol {
                 case CHUNKED -> {
                     try {
                         p = chunked.decode(a, p, end, body);
-                    } catch (RequestError e) {
+                    } catch (CodecException e) {
                         throw bodyError(e);
                     }
                     if (chunked.done()) {
@@ -336,14 +332,25 @@ final class Http1Connection implements PooledConnection, ClientSocket.Protocol {
     private void append(byte[] a, int p, int n) throws ClientException {
         try {
             body.append(a, p, n);
-        } catch (RequestError e) {
+        } catch (CodecException e) {
             throw bodyError(e);
         }
     }
 
-    /** The engine's body codecs speak in request statuses: 413 is our cap, anything else bad framing. */
-    private ClientException bodyError(RequestError e) {
-        if (e.status() == 413) {
+    /**
+     * A head the parser refused: over the head cap is too large; too many fields, like every
+     * other fault, is malformed.
+     */
+    private ClientException headError(CodecException e) {
+        if (e.kind() == CodecException.Kind.FIELDS_TOO_LARGE) {
+            return new ResponseTooLargeException(e.getMessage() + " from " + pool.origin);
+        }
+        return new MalformedResponseException("malformed response from " + pool.origin + ": " + e.getMessage());
+    }
+
+    /** A body the shared codecs refused: over our cap is too large, anything else bad framing. */
+    private ClientException bodyError(CodecException e) {
+        if (e.kind() == CodecException.Kind.BODY_TOO_LARGE) {
             return new ResponseTooLargeException("response body from " + pool.origin + " exceeds the "
                     + maxBodyBytes + "-byte cap");
         }

@@ -2,6 +2,7 @@ package dev.siphon.http.client;
 
 import static dev.siphon.http.h2.FrameType.*;
 
+import dev.siphon.http.codec.CodecException;
 import dev.siphon.http.h1.BodyBuffer;
 import dev.siphon.http.h2.ErrorCode;
 import dev.siphon.http.h2.FlowControlWindow;
@@ -17,7 +18,6 @@ import dev.siphon.http.h2.hpack.HpackDecoder;
 import dev.siphon.http.h2.hpack.HpackEncoder;
 import dev.siphon.http.h2.hpack.HpackException;
 import dev.siphon.http.internal.ConnectionError;
-import dev.siphon.http.internal.RequestError;
 import dev.siphon.http.internal.StreamError;
 import java.nio.BufferOverflowException;
 import java.nio.ByteBuffer;
@@ -328,7 +328,7 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
             }
             try {
                 s.body.append(a, off, len);
-            } catch (RequestError e) {
+            } catch (CodecException e) { // BODY_TOO_LARGE: a growable buffer has no budget to spend
                 resetStream(streamId, ErrorCode.CANCEL, new ResponseTooLargeException("response body from "
                         + pool.origin + " exceeds the " + maxBodyBytes + "-byte cap"));
                 return;

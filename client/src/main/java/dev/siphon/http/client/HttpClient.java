@@ -1,6 +1,7 @@
 package dev.siphon.http.client;
 
 import dev.siphon.http.FatalErrorHandler;
+import dev.siphon.http.codec.FieldSyntax;
 import dev.siphon.http.config.Bounds;
 import dev.siphon.http.config.ClientConfig;
 import dev.siphon.http.config.ConfigException;
@@ -270,14 +271,14 @@ public final class HttpClient implements AutoCloseable {
 
     private static String checkMethod(String method) {
         String m = Objects.requireNonNull(method, "method").toUpperCase(Locale.ROOT);
-        if (m.isEmpty() || !isToken(m)) {
+        if (!FieldSyntax.isToken(m)) { // RFC 9110 §9.1: method = token
             throw new IllegalArgumentException("invalid method \"" + method + "\"");
         }
         return m;
     }
 
     private static String checkFieldName(String name) {
-        if (name == null || name.isEmpty() || !isToken(name)) {
+        if (name == null || !FieldSyntax.isToken(name)) {
             throw new IllegalArgumentException("invalid header name \"" + name + "\" (RFC 9110 §5.1: a token)");
         }
         return name;
@@ -289,25 +290,15 @@ public final class HttpClient implements AutoCloseable {
         }
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
-            // RFC 9110 §5.5: CR, LF and NUL in a value would split or end the head
+            // RFC 9110 §5.5: CR, LF and NUL in a value would split or end the head. Narrower than
+            // FieldSyntax.isValueOctet on purpose, as documented on send: other control characters
+            // and DEL are sent as given, and a strict origin may refuse them.
             if (c == '\r' || c == '\n' || c == 0 || c > 0xFF) {
                 throw new IllegalArgumentException("header " + name + " has a character that cannot be sent (CR, "
                         + "LF, NUL or beyond ISO-8859-1) at index " + i);
             }
         }
         return value.strip();
-    }
-
-    private static boolean isToken(String s) {
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            boolean ok = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
-                    || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
-            if (!ok) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** RFC 9110 §7.6.1 / RFC 9113 §8.2.2: connection-specific fields belong to the client. */

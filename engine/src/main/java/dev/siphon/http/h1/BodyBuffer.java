@@ -1,8 +1,8 @@
 package dev.siphon.http.h1;
 
+import dev.siphon.http.codec.CodecException;
+import dev.siphon.http.codec.CodecException.Kind;
 import dev.siphon.http.internal.BodyBudget;
-import dev.siphon.http.internal.Counters.Limit;
-import dev.siphon.http.internal.RequestError;
 import java.util.Arrays;
 
 /**
@@ -11,8 +11,10 @@ import java.util.Arrays;
  * <p>A request body ({@link #reserving}) starts with no array and grows geometrically with the
  * octets that arrive, never past its cap (the declared length, or {@code max_body_bytes}), so a
  * declared length costs nothing until the body is sent. Each growth is reserved in the engine's
- * {@link BodyBudget}; one that does not fit is a 503. The reservation is given back with
- * {@link #release}, or passed on with the body ({@link #transferReservation}).
+ * {@link BodyBudget}; one that does not fit is {@link Kind#BUDGET_SPENT} (the server answers 503).
+ * The reservation is given back with {@link #release}, or passed on with the body
+ * ({@link #transferReservation}). Past the cap is {@link Kind#BODY_TOO_LARGE}: a request's 413,
+ * a response the client fails.
  *
  * <p>A body no handler will read ({@link #discarding}) is counted against its cap and dropped.
  *
@@ -53,9 +55,9 @@ public final class BodyBuffer {
         return new BodyBuffer(0, cap, null, true);
     }
 
-    public void append(byte[] b, int off, int len) throws RequestError {
+    public void append(byte[] b, int off, int len) throws CodecException {
         if (size + (long) len > cap) {
-            throw new RequestError(413, "request body exceeds " + cap + " bytes", Limit.BODY_BYTES);
+            throw tooLarge();
         }
         if (discard) {
             size += len;
@@ -69,12 +71,12 @@ public final class BodyBuffer {
     }
 
     /** Doubles the array (at least to {@code need}, at most to the cap), reserving the growth first. */
-    private void grow(int need) throws RequestError {
+    private void grow(int need) throws CodecException {
         long grown = Math.min(Math.max(Math.max((long) data.length * 2, INITIAL_CHUNKED), need), cap);
         if (budget != null && !budget.reserve(grown - data.length)) {
             grown = need; // near the limit: only what this read needs
             if (!budget.reserve(grown - data.length)) {
-                throw new RequestError(503, "request bodies buffered exceed max_buffered_body_bytes", Limit.BODY_BUDGET);
+                throw new CodecException(Kind.BUDGET_SPENT, "bodies buffered exceed max_buffered_body_bytes");
             }
         }
         if (budget != null) {
@@ -84,10 +86,14 @@ public final class BodyBuffer {
     }
 
     /** Checks that {@code more} bytes would still fit, before they arrive. */
-    public void ensureFits(long more) throws RequestError {
+    public void ensureFits(long more) throws CodecException {
         if (size + more > cap) {
-            throw new RequestError(413, "request body exceeds " + cap + " bytes", Limit.BODY_BYTES);
+            throw tooLarge();
         }
+    }
+
+    private CodecException tooLarge() {
+        return new CodecException(Kind.BODY_TOO_LARGE, "body exceeds " + cap + " bytes");
     }
 
     public int size() {

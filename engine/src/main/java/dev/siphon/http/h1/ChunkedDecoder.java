@@ -1,14 +1,17 @@
 package dev.siphon.http.h1;
 
+import dev.siphon.http.codec.CodecException;
+import dev.siphon.http.codec.CodecException.Kind;
+import dev.siphon.http.codec.FieldSyntax;
 import dev.siphon.http.internal.Ascii;
-import dev.siphon.http.internal.Counters.Limit;
-import dev.siphon.http.internal.RequestError;
 
 /**
  * Decodes the chunked transfer coding (RFC 9112 §7.1) incrementally: bytes may arrive split
  * anywhere. Strict: every line ends in CRLF (a bare LF is an error), chunk sizes are bounded by
  * the body cap before any data is accepted, chunk extensions and trailers are bounded and
- * discarded (RFC 9112 §7.1.1, RFC 9110 §6.5.1 allow that). Loop thread only.
+ * discarded (RFC 9112 §7.1.1, RFC 9110 §6.5.1 allow that). Shared by the server (request bodies)
+ * and the client (response bodies): errors are role-neutral {@link CodecException}s that each side
+ * maps to its own outcome. Loop thread only.
  */
 public final class ChunkedDecoder {
     /** Hex digits in a chunk size: 15 keep the size below 2^60, far above any body cap. */
@@ -39,30 +42,25 @@ public final class ChunkedDecoder {
         return state == State.DONE;
     }
 
-    /**
-     * Consumes bytes from {@code b[p, end)}, appending chunk data to {@code body}.
-     *
-     * @return the index of the first byte not consumed (bytes after the final CRLF stay unconsumed)
-     */
     /** The next state of a chunk extension after byte {@code c} (not the CR that ends the line). */
-    private static State extension(State state, int c) throws RequestError {
+    private static State extension(State state, int c) throws CodecException {
         boolean ws = c == ' ' || c == '\t';
         State next = switch (state) {
             case EXT_BWS -> ws ? State.EXT_BWS : c == ';' ? State.EXT_NAME_START : null;
-            case EXT_NAME_START -> ws ? State.EXT_NAME_START : Http1HeadParser.tchar(c) ? State.EXT_NAME : null;
-            case EXT_NAME -> Http1HeadParser.tchar(c) ? State.EXT_NAME : afterNameOrValue(c, true);
+            case EXT_NAME_START -> ws ? State.EXT_NAME_START : FieldSyntax.isTchar(c) ? State.EXT_NAME : null;
+            case EXT_NAME -> FieldSyntax.isTchar(c) ? State.EXT_NAME : afterNameOrValue(c, true);
             case EXT_AFTER_NAME -> afterNameOrValue(c, true);
             case EXT_VALUE_START -> ws ? State.EXT_VALUE_START : c == '"' ? State.EXT_QUOTED
-                    : Http1HeadParser.tchar(c) ? State.EXT_VALUE : null;
-            case EXT_VALUE -> Http1HeadParser.tchar(c) ? State.EXT_VALUE : afterNameOrValue(c, false);
+                    : FieldSyntax.isTchar(c) ? State.EXT_VALUE : null;
+            case EXT_VALUE -> FieldSyntax.isTchar(c) ? State.EXT_VALUE : afterNameOrValue(c, false);
             // qdtext = HTAB / SP / %x21 / %x23-5B / %x5D-7E / obs-text; quoted-pair = "\" ( HTAB / SP / VCHAR / obs-text )
             case EXT_QUOTED -> c == '"' ? State.EXT_BWS : c == '\\' ? State.EXT_QUOTED_ESCAPE
-                    : ws || (c >= 0x21 && c != 0x7F) ? State.EXT_QUOTED : null;
-            case EXT_QUOTED_ESCAPE -> ws || (c >= 0x21 && c != 0x7F) ? State.EXT_QUOTED : null;
+                    : FieldSyntax.isValueOctet(c) ? State.EXT_QUOTED : null;
+            case EXT_QUOTED_ESCAPE -> FieldSyntax.isValueOctet(c) ? State.EXT_QUOTED : null;
             default -> throw new IllegalStateException(state.name());
         };
         if (next == null) {
-            throw new RequestError(400, "invalid chunk extension");
+            throw CodecException.malformed("invalid chunk extension");
         }
         return next;
     }
@@ -78,7 +76,12 @@ public final class ChunkedDecoder {
         return name && c == '=' ? State.EXT_VALUE_START : null;
     }
 
-    public int decode(byte[] b, int p, int end, BodyBuffer body) throws RequestError {
+    /**
+     * Consumes bytes from {@code b[p, end)}, appending chunk data to {@code body}.
+     *
+     * @return the index of the first byte not consumed (bytes after the final CRLF stay unconsumed)
+     */
+    public int decode(byte[] b, int p, int end, BodyBuffer body) throws CodecException {
         while (p < end) {
             switch (state) {
                 case SIZE -> {
@@ -86,19 +89,19 @@ public final class ChunkedDecoder {
                     int v = Ascii.hexDigit(c);
                     if (v >= 0) {
                         if (++digits > MAX_SIZE_DIGITS) {
-                            throw new RequestError(400, "chunk size too long");
+                            throw CodecException.malformed("chunk size too long");
                         }
                         chunkSize = (chunkSize << 4) | v;
                         p++;
                     } else if (digits == 0) {
-                        throw new RequestError(400, "missing chunk size");
+                        throw CodecException.malformed("missing chunk size");
                     } else if (c == '\r') {
                         state = State.SIZE_LF;
                         p++;
                     } else if (c == ';' || c == ' ' || c == '\t') {
                         state = State.EXT_BWS; // reads this byte again
                     } else {
-                        throw new RequestError(400, "invalid chunk size");
+                        throw CodecException.malformed("invalid chunk size");
                     }
                 }
                 case EXT_BWS, EXT_NAME_START, EXT_NAME, EXT_AFTER_NAME, EXT_VALUE_START, EXT_VALUE, EXT_QUOTED,
@@ -108,7 +111,7 @@ public final class ChunkedDecoder {
                             && state != State.EXT_NAME_START && state != State.EXT_VALUE_START) {
                         state = State.SIZE_LF;
                     } else if (++extensionBytes > MAX_EXTENSION_BYTES) {
-                        throw new RequestError(400, "chunk extension too long");
+                        throw CodecException.malformed("chunk extension too long");
                     } else {
                         state = extension(state, c);
                     }
@@ -116,7 +119,7 @@ public final class ChunkedDecoder {
                 }
                 case SIZE_LF -> {
                     if (b[p++] != '\n') {
-                        throw new RequestError(400, "chunk size line not ended by CRLF");
+                        throw CodecException.malformed("chunk size line not ended by CRLF");
                     }
                     if (chunkSize == 0) {
                         state = State.TRAILER_LINE_START;
@@ -136,13 +139,13 @@ public final class ChunkedDecoder {
                 }
                 case DATA_CR -> {
                     if (b[p++] != '\r') {
-                        throw new RequestError(400, "chunk data not followed by CRLF");
+                        throw CodecException.malformed("chunk data not followed by CRLF");
                     }
                     state = State.DATA_LF;
                 }
                 case DATA_LF -> {
                     if (b[p++] != '\n') {
-                        throw new RequestError(400, "chunk data not followed by CRLF");
+                        throw CodecException.malformed("chunk data not followed by CRLF");
                     }
                     state = State.SIZE;
                     digits = 0;
@@ -160,24 +163,24 @@ public final class ChunkedDecoder {
                 case TRAILER_LINE -> {
                     int c = b[p] & 0xFF;
                     if (++trailerBytes > maxTrailerBytes) {
-                        throw new RequestError(431, "trailer section too large", Limit.HEADER_BYTES);
+                        throw new CodecException(Kind.FIELDS_TOO_LARGE, "trailer section too large");
                     }
                     if (c == '\r') {
                         state = State.TRAILER_LF;
-                    } else if ((c < ' ' && c != '\t') || c == 0x7F) {
-                        throw new RequestError(400, "invalid character in trailer");
+                    } else if (!FieldSyntax.isValueOctet(c)) {
+                        throw CodecException.malformed("invalid character in trailer"); // RFC 9110 §5.5
                     }
                     p++;
                 }
                 case TRAILER_LF -> {
                     if (b[p++] != '\n') {
-                        throw new RequestError(400, "trailer line not ended by CRLF");
+                        throw CodecException.malformed("trailer line not ended by CRLF");
                     }
                     state = State.TRAILER_LINE_START;
                 }
                 case END_LF -> {
                     if (b[p++] != '\n') {
-                        throw new RequestError(400, "chunked body not ended by CRLF");
+                        throw CodecException.malformed("chunked body not ended by CRLF");
                     }
                     state = State.DONE;
                     return p;

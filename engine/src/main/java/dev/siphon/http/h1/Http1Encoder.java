@@ -2,6 +2,7 @@ package dev.siphon.http.h1;
 
 import dev.siphon.http.Headers;
 import dev.siphon.http.Response;
+import dev.siphon.http.codec.FieldSyntax;
 import dev.siphon.http.internal.HttpDate;
 import dev.siphon.http.internal.Status;
 import dev.siphon.http.net.OutboundQueue;
@@ -22,13 +23,8 @@ public final class Http1Encoder {
     private static final byte[] CONNECTION_KEEP_ALIVE = "connection: keep-alive\r\n".getBytes(StandardCharsets.US_ASCII);
     static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final int FIXED_OVERHEAD = 160;
-    /** RFC 9110 §5.6.2 tchar: the characters a field name may have. */
-    private static final boolean[] TOKEN = new boolean[128];
 
     static {
-        for (char c = '!'; c <= '~'; c++) {
-            TOKEN[c] = "\"(),/:;<=>?@[\\]{}".indexOf(c) < 0;
-        }
         for (int s = 100; s < 1000; s++) {
             STATUS_LINES[s] = ("HTTP/1.1 " + s + " " + Status.reason(s) + "\r\n").getBytes(StandardCharsets.US_ASCII);
         }
@@ -130,7 +126,7 @@ public final class Http1Encoder {
         }
         for (int i = 0; i < n; i++) {
             char c = name.charAt(i);
-            if (c >= 128 || !TOKEN[c]) {
+            if (!FieldSyntax.isTchar(c)) { // RFC 9110 §5.1: field-name = token
                 throw new InvalidHeaderException("invalid header name: " + name);
             }
             a[p++] = (byte) c;
@@ -147,7 +143,7 @@ public final class Http1Encoder {
         for (int i = 0; i < n; i++) {
             char c = value.charAt(i);
             if (c < 0x80) {
-                if ((c < ' ' && c != '\t') || c == 0x7F) {
+                if (!FieldSyntax.isValueOctet(c)) { // RFC 9110 §5.5
                     throw new InvalidHeaderException("control character in header value");
                 }
                 a[p++] = (byte) c;

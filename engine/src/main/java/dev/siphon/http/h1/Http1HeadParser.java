@@ -1,8 +1,8 @@
 package dev.siphon.http.h1;
 
 import dev.siphon.http.Headers;
+import dev.siphon.http.codec.FieldSyntax;
 import dev.siphon.http.internal.Counters.Limit;
-import dev.siphon.http.internal.FieldValue;
 import dev.siphon.http.internal.RequestError;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -29,26 +29,10 @@ public final class Http1HeadParser {
     /** RFC 9112 §2.2: a server SHOULD ignore at least one empty line before the request-line. */
     static final int MAX_LEADING_EMPTY_LINES = 8;
 
-    private static final boolean[] TCHAR = new boolean[256];
     /** Reads 8 bytes at once: the scans below test a whole word per step (SWAR). */
     private static final VarHandle WORD = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final long ONES = 0x0101010101010101L;
     private static final long HIGHS = 0x8080808080808080L;
-
-    static {
-        // RFC 9110 §5.6.2: tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." /
-        //   "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
-        for (char c = '0'; c <= '9'; c++) {
-            TCHAR[c] = true;
-        }
-        for (char c = 'a'; c <= 'z'; c++) {
-            TCHAR[c] = true;
-            TCHAR[c - 32] = true;
-        }
-        for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
-            TCHAR[c] = true;
-        }
-    }
 
     private final int maxHeadBytes;
     private final int maxHeaderCount;
@@ -221,7 +205,8 @@ public final class Http1HeadParser {
 
     /**
      * Flags bytes below 0x20 (CR, LF, HTAB, NUL...) and DEL: the bytes a field value must be
-     * checked one by one for. Bytes of 0x80 and above (obs-text) pass.
+     * checked one by one for ({@link FieldSyntax#isValueOctet}). Bytes of 0x80 and above
+     * (obs-text) pass.
      */
     private static long control(long w) {
         return below0x20(w) | equalTo(w, 0x7F7F7F7F7F7F7F7FL);
@@ -231,23 +216,18 @@ public final class Http1HeadParser {
      * Flags the bytes that end or mark a request-target: 0x20 and below, DEL, 0x80 and above, and
      * '?' while {@code query} (the first '?' starts the query).
      */
-    /** RFC 9110 §5.6.2 tchar, for a byte as an unsigned value. */
-    static boolean tchar(int c) {
-        return TCHAR[c & 0xFF];
-    }
-
     private static long targetStop(long w, boolean query) {
         long m = ((w - 0x2121212121212121L) & ~w & HIGHS) | (w & HIGHS) | equalTo(w, 0x7F7F7F7F7F7F7F7FL);
         return query ? m | equalTo(w, 0x3F3F3F3F3F3F3F3FL) : m;
     }
 
-    /** request-line = method SP request-target SP HTTP-version CRLF (RFC 9112 §3). */
-    /** @return the index of the first field line, or -1 when the bytes ran out first */
+    /**
+     * request-line = method SP request-target SP HTTP-version CRLF (RFC 9112 §3).
+     *
+     * @return the index of the first field line, or -1 when the bytes ran out first
+     */
     private int parseRequestLine(byte[] b, int p, int end, RequestHead head) throws RequestError {
-        int m = p;
-        while (m < end && TCHAR[b[m] & 0xFF]) {
-            m++;
-        }
+        int m = FieldSyntax.tokenEnd(b, p, end); // method = token (RFC 9110 §9.1)
         if (m == end) {
             return -1;
         }
@@ -377,10 +357,7 @@ public final class Http1HeadParser {
             }
             String name = b[n] == ':' && n > p ? FieldNames.common(b, p, n - p) : null;
             if (name == null) {
-                int t = p;
-                while (t < n && TCHAR[b[t] & 0xFF]) {
-                    t++;
-                }
+                int t = FieldSyntax.tokenEnd(b, p, n); // RFC 9110 §5.1: field-name = token
                 if (t == p) {
                     // RFC 9112 §5.2: obs-fold (a line starting with SP/HTAB) is rejected with 400
                     throw new RequestError(400, b[p] == ' ' || b[p] == '\t' ? "obsolete line folding" : "malformed field name");
@@ -413,7 +390,7 @@ public final class Http1HeadParser {
                     break;
                 }
                 // RFC 9110 §5.5: field-value is VCHAR, obs-text, SP and HTAB; NUL, LF and other CTLs are invalid
-                if (!FieldValue.isAllowed(c)) {
+                if (!FieldSyntax.isValueOctet(c)) {
                     throw new RequestError(400, "invalid character in field value");
                 }
                 ve++;

@@ -3,6 +3,7 @@ package dev.siphon.http.h1;
 import dev.siphon.http.AsyncHandler;
 import dev.siphon.http.Request;
 import dev.siphon.http.Response;
+import dev.siphon.http.codec.CodecException;
 import dev.siphon.http.dispatch.Dispatcher;
 import dev.siphon.http.dispatch.Exchange;
 import dev.siphon.http.dispatch.ListenerContext;
@@ -143,6 +144,9 @@ public final class Http1Session implements Session, Exchange.Sink {
             }
         } catch (RequestError e) {
             reject(e);
+            p = end;
+        } catch (CodecException e) {
+            reject(RequestError.of(e)); // the body codecs: 400, 413, 431 or 503
             p = end;
         }
         if (!conn.isClosed()) {

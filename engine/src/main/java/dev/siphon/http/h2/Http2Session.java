@@ -6,6 +6,7 @@ import dev.siphon.http.AsyncHandler;
 import dev.siphon.http.Headers;
 import dev.siphon.http.Request;
 import dev.siphon.http.Response;
+import dev.siphon.http.codec.CodecException;
 import dev.siphon.http.dispatch.Dispatcher;
 import dev.siphon.http.dispatch.Exchange;
 import dev.siphon.http.dispatch.ListenerContext;
@@ -552,7 +553,8 @@ public final class Http2Session implements Session {
         }
         try {
             s.body.append(a, off, len);
-        } catch (RequestError e) {
+        } catch (CodecException c) {
+            RequestError e = RequestError.of(c);
             counters.tripped(e.limit()); // BODY_BYTES (413) or BODY_BUDGET (503)
             answerEarly(s, e.status() == 503 ? Responses.overloaded() : Responses.error(e.status()));
         }

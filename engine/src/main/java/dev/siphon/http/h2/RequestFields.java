@@ -1,17 +1,18 @@
 package dev.siphon.http.h2;
 
 import dev.siphon.http.Headers;
+import dev.siphon.http.codec.FieldSyntax;
 import dev.siphon.http.h2.hpack.HpackDecoder;
 import dev.siphon.http.internal.Authority;
-import dev.siphon.http.internal.FieldValue;
 import java.util.Set;
 
 /**
  * Receives the decoded fields of one request header block (or trailer block) and checks them
  * against RFC 9113 §8.2 and §8.3: lower-case names, no connection-specific fields, the four
  * request pseudo-header fields each at most once and before every regular field, none in
- * trailers. Every value, pseudo-header fields' too, is a field-value ({@link FieldValue}: no NUL,
- * CR, LF or other control characters, no whitespace at either end), and the pseudo-header fields
+ * trailers. Every value, pseudo-header fields' too, is a field-value
+ * ({@link FieldSyntax#isFieldValue}: no NUL, CR, LF or other control characters, no whitespace at
+ * either end), and the pseudo-header fields
  * have their own syntax: {@code :scheme} a URI scheme, {@code :path} visible ASCII starting with
  * "/" (or "*" for OPTIONS), {@code :authority} and {@code host} an {@link Authority}, at most one
  * {@code host}, agreeing with {@code :authority} when both are sent. The first violation is
@@ -79,7 +80,7 @@ final class RequestFields implements HpackDecoder.Sink {
             error = "invalid field name (RFC 9113 §8.2.1: lower-case tokens only): " + shown(name);
             return;
         }
-        if (!FieldValue.isValid(value)) {
+        if (!FieldSyntax.isFieldValue(value)) {
             error = "invalid value of field " + name; // RFC 9113 §8.2.1, RFC 9110 §5.5
             return;
         }
@@ -142,7 +143,7 @@ final class RequestFields implements HpackDecoder.Sink {
             error = "pseudo-header field after a regular field"; // RFC 9113 §8.3
             return;
         }
-        if (!FieldValue.isValid(value)) {
+        if (!FieldSyntax.isFieldValue(value)) {
             error = "invalid value of " + pseudoName(name); // RFC 9113 §8.2.1: pseudo-header fields too
             return;
         }
@@ -186,7 +187,7 @@ final class RequestFields implements HpackDecoder.Sink {
             error = "missing :method";
         } else if (method.isEmpty()) {
             error = "empty :method";
-        } else if (!validMethod(method)) {
+        } else if (!FieldSyntax.isToken(method)) { // RFC 9110 §9.1: method = token
             error = "invalid :method";
         } else if ("CONNECT".equals(method)) {
             // RFC 9113 §8.5: only :method and :authority
@@ -212,25 +213,11 @@ final class RequestFields implements HpackDecoder.Sink {
         }
     }
 
+    /** RFC 9113 §8.2.1: a field name is a token (RFC 9110 §5.1) without upper-case letters. */
     private static boolean validName(String name) {
         for (int i = 0; i < name.length(); i++) {
             char c = name.charAt(i);
-            boolean ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'
-                    || c == '!' || c == '#' || c == '$' || c == '%' || c == '&' || c == '\'' || c == '*'
-                    || c == '+' || c == '^' || c == '`' || c == '|' || c == '~';
-            if (!ok) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static boolean validMethod(String m) {
-        for (int i = 0; i < m.length(); i++) {
-            char c = m.charAt(i);
-            if (c <= ' ' || c >= 0x7F || c == '(' || c == ')' || c == ',' || c == '/' || c == ':' || c == ';'
-                    || c == '<' || c == '=' || c == '>' || c == '?' || c == '@' || c == '[' || c == '\\'
-                    || c == ']' || c == '{' || c == '}' || c == '"') {
+            if (!FieldSyntax.isTchar(c) || (c >= 'A' && c <= 'Z')) {
                 return false;
             }
         }

@@ -4,6 +4,7 @@ import static dev.siphon.http.h2.FrameType.*;
 
 import dev.siphon.http.Headers;
 import dev.siphon.http.Response;
+import dev.siphon.http.codec.FieldSyntax;
 import dev.siphon.http.h2.hpack.HpackEncoder;
 import dev.siphon.http.internal.HttpDate;
 import dev.siphon.http.internal.Status;
@@ -104,9 +105,7 @@ final class ResponseHeaders {
         boolean upper = false;
         for (int i = 0; i < n; i++) {
             char c = name.charAt(i);
-            if (c > 0x7E || c <= ' ' || c == ':' || c == '"' || c == '(' || c == ')' || c == ',' || c == '/'
-                    || c == ';' || c == '<' || c == '=' || c == '>' || c == '?' || c == '@' || c == '['
-                    || c == '\\' || c == ']' || c == '{' || c == '}') {
+            if (!FieldSyntax.isTchar(c)) { // RFC 9110 §5.1: field-name = token
                 throw new InvalidFieldException("invalid header name: " + name);
             }
             upper |= c >= 'A' && c <= 'Z';
@@ -119,7 +118,7 @@ final class ResponseHeaders {
         boolean ascii = true;
         for (int i = 0; i < v.length(); i++) {
             char c = v.charAt(i);
-            if ((c < ' ' && c != '\t') || c == 0x7F) {
+            if (c < 0x80 && !FieldSyntax.isValueOctet(c)) { // RFC 9110 §5.5; others go as UTF-8
                 throw new InvalidFieldException("control character in header value");
             }
             ascii &= c < 0x80;

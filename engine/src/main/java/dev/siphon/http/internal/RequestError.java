@@ -1,5 +1,7 @@
 package dev.siphon.http.internal;
 
+import dev.siphon.http.codec.CodecException;
+
 /** A request that cannot be served as sent: answered with {@link #status()}, then the connection closes. */
 public final class RequestError extends ProtocolError {
     private final int status;
@@ -14,6 +16,21 @@ public final class RequestError extends ProtocolError {
         super(message);
         this.status = status;
         this.limit = limit;
+    }
+
+    /**
+     * The server's answer to input a shared codec rejected: malformed is 400; a head or trailer
+     * section over its cap 431 (RFC 6585 §5), too many field lines 431 too; a body over its cap
+     * 413 (RFC 9110 §15.5.14); the body budget spent 503. The limits are counted as their own.
+     */
+    public static RequestError of(CodecException e) {
+        return switch (e.kind()) {
+            case MALFORMED -> new RequestError(400, e.getMessage());
+            case FIELDS_TOO_LARGE -> new RequestError(431, e.getMessage(), Counters.Limit.HEADER_BYTES);
+            case TOO_MANY_FIELDS -> new RequestError(431, e.getMessage(), Counters.Limit.HEADER_COUNT);
+            case BODY_TOO_LARGE -> new RequestError(413, e.getMessage(), Counters.Limit.BODY_BYTES);
+            case BUDGET_SPENT -> new RequestError(503, e.getMessage(), Counters.Limit.BODY_BUDGET);
+        };
     }
 
     public int status() {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.siphon.http.codec.CodecException;
 import dev.siphon.http.internal.RequestError;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
@@ -38,10 +39,18 @@ class ChunkedDecoderTest {
         return new ChunkedDecoder(MAX_TRAILER_BYTES);
     }
 
-    /** Feeds b[from, to) in an exact-size copy; returns the number of bytes consumed. */
+    /**
+     * Feeds b[from, to) in an exact-size copy; returns the number of bytes consumed. A rejection
+     * is mapped as the server maps it ({@link RequestError#of}), so the statuses below are the
+     * server's answers.
+     */
     private static int feed(ChunkedDecoder d, byte[] b, int from, int to, BodyBuffer body) throws RequestError {
         byte[] exact = Arrays.copyOfRange(b, from, to);
-        return d.decode(exact, 0, exact.length, body);
+        try {
+            return d.decode(exact, 0, exact.length, body);
+        } catch (CodecException e) {
+            throw RequestError.of(e);
+        }
     }
 
     @Test
@@ -249,7 +258,7 @@ class ChunkedDecoderTest {
         byte[] in = bytes("0\r\nX-T: " + "t".repeat(100) + "\r\n\r\n");
         ChunkedDecoder d = new ChunkedDecoder(64);
         RequestError e = assertThrows(RequestError.class,
-                () -> d.decode(in, 0, in.length, BodyBuffer.growable(CAP)));
+                () -> feed(d, in, 0, in.length, BodyBuffer.growable(CAP)));
         assertEquals(431, e.status());
     }
 }

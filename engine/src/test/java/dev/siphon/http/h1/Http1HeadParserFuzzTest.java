@@ -7,7 +7,8 @@ import com.code_intelligence.jazzer.junit.DictionaryFile;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.siphon.http.Headers;
 import dev.siphon.http.SplitInput;
-import dev.siphon.http.internal.FieldValue;
+import dev.siphon.http.codec.CodecException;
+import dev.siphon.http.codec.FieldSyntax;
 import dev.siphon.http.internal.RequestError;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -139,7 +140,11 @@ class Http1HeadParserFuzzTest {
                     }
                     case "body" -> {
                         int take = (int) Math.min(remaining, end - p);
-                        body.append(b, p, take);
+                        try {
+                            body.append(b, p, take);
+                        } catch (CodecException e) {
+                            throw RequestError.of(e); // as the server answers it
+                        }
                         p += take;
                         remaining -= take;
                         if (remaining == 0) {
@@ -147,7 +152,12 @@ class Http1HeadParserFuzzTest {
                         }
                     }
                     case "chunked body" -> {
-                        int q = chunked.decode(b, p, end, body);
+                        int q;
+                        try {
+                            q = chunked.decode(b, p, end, body);
+                        } catch (CodecException e) {
+                            throw RequestError.of(e); // as the server answers it
+                        }
                         assertTrue(q >= p && q <= end, "chunked consumed within the read");
                         p = q;
                         if (chunked.done()) {
@@ -224,7 +234,7 @@ class Http1HeadParserFuzzTest {
                 assertTrue(value.isEmpty() || (!ows(value.charAt(0)) && !ows(value.charAt(value.length() - 1))),
                         "value without OWS at its ends");
                 for (int k = 0; k < value.length(); k++) {
-                    assertTrue(FieldValue.isAllowed(value.charAt(k)), "value character " + (int) value.charAt(k));
+                    assertTrue(FieldSyntax.isValueOctet(value.charAt(k)), "value character " + (int) value.charAt(k));
                 }
                 if (absolute && name.equals("host")) {
                     String authority = head.absoluteTarget.substring(head.absoluteTarget.indexOf("://") + 3);
@@ -247,7 +257,7 @@ class Http1HeadParserFuzzTest {
                 return false;
             }
             for (int i = 0; i < s.length(); i++) {
-                if (s.charAt(i) > 0xFF || !Http1HeadParser.tchar(s.charAt(i))) {
+                if (s.charAt(i) > 0xFF || !FieldSyntax.isTchar(s.charAt(i))) {
                     return false;
                 }
             }
