@@ -49,7 +49,8 @@ class Http2IdleTest {
     /** Issue 12 item 3: SETTINGS_INITIAL_WINDOW_SIZE 0 and 100 streams used to hold them and their bodies forever. */
     @Test
     void responsesThatNeverGetAWindowAreCutOffAfterTheIdleTimeout() throws Exception {
-        try (HttpEngine engine = bigBodies(300); RawH2Client c = new RawH2Client(engine.port())) {
+        // 1 s: time enough to send the 100 HEADERS on a loaded machine before the server may cut off
+        try (HttpEngine engine = bigBodies(1000); RawH2Client c = new RawH2Client(engine.port())) {
             c.raw(Http2Session.PREFACE);
             c.settings(0x4, 0); // SETTINGS_INITIAL_WINDOW_SIZE: no DATA on any stream until a WINDOW_UPDATE
             c.frame(FrameType.SETTINGS, FrameType.FLAG_ACK, 0, new byte[0]);
@@ -60,7 +61,7 @@ class Http2IdleTest {
             assertEquals(ErrorCode.ENHANCE_YOUR_CALM.code(), c.awaitGoAway());
             assertTrue(c.awaitEof(), "closed after the GOAWAY");
             long ms = (System.nanoTime() - start) / 1_000_000;
-            assertTrue(ms < 4000, "closed after " + ms + " ms, idle timeout 300 ms");
+            assertTrue(ms < 5000, "closed after " + ms + " ms, idle timeout 1000 ms");
             assertEquals(1, engine.counters().count(Limit.H2_SEND_STALL));
             long deadline = System.nanoTime() + 2_000_000_000L;
             while (engine.buffersOutstanding() != 0 && System.nanoTime() < deadline) {
