@@ -52,6 +52,11 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
     static final int LOCAL_STREAM_WINDOW = 1 << 20;
     /** Our connection receive window, raised from 65,535 by one WINDOW_UPDATE after the preface. */
     static final int LOCAL_CONNECTION_WINDOW = 16 << 20;
+    /**
+     * The last-stream-id of our GOAWAY frames: the last stream the server initiated that we
+     * processed (RFC 9113 §6.8). We accept none (no server push), so 0.
+     */
+    private static final int LAST_STREAM = 0;
     /** Encoded octets allowed in one response header block (HEADERS + CONTINUATION). */
     private static final int MAX_HEADER_BLOCK_BYTES = 64 * 1024;
 
@@ -87,7 +92,6 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
     private boolean ready; // the peer's SETTINGS arrived
     private boolean goingAway;
     private int nextStreamId = 1;
-    private int lastStreamReceived;
     private long idleSinceNanos = System.nanoTime();
     /** The peer's settings (RFC 9113 §6.5.2 initial values until its SETTINGS frame). */
     private final PeerSettings peer = new PeerSettings(true);
@@ -471,7 +475,6 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
             // §8.1: the response is complete before our request body was; stop sending it
             FrameWriter.rstStream(socket.out(), s.id, ErrorCode.CANCEL);
         }
-        lastStreamReceived = Math.max(lastStreamReceived, s.id);
         ClientResponse r = new ClientResponse(s.status, Collections.unmodifiableMap(s.fields), bytes, "HTTP/2");
         streamClosed();
         s.exchange.succeed(r);
@@ -639,13 +642,14 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
 
     /** RFC 9113 §5.4.1: GOAWAY with the error, then close; every stream fails. */
     private void connectionError(ErrorCode code, String message) {
-        if (socket.isClosed()) {
+        if (socket.isClosed() || closing != null) {
             return;
         }
-        FrameWriter.goAway(socket.out(), lastStreamReceived, code, message.getBytes(StandardCharsets.UTF_8));
-        socket.flush();
-        close(new MalformedResponseException("malformed HTTP/2 from " + pool.origin + ": " + message + " ("
-                + code + ")"));
+        closing = new MalformedResponseException("malformed HTTP/2 from " + pool.origin + ": " + message + " ("
+                + code + ")");
+        goingAway = true; // no new stream on it
+        FrameWriter.goAway(socket.out(), LAST_STREAM, code, message.getBytes(StandardCharsets.UTF_8));
+        socket.closeAfterFlush(); // found while reading: the GOAWAY leaves when the read ends, then the close
     }
 
     @Override
@@ -670,7 +674,7 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
         }
         closing = cause;
         if (ready && !goingAway) {
-            FrameWriter.goAway(socket.out(), lastStreamReceived, ErrorCode.NO_ERROR, EMPTY);
+            FrameWriter.goAway(socket.out(), LAST_STREAM, ErrorCode.NO_ERROR, EMPTY);
             socket.flush();
         }
         socket.close();

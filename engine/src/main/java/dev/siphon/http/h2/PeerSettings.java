@@ -56,17 +56,19 @@ public final class PeerSettings {
                 case SETTINGS_HEADER_TABLE_SIZE -> changes.headerTableSize((int) Math.min(value, Integer.MAX_VALUE));
                 case SETTINGS_ENABLE_PUSH -> {
                     if (value > 1) {
-                        throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "ENABLE_PUSH must be 0 or 1"); // §6.5.2
+                        throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "SETTINGS_ENABLE_PUSH of " + value
+                                + ": must be 0 or 1"); // §6.5.2
                     }
                     if (value == 1 && peerIsServer) {
                         // §6.5.2: a client receiving ENABLE_PUSH 1 treats it as a PROTOCOL_ERROR
-                        throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "a server sent ENABLE_PUSH 1");
+                        throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "server sent SETTINGS_ENABLE_PUSH 1");
                     }
                 }
                 case SETTINGS_MAX_CONCURRENT_STREAMS -> maxConcurrentStreams = value;
                 case SETTINGS_INITIAL_WINDOW_SIZE -> {
                     if (value > Http2Settings.MAX_WINDOW) {
-                        throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "INITIAL_WINDOW_SIZE above 2^31-1"); // §6.5.2
+                        throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "SETTINGS_INITIAL_WINDOW_SIZE " + value
+                                + " above 2^31-1"); // §6.5.2
                     }
                     long delta = value - initialWindowSize;
                     initialWindowSize = (int) value;
@@ -74,7 +76,8 @@ public final class PeerSettings {
                 }
                 case SETTINGS_MAX_FRAME_SIZE -> {
                     if (value < Http2Settings.MIN_MAX_FRAME_SIZE || value > Http2Settings.MAX_MAX_FRAME_SIZE) {
-                        throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "MAX_FRAME_SIZE out of range"); // §6.5.2
+                        throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "SETTINGS_MAX_FRAME_SIZE " + value
+                                + " out of range"); // §6.5.2
                     }
                     maxFrameSize = (int) value;
                 }
