@@ -4,7 +4,6 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -73,13 +72,8 @@ public record ClientConfig(String name, String baseUrl, long timeoutMs, Path ver
 
     /** A client called {@code name} with every setting at its default. */
     public static ClientConfig named(String name) {
-        Map<String, Object> values = SECTION.defaultValues();
-        values.put("name", name);
-        values.put("baseUrl", null);
-        values.put("verify", null);
-        values.put("cert", null);
-        values.put("key", null);
-        return Section.build(ClientConfig.class, values);
+        return new ClientConfig(name, null, DEFAULT_TIMEOUT_MS, null, null, null, DEFAULT_POOL_SIZE, false,
+                DEFAULT_MAX_RESPONSE_BYTES, false);
     }
 
     /**
@@ -105,36 +99,47 @@ public record ClientConfig(String name, String baseUrl, long timeoutMs, Path ver
         return null;
     }
 
+    // The withers call the constructor directly, not Section.with: every http.Client(...) a script
+    // makes goes through a chain of them (ClientPools.inline), where reflection would cost.
+
     public ClientConfig withBaseUrl(String baseUrl) {
-        return Section.with(this, "baseUrl", baseUrl);
+        return new ClientConfig(name, baseUrl, timeoutMs, verify, cert, key, poolSize, http2PriorKnowledge,
+                maxResponseBytes, allowOtherOrigins);
     }
 
     public ClientConfig withTimeoutMs(long timeoutMs) {
-        return Section.with(this, "timeoutMs", timeoutMs);
+        return new ClientConfig(name, baseUrl, timeoutMs, verify, cert, key, poolSize, http2PriorKnowledge,
+                maxResponseBytes, allowOtherOrigins);
     }
 
     public ClientConfig withVerify(Path verify) {
-        return Section.with(this, "verify", verify);
+        return new ClientConfig(name, baseUrl, timeoutMs, verify, cert, key, poolSize, http2PriorKnowledge,
+                maxResponseBytes, allowOtherOrigins);
     }
 
     /** Sets the client identity: {@code key} may be {@code null} when {@code cert} is a combined PEM. */
     public ClientConfig withIdentity(Path cert, Path key) {
-        return Section.with(this, "cert", cert, "key", key);
+        return new ClientConfig(name, baseUrl, timeoutMs, verify, cert, key, poolSize, http2PriorKnowledge,
+                maxResponseBytes, allowOtherOrigins);
     }
 
     public ClientConfig withPoolSize(int poolSize) {
-        return Section.with(this, "poolSize", poolSize);
+        return new ClientConfig(name, baseUrl, timeoutMs, verify, cert, key, poolSize, http2PriorKnowledge,
+                maxResponseBytes, allowOtherOrigins);
     }
 
     public ClientConfig withHttp2PriorKnowledge(boolean http2PriorKnowledge) {
-        return Section.with(this, "http2PriorKnowledge", http2PriorKnowledge);
+        return new ClientConfig(name, baseUrl, timeoutMs, verify, cert, key, poolSize, http2PriorKnowledge,
+                maxResponseBytes, allowOtherOrigins);
     }
 
     public ClientConfig withMaxResponseBytes(long maxResponseBytes) {
-        return Section.with(this, "maxResponseBytes", maxResponseBytes);
+        return new ClientConfig(name, baseUrl, timeoutMs, verify, cert, key, poolSize, http2PriorKnowledge,
+                maxResponseBytes, allowOtherOrigins);
     }
 
     public ClientConfig withAllowOtherOrigins(boolean allowOtherOrigins) {
-        return Section.with(this, "allowOtherOrigins", allowOtherOrigins);
+        return new ClientConfig(name, baseUrl, timeoutMs, verify, cert, key, poolSize, http2PriorKnowledge,
+                maxResponseBytes, allowOtherOrigins);
     }
 }

@@ -5,6 +5,7 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +23,8 @@ public final class Section {
 
     private final String path;
     private final List<Setting> settings;
+    /** By record component, for the constructors' checks. */
+    private final Map<String, Setting> byField = new HashMap<>();
 
     private Section(String path, List<Setting> settings) {
         this.path = path;
@@ -32,6 +35,9 @@ public final class Section {
                 throw new IllegalArgumentException(path + ": " + s.key() + " is declared twice");
             }
             seen.add(s.key());
+            if (s.field() != null) {
+                byField.put(s.field(), s);
+            }
         }
     }
 
@@ -76,12 +82,11 @@ public final class Section {
      * @throws IllegalStateException when none does: a record checks a component nothing declares
      */
     public Setting field(String field) {
-        for (Setting s : settings) {
-            if (field.equals(s.field())) {
-                return s;
-            }
+        Setting s = byField.get(field);
+        if (s == null) {
+            throw new IllegalStateException(path + " declares no setting for " + field);
         }
-        throw new IllegalStateException(path + " declares no setting for " + field);
+        return s;
     }
 
     /**
@@ -143,37 +148,20 @@ public final class Section {
 
     /** {@code record} with its component {@code field} set to {@code value}, through the canonical constructor. */
     public static <R extends Record> R with(R record, String field, Object value) {
-        return with(record, Map.of(field, new Value(value)));
-    }
-
-    /** {@code record} with two components set at once, for a pair that is checked together ({@code cert}, {@code key}). */
-    public static <R extends Record> R with(R record, String field, Object value, String field2, Object value2) {
-        return with(record, Map.of(field, new Value(value), field2, new Value(value2)));
-    }
-
-    /** A value that may be null, as a map value. */
-    private record Value(Object value) {
-    }
-
-    private static <R extends Record> R with(R record, Map<String, Value> changes) {
         Shape shape = SHAPES.get(record.getClass());
         Object[] args = new Object[shape.components.length];
-        int found = 0;
+        int at = -1;
         for (int i = 0; i < args.length; i++) {
-            RecordComponent c = shape.components[i];
-            Value change = changes.get(c.getName());
-            if (change == null) {
-                args[i] = shape.get(i, record);
+            if (shape.components[i].getName().equals(field)) {
+                at = i;
             } else {
-                found++;
-                Object v = change.value();
-                args[i] = c.getType() == int.class ? Math.toIntExact(((Number) v).longValue()) : v;
+                args[i] = shape.get(i, record);
             }
         }
-        if (found != changes.size()) {
-            throw new IllegalArgumentException(record.getClass().getSimpleName() + " has no component among "
-                    + changes.keySet());
+        if (at < 0) {
+            throw new IllegalArgumentException(record.getClass().getSimpleName() + " has no component " + field);
         }
+        args[at] = shape.components[at].getType() == int.class ? Math.toIntExact(((Number) value).longValue()) : value;
         @SuppressWarnings("unchecked")
         R made = (R) shape.create(args);
         return made;
