@@ -762,21 +762,21 @@ public final class HttpClient implements AutoCloseable {
                 UrlResolver.resolve(baseUrl, baseUrl); // absolute http(s) with a host, or a clear error
             }
             long time = Bounds.MAX_TIMEOUT_MS;
-            Bounds.check("timeoutMs", timeoutMs, 1, time);
+            ClientConfig.SECTION.check("timeoutMs", timeoutMs);
             if (connectTimeoutMs > 0) {
                 Bounds.check("connectTimeoutMs", connectTimeoutMs, 1, time);
             }
             if (poolWaitTimeoutMs > 0) {
                 Bounds.check("poolWaitTimeoutMs", poolWaitTimeoutMs, 1, time);
             }
-            Bounds.check("poolSize", poolSize, 1, ClientConfig.MAX_POOL_SIZE);
+            ClientConfig.SECTION.check("poolSize", poolSize);
             Bounds.check("maxWaiters", maxWaiters, 1, MAX_WAITERS);
             Bounds.check("idleTimeoutMs", idleTimeoutMs, 1, time);
             // a response body is buffered whole in one array, as a request body is
             Bounds.check("maxResponseBodyBytes", maxResponseBodyBytes, 1, ClientConfig.MAX_MAX_RESPONSE_BYTES);
             Bounds.check("maxResponseFields", maxResponseFields, 1, EngineSettings.MAX_HEADER_COUNT);
-            Bounds.check("ioLoops", ioLoops, 1, EngineSettings.MAX_IO_LOOPS);
-            Bounds.check("bufferSize", bufferSize, 1, EngineSettings.MAX_BUFFER_SIZE);
+            EngineSettings.SECTION.check("ioLoops", ioLoops);
+            EngineSettings.SECTION.check("bufferSize", bufferSize);
             if (bufferSize < 16_384 + 9 + 1024 || maxResponseHeadBytes < 256
                     || maxResponseHeadBytes > bufferSize - 1024) {
                 throw new IllegalArgumentException("need 256 <= maxResponseHeadBytes <= bufferSize - 1024 and "

@@ -1,12 +1,14 @@
 package dev.siphon.http.config;
 
 /**
- * What every numeric setting is checked against. Each bound is declared once, as a constant
- * next to its setting ({@link EngineSettings}, {@link ServerConfig}, {@link ClientConfig},
- * {@link TlsConfig}, {@link dev.siphon.http.h2.Http2Settings}), and used by both the
+ * What every numeric setting is checked against. Each bound is declared once, in the
+ * {@link Setting} of its key ({@link Section}s next to {@link EngineSettings}, {@link ServerConfig},
+ * {@link ClientConfig}, {@link TlsConfig}, {@link ConnectionLimits},
+ * {@link dev.siphon.http.h2.Http2Settings}), with the constants it names, and used by both the
  * {@link ConfigLoader} (an error naming the file, the key, the line and the range) and the
  * records' constructors, which the Java builders go through (an {@link IllegalArgumentException}
- * naming the setting and the range). docs/configuration.md lists them.
+ * naming the setting and the range). docs/configuration.md lists them, and a test holds it to the
+ * declarations.
  *
  * <p>An upper bound is there so that a typo or a pasted value fails at start-up instead of
  * reaching what it would break later, on a loop thread: an allocation sized by it (a body

@@ -36,6 +36,22 @@ public record ClientConfig(String name, String baseUrl, long timeoutMs, Path ver
     /** A response body is buffered whole in one array, as a request body is. */
     public static final long MAX_MAX_RESPONSE_BYTES = ServerConfig.MAX_BODY_BYTES;
 
+    /** The keys of {@code clients.<name>}, declared once (see {@link Setting}). */
+    public static final Section SECTION = Section.of("clients.<name>",
+            Setting.shaped("base_url", "baseUrl", "string", "none", "absolute http:// or https:// URL relative paths join onto"),
+            Setting.integer("timeout_ms", "timeoutMs", 1, Bounds.MAX_TIMEOUT_MS, DEFAULT_TIMEOUT_MS, "per-request timeout"),
+            Setting.shaped("verify", "verify", "path", "system roots", "PEM CA bundle server certificates must chain to"),
+            Setting.shaped("cert", "cert", "path", "none", "client certificate for mTLS, or a combined PEM with its key"),
+            Setting.shaped("key", "key", "path", "none", "private key for cert; only valid together with cert"),
+            Setting.integer("pool_size", "poolSize", 1, MAX_POOL_SIZE, DEFAULT_POOL_SIZE,
+                    "most pooled connections per origin"),
+            Setting.bool("http2_prior_knowledge", "http2PriorKnowledge", false,
+                    "open cleartext connections directly as HTTP/2"),
+            Setting.integer("max_response_bytes", "maxResponseBytes", 1, MAX_MAX_RESPONSE_BYTES,
+                    DEFAULT_MAX_RESPONSE_BYTES, "response body cap; a larger body fails the request"),
+            Setting.bool("allow_other_origins", "allowOtherOrigins", false,
+                    "whether a client with base_url may send to other origins"));
+
     public ClientConfig {
         if (Objects.requireNonNull(name, "name").isEmpty()) {
             throw new IllegalArgumentException("client name must not be empty");
@@ -46,9 +62,9 @@ public record ClientConfig(String name, String baseUrl, long timeoutMs, Path ver
                 throw new IllegalArgumentException(bad);
             }
         }
-        Bounds.check("timeoutMs", timeoutMs, 1, Bounds.MAX_TIMEOUT_MS);
-        Bounds.check("poolSize", poolSize, 1, MAX_POOL_SIZE);
-        Bounds.check("maxResponseBytes", maxResponseBytes, 1, MAX_MAX_RESPONSE_BYTES);
+        SECTION.check("timeoutMs", timeoutMs);
+        SECTION.check("poolSize", poolSize);
+        SECTION.check("maxResponseBytes", maxResponseBytes);
         if (key != null && cert == null) {
             throw new IllegalArgumentException("key is only valid together with cert");
         }
@@ -82,6 +98,9 @@ public record ClientConfig(String name, String baseUrl, long timeoutMs, Path ver
         }
         return null;
     }
+
+    // The withers call the constructor directly, not Section.with: every http.Client(...) a script
+    // makes goes through a chain of them (ClientPools.inline), where reflection would cost.
 
     public ClientConfig withBaseUrl(String baseUrl) {
         return new ClientConfig(name, baseUrl, timeoutMs, verify, cert, key, poolSize, http2PriorKnowledge,

@@ -28,25 +28,37 @@ public record ConnectionLimits(int maxConnections, int maxConnectionsPerIp, int 
     /** Each handshake in progress holds a TLS engine (tens of KiB during the handshake). */
     public static final int DEFAULT_MAX_TLS_HANDSHAKES = 1_024;
 
+    /**
+     * The keys of this record, declared once (see {@link Setting}); they sit in {@code engine:},
+     * after {@link EngineSettings#SECTION}'s own.
+     */
+    public static final Section SECTION = Section.of("engine",
+            Setting.integer("max_connections", "maxConnections", 1, MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS,
+                    "open connections over every listener, TLS handshakes included"),
+            Setting.integer("max_connections_per_ip", "maxConnectionsPerIp", 1, MAX_CONNECTIONS,
+                    DEFAULT_MAX_CONNECTIONS_PER_IP, "open connections from one client address (IPv6: its /64)"),
+            Setting.integer("max_tls_handshakes", "maxTlsHandshakes", 1, MAX_CONNECTIONS, DEFAULT_MAX_TLS_HANDSHAKES,
+                    "TLS connections accepted and not yet through their handshake"));
+
     public ConnectionLimits {
-        Bounds.check("maxConnections", maxConnections, 1, MAX_CONNECTIONS);
-        Bounds.check("maxConnectionsPerIp", maxConnectionsPerIp, 1, MAX_CONNECTIONS);
-        Bounds.check("maxTlsHandshakes", maxTlsHandshakes, 1, MAX_CONNECTIONS);
+        SECTION.check("maxConnections", maxConnections);
+        SECTION.check("maxConnectionsPerIp", maxConnectionsPerIp);
+        SECTION.check("maxTlsHandshakes", maxTlsHandshakes);
     }
 
     public static ConnectionLimits defaults() {
-        return new ConnectionLimits(DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_IP, DEFAULT_MAX_TLS_HANDSHAKES);
+        return Section.build(ConnectionLimits.class, SECTION.defaultValues());
     }
 
     public ConnectionLimits withMaxConnections(int maxConnections) {
-        return new ConnectionLimits(maxConnections, maxConnectionsPerIp, maxTlsHandshakes);
+        return Section.with(this, "maxConnections", maxConnections);
     }
 
     public ConnectionLimits withMaxConnectionsPerIp(int maxConnectionsPerIp) {
-        return new ConnectionLimits(maxConnections, maxConnectionsPerIp, maxTlsHandshakes);
+        return Section.with(this, "maxConnectionsPerIp", maxConnectionsPerIp);
     }
 
     public ConnectionLimits withMaxTlsHandshakes(int maxTlsHandshakes) {
-        return new ConnectionLimits(maxConnections, maxConnectionsPerIp, maxTlsHandshakes);
+        return Section.with(this, "maxTlsHandshakes", maxTlsHandshakes);
     }
 }

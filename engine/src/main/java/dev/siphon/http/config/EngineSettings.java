@@ -1,6 +1,7 @@
 package dev.siphon.http.config;
 
 import dev.siphon.http.h2.Http2Settings;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -70,26 +71,59 @@ public record EngineSettings(int ioLoops, LoopThreads loopThreads, int workers, 
     public static final int DEFAULT_BUFFER_SIZE = 32_768;
     public static final long DEFAULT_SHUTDOWN_GRACE_MS = 5_000;
     public static final long DEFAULT_SHUTDOWN_HOOKS_TIMEOUT_MS = 5_000;
+    public static final LoopThreads DEFAULT_LOOP_THREADS = LoopThreads.VIRTUAL;
+
+    /**
+     * The keys of {@code engine:}, declared once (see {@link Setting}); {@link ConnectionLimits#SECTION}'s
+     * follow them in the same mapping, and {@code http2} is {@link Http2Settings#SECTION}.
+     */
+    public static final Section SECTION = Section.of("engine",
+            Setting.integer("io_loops", "ioLoops", 1, MAX_IO_LOOPS, EngineSettings::availableCpus, "available processors",
+                    "number of NIO selector loops"),
+            Setting.shaped("loop_threads", "loopThreads", "`virtual` \\| `platform`", "`virtual`",
+                    "what kind of thread runs each selector loop"),
+            Setting.integer("workers", "workers", 1, MAX_WORKERS, EngineSettings::availableCpus, "available processors",
+                    "number of Python worker contexts"),
+            Setting.integer("max_header_bytes", "maxHeaderBytes", MIN_HEADER_BYTES, MAX_HEADER_BYTES,
+                    DEFAULT_MAX_HEADER_BYTES, "cap on a request's head: request line plus header section"),
+            Setting.integer("max_header_count", "maxHeaderCount", 1, MAX_HEADER_COUNT, DEFAULT_MAX_HEADER_COUNT,
+                    "cap on header fields in one request head"),
+            Setting.integer("header_timeout_ms", "headerTimeoutMs", 1, Bounds.MAX_TIMEOUT_MS, DEFAULT_HEADER_TIMEOUT_MS,
+                    "time allowed for a request's whole head to arrive"),
+            Setting.integer("idle_timeout_ms", "idleTimeoutMs", 1, Bounds.MAX_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS,
+                    "a connection with no request in flight is closed after this long"),
+            Setting.integer("max_pipelined", "maxPipelined", 1, MAX_PIPELINED, DEFAULT_MAX_PIPELINED,
+                    "HTTP/1.1 requests parsed ahead of their responses on one connection"),
+            Setting.integer("buffer_size", "bufferSize", 1, MAX_BUFFER_SIZE, DEFAULT_BUFFER_SIZE,
+                    "bytes of each pooled I/O buffer; at least max_header_bytes + 1024"),
+            Setting.integer("shutdown_grace_ms", "shutdownGraceMs", 0, Bounds.MAX_TIMEOUT_MS, DEFAULT_SHUTDOWN_GRACE_MS,
+                    "on shutdown, time given to requests in flight"),
+            Setting.integer("shutdown_hooks_timeout_ms", "shutdownHooksTimeoutMs", 0, Bounds.MAX_TIMEOUT_MS,
+                    DEFAULT_SHUTDOWN_HOOKS_TIMEOUT_MS, "on shutdown, time given to the Python on_shutdown hooks"),
+            Setting.shaped("http2", "http2", "mapping", "none", "HTTP/2 settings and limits"),
+            Setting.integer("max_buffered_body_bytes", "maxBufferedBodyBytes", 0, MAX_BUFFERED_BODY_BYTES,
+                    EngineSettings::defaultMaxBufferedBodyBytes, "a quarter of the heap",
+                    "request-body octets buffered by all connections together"));
 
     public EngineSettings {
-        Bounds.check("ioLoops", ioLoops, 1, MAX_IO_LOOPS);
+        SECTION.check("ioLoops", ioLoops);
         Objects.requireNonNull(loopThreads, "loopThreads");
-        Bounds.check("workers", workers, 1, MAX_WORKERS);
-        Bounds.check("maxHeaderBytes", maxHeaderBytes, MIN_HEADER_BYTES, MAX_HEADER_BYTES);
-        Bounds.check("maxHeaderCount", maxHeaderCount, 1, MAX_HEADER_COUNT);
-        Bounds.check("headerTimeoutMs", headerTimeoutMs, 1, Bounds.MAX_TIMEOUT_MS);
-        Bounds.check("idleTimeoutMs", idleTimeoutMs, 1, Bounds.MAX_TIMEOUT_MS);
-        Bounds.check("maxPipelined", maxPipelined, 1, MAX_PIPELINED);
-        Bounds.check("bufferSize", bufferSize, 1, MAX_BUFFER_SIZE);
+        SECTION.check("workers", workers);
+        SECTION.check("maxHeaderBytes", maxHeaderBytes);
+        SECTION.check("maxHeaderCount", maxHeaderCount);
+        SECTION.check("headerTimeoutMs", headerTimeoutMs);
+        SECTION.check("idleTimeoutMs", idleTimeoutMs);
+        SECTION.check("maxPipelined", maxPipelined);
+        SECTION.check("bufferSize", bufferSize);
         if (bufferSize < (long) maxHeaderBytes + BUFFER_HEADROOM) {
             throw new IllegalArgumentException("bufferSize must be at least maxHeaderBytes + " + BUFFER_HEADROOM
                     + " = " + (maxHeaderBytes + BUFFER_HEADROOM) + ", was " + bufferSize
                     + " (raise bufferSize before maxHeaderBytes)");
         }
-        Bounds.check("shutdownGraceMs", shutdownGraceMs, 0, Bounds.MAX_TIMEOUT_MS);
-        Bounds.check("shutdownHooksTimeoutMs", shutdownHooksTimeoutMs, 0, Bounds.MAX_TIMEOUT_MS);
+        SECTION.check("shutdownGraceMs", shutdownGraceMs);
+        SECTION.check("shutdownHooksTimeoutMs", shutdownHooksTimeoutMs);
         Objects.requireNonNull(http2, "http2");
-        Bounds.check("maxBufferedBodyBytes", maxBufferedBodyBytes, 0, MAX_BUFFERED_BODY_BYTES);
+        SECTION.check("maxBufferedBodyBytes", maxBufferedBodyBytes);
         if (http2.maxFrameSize() > (long) bufferSize - Http2Settings.FRAME_HEADER_LENGTH) {
             throw new IllegalArgumentException("http2.maxFrameSize must be at most bufferSize - "
                     + Http2Settings.FRAME_HEADER_LENGTH + " = " + (bufferSize - Http2Settings.FRAME_HEADER_LENGTH)
@@ -126,13 +160,18 @@ public record EngineSettings(int ioLoops, LoopThreads loopThreads, int workers, 
                 defaultMaxBufferedBodyBytes());
     }
 
+    /** The processors available now, as the default loop and worker count. */
+    private static long availableCpus() {
+        return Math.min(Runtime.getRuntime().availableProcessors(), Math.min(MAX_IO_LOOPS, MAX_WORKERS));
+    }
+
     /** The defaults; loop and worker counts follow the processors available now. */
     public static EngineSettings defaults() {
-        int cpus = Math.min(Runtime.getRuntime().availableProcessors(), Math.min(MAX_IO_LOOPS, MAX_WORKERS));
-        return new EngineSettings(cpus, LoopThreads.VIRTUAL, cpus, DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADER_COUNT,
-                DEFAULT_HEADER_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_PIPELINED, DEFAULT_BUFFER_SIZE,
-                DEFAULT_SHUTDOWN_GRACE_MS, DEFAULT_SHUTDOWN_HOOKS_TIMEOUT_MS, Http2Settings.defaults(),
-                defaultMaxBufferedBodyBytes(), ConnectionLimits.defaults());
+        Map<String, Object> values = SECTION.defaultValues();
+        values.put("loopThreads", DEFAULT_LOOP_THREADS);
+        values.put("http2", Http2Settings.defaults());
+        values.put("connections", ConnectionLimits.defaults());
+        return Section.build(EngineSettings.class, values);
     }
 
     /**
@@ -145,88 +184,60 @@ public record EngineSettings(int ioLoops, LoopThreads loopThreads, int workers, 
     }
 
     public EngineSettings withIoLoops(int ioLoops) {
-        return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
-                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2,
-                maxBufferedBodyBytes, connections);
+        return Section.with(this, "ioLoops", ioLoops);
     }
 
     public EngineSettings withLoopThreads(LoopThreads loopThreads) {
-        return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
-                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2,
-                maxBufferedBodyBytes, connections);
+        return Section.with(this, "loopThreads", loopThreads);
     }
 
     public EngineSettings withWorkers(int workers) {
-        return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
-                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2,
-                maxBufferedBodyBytes, connections);
+        return Section.with(this, "workers", workers);
     }
 
     /** Raise {@link #bufferSize()} first when the new cap needs it ({@code bufferSize >= maxHeaderBytes + 1024}). */
     public EngineSettings withMaxHeaderBytes(int maxHeaderBytes) {
-        return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
-                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2,
-                maxBufferedBodyBytes, connections);
+        return Section.with(this, "maxHeaderBytes", maxHeaderBytes);
     }
 
     public EngineSettings withMaxHeaderCount(int maxHeaderCount) {
-        return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
-                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2,
-                maxBufferedBodyBytes, connections);
+        return Section.with(this, "maxHeaderCount", maxHeaderCount);
     }
 
     public EngineSettings withHeaderTimeoutMs(long headerTimeoutMs) {
-        return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
-                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2,
-                maxBufferedBodyBytes, connections);
+        return Section.with(this, "headerTimeoutMs", headerTimeoutMs);
     }
 
     public EngineSettings withIdleTimeoutMs(long idleTimeoutMs) {
-        return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
-                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2,
-                maxBufferedBodyBytes, connections);
+        return Section.with(this, "idleTimeoutMs", idleTimeoutMs);
     }
 
     public EngineSettings withMaxPipelined(int maxPipelined) {
-        return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
-                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2,
-                maxBufferedBodyBytes, connections);
+        return Section.with(this, "maxPipelined", maxPipelined);
     }
 
     public EngineSettings withBufferSize(int bufferSize) {
-        return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
-                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2,
-                maxBufferedBodyBytes, connections);
+        return Section.with(this, "bufferSize", bufferSize);
     }
 
     public EngineSettings withShutdownGraceMs(long shutdownGraceMs) {
-        return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
-                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2,
-                maxBufferedBodyBytes, connections);
+        return Section.with(this, "shutdownGraceMs", shutdownGraceMs);
     }
 
     public EngineSettings withShutdownHooksTimeoutMs(long shutdownHooksTimeoutMs) {
-        return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
-                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2,
-                maxBufferedBodyBytes, connections);
+        return Section.with(this, "shutdownHooksTimeoutMs", shutdownHooksTimeoutMs);
     }
 
     /** Raise {@link #bufferSize()} first when the new frame size needs it ({@code bufferSize >= maxFrameSize + 9}). */
     public EngineSettings withHttp2(Http2Settings http2) {
-        return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
-                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2,
-                maxBufferedBodyBytes, connections);
+        return Section.with(this, "http2", http2);
     }
 
     public EngineSettings withMaxBufferedBodyBytes(long maxBufferedBodyBytes) {
-        return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
-                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2,
-                maxBufferedBodyBytes, connections);
+        return Section.with(this, "maxBufferedBodyBytes", maxBufferedBodyBytes);
     }
 
     public EngineSettings withConnections(ConnectionLimits connections) {
-        return new EngineSettings(ioLoops, loopThreads, workers, maxHeaderBytes, maxHeaderCount, headerTimeoutMs,
-                idleTimeoutMs, maxPipelined, bufferSize, shutdownGraceMs, shutdownHooksTimeoutMs, http2,
-                maxBufferedBodyBytes, connections);
+        return Section.with(this, "connections", connections);
     }
 }

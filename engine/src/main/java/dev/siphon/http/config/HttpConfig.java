@@ -16,6 +16,12 @@ import java.util.Objects;
  */
 public record HttpConfig(List<ServerConfig> servers, Map<String, ClientConfig> clients, EngineSettings engine) {
 
+    /** The top-level sections of http.yaml, declared once (see {@link Setting}). */
+    public static final Section SECTION = Section.of("",
+            Setting.shaped("servers", "servers", "list", "`[]`", "listening sockets"),
+            Setting.shaped("clients", "clients", "mapping", "none", "named outbound clients"),
+            Setting.shaped("engine", "engine", "mapping", "none", "engine-wide settings"));
+
     public HttpConfig {
         servers = List.copyOf(servers);
         Map<String, ClientConfig> copy = new LinkedHashMap<>();

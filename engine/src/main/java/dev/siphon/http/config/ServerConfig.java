@@ -26,6 +26,17 @@ public record ServerConfig(String host, int port, TlsConfig tls, long maxBodyByt
     public static final long MAX_BODY_BYTES = 1L << 30;
     public static final long DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
+    /** The keys of {@code servers[i]}, declared once (see {@link Setting}). */
+    public static final Section SECTION = Section.of("servers[i]",
+            Setting.shaped("listen", null, "string", "**required**", "host:port to bind; port 0 asks the OS for one"),
+            Setting.shaped("tls", "tls", "mapping", "none", "TLS identity; present means the listener speaks TLS"),
+            Setting.integer("max_body_bytes", "maxBodyBytes", 0, MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES,
+                    "request body cap; a larger body is answered 413"),
+            Setting.integer("request_timeout_ms", "requestTimeoutMs", 1, Bounds.MAX_TIMEOUT_MS,
+                    DEFAULT_REQUEST_TIMEOUT_MS, "from the end of a request's head to the end of its response; over -> 504"),
+            Setting.shaped("trusted_proxies", "trustedProxies", "list of IP addresses and CIDR ranges", "`[]`",
+                    "peers trusted to set X-Forwarded-For"));
+
     public ServerConfig {
         String badHost = HostPort.checkHost(Objects.requireNonNull(host, "host"));
         if (badHost != null) {
@@ -34,8 +45,8 @@ public record ServerConfig(String host, int port, TlsConfig tls, long maxBodyByt
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be from 0 to 65535, was " + port);
         }
-        Bounds.check("maxBodyBytes", maxBodyBytes, 0, MAX_BODY_BYTES);
-        Bounds.check("requestTimeoutMs", requestTimeoutMs, 1, Bounds.MAX_TIMEOUT_MS);
+        SECTION.check("maxBodyBytes", maxBodyBytes);
+        SECTION.check("requestTimeoutMs", requestTimeoutMs);
         trustedProxies = List.copyOf(trustedProxies);
         for (String entry : trustedProxies) {
             String expected = TrustedProxies.check(entry);
@@ -62,27 +73,27 @@ public record ServerConfig(String host, int port, TlsConfig tls, long maxBodyByt
     }
 
     public ServerConfig withHost(String host) {
-        return new ServerConfig(host, port, tls, maxBodyBytes, requestTimeoutMs, trustedProxies);
+        return Section.with(this, "host", host);
     }
 
     public ServerConfig withPort(int port) {
-        return new ServerConfig(host, port, tls, maxBodyBytes, requestTimeoutMs, trustedProxies);
+        return Section.with(this, "port", port);
     }
 
     /** {@code null} turns TLS off. */
     public ServerConfig withTls(TlsConfig tls) {
-        return new ServerConfig(host, port, tls, maxBodyBytes, requestTimeoutMs, trustedProxies);
+        return Section.with(this, "tls", tls);
     }
 
     public ServerConfig withMaxBodyBytes(long maxBodyBytes) {
-        return new ServerConfig(host, port, tls, maxBodyBytes, requestTimeoutMs, trustedProxies);
+        return Section.with(this, "maxBodyBytes", maxBodyBytes);
     }
 
     public ServerConfig withRequestTimeoutMs(long requestTimeoutMs) {
-        return new ServerConfig(host, port, tls, maxBodyBytes, requestTimeoutMs, trustedProxies);
+        return Section.with(this, "requestTimeoutMs", requestTimeoutMs);
     }
 
     public ServerConfig withTrustedProxies(List<String> trustedProxies) {
-        return new ServerConfig(host, port, tls, maxBodyBytes, requestTimeoutMs, trustedProxies);
+        return Section.with(this, "trustedProxies", trustedProxies);
     }
 }

@@ -21,10 +21,18 @@ public record TlsConfig(Path certPath, Path keyPath, Path clientCa, long handsha
 
     public static final long DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 
+    /** The keys of {@code servers[i].tls}, declared once (see {@link Setting}). */
+    public static final Section SECTION = Section.of("servers[i].tls",
+            Setting.shaped("cert_path", "certPath", "path", "none", "PEM certificate chain, leaf first; required"),
+            Setting.shaped("key_path", "keyPath", "path", "none", "PEM private key of the leaf; required"),
+            Setting.shaped("client_ca", "clientCa", "path", "none", "PEM CA bundle; present means mutual TLS"),
+            Setting.integer("handshake_timeout_ms", "handshakeTimeoutMs", 1, Bounds.MAX_TIMEOUT_MS,
+                    DEFAULT_HANDSHAKE_TIMEOUT_MS, "a connection whose TLS handshake has not finished this long is closed"));
+
     public TlsConfig {
         Objects.requireNonNull(certPath, "certPath");
         Objects.requireNonNull(keyPath, "keyPath");
-        Bounds.check("handshakeTimeoutMs", handshakeTimeoutMs, 1, Bounds.MAX_TIMEOUT_MS);
+        SECTION.check("handshakeTimeoutMs", handshakeTimeoutMs);
     }
 
     /** With the default handshake timeout. */
@@ -33,7 +41,7 @@ public record TlsConfig(Path certPath, Path keyPath, Path clientCa, long handsha
     }
 
     public TlsConfig withHandshakeTimeoutMs(long handshakeTimeoutMs) {
-        return new TlsConfig(certPath, keyPath, clientCa, handshakeTimeoutMs);
+        return Section.with(this, "handshakeTimeoutMs", handshakeTimeoutMs);
     }
 
     /** True when clients must present a certificate chaining to {@link #clientCa()}. */

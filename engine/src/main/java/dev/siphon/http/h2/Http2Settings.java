@@ -1,6 +1,8 @@
 package dev.siphon.http.h2;
 
 import dev.siphon.http.config.Bounds;
+import dev.siphon.http.config.Section;
+import dev.siphon.http.config.Setting;
 import dev.siphon.http.h2.hpack.HpackDecoder;
 
 /**
@@ -84,151 +86,137 @@ public record Http2Settings(int headerTableSize, int maxConcurrentStreams, int i
     /** As many as HTTP/1.1's {@code max_pipelined}: 64 connections fill one Python worker's queue of 1,024, not 10. */
     public static final int DEFAULT_MAX_DISPATCHED_STREAMS = 16;
 
+    /**
+     * The keys of {@code engine.http2}, declared once: the loader reads them, the constructor
+     * checks their bounds, and a test holds docs/configuration.md to them. A new setting is a
+     * component of this record and a line here (and its row in the docs).
+     */
+    public static final Section SECTION = Section.of("engine.http2",
+            Setting.integer("max_concurrent_streams", "maxConcurrentStreams", 1, MAX_CONCURRENT_STREAMS,
+                    DEFAULT_MAX_CONCURRENT_STREAMS, "SETTINGS_MAX_CONCURRENT_STREAMS: open request streams per connection"),
+            Setting.integer("initial_window_size", "initialWindowSize", 0, MAX_WINDOW, DEFAULT_WINDOW,
+                    "SETTINGS_INITIAL_WINDOW_SIZE: each request stream's receive window"),
+            Setting.integer("connection_window_size", "connectionWindowSize", DEFAULT_WINDOW, MAX_WINDOW,
+                    DEFAULT_CONNECTION_WINDOW_SIZE, "the connection's receive window, all streams together"),
+            Setting.integer("max_frame_size", "maxFrameSize", MIN_MAX_FRAME_SIZE, MAX_MAX_FRAME_SIZE,
+                    MIN_MAX_FRAME_SIZE, "SETTINGS_MAX_FRAME_SIZE: the largest frame payload accepted"),
+            Setting.integer("header_table_size", "headerTableSize", 0, MAX_HEADER_TABLE_SIZE,
+                    HpackDecoder.DEFAULT_MAX_TABLE_SIZE, "SETTINGS_HEADER_TABLE_SIZE: our HPACK decoder's dynamic table"),
+            Setting.integer("max_header_list_size", "maxHeaderListSize", 1, MAX_HEADER_LIST_SIZE,
+                    HpackDecoder.DEFAULT_MAX_HEADER_LIST_SIZE,
+                    "SETTINGS_MAX_HEADER_LIST_SIZE: decoded size of a request's header list; larger -> 431"),
+            Setting.integer("max_continuation_frames", "maxContinuationFrames", 0, MAX_CONTINUATION_FRAMES,
+                    DEFAULT_MAX_CONTINUATION_FRAMES, "CONTINUATION frames allowed in one header block"),
+            Setting.integer("max_header_block_bytes", "maxHeaderBlockBytes", 1, MAX_HEADER_BLOCK_BYTES,
+                    DEFAULT_MAX_HEADER_BLOCK_BYTES, "encoded octets allowed in one header block"),
+            Setting.integer("max_resets", "maxResets", 1, MAX_EVENTS_PER_WINDOW, DEFAULT_MAX_RESETS,
+                    "streams reset before completion per reset_window_ms; more -> GOAWAY ENHANCE_YOUR_CALM"),
+            Setting.integer("reset_window_ms", "resetWindowMs", 1, Bounds.MAX_TIMEOUT_MS, DEFAULT_RESET_WINDOW_MS,
+                    "the window of max_resets and max_empty_data_frames"),
+            Setting.integer("max_empty_data_frames", "maxEmptyDataFrames", 0, MAX_EVENTS_PER_WINDOW,
+                    DEFAULT_MAX_EMPTY_DATA_FRAMES, "empty DATA frames without END_STREAM per reset_window_ms"),
+            Setting.integer("max_queued_control_frames", "maxQueuedControlFrames", 1, MAX_QUEUED_CONTROL_FRAMES,
+                    DEFAULT_MAX_QUEUED_CONTROL_FRAMES, "answers to control frames queued for a peer that does not read"),
+            Setting.integer("max_queued_bytes", "maxQueuedBytes", 1, MAX_QUEUED_BYTES, DEFAULT_MAX_QUEUED_BYTES,
+                    "bytes queued for the socket above which the connection is not read"),
+            Setting.integer("max_connection_body_bytes", "maxConnectionBodyBytes", 0, MAX_CONNECTION_BODY_BYTES,
+                    DEFAULT_MAX_CONNECTION_BODY_BYTES, "request-body octets one connection may hold, all streams together"),
+            Setting.integer("settings_timeout_ms", "settingsTimeoutMs", 1, Bounds.MAX_TIMEOUT_MS,
+                    DEFAULT_SETTINGS_TIMEOUT_MS, "time the peer has to acknowledge our SETTINGS"),
+            Setting.integer("shutdown_ping_timeout_ms", "shutdownPingTimeoutMs", 1, Bounds.MAX_TIMEOUT_MS,
+                    DEFAULT_SHUTDOWN_PING_TIMEOUT_MS, "graceful shutdown: longest wait for the PING after the first GOAWAY"),
+            Setting.integer("max_dispatched_streams", "maxDispatchedStreams", 1, MAX_CONCURRENT_STREAMS,
+                    DEFAULT_MAX_DISPATCHED_STREAMS, "requests of one connection handed to handlers and not yet answered"));
+
     public Http2Settings {
-        Bounds.check("headerTableSize", headerTableSize, 0, MAX_HEADER_TABLE_SIZE);
-        Bounds.check("maxConcurrentStreams", maxConcurrentStreams, 1, MAX_CONCURRENT_STREAMS);
-        Bounds.check("initialWindowSize", initialWindowSize, 0, MAX_WINDOW);
-        Bounds.check("connectionWindowSize", connectionWindowSize, DEFAULT_WINDOW, MAX_WINDOW);
-        Bounds.check("maxFrameSize", maxFrameSize, MIN_MAX_FRAME_SIZE, MAX_MAX_FRAME_SIZE);
-        Bounds.check("maxHeaderListSize", maxHeaderListSize, 1, MAX_HEADER_LIST_SIZE);
-        Bounds.check("maxContinuationFrames", maxContinuationFrames, 0, MAX_CONTINUATION_FRAMES);
-        Bounds.check("maxHeaderBlockBytes", maxHeaderBlockBytes, 1, MAX_HEADER_BLOCK_BYTES);
-        Bounds.check("maxResets", maxResets, 1, MAX_EVENTS_PER_WINDOW);
-        Bounds.check("resetWindowMs", resetWindowMs, 1, Bounds.MAX_TIMEOUT_MS);
-        Bounds.check("maxEmptyDataFrames", maxEmptyDataFrames, 0, MAX_EVENTS_PER_WINDOW);
-        Bounds.check("maxQueuedControlFrames", maxQueuedControlFrames, 1, MAX_QUEUED_CONTROL_FRAMES);
-        Bounds.check("maxQueuedBytes", maxQueuedBytes, 1, MAX_QUEUED_BYTES);
-        Bounds.check("maxConnectionBodyBytes", maxConnectionBodyBytes, 0, MAX_CONNECTION_BODY_BYTES);
-        Bounds.check("settingsTimeoutMs", settingsTimeoutMs, 1, Bounds.MAX_TIMEOUT_MS);
-        Bounds.check("shutdownPingTimeoutMs", shutdownPingTimeoutMs, 1, Bounds.MAX_TIMEOUT_MS);
-        Bounds.check("maxDispatchedStreams", maxDispatchedStreams, 1, MAX_CONCURRENT_STREAMS);
+        SECTION.check("headerTableSize", headerTableSize);
+        SECTION.check("maxConcurrentStreams", maxConcurrentStreams);
+        SECTION.check("initialWindowSize", initialWindowSize);
+        SECTION.check("connectionWindowSize", connectionWindowSize);
+        SECTION.check("maxFrameSize", maxFrameSize);
+        SECTION.check("maxHeaderListSize", maxHeaderListSize);
+        SECTION.check("maxContinuationFrames", maxContinuationFrames);
+        SECTION.check("maxHeaderBlockBytes", maxHeaderBlockBytes);
+        SECTION.check("maxResets", maxResets);
+        SECTION.check("resetWindowMs", resetWindowMs);
+        SECTION.check("maxEmptyDataFrames", maxEmptyDataFrames);
+        SECTION.check("maxQueuedControlFrames", maxQueuedControlFrames);
+        SECTION.check("maxQueuedBytes", maxQueuedBytes);
+        SECTION.check("maxConnectionBodyBytes", maxConnectionBodyBytes);
+        SECTION.check("settingsTimeoutMs", settingsTimeoutMs);
+        SECTION.check("shutdownPingTimeoutMs", shutdownPingTimeoutMs);
+        SECTION.check("maxDispatchedStreams", maxDispatchedStreams);
     }
 
     public static Http2Settings defaults() {
-        return new Http2Settings(HpackDecoder.DEFAULT_MAX_TABLE_SIZE, DEFAULT_MAX_CONCURRENT_STREAMS, DEFAULT_WINDOW,
-                DEFAULT_CONNECTION_WINDOW_SIZE, MIN_MAX_FRAME_SIZE, HpackDecoder.DEFAULT_MAX_HEADER_LIST_SIZE,
-                DEFAULT_MAX_CONTINUATION_FRAMES, DEFAULT_MAX_HEADER_BLOCK_BYTES, DEFAULT_MAX_RESETS,
-                DEFAULT_RESET_WINDOW_MS, DEFAULT_MAX_EMPTY_DATA_FRAMES, DEFAULT_MAX_QUEUED_CONTROL_FRAMES,
-                DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_CONNECTION_BODY_BYTES, DEFAULT_SETTINGS_TIMEOUT_MS,
-                DEFAULT_SHUTDOWN_PING_TIMEOUT_MS, DEFAULT_MAX_DISPATCHED_STREAMS);
+        return Section.build(Http2Settings.class, SECTION.defaultValues());
     }
 
     public Http2Settings withHeaderTableSize(int v) {
-        return new Http2Settings(v, maxConcurrentStreams, initialWindowSize, connectionWindowSize, maxFrameSize,
-                maxHeaderListSize, maxContinuationFrames, maxHeaderBlockBytes, maxResets, resetWindowMs,
-                maxEmptyDataFrames, maxQueuedControlFrames, maxQueuedBytes, maxConnectionBodyBytes, settingsTimeoutMs,
-                shutdownPingTimeoutMs, maxDispatchedStreams);
+        return Section.with(this, "headerTableSize", v);
     }
 
     public Http2Settings withMaxConcurrentStreams(int v) {
-        return new Http2Settings(headerTableSize, v, initialWindowSize, connectionWindowSize, maxFrameSize,
-                maxHeaderListSize, maxContinuationFrames, maxHeaderBlockBytes, maxResets, resetWindowMs,
-                maxEmptyDataFrames, maxQueuedControlFrames, maxQueuedBytes, maxConnectionBodyBytes, settingsTimeoutMs,
-                shutdownPingTimeoutMs, maxDispatchedStreams);
+        return Section.with(this, "maxConcurrentStreams", v);
     }
 
     public Http2Settings withInitialWindowSize(int v) {
-        return new Http2Settings(headerTableSize, maxConcurrentStreams, v, connectionWindowSize, maxFrameSize,
-                maxHeaderListSize, maxContinuationFrames, maxHeaderBlockBytes, maxResets, resetWindowMs,
-                maxEmptyDataFrames, maxQueuedControlFrames, maxQueuedBytes, maxConnectionBodyBytes, settingsTimeoutMs,
-                shutdownPingTimeoutMs, maxDispatchedStreams);
+        return Section.with(this, "initialWindowSize", v);
     }
 
     public Http2Settings withConnectionWindowSize(int v) {
-        return new Http2Settings(headerTableSize, maxConcurrentStreams, initialWindowSize, v, maxFrameSize,
-                maxHeaderListSize, maxContinuationFrames, maxHeaderBlockBytes, maxResets, resetWindowMs,
-                maxEmptyDataFrames, maxQueuedControlFrames, maxQueuedBytes, maxConnectionBodyBytes, settingsTimeoutMs,
-                shutdownPingTimeoutMs, maxDispatchedStreams);
+        return Section.with(this, "connectionWindowSize", v);
     }
 
     public Http2Settings withMaxFrameSize(int v) {
-        return new Http2Settings(headerTableSize, maxConcurrentStreams, initialWindowSize, connectionWindowSize, v,
-                maxHeaderListSize, maxContinuationFrames, maxHeaderBlockBytes, maxResets, resetWindowMs,
-                maxEmptyDataFrames, maxQueuedControlFrames, maxQueuedBytes, maxConnectionBodyBytes, settingsTimeoutMs,
-                shutdownPingTimeoutMs, maxDispatchedStreams);
+        return Section.with(this, "maxFrameSize", v);
     }
 
     public Http2Settings withMaxHeaderListSize(int v) {
-        return new Http2Settings(headerTableSize, maxConcurrentStreams, initialWindowSize, connectionWindowSize,
-                maxFrameSize, v, maxContinuationFrames, maxHeaderBlockBytes, maxResets, resetWindowMs,
-                maxEmptyDataFrames, maxQueuedControlFrames, maxQueuedBytes, maxConnectionBodyBytes, settingsTimeoutMs,
-                shutdownPingTimeoutMs, maxDispatchedStreams);
+        return Section.with(this, "maxHeaderListSize", v);
     }
 
     public Http2Settings withMaxContinuationFrames(int v) {
-        return new Http2Settings(headerTableSize, maxConcurrentStreams, initialWindowSize, connectionWindowSize,
-                maxFrameSize, maxHeaderListSize, v, maxHeaderBlockBytes, maxResets, resetWindowMs,
-                maxEmptyDataFrames, maxQueuedControlFrames, maxQueuedBytes, maxConnectionBodyBytes, settingsTimeoutMs,
-                shutdownPingTimeoutMs, maxDispatchedStreams);
+        return Section.with(this, "maxContinuationFrames", v);
     }
 
     public Http2Settings withMaxHeaderBlockBytes(int v) {
-        return new Http2Settings(headerTableSize, maxConcurrentStreams, initialWindowSize, connectionWindowSize,
-                maxFrameSize, maxHeaderListSize, maxContinuationFrames, v, maxResets, resetWindowMs,
-                maxEmptyDataFrames, maxQueuedControlFrames, maxQueuedBytes, maxConnectionBodyBytes, settingsTimeoutMs,
-                shutdownPingTimeoutMs, maxDispatchedStreams);
+        return Section.with(this, "maxHeaderBlockBytes", v);
     }
 
     public Http2Settings withMaxResets(int v) {
-        return new Http2Settings(headerTableSize, maxConcurrentStreams, initialWindowSize, connectionWindowSize,
-                maxFrameSize, maxHeaderListSize, maxContinuationFrames, maxHeaderBlockBytes, v, resetWindowMs,
-                maxEmptyDataFrames, maxQueuedControlFrames, maxQueuedBytes, maxConnectionBodyBytes, settingsTimeoutMs,
-                shutdownPingTimeoutMs, maxDispatchedStreams);
+        return Section.with(this, "maxResets", v);
     }
 
     public Http2Settings withResetWindowMs(long v) {
-        return new Http2Settings(headerTableSize, maxConcurrentStreams, initialWindowSize, connectionWindowSize,
-                maxFrameSize, maxHeaderListSize, maxContinuationFrames, maxHeaderBlockBytes, maxResets, v,
-                maxEmptyDataFrames, maxQueuedControlFrames, maxQueuedBytes, maxConnectionBodyBytes, settingsTimeoutMs,
-                shutdownPingTimeoutMs, maxDispatchedStreams);
+        return Section.with(this, "resetWindowMs", v);
     }
 
     public Http2Settings withMaxEmptyDataFrames(int v) {
-        return new Http2Settings(headerTableSize, maxConcurrentStreams, initialWindowSize, connectionWindowSize,
-                maxFrameSize, maxHeaderListSize, maxContinuationFrames, maxHeaderBlockBytes, maxResets, resetWindowMs,
-                v, maxQueuedControlFrames, maxQueuedBytes, maxConnectionBodyBytes, settingsTimeoutMs,
-                shutdownPingTimeoutMs, maxDispatchedStreams);
+        return Section.with(this, "maxEmptyDataFrames", v);
     }
 
     public Http2Settings withMaxQueuedControlFrames(int v) {
-        return new Http2Settings(headerTableSize, maxConcurrentStreams, initialWindowSize, connectionWindowSize,
-                maxFrameSize, maxHeaderListSize, maxContinuationFrames, maxHeaderBlockBytes, maxResets, resetWindowMs,
-                maxEmptyDataFrames, v, maxQueuedBytes, maxConnectionBodyBytes, settingsTimeoutMs,
-                shutdownPingTimeoutMs, maxDispatchedStreams);
+        return Section.with(this, "maxQueuedControlFrames", v);
     }
 
     public Http2Settings withMaxQueuedBytes(long v) {
-        return new Http2Settings(headerTableSize, maxConcurrentStreams, initialWindowSize, connectionWindowSize,
-                maxFrameSize, maxHeaderListSize, maxContinuationFrames, maxHeaderBlockBytes, maxResets, resetWindowMs,
-                maxEmptyDataFrames, maxQueuedControlFrames, v, maxConnectionBodyBytes, settingsTimeoutMs,
-                shutdownPingTimeoutMs, maxDispatchedStreams);
+        return Section.with(this, "maxQueuedBytes", v);
     }
 
     public Http2Settings withMaxConnectionBodyBytes(long v) {
-        return new Http2Settings(headerTableSize, maxConcurrentStreams, initialWindowSize, connectionWindowSize,
-                maxFrameSize, maxHeaderListSize, maxContinuationFrames, maxHeaderBlockBytes, maxResets, resetWindowMs,
-                maxEmptyDataFrames, maxQueuedControlFrames, maxQueuedBytes, v, settingsTimeoutMs,
-                shutdownPingTimeoutMs, maxDispatchedStreams);
+        return Section.with(this, "maxConnectionBodyBytes", v);
     }
 
     public Http2Settings withSettingsTimeoutMs(long v) {
-        return new Http2Settings(headerTableSize, maxConcurrentStreams, initialWindowSize, connectionWindowSize,
-                maxFrameSize, maxHeaderListSize, maxContinuationFrames, maxHeaderBlockBytes, maxResets, resetWindowMs,
-                maxEmptyDataFrames, maxQueuedControlFrames, maxQueuedBytes, maxConnectionBodyBytes, v,
-                shutdownPingTimeoutMs, maxDispatchedStreams);
+        return Section.with(this, "settingsTimeoutMs", v);
     }
 
     public Http2Settings withShutdownPingTimeoutMs(long v) {
-        return new Http2Settings(headerTableSize, maxConcurrentStreams, initialWindowSize, connectionWindowSize,
-                maxFrameSize, maxHeaderListSize, maxContinuationFrames, maxHeaderBlockBytes, maxResets, resetWindowMs,
-                maxEmptyDataFrames, maxQueuedControlFrames, maxQueuedBytes, maxConnectionBodyBytes, settingsTimeoutMs, v,
-                maxDispatchedStreams);
+        return Section.with(this, "shutdownPingTimeoutMs", v);
     }
 
     public Http2Settings withMaxDispatchedStreams(int v) {
-        return new Http2Settings(headerTableSize, maxConcurrentStreams, initialWindowSize, connectionWindowSize,
-                maxFrameSize, maxHeaderListSize, maxContinuationFrames, maxHeaderBlockBytes, maxResets, resetWindowMs,
-                maxEmptyDataFrames, maxQueuedControlFrames, maxQueuedBytes, maxConnectionBodyBytes, settingsTimeoutMs,
-                shutdownPingTimeoutMs, v);
+        return Section.with(this, "maxDispatchedStreams", v);
     }
 }
