@@ -8,6 +8,8 @@ checks that every worker registered the same ones.
 
 import builtins as _builtins
 
+from siphon import _java
+
 __all__ = ["route", "middleware", "on_startup", "on_shutdown", "Request", "Response", "Client",
            "ClientError", "ConnectError", "ConnectTimeoutError", "TimeoutError", "PoolTimeoutError",
            "PoolExhaustedError", "TLSError", "ProtocolError", "ConnectionClosedError", "ResponseTooLargeError",
@@ -19,6 +21,10 @@ _middleware = []
 _startup = []
 _shutdown = []
 _clients_made = False  # an http.Client was constructed (siphon._runtime sets up asyncio for it)
+# siphon._runtime.client_call, which sends a request of http.Client and awaits its result on the
+# worker's loop; installed by the runtime when it starts (this module does not import the
+# runtime: the runtime imports it)
+_client_call = None
 
 
 def route(path, methods=None):
@@ -236,6 +242,9 @@ class TlsInfo:
         return f"<TlsInfo {self.protocol} {self.alpn}>"
 
 
+_UNKNOWN = object()  # a request's TLS details, not fetched from Java yet
+
+
 class Request:
     """The inbound request handed to handlers and middleware."""
 
@@ -283,7 +292,7 @@ class Request:
         """Decoded query parameters; the last value wins for a repeated key."""
         q = self._query
         if q is None:
-            q = _runtime.pairs(_runtime.bridge.query(self._rid))
+            q = _java.pairs(_java.bridge.query(self._rid))
             self._query = q
         return q
 
@@ -292,7 +301,7 @@ class Request:
         """The query as received, still percent-encoded, without the "?"; "" when there is none."""
         q = self._qs
         if q is None:
-            q = str(_runtime.bridge.rawQuery(self._rid))
+            q = str(_java.bridge.rawQuery(self._rid))
             self._qs = q
         return q
 
@@ -301,7 +310,7 @@ class Request:
         """The client as "ip:port" ("[::1]:port" for IPv6)."""
         c = self._client
         if c is None:
-            c = str(_runtime.bridge.client(self._rid))
+            c = str(_java.bridge.client(self._rid))
             self._client = c
         return c
 
@@ -309,8 +318,8 @@ class Request:
     def tls(self):
         """The connection's TLS details (a ``TlsInfo``), or None on cleartext."""
         t = self._tls
-        if t is _runtime._UNKNOWN:
-            flat = _runtime.bridge.tls(self._rid)
+        if t is _UNKNOWN:
+            flat = _java.bridge.tls(self._rid)
             t = None if flat is None else TlsInfo._from_flat([str(x) for x in flat])
             self._tls = t
         return t
@@ -330,7 +339,7 @@ class Request:
         """The whole buffered request body as bytes."""
         b = self._body
         if b is None:
-            b = _runtime.bridge.body(self._rid).encode("latin-1")
+            b = _java.bridge.body(self._rid).encode("latin-1")
             self._body = b
         return b
 
@@ -358,7 +367,7 @@ class Client:
                  http2_prior_knowledge=None, max_response_bytes=None, allow_other_origins=None):
         global _clients_made
         _clients_made = True
-        b = _runtime.bridge
+        b = _java.bridge
         if name is not None:
             if not isinstance(name, str):
                 raise TypeError(f"http.Client(name): name must be a str, not {type(name).__name__}")
@@ -454,7 +463,7 @@ class Client:
                 flat.append(v if isinstance(v, str) else str(v))
         else:
             flat = _NO_HEADERS
-        return await _runtime.client_call(self._id, method, path, flat, data)
+        return await _client_call(self._id, method, path, flat, data)
 
     async def aclose(self):
         """Ends this handle; the shared pool stays open for other handles (the server closes it)."""
@@ -483,5 +492,3 @@ def _path(what, p):
         raise TypeError(f"http.Client: {what} must be a file path (str), not {type(p).__name__}")
     return p
 
-
-from siphon import _runtime  # noqa: E402  (the runtime imports this module too)

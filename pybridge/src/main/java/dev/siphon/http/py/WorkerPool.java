@@ -85,8 +85,8 @@ public final class WorkerPool implements AutoCloseable {
      */
     static final boolean FAST_JSON = !"false".equals(System.getProperty("siphon.python.fastJson"));
 
-    private static final String[] MODULES = {"siphon", "siphon.http", "siphon.log", "siphon.cache", "siphon._json",
-        "siphon._runtime", "siphon._aio"};
+    private static final String[] MODULES = {"siphon", "siphon._java", "siphon.http", "siphon.log", "siphon.cache",
+        "siphon._json", "siphon._runtime", "siphon._aio"};
     /** The importer of the siphon package (a resource, evaluated first in every context; see {@link #bootstrap}). */
     private static final String BOOT = "dev/siphon/http/py/boot.py";
 

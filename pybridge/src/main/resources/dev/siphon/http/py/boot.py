@@ -1,7 +1,8 @@
 # The importer of the siphon package: evaluated once per worker context by WorkerPool.bootstrap,
 # before anything else of siphon exists there. Its value (the last expression) is the function
 # that WorkerPool calls with the package's module names, their sources (read from the jar's
-# resources) and the worker's Bridge; it returns siphon._runtime.
+# resources) and the worker's Bridge; it hands the Bridge to siphon._java, the one module that
+# holds it, and returns siphon._runtime.
 #
 # Plain classes for the finder and loader: importlib.abc would import importlib.resources and
 # some fifty modules with it (typing, inspect, tempfile).
@@ -32,8 +33,10 @@ def _siphon_boot(names, sources, bridge):
             return spec
 
     sys.meta_path.insert(0, Finder())
+    import siphon._java as java
+    java.install(bridge)
     import siphon._runtime as rt
-    rt.install(bridge)
+    rt.install()
     return rt
 
 
