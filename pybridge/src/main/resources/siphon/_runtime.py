@@ -39,10 +39,8 @@ _middleware = ()  # (function, name) of each @http.middleware, in order; fixed b
 _tasks = {}     # request id -> asyncio.Task of a request that suspended
 _calls = {}     # outbound call id -> asyncio.Future the calling coroutine awaits
 _next_call = 0
-_Request = http.Request
+_request_from_java = http.Request._from_java
 _Response = http.Response
-_UNKNOWN = http._UNKNOWN
-_pairs = _java.pairs
 _coroutine = types.CoroutineType
 _NO_HEADERS = ()
 
@@ -291,18 +289,7 @@ def deliver(rid, index, method, path, params, headers, body_len):
     query and the client are fetched from Java only when the handler asks for them.
     """
     route = _routes[index]
-    req = _Request.__new__(_Request)
-    req.method = method
-    req.path = path
-    req.path_params = _pairs(params) if len(params) else {}
-    req._rid = rid
-    req._hdr = headers
-    req._headers = None
-    req._query = None
-    req._qs = None
-    req._client = None
-    req._tls = _UNKNOWN
-    req._body = None if body_len else b""
+    req = _request_from_java(rid, method, path, params, headers, body_len)
     if route.sync:
         _serve_sync(rid, route, req)
         return
@@ -628,11 +615,7 @@ def client_done(cid, status, headers, body):
     fut = _calls.get(cid)
     if fut is None or fut.done():
         return
-    r = _Response.__new__(_Response)
-    r.status = status
-    r.headers = _pairs(headers)
-    r._body = body.encode("latin-1")
-    fut.set_result(r)
+    fut.set_result(_Response._from_java(status, headers, body))
 
 
 def client_failed(cid, kind, message):

@@ -191,6 +191,15 @@ class Response:
         else:
             raise TypeError(f"Response body must be bytes or str, not {type(body).__name__}")
 
+    @classmethod
+    def _from_java(cls, status, headers, body):
+        """The response of an outbound call: ``headers`` a flat Java array, ``body`` a Latin-1 str."""
+        r = cls.__new__(cls)
+        r.status = status
+        r.headers = _java.pairs(headers)
+        r._body = body.encode("latin-1")
+        return r
+
     def raise_for_status(self):
         """Raises HTTPStatusError when the status is 4xx or 5xx; returns the response otherwise."""
         if self.status >= 400:
@@ -234,7 +243,10 @@ class TlsInfo:
         self.client_cert = client_cert
 
     @classmethod
-    def _from_flat(cls, f):
+    def _from_java(cls, flat):
+        """From Java's flat array: protocol, cipher suite, ALPN, SNI ("" for none), then the
+        client certificate's subject, issuer and SANs when there is one."""
+        f = [str(x) for x in flat]
         cert = ClientCert(f[4], f[5], f[6:]) if len(f) > 4 else None
         return cls(f[0], f[1], f[2] or None, f[3] or None, cert)
 
@@ -264,6 +276,27 @@ class Request:
         self._client = client
         self._tls = tls
         self._body = body
+
+    @classmethod
+    def _from_java(cls, rid, method, path, params, headers, body_len):
+        """Request ``rid`` as Java delivers it (``siphon._runtime.deliver``).
+
+        ``params`` and ``headers`` are flat Java string arrays (name, value, ...); the body, the
+        query, the client and the TLS details are fetched from Java only when first asked for.
+        """
+        req = cls.__new__(cls)
+        req.method = method
+        req.path = path
+        req.path_params = _java.pairs(params) if len(params) else {}
+        req._rid = rid
+        req._hdr = headers
+        req._headers = None
+        req._query = None
+        req._qs = None
+        req._client = None
+        req._tls = _UNKNOWN
+        req._body = None if body_len else b""
+        return req
 
     @property
     def headers(self):
@@ -320,7 +353,7 @@ class Request:
         t = self._tls
         if t is _UNKNOWN:
             flat = _java.bridge.tls(self._rid)
-            t = None if flat is None else TlsInfo._from_flat([str(x) for x in flat])
+            t = None if flat is None else TlsInfo._from_java(flat)
             self._tls = t
         return t
 
