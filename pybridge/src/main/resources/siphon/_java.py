@@ -12,7 +12,9 @@ What crosses the bridge, and in which form:
 - a list of names and values (headers, query and path parameters) as a flat Java
   ``String[]`` (name, value, ...), which ``pairs`` turns into a dict;
 - bytes from Java as a Latin-1 ``str`` (one char per byte), which Python encodes back in
-  bulk; bytes to Java as Python ``bytes``, which Java reads through the buffer API.
+  bulk; bytes to Java as Python ``bytes``, which Java reads through the buffer API;
+- a failed outbound call as an error kind: a name declared once on each side
+  (``ClientErrorKind`` in Java, ``http._ERROR_KINDS`` here), never a Java class name.
 """
 
 bridge = None  # the worker's dev.siphon.http.py.Bridge, from install()

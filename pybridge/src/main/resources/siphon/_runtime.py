@@ -619,8 +619,8 @@ def client_done(cid, status, headers, body):
 
 
 def client_failed(cid, kind, message):
-    """Called by Java from ``_java.bridge.poll``: call ``cid`` failed with the Java exception named ``kind``."""
+    """Called by Java from ``_java.bridge.poll``: call ``cid`` failed; ``kind`` names how (``http._ERROR_KINDS``)."""
     fut = _calls.get(cid)
     if fut is None or fut.done():
         return
-    fut.set_exception(http._JAVA_ERRORS.get(kind, http.ClientError)(str(message)))
+    fut.set_exception(http._ERROR_KINDS.get(kind, http.ClientError)(str(message)))

@@ -142,19 +142,21 @@ class HTTPStatusError(ClientError):
 
 HTTPError = HTTPStatusError  # the name of earlier builds
 
-# the Java client's failure types (dev.siphon.http.client) -> the Python error raised
-_JAVA_ERRORS = {
-    "ConnectRefusedException": ConnectError,
-    "ConnectFailedException": ConnectError,
-    "ConnectTimeoutException": ConnectTimeoutError,
-    "RequestTimeoutException": TimeoutError,
-    "PoolTimeoutException": PoolTimeoutError,
-    "PoolExhaustedException": PoolExhaustedError,
-    "TlsException": TLSError,
-    "MalformedResponseException": ProtocolError,
-    "ConnectionClosedException": ConnectionClosedError,
-    "ResponseTooLargeException": ResponseTooLargeError,
-    "OriginNotAllowedException": OriginNotAllowedError,
+# how an outbound call failed, as Java names it (dev.siphon.http.py.ClientErrorKind, the Java
+# side's one list; ClientScriptTest checks that the two agree) -> the Python error raised
+_ERROR_KINDS = {
+    "connect_refused": ConnectError,
+    "connect_failed": ConnectError,
+    "connect_timeout": ConnectTimeoutError,
+    "request_timeout": TimeoutError,
+    "pool_timeout": PoolTimeoutError,
+    "pool_exhausted": PoolExhaustedError,
+    "tls": TLSError,
+    "malformed_response": ProtocolError,
+    "connection_closed": ConnectionClosedError,
+    "response_too_large": ResponseTooLargeError,
+    "origin_not_allowed": OriginNotAllowedError,
+    "client_error": ClientError,
 }
 
 

@@ -3,7 +3,6 @@ package dev.siphon.http.py;
 import dev.siphon.http.Headers;
 import dev.siphon.http.Request;
 import dev.siphon.http.Response;
-import dev.siphon.http.client.ClientException;
 import dev.siphon.http.client.ClientResponse;
 import dev.siphon.http.client.HttpClient;
 import dev.siphon.http.dispatch.Responses;
@@ -797,8 +796,7 @@ final class PythonWorker {
         while (e instanceof CompletionException && e.getCause() != null) {
             e = e.getCause();
         }
-        String kind = e instanceof ClientException ? e.getClass().getSimpleName() : "ClientError";
-        fClientFailed.executeVoid(done.call(), kind, String.valueOf(e.getMessage()));
+        fClientFailed.executeVoid(done.call(), ClientErrorKind.of(e).wire, String.valueOf(e.getMessage()));
     }
 
     void reply(long rid, int status, Value headers, Value body) {
