@@ -1,7 +1,7 @@
 """The asyncio side of a worker: its event loop and the tasks of requests that suspend. Not script API.
 
 Loaded by ``siphon._runtime`` only when asyncio is first needed (see its docstring). The loop
-is an ``asyncio.BaseEventLoop`` whose waiting step (``select``) is ``bridge.poll``: Java parks
+is an ``asyncio.BaseEventLoop`` whose waiting step (``select``) is ``_java.bridge.poll``: Java parks
 the worker until an event arrives or the next timer is due, and calls back ``deliver``,
 ``cancel``, ``client_done``... for each event; those only schedule work, which the loop runs.
 """
@@ -9,6 +9,8 @@ the worker until an event arrives or the next timer is due, and calls back ``del
 import asyncio
 import contextvars
 from asyncio import base_events, events, futures, tasks
+
+from siphon import _java
 
 CancelledError = asyncio.CancelledError
 
@@ -29,7 +31,7 @@ class _JavaSelector:
     __slots__ = ()
 
     def select(self, timeout):
-        _rt.bridge.poll(-1.0 if timeout is None else float(timeout))
+        _java.bridge.poll(-1.0 if timeout is None else float(timeout))
         return ()
 
     def close(self):
@@ -46,7 +48,7 @@ class WorkerLoop(base_events.BaseEventLoop):
 
     def _write_to_self(self):
         # call_soon_threadsafe from another Python thread: wake the parked worker
-        _rt.bridge.wakeup()
+        _java.bridge.wakeup()
 
 
 def setup(runtime):

@@ -14,7 +14,7 @@ keyword arguments (``object_hook``, ``parse_float``, ``cls``, ...) never come he
 builds its own decoder for them.
 """
 
-import sys
+from siphon import _java
 
 _installed = None
 
@@ -87,24 +87,19 @@ def _make_scan_once(scan, fallback):
     return scan_once
 
 
-def install(bridge):
-    """Puts the fast scanner under ``json.loads``; ``bridge.jsonScan(text, idx)`` returns a tape or None."""
+def install():
+    """Puts the fast scanner under ``json.loads``; ``_java.bridge.jsonScan(text, idx)`` returns a tape or None.
+
+    Installed by the runtime when a script first imports ``json`` (a context that never does
+    pays nothing); called again by tests after ``uninstall``.
+    """
     global _installed
     import json
     dec = json._default_decoder
     if _installed is not None:
         return
     _installed = dec.scan_once
-    dec.scan_once = _make_scan_once(bridge.jsonScan, _installed)
-
-
-def install_on_import(bridge):
-    """Installs when a script first imports ``json`` (a context that never does pays nothing)."""
-    if "json" in sys.modules:
-        install(bridge)
-        return
-    from siphon import _runtime
-    _runtime.on_import("json", lambda: install(bridge))
+    dec.scan_once = _make_scan_once(_java.bridge.jsonScan, _installed)
 
 
 def uninstall():

@@ -1,7 +1,7 @@
 """The worker side of siphon-http: what every request runs, without asyncio. Not script API.
 
 Each worker context runs ``serve()`` on its own platform thread. Its waiting step is a call
-into Java (``bridge.poll``) that parks the thread on the worker's queue until an event
+into Java (``_java.bridge.poll``) that parks the thread on the worker's queue until an event
 arrives; while parked, Java calls back ``deliver``/``cancel``/... for each event.
 
 A request's handler runs at once, inside ``deliver``: a plain function is called, and a
@@ -16,18 +16,20 @@ Task at that point (``siphon._aio``), and one that asks for its task first
 asyncio itself is imported only when something needs it: the script (or a module it
 imports) importing it, a handler or hook that really suspends, or (in a script that made an
 ``http.Client``) the worker's first idle moment after it starts serving. Until then ``serve`` is a
-plain loop around ``bridge.poll``; from then on it is the asyncio loop of ``siphon._aio``,
-whose waiting step is the same ``bridge.poll``. A context that never needs asyncio never
+plain loop around ``_java.bridge.poll``; from then on it is the asyncio loop of ``siphon._aio``,
+whose waiting step is the same ``_java.bridge.poll``. A context that never needs asyncio never
 pays for importing it.
+
+This module imports ``http`` (never the reverse: ``install`` hands ``http`` the one function
+of the runtime it calls, ``client_call``) and reaches Java only through ``siphon._java``.
 """
 
 import sys
 import types
 from contextvars import copy_context as _copy_context
 
-from siphon import http
+from siphon import _java, http
 
-bridge = None   # the worker's dev.siphon.http.py.Bridge
 loop = None     # the worker's asyncio loop, once asyncio is in use (siphon._aio)
 _aio = None     # siphon._aio, once asyncio is in use
 _starting_aio = False
@@ -37,7 +39,7 @@ _middleware = ()  # (function, name) of each @http.middleware, in order; fixed b
 _tasks = {}     # request id -> asyncio.Task of a request that suspended
 _calls = {}     # outbound call id -> asyncio.Future the calling coroutine awaits
 _next_call = 0
-_Request = http.Request
+_request_from_java = http.Request._from_java
 _Response = http.Response
 _coroutine = types.CoroutineType
 _NO_HEADERS = ()
@@ -92,18 +94,24 @@ class _Route:
         self.chain = chain
 
 
-def install(b):
-    global bridge, _Coroutine
-    bridge = b
+def install():
+    """Called once per context by the importer, after it handed the worker's Bridge to ``_java``."""
+    global _Coroutine
+    http._client_call = client_call
     import _collections_abc
     _Coroutine = _collections_abc.Coroutine
     if "asyncio" in sys.modules:
         _start_asyncio()
     else:
         on_import("asyncio", _start_asyncio, hide_ssl=True)
-    if b.fastJson():
+    if _java.bridge.fastJson():
+        # json.loads through Java's scanner, from when the script first imports json (a context
+        # that never does pays nothing)
         from siphon import _json
-        _json.install_on_import(b)
+        if "json" in sys.modules:
+            _json.install()
+        else:
+            on_import("json", _json.install)
 
 
 def on_import(name, then, hide_ssl=False):
@@ -256,10 +264,10 @@ def serve():
             _aio.run_loop()
             return
         if http._clients_made:
-            if not bridge.poll(_IDLE_IMPORT_S) and not _stopping:
+            if not _java.bridge.poll(_IDLE_IMPORT_S) and not _stopping:
                 _start_asyncio()
         else:
-            bridge.poll(-1.0)
+            _java.bridge.poll(-1.0)
 
 
 def stop():
@@ -269,19 +277,8 @@ def stop():
         loop.stop()
 
 
-def pairs(a):
-    d = {}
-    n = len(a)
-    i = 0
-    while i < n:
-        d[a[i]] = a[i + 1]
-        i += 2
-    return d
+# --- called by Java from _java.bridge.poll, on the worker thread ---
 
-
-# --- called by Java from bridge.poll, on the worker thread ---
-
-_UNKNOWN = object()   # a TLS detail not fetched from Java yet
 _ANSWERED = object()  # _chain's result when a middleware or the handler was answered (or failed) already
 
 
@@ -292,18 +289,7 @@ def deliver(rid, index, method, path, params, headers, body_len):
     query and the client are fetched from Java only when the handler asks for them.
     """
     route = _routes[index]
-    req = _Request.__new__(_Request)
-    req.method = method
-    req.path = path
-    req.path_params = pairs(params) if len(params) else {}
-    req._rid = rid
-    req._hdr = headers
-    req._headers = None
-    req._query = None
-    req._qs = None
-    req._client = None
-    req._tls = _UNKNOWN
-    req._body = None if body_len else b""
+    req = _request_from_java(rid, method, path, params, headers, body_len)
     if route.sync:
         _serve_sync(rid, route, req)
         return
@@ -311,7 +297,7 @@ def deliver(rid, index, method, path, params, headers, body_len):
     try:
         coro = _chain(rid, route, req) if route.chain else route.fn(req)
     except BaseException:
-        bridge.fail(rid, who, _script_traceback())
+        _java.bridge.fail(rid, who, _script_traceback())
         return
     if coro.__class__ is _coroutine or _iscoro(coro):
         _drive(rid, who, coro)
@@ -350,9 +336,9 @@ def _drive(rid, who, coro):
         if _step_task is not None:
             _aio.end_first_step(e)
         if tb is None:
-            bridge.cancelled(rid)
+            _java.bridge.cancelled(rid)
         else:
-            bridge.fail(rid, who, tb)
+            _java.bridge.fail(rid, who, tb)
         return
     _step_rid = 0
     if _aio is None:
@@ -370,10 +356,10 @@ def _run_rest(rid, who, coro, value):
         try:
             result = yield from resume(coro, value, rid)
         except (_CancelledError, GeneratorExit):
-            bridge.cancelled(rid)
+            _java.bridge.cancelled(rid)
             raise
         except BaseException:
-            bridge.fail(rid, who, _script_traceback())
+            _java.bridge.fail(rid, who, _script_traceback())
             return
     finally:
         _tasks.pop(rid, None)
@@ -460,13 +446,13 @@ def cancel(rid):
 def _reply(rid, who, r):
     if r.__class__ is not _Response and not isinstance(r, _Response):
         if r is None:
-            bridge.fail(rid, who, f"{who} returned None; a handler must return an http.Response")
+            _java.bridge.fail(rid, who, f"{who} returned None; a handler must return an http.Response")
         else:
-            bridge.fail(rid, who, f"{who} returned {type(r).__name__}; a handler must return an http.Response")
+            _java.bridge.fail(rid, who, f"{who} returned {type(r).__name__}; a handler must return an http.Response")
         return
     s = r.status
     if s.__class__ is not int or s < 200 or s > 599:  # set after Response() checked it
-        bridge.fail(rid, who, f"{who} answered with status {s!r}; a response status must be an int from 200 to 599")
+        _java.bridge.fail(rid, who, f"{who} answered with status {s!r}; a response status must be an int from 200 to 599")
         return
     h = r.headers
     if h:
@@ -476,7 +462,7 @@ def _reply(rid, who, r):
             flat.append(v if isinstance(v, str) else str(v))
     else:
         flat = _NO_HEADERS
-    bridge.reply(rid, r.status, flat, r._body)
+    _java.bridge.reply(rid, r.status, flat, r._body)
 
 
 def _middleware_answered(rid, who, r):
@@ -486,7 +472,7 @@ def _middleware_answered(rid, who, r):
     if isinstance(r, _Response):
         _reply(rid, who, r)
     else:
-        bridge.fail(rid, who, f"middleware {who} returned {type(r).__name__}; it must return an http.Response or None")
+        _java.bridge.fail(rid, who, f"middleware {who} returned {type(r).__name__}; it must return an http.Response or None")
     return True
 
 
@@ -500,7 +486,7 @@ def _serve_sync(rid, route, req):
         who = route.name
         r = route.fn(req)
     except BaseException:
-        bridge.fail(rid, who, _script_traceback())
+        _java.bridge.fail(rid, who, _script_traceback())
         return
     if _iscoro(r):
         # a plain function that returned an awaitable: drive it as an async handler's
@@ -530,7 +516,7 @@ async def _chain(rid, route, req):
     except _CancelledError:
         raise
     except BaseException:
-        bridge.fail(rid, who, _script_traceback())
+        _java.bridge.fail(rid, who, _script_traceback())
         return _ANSWERED
     return r
 
@@ -559,9 +545,9 @@ async def _run_hooks():
             if _iscoro(r):
                 await r
         except BaseException:
-            bridge.startupDone(_name(fn), _script_traceback())
+            _java.bridge.startupDone(_name(fn), _script_traceback())
             return
-    bridge.startupDone(None, None)
+    _java.bridge.startupDone(None, None)
 
 
 _shutdown_task = None
@@ -583,7 +569,7 @@ async def _run_shutdown_hooks():
     try:
         for fn in list(http._shutdown):
             name = _name(fn)
-            bridge.shutdownHook(name)
+            _java.bridge.shutdownHook(name)
             try:
                 r = fn()
                 if _iscoro(r):
@@ -592,9 +578,9 @@ async def _run_shutdown_hooks():
                 raise
             except BaseException:
                 # one hook failing must not keep the others from cleaning up
-                bridge.shutdownHookFailed(name, _script_traceback())
+                _java.bridge.shutdownHookFailed(name, _script_traceback())
     finally:
-        bridge.shutdownDone()
+        _java.bridge.shutdownDone()
 
 
 # --- http.Client: the request runs in Java while the calling coroutine awaits a loop future ---
@@ -610,7 +596,7 @@ async def client_call(client, method, url, headers, body):
     _next_call += 1
     cid = _next_call
     fut = loop.create_future()
-    err = bridge.clientSend(cid, client, method, url, headers, body)
+    err = _java.bridge.clientSend(cid, client, method, url, headers, body)
     if err is not None:
         raise ValueError(str(err))
     _calls[cid] = fut
@@ -618,27 +604,23 @@ async def client_call(client, method, url, headers, body):
         return await fut
     except _CancelledError:
         # the handler was cancelled (request_timeout_ms, client gone): stop the Java request too
-        bridge.clientCancel(cid)
+        _java.bridge.clientCancel(cid)
         raise
     finally:
         _calls.pop(cid, None)
 
 
 def client_done(cid, status, headers, body):
-    """Called by Java from ``bridge.poll``: call ``cid`` got a response (``body`` as a Latin-1 str)."""
+    """Called by Java from ``_java.bridge.poll``: call ``cid`` got a response (``body`` as a Latin-1 str)."""
     fut = _calls.get(cid)
     if fut is None or fut.done():
         return
-    r = _Response.__new__(_Response)
-    r.status = status
-    r.headers = pairs(headers)
-    r._body = body.encode("latin-1")
-    fut.set_result(r)
+    fut.set_result(_Response._from_java(status, headers, body))
 
 
 def client_failed(cid, kind, message):
-    """Called by Java from ``bridge.poll``: call ``cid`` failed with the Java exception named ``kind``."""
+    """Called by Java from ``_java.bridge.poll``: call ``cid`` failed; ``kind`` names how (``http._ERROR_KINDS``)."""
     fut = _calls.get(cid)
     if fut is None or fut.done():
         return
-    fut.set_exception(http._JAVA_ERRORS.get(kind, http.ClientError)(str(message)))
+    fut.set_exception(http._ERROR_KINDS.get(kind, http.ClientError)(str(message)))

@@ -14,7 +14,7 @@ Two calls go beyond siphon's four, for state that several workers update at once
 not atomic across workers; ``incr`` is.
 """
 
-from siphon import _runtime
+from siphon import _java
 
 __all__ = ["store", "fetch", "exists", "delete", "incr", "keys"]
 
@@ -57,13 +57,13 @@ async def store(name, key, value, ttl=None):
         if ttl <= 0:
             raise ValueError(f"ttl must be > 0 seconds, was {ttl}")
         ttl_ms = max(1, int(ttl * 1000))
-    _runtime.bridge.cacheStore(name, key, kind, text, ttl_ms)
+    _java.bridge.cacheStore(name, key, kind, text, ttl_ms)
 
 
 async def fetch(name, key, default=None):
     """The value stored under ``name``/``key``, or ``default`` when absent or expired."""
     _check(name, key)
-    b = _runtime.bridge
+    b = _java.bridge
     kind = b.cacheFetch(name, key)
     if kind == 0:
         return default
@@ -84,13 +84,13 @@ async def fetch(name, key, default=None):
 async def exists(name, key):
     """True when ``name``/``key`` holds a value that has not expired."""
     _check(name, key)
-    return bool(_runtime.bridge.cacheExists(name, key))
+    return bool(_java.bridge.cacheExists(name, key))
 
 
 async def delete(name, key):
     """Removes ``name``/``key``; True when there was a live value to remove."""
     _check(name, key)
-    return bool(_runtime.bridge.cacheDelete(name, key))
+    return bool(_java.bridge.cacheDelete(name, key))
 
 
 async def incr(name, key, by=1):
@@ -98,7 +98,7 @@ async def incr(name, key, by=1):
     _check(name, key)
     if isinstance(by, bool) or not isinstance(by, int):
         raise TypeError(f"incr needs an int, not {type(by).__name__}")
-    v = _runtime.bridge.cacheIncr(name, key, by)
+    v = _java.bridge.cacheIncr(name, key, by)
     if v is None:
         raise TypeError(f"cache {name}/{key} holds a value that is not an int")
     return int(str(v))
@@ -110,4 +110,4 @@ async def keys(name, prefix=""):
         raise TypeError(f"cache name must be str, not {type(name).__name__}")
     if not isinstance(prefix, str):
         raise TypeError(f"prefix must be str, not {type(prefix).__name__}")
-    return [str(k) for k in _runtime.bridge.cacheKeys(name, prefix)]
+    return [str(k) for k in _java.bridge.cacheKeys(name, prefix)]

@@ -8,6 +8,8 @@ checks that every worker registered the same ones.
 
 import builtins as _builtins
 
+from siphon import _java
+
 __all__ = ["route", "middleware", "on_startup", "on_shutdown", "Request", "Response", "Client",
            "ClientError", "ConnectError", "ConnectTimeoutError", "TimeoutError", "PoolTimeoutError",
            "PoolExhaustedError", "TLSError", "ProtocolError", "ConnectionClosedError", "ResponseTooLargeError",
@@ -19,6 +21,10 @@ _middleware = []
 _startup = []
 _shutdown = []
 _clients_made = False  # an http.Client was constructed (siphon._runtime sets up asyncio for it)
+# siphon._runtime.client_call, which sends a request of http.Client and awaits its result on the
+# worker's loop; installed by the runtime when it starts (this module does not import the
+# runtime: the runtime imports it)
+_client_call = None
 
 
 def route(path, methods=None):
@@ -136,19 +142,21 @@ class HTTPStatusError(ClientError):
 
 HTTPError = HTTPStatusError  # the name of earlier builds
 
-# the Java client's failure types (dev.siphon.http.client) -> the Python error raised
-_JAVA_ERRORS = {
-    "ConnectRefusedException": ConnectError,
-    "ConnectFailedException": ConnectError,
-    "ConnectTimeoutException": ConnectTimeoutError,
-    "RequestTimeoutException": TimeoutError,
-    "PoolTimeoutException": PoolTimeoutError,
-    "PoolExhaustedException": PoolExhaustedError,
-    "TlsException": TLSError,
-    "MalformedResponseException": ProtocolError,
-    "ConnectionClosedException": ConnectionClosedError,
-    "ResponseTooLargeException": ResponseTooLargeError,
-    "OriginNotAllowedException": OriginNotAllowedError,
+# how an outbound call failed, as Java names it (dev.siphon.http.py.ClientErrorKind, the Java
+# side's one list; ClientScriptTest checks that the two agree) -> the Python error raised
+_ERROR_KINDS = {
+    "connect_refused": ConnectError,
+    "connect_failed": ConnectError,
+    "connect_timeout": ConnectTimeoutError,
+    "request_timeout": TimeoutError,
+    "pool_timeout": PoolTimeoutError,
+    "pool_exhausted": PoolExhaustedError,
+    "tls": TLSError,
+    "malformed_response": ProtocolError,
+    "connection_closed": ConnectionClosedError,
+    "response_too_large": ResponseTooLargeError,
+    "origin_not_allowed": OriginNotAllowedError,
+    "client_error": ClientError,
 }
 
 
@@ -184,6 +192,15 @@ class Response:
             self._body = bytes(body)
         else:
             raise TypeError(f"Response body must be bytes or str, not {type(body).__name__}")
+
+    @classmethod
+    def _from_java(cls, status, headers, body):
+        """The response of an outbound call: ``headers`` a flat Java array, ``body`` a Latin-1 str."""
+        r = cls.__new__(cls)
+        r.status = status
+        r.headers = _java.pairs(headers)
+        r._body = body.encode("latin-1")
+        return r
 
     def raise_for_status(self):
         """Raises HTTPStatusError when the status is 4xx or 5xx; returns the response otherwise."""
@@ -228,12 +245,18 @@ class TlsInfo:
         self.client_cert = client_cert
 
     @classmethod
-    def _from_flat(cls, f):
+    def _from_java(cls, flat):
+        """From Java's flat array: protocol, cipher suite, ALPN, SNI ("" for none), then the
+        client certificate's subject, issuer and SANs when there is one."""
+        f = [str(x) for x in flat]
         cert = ClientCert(f[4], f[5], f[6:]) if len(f) > 4 else None
         return cls(f[0], f[1], f[2] or None, f[3] or None, cert)
 
     def __repr__(self):
         return f"<TlsInfo {self.protocol} {self.alpn}>"
+
+
+_UNKNOWN = object()  # a request's TLS details, not fetched from Java yet
 
 
 class Request:
@@ -255,6 +278,27 @@ class Request:
         self._client = client
         self._tls = tls
         self._body = body
+
+    @classmethod
+    def _from_java(cls, rid, method, path, params, headers, body_len):
+        """Request ``rid`` as Java delivers it (``siphon._runtime.deliver``).
+
+        ``params`` and ``headers`` are flat Java string arrays (name, value, ...); the body, the
+        query, the client and the TLS details are fetched from Java only when first asked for.
+        """
+        req = cls.__new__(cls)
+        req.method = method
+        req.path = path
+        req.path_params = _java.pairs(params) if len(params) else {}
+        req._rid = rid
+        req._hdr = headers
+        req._headers = None
+        req._query = None
+        req._qs = None
+        req._client = None
+        req._tls = _UNKNOWN
+        req._body = None if body_len else b""
+        return req
 
     @property
     def headers(self):
@@ -283,7 +327,7 @@ class Request:
         """Decoded query parameters; the last value wins for a repeated key."""
         q = self._query
         if q is None:
-            q = _runtime.pairs(_runtime.bridge.query(self._rid))
+            q = _java.pairs(_java.bridge.query(self._rid))
             self._query = q
         return q
 
@@ -292,7 +336,7 @@ class Request:
         """The query as received, still percent-encoded, without the "?"; "" when there is none."""
         q = self._qs
         if q is None:
-            q = str(_runtime.bridge.rawQuery(self._rid))
+            q = str(_java.bridge.rawQuery(self._rid))
             self._qs = q
         return q
 
@@ -301,7 +345,7 @@ class Request:
         """The client as "ip:port" ("[::1]:port" for IPv6)."""
         c = self._client
         if c is None:
-            c = str(_runtime.bridge.client(self._rid))
+            c = str(_java.bridge.client(self._rid))
             self._client = c
         return c
 
@@ -309,9 +353,9 @@ class Request:
     def tls(self):
         """The connection's TLS details (a ``TlsInfo``), or None on cleartext."""
         t = self._tls
-        if t is _runtime._UNKNOWN:
-            flat = _runtime.bridge.tls(self._rid)
-            t = None if flat is None else TlsInfo._from_flat([str(x) for x in flat])
+        if t is _UNKNOWN:
+            flat = _java.bridge.tls(self._rid)
+            t = None if flat is None else TlsInfo._from_java(flat)
             self._tls = t
         return t
 
@@ -330,7 +374,7 @@ class Request:
         """The whole buffered request body as bytes."""
         b = self._body
         if b is None:
-            b = _runtime.bridge.body(self._rid).encode("latin-1")
+            b = _java.bridge.body(self._rid).encode("latin-1")
             self._body = b
         return b
 
@@ -358,7 +402,7 @@ class Client:
                  http2_prior_knowledge=None, max_response_bytes=None, allow_other_origins=None):
         global _clients_made
         _clients_made = True
-        b = _runtime.bridge
+        b = _java.bridge
         if name is not None:
             if not isinstance(name, str):
                 raise TypeError(f"http.Client(name): name must be a str, not {type(name).__name__}")
@@ -454,7 +498,7 @@ class Client:
                 flat.append(v if isinstance(v, str) else str(v))
         else:
             flat = _NO_HEADERS
-        return await _runtime.client_call(self._id, method, path, flat, data)
+        return await _client_call(self._id, method, path, flat, data)
 
     async def aclose(self):
         """Ends this handle; the shared pool stays open for other handles (the server closes it)."""
@@ -483,5 +527,3 @@ def _path(what, p):
         raise TypeError(f"http.Client: {what} must be a file path (str), not {type(p).__name__}")
     return p
 
-
-from siphon import _runtime  # noqa: E402  (the runtime imports this module too)

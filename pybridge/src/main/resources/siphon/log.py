@@ -1,12 +1,12 @@
 """Write to the server's log (logger ``siphon.script``), from any handler or hook."""
 
-from siphon import _runtime
+from siphon import _java
 
 __all__ = ["debug", "info", "warn", "warning", "error"]
 
 
 def _write(level, msg):
-    _runtime.bridge.log(level, msg if isinstance(msg, str) else str(msg))
+    _java.bridge.log(level, msg if isinstance(msg, str) else str(msg))
 
 
 def debug(msg):

@@ -159,7 +159,7 @@ async def h2(req):
 
 @http.route("/mapping")
 def mapping(req):
-    return http.Response(body=",".join(sorted(http._JAVA_ERRORS)))
+    return http.Response(body=",".join(sorted(http._ERROR_KINDS)))
 
 
 @http.route("/hierarchy")

@@ -33,12 +33,12 @@ def outcome(fn, arg):
 
 def standard_loads(s):
     # json.loads itself (BOM check, bytes decoding) with GraalPy's scanner under it
-    from siphon import _json, _runtime
+    from siphon import _json
     _json.uninstall()
     try:
         return json.loads(s)
     finally:
-        _json.install(_runtime.bridge)
+        _json.install()
 
 
 @http.route("/corpus")

@@ -5,7 +5,7 @@ import org.graalvm.polyglot.Value;
 
 /**
  * The Java object the {@code siphon} package of one worker context calls ({@code
- * siphon._runtime.bridge}). Only the methods marked {@link HostAccess.Export} are visible to
+ * siphon._java.bridge}). Only the methods marked {@link HostAccess.Export} are visible to
  * Python. Called on the worker's thread (the loop's and the handlers' thread); a Python thread a
  * script starts may call the logging and cache methods too, which are thread-safe.
  *

@@ -3,7 +3,6 @@ package dev.siphon.http.py;
 import dev.siphon.http.Headers;
 import dev.siphon.http.Request;
 import dev.siphon.http.Response;
-import dev.siphon.http.client.ClientException;
 import dev.siphon.http.client.ClientResponse;
 import dev.siphon.http.client.HttpClient;
 import dev.siphon.http.dispatch.Responses;
@@ -62,10 +61,6 @@ import org.jctools.queues.varhandle.MpscVarHandleArrayQueue;
  */
 final class PythonWorker {
     private static final System.Logger LOG = System.getLogger("siphon.python");
-    private static final Object START_HOOKS = new Object();
-    private static final Object STOP = new Object();
-    private static final Object SHUTDOWN_HOOKS = new Object();
-    private static final Object CANCEL_SHUTDOWN_HOOKS = new Object();
     /** Requests handed to Python per wake-up before the loop runs what they scheduled. */
     private static final int BATCH = 64;
     /** This long without progress marks the worker stalled ({@link #load}): requests go elsewhere. */
@@ -94,16 +89,38 @@ final class PythonWorker {
         }
     }
 
-    private record Cancel(Dispatch dispatch) {}
+    /**
+     * What other threads ask of the worker through its control queue, taken on the worker's
+     * thread by {@link #drainControl} before the requests of the same wake-up.
+     */
+    private sealed interface Control permits Cancel, Completion, Signal, Task {}
+
+    /** The request timed out or its connection closed: Python cancels its task ({@link #cancel}). */
+    private record Cancel(Dispatch dispatch) implements Control {}
 
     /** An outbound call finished (any thread: the client's loop or timer); handed to Python by {@link #poll}. */
-    private record Completion(long call, ClientResponse response, Throwable failure) {}
+    private record Completion(long call, ClientResponse response, Throwable failure) implements Control {}
+
+    /** A code for something without arguments the worker does in Python. */
+    private enum Signal implements Control {
+        /** Run the {@code @http.on_startup} hooks ({@link #startHooks}). */
+        START_HOOKS,
+        /** Run the {@code @http.on_shutdown} hooks ({@link #startShutdownHooks}). */
+        SHUTDOWN_HOOKS,
+        /** Cancel the running on_shutdown hook at its next await ({@link #cancelShutdownHooks}). */
+        CANCEL_SHUTDOWN_HOOKS,
+        /** Stop the loop: the worker ends ({@link #stop}). */
+        STOP
+    }
+
+    /** Java code to run on the worker's thread ({@link #runOnWorkerThread}, for tests). */
+    private record Task(Runnable task) implements Control {}
 
     final int index;
     private final WorkerPool pool;
     private final Path script;
     private final MpscVarHandleArrayQueue<Dispatch> queue;
-    private final ConcurrentLinkedQueue<Object> control = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Control> control = new ConcurrentLinkedQueue<>();
     /** The worker is parked (or about to park) waiting for work; {@link #signal} unparks it. */
     private volatile boolean parked;
     /** {@link #signal}, as one object: a loop runs it once per pass however many requests it queued. */
@@ -242,13 +259,13 @@ final class PythonWorker {
     }
 
     void startHooks() {
-        control.add(START_HOOKS);
+        control.add(Signal.START_HOOKS);
         wakeup();
     }
 
     /** Runs {@code task} on the worker's thread when it next takes its control events. For tests in this package. */
     void runOnWorkerThread(Runnable task) {
-        control.add(task);
+        control.add(new Task(task));
         wakeup();
     }
 
@@ -306,14 +323,14 @@ final class PythonWorker {
             shutDown.complete(null);
             return false;
         }
-        control.add(SHUTDOWN_HOOKS);
+        control.add(Signal.SHUTDOWN_HOOKS);
         wakeup();
         return true;
     }
 
     /** The time limit passed: cancel the running on_shutdown hook at its next await. */
     void cancelShutdownHooks() {
-        control.add(CANCEL_SHUTDOWN_HOOKS);
+        control.add(Signal.CANCEL_SHUTDOWN_HOOKS);
         wakeup();
     }
 
@@ -400,7 +417,7 @@ final class PythonWorker {
     }
 
     void stop(long timeoutMs) {
-        control.add(STOP);
+        control.add(Signal.STOP);
         wakeup();
         try {
             thread.join(timeoutMs);
@@ -655,32 +672,30 @@ final class PythonWorker {
     }
 
     private void drainControl() {
-        Object c;
+        Control c;
         while ((c = control.poll()) != null) {
-            if (c instanceof Cancel cancel) {
-                Dispatch d = cancel.dispatch();
-                if (d.rid != 0 && inflight.containsKey(d.rid)) {
-                    // its task runs its cancellation in this pass: it must give the worker back within the grace
-                    long p = pollSince;
-                    long o = overdueSince;
-                    if (o == 0 || o - p < 0) {
-                        overdueSince = p;
+            switch (c) {
+                case Cancel cancel -> {
+                    Dispatch d = cancel.dispatch();
+                    if (d.rid != 0 && inflight.containsKey(d.rid)) {
+                        // its task runs its cancellation in this pass: it must give the worker back within the grace
+                        long p = pollSince;
+                        long o = overdueSince;
+                        if (o == 0 || o - p < 0) {
+                            overdueSince = p;
+                        }
+                        fCancel.executeVoid(d.rid);
                     }
-                    fCancel.executeVoid(d.rid);
                 }
-            } else if (c instanceof Completion done) {
-                complete(done);
-            } else if (c == START_HOOKS) {
-                fStartHooks.executeVoid();
-            } else if (c == SHUTDOWN_HOOKS) {
-                fShutdownHooks.executeVoid();
-            } else if (c == CANCEL_SHUTDOWN_HOOKS) {
-                fCancelShutdownHooks.executeVoid();
-            } else if (c == STOP) {
-                stopping = true;
-                fStop.executeVoid();
-            } else if (c instanceof Runnable task) {
-                task.run();
+                case Completion done -> complete(done);
+                case Signal.START_HOOKS -> fStartHooks.executeVoid();
+                case Signal.SHUTDOWN_HOOKS -> fShutdownHooks.executeVoid();
+                case Signal.CANCEL_SHUTDOWN_HOOKS -> fCancelShutdownHooks.executeVoid();
+                case Signal.STOP -> {
+                    stopping = true;
+                    fStop.executeVoid();
+                }
+                case Task task -> task.task().run();
             }
         }
     }
@@ -781,8 +796,7 @@ final class PythonWorker {
         while (e instanceof CompletionException && e.getCause() != null) {
             e = e.getCause();
         }
-        String kind = e instanceof ClientException ? e.getClass().getSimpleName() : "ClientError";
-        fClientFailed.executeVoid(done.call(), kind, String.valueOf(e.getMessage()));
+        fClientFailed.executeVoid(done.call(), ClientErrorKind.of(e).wire, String.valueOf(e.getMessage()));
     }
 
     void reply(long rid, int status, Value headers, Value body) {

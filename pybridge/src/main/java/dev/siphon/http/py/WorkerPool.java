@@ -85,48 +85,16 @@ public final class WorkerPool implements AutoCloseable {
      */
     static final boolean FAST_JSON = !"false".equals(System.getProperty("siphon.python.fastJson"));
 
-    private static final String[] MODULES = {"siphon", "siphon.http", "siphon.log", "siphon.cache", "siphon._json",
-        "siphon._runtime", "siphon._aio"};
-    private static final String BOOT = """
-            def _siphon_boot(names, sources, bridge):
-                # plain classes for the finder and loader: importlib.abc would import
-                # importlib.resources and some fifty modules with it (typing, inspect, tempfile)
-                import sys
-                from importlib.util import spec_from_loader
-                srcs = {str(names[i]): str(sources[i]) for i in range(len(names))}
-
-                class Loader:
-                    def create_module(self, spec):
-                        return None
-
-                    def exec_module(self, module):
-                        exec(compile(srcs[module.__name__], module.__spec__.origin, "exec"), module.__dict__)
-
-                loader = Loader()
-
-                class Finder:
-                    # the siphon package, from the jar's resources
-                    def find_spec(self, fullname, path=None, target=None):
-                        if fullname not in srcs:
-                            return None
-                        pkg = fullname == "siphon"
-                        origin = "siphon/__init__.py" if pkg else "siphon/" + fullname[7:] + ".py"
-                        spec = spec_from_loader(fullname, loader, origin=origin, is_package=pkg)
-                        spec.has_location = True
-                        return spec
-
-                sys.meta_path.insert(0, Finder())
-                import siphon._runtime as rt
-                rt.install(bridge)
-                return rt
-            _siphon_boot
-            """;
+    private static final String[] MODULES = {"siphon", "siphon._java", "siphon.http", "siphon.log", "siphon.cache",
+        "siphon._json", "siphon._runtime", "siphon._aio"};
+    /** The importer of the siphon package (a resource, evaluated first in every context; see {@link #bootstrap}). */
+    private static final String BOOT = "dev/siphon/http/py/boot.py";
 
     private final Engine engine;
     private final PythonWorker[] workers;
     private final SharedCache cache = new SharedCache();
     private final ClientPools clients;
-    private final Source boot = Source.create("python", BOOT);
+    private final Source boot = Source.newBuilder("python", resource(BOOT), "boot.py").buildLiteral();
     private final String[] sources;
     /** The workers that take requests, in index order; replaced (never changed) as workers become ready. */
     private volatile PythonWorker[] ready = new PythonWorker[0];

@@ -251,7 +251,17 @@ class ClientScriptTest {
                 .filter(c -> c != HttpStatusException.class) // only from ClientResponse.raiseForStatus, never a send
                 .map(Class::getSimpleName)
                 .collect(Collectors.toCollection(TreeSet::new));
-        assertEquals(String.join(",", java), body("/mapping"));
+        // each has an error kind of its own (ClientErrorKind), the name Python hears
+        TreeSet<String> kinded = Arrays.stream(ClientErrorKind.values())
+                .filter(k -> k.type != null)
+                .map(k -> k.type.getSimpleName())
+                .collect(Collectors.toCollection(TreeSet::new));
+        assertEquals(String.join(",", java), String.join(",", kinded));
+        // and siphon/http.py maps exactly these kinds to Python errors (http._ERROR_KINDS)
+        TreeSet<String> kinds = Arrays.stream(ClientErrorKind.values())
+                .map(k -> k.wire)
+                .collect(Collectors.toCollection(TreeSet::new));
+        assertEquals(String.join(",", kinds), body("/mapping"));
         assertEquals("[True, True, True, True, True]", body("/hierarchy"));
     }
 
