@@ -562,11 +562,7 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
 
         @Override
         public void initialWindowDelta(long delta) throws ConnectionError {
-            for (Stream s : streams.values()) { // §6.9.2: applies to every open stream
-                if (!s.sendWindow.increase(delta)) {
-                    throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "stream window overflow");
-                }
-            }
+            FlowControlWindow.shiftAll(streams.values(), s -> s.sendWindow, delta);
             windowGrew |= delta > 0;
         }
     };

@@ -1,5 +1,9 @@
 package dev.siphon.http.h2;
 
+import dev.siphon.http.internal.ConnectionError;
+import dev.siphon.http.internal.Counters.Limit;
+import java.util.function.Function;
+
 /**
  * One flow-control window (RFC 9113 §5.2, §6.9): the octets of DATA payload (padding included)
  * that may still be sent. It may go negative when the peer lowers SETTINGS_INITIAL_WINDOW_SIZE
@@ -38,5 +42,19 @@ public final class FlowControlWindow {
         }
         size = next;
         return true;
+    }
+
+    /**
+     * RFC 9113 §6.9.2: a change of SETTINGS_INITIAL_WINDOW_SIZE moves the send window of every
+     * open stream by {@code delta}; one pushed above 2^31-1 is a FLOW_CONTROL_ERROR.
+     */
+    public static <S> void shiftAll(Iterable<S> streams, Function<? super S, FlowControlWindow> window, long delta)
+            throws ConnectionError {
+        for (S s : streams) {
+            if (!window.apply(s).increase(delta)) {
+                throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "INITIAL_WINDOW_SIZE overflows a stream window",
+                        Limit.H2_FLOW_CONTROL);
+            }
+        }
     }
 }

@@ -70,8 +70,6 @@ public final class Http2Session implements Session {
     /** Streams we reset whose late frames are ignored rather than answered (RFC 9113 §5.1 "closed"). */
     private static final int RECENTLY_RESET = 64;
     /** Opaque data of the PING that follows the first GOAWAY of a graceful shutdown. */
-    /** The client connection preface (its one copy is {@link FrameType}'s; this name is the tests'). */
-    static final byte[] PREFACE = FrameType.PREFACE;
     private static final byte[] SHUTDOWN_PING = "siphon-x".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] EMPTY = new byte[0];
 
@@ -118,12 +116,7 @@ public final class Http2Session implements Session {
 
         @Override
         public void initialWindowDelta(long delta) throws ConnectionError {
-            for (Http2Stream s : streams.values()) {
-                if (!s.sendWindow.increase(delta)) {
-                    throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "INITIAL_WINDOW_SIZE overflows a stream window",
-                            Limit.H2_FLOW_CONTROL);
-                }
-            }
+            FlowControlWindow.shiftAll(streams.values(), s -> s.sendWindow, delta);
         }
     };
     private final FlowControlWindow connSendWindow = new FlowControlWindow(Http2Settings.DEFAULT_WINDOW);

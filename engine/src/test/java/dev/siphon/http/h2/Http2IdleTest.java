@@ -51,7 +51,7 @@ class Http2IdleTest {
     void responsesThatNeverGetAWindowAreCutOffAfterTheIdleTimeout() throws Exception {
         // 1 s: time enough to send the 100 HEADERS on a loaded machine before the server may cut off
         try (HttpEngine engine = bigBodies(1000); RawH2Client c = new RawH2Client(engine.port())) {
-            c.raw(Http2Session.PREFACE);
+            c.raw(FrameType.PREFACE);
             c.settings(0x4, 0); // SETTINGS_INITIAL_WINDOW_SIZE: no DATA on any stream until a WINDOW_UPDATE
             c.frame(FrameType.SETTINGS, FrameType.FLAG_ACK, 0, new byte[0]);
             for (int i = 0; i < 100; i++) {
@@ -74,7 +74,7 @@ class Http2IdleTest {
     @Test
     void aWindowOpenedWithinTheIdleTimeoutLetsTheResponseThrough() throws Exception {
         try (HttpEngine engine = bigBodies(1000); RawH2Client c = new RawH2Client(engine.port())) {
-            c.raw(Http2Session.PREFACE);
+            c.raw(FrameType.PREFACE);
             c.settings(0x4, 0);
             c.frame(FrameType.SETTINGS, FrameType.FLAG_ACK, 0, new byte[0]);
             c.headers(1, true, RawH2Client.get("/big"));
@@ -93,7 +93,7 @@ class Http2IdleTest {
     @Test
     void responsesWaitingForWindowGoAtOnceWhenTheClientClosesItsSide() throws Exception {
         try (HttpEngine engine = bigBodies(10_000); RawH2Client c = new RawH2Client(engine.port())) {
-            c.raw(Http2Session.PREFACE);
+            c.raw(FrameType.PREFACE);
             c.settings(0x4, 0);
             c.frame(FrameType.SETTINGS, FrameType.FLAG_ACK, 0, new byte[0]);
             for (int i = 0; i < 10; i++) {

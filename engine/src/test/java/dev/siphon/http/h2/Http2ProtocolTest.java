@@ -87,7 +87,7 @@ class Http2ProtocolTest {
     @Test
     void rejectsClientPrefaceWithoutSettings() throws Exception {
         try (RawH2Client c = new RawH2Client(server.port())) {
-            c.raw(Http2Session.PREFACE);
+            c.raw(FrameType.PREFACE);
             c.frame(PING, 0, 0, new byte[8]);
             assertEquals(ErrorCode.PROTOCOL_ERROR.code(), c.awaitGoAway());
         }
@@ -108,7 +108,7 @@ class Http2ProtocolTest {
     @Test
     void prefaceSplitAcrossReadsIsDetected() throws Exception {
         try (RawH2Client c = new RawH2Client(server.port())) {
-            for (byte b : Http2Session.PREFACE) {
+            for (byte b : FrameType.PREFACE) {
                 c.raw(new byte[] {b});
                 Thread.sleep(1);
             }
@@ -273,7 +273,7 @@ class Http2ProtocolTest {
     @Test
     void responseLargerThanPeerWindowWaitsForWindowUpdate() throws Exception {
         try (RawH2Client c = new RawH2Client(server.port())) {
-            c.raw(Http2Session.PREFACE);
+            c.raw(FrameType.PREFACE);
             c.settings(SETTINGS_INITIAL_WINDOW_SIZE, 1000);
             c.headers(1, true, RawH2Client.get("/big/5000"));
             ByteArrayOutputStream got = new ByteArrayOutputStream();
@@ -298,7 +298,7 @@ class Http2ProtocolTest {
     @Test
     void initialWindowSizeChangeAdjustsOpenStreams() throws Exception {
         try (RawH2Client c = new RawH2Client(server.port())) {
-            c.raw(Http2Session.PREFACE);
+            c.raw(FrameType.PREFACE);
             c.settings(SETTINGS_INITIAL_WINDOW_SIZE, 0);
             c.headers(1, true, RawH2Client.get("/big/3000"));
             RawH2Client.Frame h = c.await(HEADERS, 1);
@@ -688,7 +688,7 @@ class Http2ProtocolTest {
     void settingsNotAcknowledgedInTimeIsSettingsTimeout() throws Exception {
         Http2TestServer s = new Http2TestServer(1 << 20, Http2Settings.defaults().withSettingsTimeoutMs(200));
         try (RawH2Client silent = new RawH2Client(s.port()); RawH2Client polite = RawH2Client.connect(s.port())) {
-            silent.raw(Http2Session.PREFACE);
+            silent.raw(FrameType.PREFACE);
             silent.frame(SETTINGS, 0, 0, new byte[0]); // its own SETTINGS, but never an ack of ours
             // RFC 9113 §6.5.3: "it MAY issue a connection error of type SETTINGS_TIMEOUT"
             assertEquals(ErrorCode.SETTINGS_TIMEOUT.code(), silent.awaitGoAway());
@@ -814,7 +814,7 @@ class Http2ProtocolTest {
         s.connect(new java.net.InetSocketAddress("127.0.0.1", server.port()));
         try (s) {
             OutputStream o = s.getOutputStream();
-            o.write(Http2Session.PREFACE);
+            o.write(FrameType.PREFACE);
             o.write(frameBytes(SETTINGS, 0, 0, new byte[0]));
             byte[] ping = frameBytes(PING, 0, 0, new byte[8]);
             byte[] burst = new byte[ping.length * 4096];

@@ -44,7 +44,7 @@ final class RawH2Client implements AutoCloseable {
     /** Preface and an empty SETTINGS frame, then the ack of the server's SETTINGS. */
     static RawH2Client connect(int port) throws IOException {
         RawH2Client c = new RawH2Client(port);
-        c.out.write(Http2Session.PREFACE);
+        c.out.write(FrameType.PREFACE);
         c.frame(FrameType.SETTINGS, 0, 0, new byte[0]);
         c.frame(FrameType.SETTINGS, FrameType.FLAG_ACK, 0, new byte[0]);
         return c;
