@@ -236,9 +236,7 @@ public abstract class SocketPump implements EventLoop.ChannelHandler {
         if (!closed && (flushRequested || (transport != null && transport.hasHeldOutput()))) {
             flushNow();
         }
-        if (transport != null) {
-            readAgainIfBuffered();
-        }
+        readAgainIfBuffered();
     }
 
     private void failed(IOException e, boolean tls, boolean reading) {
