@@ -4,37 +4,19 @@ import dev.siphon.http.config.ConfigException;
 import dev.siphon.http.config.ConfigLoader;
 import dev.siphon.http.config.EngineSettings;
 import dev.siphon.http.config.HttpConfig;
-import dev.siphon.http.config.LoopThreads;
 import dev.siphon.http.config.ServerConfig;
-import dev.siphon.http.dispatch.Dispatcher;
-import dev.siphon.http.dispatch.ListenerContext;
-import dev.siphon.http.h1.Http1Session;
-import dev.siphon.http.h2.Http2Session;
-import dev.siphon.http.h2.Http2Settings;
-import dev.siphon.http.h2.ProtocolDetector;
+import dev.siphon.http.internal.ConnectionLimiter;
 import dev.siphon.http.internal.Counters;
-import dev.siphon.http.internal.TrustedProxies;
-import dev.siphon.http.net.ConnectionLimiter;
-import dev.siphon.http.net.EventLoop;
-import dev.siphon.http.net.Listener;
-import dev.siphon.http.net.SessionFactory;
-import dev.siphon.http.net.TlsProvider;
-import dev.siphon.http.net.TransportFactory;
 import dev.siphon.http.router.Router;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.ServiceLoader;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -61,16 +43,9 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class HttpEngine implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("siphon.http");
-    private static final int BACKLOG = 1024;
-    /** Descriptors a process needs besides its connections: jars, listeners, selectors, outbound clients, logs. */
-    private static final int DESCRIPTOR_MARGIN = 256;
 
     private final EngineSettings settings;
-    private final EventLoop[] loops;
-    private final Thread[] threads;
-    private final List<Listener> listeners;
-    private final Counters counters;
-    private final ConnectionLimiter limiter;
+    private final Backend.Bound serving;
     private final FatalErrorHandler fatalErrorHandler;
     private final AtomicBoolean closed = new AtomicBoolean();
     /** Counted down when close() is done, or after a fatal error once the handler ran. */
@@ -78,14 +53,9 @@ public final class HttpEngine implements AutoCloseable {
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private volatile String failedOn;
 
-    private HttpEngine(EngineSettings settings, EventLoop[] loops, Thread[] threads, List<Listener> listeners,
-                       Counters counters, ConnectionLimiter limiter, FatalErrorHandler fatalErrorHandler) {
+    private HttpEngine(EngineSettings settings, Backend.Bound serving, FatalErrorHandler fatalErrorHandler) {
         this.settings = settings;
-        this.limiter = limiter;
-        this.loops = loops;
-        this.threads = threads;
-        this.listeners = listeners;
-        this.counters = counters;
+        this.serving = serving;
         this.fatalErrorHandler = fatalErrorHandler;
     }
 
@@ -99,37 +69,36 @@ public final class HttpEngine implements AutoCloseable {
     }
 
     public int port(int listener) {
-        return listeners.get(listener).localAddress().getPort();
+        return serving.addresses().get(listener).getPort();
     }
 
     public List<InetSocketAddress> addresses() {
-        return listeners.stream().map(Listener::localAddress).toList();
+        return serving.addresses();
     }
 
     /** Each listener as a base URL, {@code http://} or {@code https://} by whether it has TLS. */
     public List<String> urls() {
-        return listeners.stream().map(HttpEngine::url).toList();
-    }
-
-    private static String url(Listener l) {
-        return ((ListenerContext) l.config()).scheme() + "://" + hostPort(l.localAddress());
+        return serving.urls();
     }
 
     public EngineSettings settings() {
         return settings;
     }
 
+    /** Limits tripped and requests served; for this project's tests and benchmarks, which run on the class path. */
+    @SuppressWarnings("exports") // internal is exported to this project's modules only
     public Counters counters() {
-        return counters;
+        return serving.counters();
     }
 
     /**
      * Connections open now, in all and per client address, and TLS handshakes in progress, as
      * counted against {@code engine.max_connections} and its neighbours; all 0 once every
-     * connection is closed.
+     * connection is closed. For this project's tests, which run on the class path.
      */
+    @SuppressWarnings("exports") // internal is exported to this project's modules only
     public ConnectionLimiter connectionLimiter() {
-        return limiter;
+        return serving.connectionLimiter();
     }
 
     /**
@@ -138,27 +107,12 @@ public final class HttpEngine implements AutoCloseable {
      * soak test prints it); the wording may change between versions. Waits up to a second per loop.
      */
     public List<String> describeConnections() {
-        List<String> lines = new ArrayList<>();
-        for (EventLoop l : loops) {
-            try {
-                lines.addAll(l.describeConnections().get(1, TimeUnit.SECONDS));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            } catch (ExecutionException | TimeoutException e) {
-                lines.add("loop " + l.id() + ": no answer (" + e + ")");
-            }
-        }
-        return lines;
+        return serving.describeConnections();
     }
 
     /** Pooled buffers currently taken and not returned, over all loops; 0 when idle. */
     public long buffersOutstanding() {
-        long n = 0;
-        for (EventLoop l : loops) {
-            n += l.pool().outstanding();
-        }
-        return n;
+        return serving.buffersOutstanding();
     }
 
     /**
@@ -199,10 +153,8 @@ public final class HttpEngine implements AutoCloseable {
         Thread.ofPlatform().name("siphon-fatal").daemon(true).start(() -> {
             try {
                 closed.set(true);
-                for (Listener l : listeners) {
-                    l.close(); // refused from now on, even while a loop is still stopping
-                }
-                stopLoops(0);
+                serving.closeListeners(); // refused from now on, even while a loop is still stopping
+                serving.stop(0);
             } finally {
                 try {
                     fatalErrorHandler.onFatalError(thread, error);
@@ -221,32 +173,11 @@ public final class HttpEngine implements AutoCloseable {
             return;
         }
         try {
-            stopLoops(settings.shutdownGraceMs());
+            serving.stop(settings.shutdownGraceMs());
         } finally {
             if (failure.get() == null) {
                 terminated.countDown(); // after a failure, fail() counts down once its handler ran
             }
-        }
-    }
-
-    private void stopLoops(long graceMs) {
-        long grace = TimeUnit.MILLISECONDS.toNanos(graceMs);
-        for (EventLoop l : loops) {
-            l.shutdown(grace);
-        }
-        boolean interrupted = false;
-        for (int i = 0; i < loops.length; i++) {
-            try {
-                if (!loops[i].awaitStopped(graceMs + 5000, TimeUnit.MILLISECONDS)) {
-                    LOG.log(System.Logger.Level.WARNING, "event loop " + i + " did not stop in time");
-                }
-                threads[i].join(1000);
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
         }
     }
 
@@ -331,14 +262,7 @@ public final class HttpEngine implements AutoCloseable {
          * configuration ahead of a deployment.
          */
         public void validate() throws IOException {
-            for (int i = 0; i < servers.size(); i++) {
-                ServerConfig s = servers.get(i);
-                if (s.tls() != null) {
-                    tls(s, "servers[" + i + "].tls");
-                }
-                trustedProxies(s);
-                InetAddress.getByName(s.host());
-            }
+            TheBackend.INSTANCE.validate(List.copyOf(servers));
         }
 
         /**
@@ -346,113 +270,23 @@ public final class HttpEngine implements AutoCloseable {
          * or nothing is left running and the exception names the address that failed.
          */
         public HttpEngine start() throws IOException {
-            Dispatcher dispatcher = new Dispatcher(routes.build());
-            Counters counters = new Counters(settings.maxBufferedBodyBytes());
-            int n = settings.ioLoops();
-            EventLoop[] loops = new EventLoop[n];
-            Thread[] threads = new Thread[n];
             // set before any loop thread starts: a loop that fails closes the whole engine
             AtomicReference<HttpEngine> self = new AtomicReference<>();
-            FatalErrorHandler loopFailed = (thread, error) -> self.get().fail(thread, error);
-            for (int i = 0; i < n; i++) {
-                loops[i] = new EventLoop(i, settings.bufferSize(), loopFailed);
-            }
-            List<Listener> listeners = new ArrayList<>();
-            Http2Settings h2 = settings.http2();
-            ConnectionLimiter limiter = new ConnectionLimiter(settings.connections());
-            warnIfAboveDescriptorLimit(settings.connections().maxConnections());
-            try {
-                for (int i = 0; i < servers.size(); i++) {
-                    ServerConfig s = servers.get(i);
-                    TransportFactory tls = s.tls() == null ? null : tls(s, "servers[" + i + "].tls");
-                    ListenerContext ctx = new ListenerContext(s, settings, dispatcher, counters,
-                            trustedProxies(s), tls == null ? "http" : "https");
-                    InetSocketAddress address = new InetSocketAddress(InetAddress.getByName(s.host()), s.port());
-                    SessionFactory sessions = tls == null ? c -> new ProtocolDetector(c, ctx, h2) : byAlpn(ctx, h2);
-                    TrustedProxies proxies = ctx.trustedProxies();
-                    ConnectionLimiter limits = proxies.isEmpty() ? limiter : limiter.exempting(proxies::contains);
-                    Listener l;
-                    try {
-                        l = new Listener(address, BACKLOG, loops[i % n], j -> loops[j], n, sessions, tls, counters,
-                                limits, ctx);
-                    } catch (IOException e) {
-                        throw new IOException("cannot listen on " + s.listen() + ": " + e.getMessage(), e);
-                    }
-                    listeners.add(l);
-                }
-            } catch (IOException | RuntimeException e) {
-                for (Listener l : listeners) {
-                    l.close();
-                }
-                for (EventLoop loop : loops) {
-                    loop.abandon();
-                }
-                throw e;
-            }
-            HttpEngine engine = new HttpEngine(settings, loops, threads, List.copyOf(listeners), counters, limiter,
-                    fatalErrorHandler);
+            Backend.Bound bound = TheBackend.INSTANCE.bind(List.copyOf(servers), settings, routes.build(),
+                    (thread, error) -> self.get().fail(thread, error));
+            HttpEngine engine = new HttpEngine(settings, bound, fatalErrorHandler);
             self.set(engine);
-            for (int i = 0; i < n; i++) {
-                String name = "siphon-loop-" + i;
-                threads[i] = settings.loopThreads() == LoopThreads.PLATFORM
-                        ? Thread.ofPlatform().name(name).start(loops[i])
-                        : Thread.ofVirtual().name(name).start(loops[i]);
-            }
-            for (Listener l : listeners) {
-                l.start();
-            }
-            for (Listener l : listeners) {
-                LOG.log(System.Logger.Level.INFO, "listening on " + url(l));
-            }
+            bound.start();
             return engine;
         }
+    }
 
-        /**
-         * The TLS side of a listener, from the first {@link TlsProvider} on the class path (the
-         * siphon-tls jar). Reads the PEM files now, so a bad one stops start-up naming it.
-         */
-        private static TransportFactory tls(ServerConfig s, String key) throws IOException {
-            TlsProvider provider = ServiceLoader.load(TlsProvider.class, HttpEngine.class.getClassLoader())
-                    .findFirst()
-                    .orElseThrow(() -> new IOException("TLS listener " + s.listen()
-                            + " needs siphon-tls on the class path"));
-            try {
-                return provider.listener(s, key);
-            } catch (ConfigException e) {
-                throw new IOException(e.getMessage(), e);
-            }
-        }
-
-        /**
-         * Over TLS the protocol is chosen by ALPN (RFC 7301): "h2" starts HTTP/2 at once (its
-         * session still checks the client preface, RFC 9113 §3.4); "http/1.1" or no ALPN at all
-         * is HTTP/1.1. The handshake has finished when this runs.
-         */
-        private static SessionFactory byAlpn(ListenerContext ctx, Http2Settings h2) {
-            return c -> "h2".equals(c.tls().applicationProtocol()) ? new Http2Session(c, ctx, h2) : new Http1Session(c, ctx);
-        }
-
-        /**
-         * Above the process's descriptor limit, {@code max_connections} is never what stops
-         * accepting: accept fails first (EMFILE), for every client alike, and the listener backs off.
-         */
-        private static void warnIfAboveDescriptorLimit(int maxConnections) {
-            if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
-                    instanceof com.sun.management.UnixOperatingSystemMXBean os) {
-                long fds = os.getMaxFileDescriptorCount();
-                if (maxConnections > fds - DESCRIPTOR_MARGIN) {
-                    LOG.log(System.Logger.Level.WARNING, "engine.max_connections is " + maxConnections
-                            + " but this process may open only " + fds + " files (ulimit -n), some of them for"
-                            + " itself: raise the limit or lower max_connections to at most "
-                            + Math.max(1, fds - DESCRIPTOR_MARGIN));
-                }
-            }
-        }
-
-        /** The listener's trusted_proxies as ranges; the record has checked every entry already. */
-        private static TrustedProxies trustedProxies(ServerConfig s) {
-            return TrustedProxies.of(s.trustedProxies());
-        }
+    /** The one {@link Backend}, looked up when the first engine is built or validated. */
+    private static final class TheBackend {
+        static final Backend INSTANCE = ServiceLoader.load(Backend.class, Backend.class.getClassLoader())
+                .findFirst()
+                .orElseThrow(() -> new IllegalStateException("no HttpEngine.Backend: the siphon-engine jar's"
+                        + " META-INF/services entry is missing (a repackaged jar must merge service files)"));
     }
 
     /** "host:port", with IPv6 hosts in brackets. */
@@ -461,7 +295,47 @@ public final class HttpEngine implements AutoCloseable {
         return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 
-    Map<String, Long> metrics() {
-        return counters.snapshot();
+    /**
+     * What serves an engine: its loops, listeners and protocols. This API package depends on
+     * none of the packages that implement it: the engine module provides the one implementation
+     * ({@code dev.siphon.http.server.ServerBackend}) as a service, found once with
+     * {@link ServiceLoader} (module path or class path alike). Not for applications.
+     */
+    @SuppressWarnings("exports") // Bound names internal types: the one implementation is in this module
+    public interface Backend {
+        /** {@link Builder#validate()}: reads what {@link #bind} reads, binding and starting nothing. */
+        void validate(List<ServerConfig> servers) throws IOException;
+
+        /**
+         * Creates the loops and binds every listener without starting either, or leaves nothing
+         * bound and throws naming the address that failed. An {@link Error} that later ends a
+         * loop goes to {@code loopFailed}.
+         */
+        Bound bind(List<ServerConfig> servers, EngineSettings settings, Router<AsyncHandler> routes,
+                   FatalErrorHandler loopFailed) throws IOException;
+
+        /** A bound engine: {@link #start()} once, then {@link #stop} once (by close or by a fatal error). */
+        interface Bound {
+            /** Starts the loop threads, then accepting. */
+            void start();
+
+            List<InetSocketAddress> addresses();
+
+            List<String> urls();
+
+            Counters counters();
+
+            ConnectionLimiter connectionLimiter();
+
+            List<String> describeConnections();
+
+            long buffersOutstanding();
+
+            /** Stops accepting: new connections are refused from now on. */
+            void closeListeners();
+
+            /** Lets requests in flight finish for up to {@code graceMs}, then closes every socket and loop. */
+            void stop(long graceMs);
+        }
     }
 }

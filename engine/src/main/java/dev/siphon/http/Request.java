@@ -1,6 +1,6 @@
 package dev.siphon.http;
 
-import dev.siphon.http.internal.TrustedProxies;
+import dev.siphon.http.config.TrustedProxies;
 import dev.siphon.http.router.QueryParser;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;

@@ -2,8 +2,8 @@ package dev.siphon.http.bench;
 
 import dev.siphon.http.h2.FrameHandler;
 import dev.siphon.http.h2.FrameReader;
-import dev.siphon.http.internal.ConnectionError;
-import dev.siphon.http.internal.StreamError;
+import dev.siphon.http.h2.ConnectionError;
+import dev.siphon.http.h2.StreamError;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;

@@ -5,7 +5,7 @@ import dev.siphon.http.Headers;
 import dev.siphon.http.Request;
 import dev.siphon.http.Responder;
 import dev.siphon.http.Response;
-import dev.siphon.http.internal.TrustedProxies;
+import dev.siphon.http.config.TrustedProxies;
 import dev.siphon.http.py.RouteSpec;
 import dev.siphon.http.py.WorkerPool;
 import java.io.IOException;

@@ -1,8 +1,8 @@
 package dev.siphon.http.client;
 
 import dev.siphon.http.codec.CodecException;
-import dev.siphon.http.h1.BodyBuffer;
-import dev.siphon.http.h1.ChunkedDecoder;
+import dev.siphon.http.codec.BodyBuffer;
+import dev.siphon.http.codec.ChunkedDecoder;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;

@@ -4,7 +4,7 @@ package dev.siphon.http.config;
  * What every numeric setting is checked against. Each bound is declared once, in the
  * {@link Setting} of its key ({@link Section}s next to {@link EngineSettings}, {@link ServerConfig},
  * {@link ClientConfig}, {@link TlsConfig}, {@link ConnectionLimits},
- * {@link dev.siphon.http.h2.Http2Settings}), with the constants it names, and used by both the
+ * {@link dev.siphon.http.config.Http2Settings}), with the constants it names, and used by both the
  * {@link ConfigLoader} (an error naming the file, the key, the line and the range) and the
  * records' constructors, which the Java builders go through (an {@link IllegalArgumentException}
  * naming the setting and the range). docs/configuration.md lists them, and a test holds it to the

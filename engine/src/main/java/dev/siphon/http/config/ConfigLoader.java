@@ -7,8 +7,6 @@ import static dev.siphon.http.config.YamlReader.shape;
 import static dev.siphon.http.config.YamlReader.shown;
 
 import dev.siphon.http.config.YamlReader.Entry;
-import dev.siphon.http.h2.Http2Settings;
-import dev.siphon.http.internal.TrustedProxies;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;

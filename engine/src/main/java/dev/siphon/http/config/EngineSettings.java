@@ -1,6 +1,5 @@
 package dev.siphon.http.config;
 
-import dev.siphon.http.h2.Http2Settings;
 import java.util.Map;
 import java.util.Objects;
 

@@ -1,7 +1,7 @@
 package dev.siphon.http.config;
 
-import dev.siphon.http.internal.Ascii;
-import dev.siphon.http.internal.IpLiteral;
+import dev.siphon.http.codec.Ascii;
+import dev.siphon.http.codec.IpLiteral;
 import java.util.HexFormat;
 import java.util.Locale;
 

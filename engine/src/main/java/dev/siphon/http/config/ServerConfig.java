@@ -1,6 +1,5 @@
 package dev.siphon.http.config;
 
-import dev.siphon.http.internal.TrustedProxies;
 import java.util.List;
 import java.util.Objects;
 

@@ -1,6 +1,6 @@
 package dev.siphon.http.h2;
 
-import dev.siphon.http.internal.ConnectionError;
+import dev.siphon.http.config.Http2Settings;
 import dev.siphon.http.internal.Counters.Limit;
 import java.util.function.Function;
 

@@ -1,7 +1,5 @@
 package dev.siphon.http.h2;
 
-import dev.siphon.http.internal.ConnectionError;
-import dev.siphon.http.internal.StreamError;
 
 /**
  * Receives frames parsed by {@link FrameReader}, one call per frame, with the frame's syntax

@@ -2,8 +2,6 @@ package dev.siphon.http.h2;
 
 import static dev.siphon.http.h2.FrameType.*;
 
-import dev.siphon.http.internal.ConnectionError;
-import dev.siphon.http.internal.StreamError;
 
 /**
  * Parses HTTP/2 frames (RFC 9113 §4, §6) in place from the connection's read buffer: syntax only

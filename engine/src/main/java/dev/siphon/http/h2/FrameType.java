@@ -1,5 +1,7 @@
 package dev.siphon.http.h2;
 
+import dev.siphon.http.config.Http2Settings;
+
 /** Frame types and flags (RFC 9113 §6). Constants only. */
 public final class FrameType {
     public static final int DATA = 0x0;
@@ -28,9 +30,20 @@ public final class FrameType {
 
     /** The client connection preface (RFC 9113 §3.4); the client sends it with {@link FrameWriter#preface}. */
     static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    /** Octets of the client connection preface. */
+    public static final int PREFACE_LENGTH = 24;
+
+    /** How many of {@code a[from, from + n)} ({@code n <= PREFACE_LENGTH}) match the preface's first octets. */
+    public static int prefaceMatch(byte[] a, int from, int n) {
+        int i = 0;
+        while (i < n && a[from + i] == PREFACE[i]) {
+            i++;
+        }
+        return i;
+    }
 
     /** The 9-octet frame header (RFC 9113 §4.1). */
-    public static final int HEADER_LENGTH = 9;
+    public static final int HEADER_LENGTH = Http2Settings.FRAME_HEADER_LENGTH;
 
     private FrameType() {}
 }

@@ -2,6 +2,7 @@ package dev.siphon.http.h2;
 
 import static dev.siphon.http.h2.FrameType.*;
 
+import dev.siphon.http.config.Http2Settings;
 import dev.siphon.http.net.OutboundQueue;
 import java.nio.ByteBuffer;
 

@@ -2,7 +2,6 @@ package dev.siphon.http.h2;
 
 import static dev.siphon.http.h2.FrameType.CONTINUATION;
 
-import dev.siphon.http.internal.ConnectionError;
 import dev.siphon.http.internal.Counters.Limit;
 import java.util.Arrays;
 

@@ -1,8 +1,9 @@
 package dev.siphon.http.h2;
 
+import dev.siphon.http.config.Http2Settings;
+
 import static dev.siphon.http.h2.FrameType.*;
 
-import dev.siphon.http.internal.ConnectionError;
 
 /**
  * The settings the peer has sent (RFC 9113 §6.5.2), typed, starting from the protocol's initial

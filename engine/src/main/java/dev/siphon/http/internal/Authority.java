@@ -1,5 +1,8 @@
 package dev.siphon.http.internal;
 
+import dev.siphon.http.codec.Ascii;
+import dev.siphon.http.codec.IpLiteral;
+
 /**
  * The authority of a request's target as HTTP uses it: the HTTP/2 {@code :authority}
  * pseudo-header field and the {@code Host} field of both protocols (RFC 9110 §4.2, §7.2;

@@ -1,5 +1,6 @@
 package dev.siphon.http.internal;
 
+import dev.siphon.http.codec.BodyBudget;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;

@@ -3,7 +3,7 @@ package dev.siphon.http.internal;
 import dev.siphon.http.codec.CodecException;
 
 /** A request that cannot be served as sent: answered with {@link #status()}, then the connection closes. */
-public final class RequestError extends ProtocolError {
+public final class RequestError extends Exception {
     private final int status;
     private final Counters.Limit limit;
 
@@ -13,7 +13,7 @@ public final class RequestError extends ProtocolError {
 
     /** A request that tripped a configured limit; the limit's counter is incremented where it is answered. */
     public RequestError(int status, String message, Counters.Limit limit) {
-        super(message);
+        super(message, null, false, false); // no stack trace: peer-caused, frequent under attack
         this.status = status;
         this.limit = limit;
     }

@@ -1,7 +1,8 @@
 package dev.siphon.http.net;
 
-import dev.siphon.http.internal.Counters;
+import dev.siphon.http.internal.ConnectionLimiter;
 import dev.siphon.http.internal.Counters.Limit;
+import dev.siphon.http.internal.Counters;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.junit.DictionaryFile;
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import dev.siphon.http.h2.Http2Settings;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;

@@ -3,7 +3,6 @@ package dev.siphon.http.config;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.siphon.http.h2.Http2Settings;
 import java.lang.reflect.RecordComponent;
 import java.nio.file.Path;
 import java.util.List;

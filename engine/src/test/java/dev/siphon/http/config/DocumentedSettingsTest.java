@@ -3,7 +3,6 @@ package dev.siphon.http.config;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.siphon.http.h2.Http2Settings;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

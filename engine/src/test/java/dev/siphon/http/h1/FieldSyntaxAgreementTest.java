@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import dev.siphon.http.Response;
+import dev.siphon.http.codec.BodyBuffer;
+import dev.siphon.http.codec.ChunkedDecoder;
 import dev.siphon.http.codec.CodecException;
 import dev.siphon.http.codec.FieldSyntax;
 import dev.siphon.http.internal.RequestError;

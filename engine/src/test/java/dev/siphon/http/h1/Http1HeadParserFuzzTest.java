@@ -7,6 +7,8 @@ import com.code_intelligence.jazzer.junit.DictionaryFile;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.siphon.http.Headers;
 import dev.siphon.http.SplitInput;
+import dev.siphon.http.codec.BodyBuffer;
+import dev.siphon.http.codec.ChunkedDecoder;
 import dev.siphon.http.codec.CodecException;
 import dev.siphon.http.codec.FieldSyntax;
 import dev.siphon.http.internal.RequestError;

@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.siphon.http.SplitInput;
-import dev.siphon.http.internal.ConnectionError;
-import dev.siphon.http.internal.StreamError;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;

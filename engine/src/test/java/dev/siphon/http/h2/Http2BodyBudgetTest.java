@@ -8,7 +8,7 @@ import dev.siphon.http.Response;
 import dev.siphon.http.config.EngineSettings;
 import dev.siphon.http.config.LoopThreads;
 import dev.siphon.http.config.ServerConfig;
-import dev.siphon.http.internal.BodyBudget;
+import dev.siphon.http.codec.BodyBudget;
 import dev.siphon.http.internal.Counters.Limit;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import dev.siphon.http.HttpEngine;
 import dev.siphon.http.Response;
 import dev.siphon.http.config.EngineSettings;
+import dev.siphon.http.config.Http2Settings;
 import dev.siphon.http.config.ServerConfig;
 import dev.siphon.http.internal.Counters.Limit;
 import java.util.ArrayList;

@@ -4,6 +4,7 @@ import static dev.siphon.http.h2.FrameType.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.siphon.http.Response;
+import dev.siphon.http.config.Http2Settings;
 import dev.siphon.http.internal.Counters.Limit;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;

@@ -3,6 +3,7 @@ package dev.siphon.http.h2;
 import dev.siphon.http.HttpEngine;
 import dev.siphon.http.Response;
 import dev.siphon.http.config.EngineSettings;
+import dev.siphon.http.config.Http2Settings;
 import dev.siphon.http.config.ServerConfig;
 import java.io.IOException;
 import java.util.Arrays;

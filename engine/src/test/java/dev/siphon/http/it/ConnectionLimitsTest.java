@@ -9,7 +9,7 @@ import dev.siphon.http.config.ConnectionLimits;
 import dev.siphon.http.config.EngineSettings;
 import dev.siphon.http.config.ServerConfig;
 import dev.siphon.http.internal.Counters.Limit;
-import dev.siphon.http.net.ConnectionLimiter;
+import dev.siphon.http.internal.ConnectionLimiter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;

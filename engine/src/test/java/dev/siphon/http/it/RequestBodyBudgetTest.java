@@ -9,7 +9,7 @@ import dev.siphon.http.Responder;
 import dev.siphon.http.config.EngineSettings;
 import dev.siphon.http.config.LoopThreads;
 import dev.siphon.http.config.ServerConfig;
-import dev.siphon.http.internal.BodyBudget;
+import dev.siphon.http.codec.BodyBudget;
 import dev.siphon.http.internal.Counters.Limit;
 import java.util.ArrayList;
 import java.util.List;

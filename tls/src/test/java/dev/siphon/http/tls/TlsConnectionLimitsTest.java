@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.siphon.http.HttpEngine;
 import dev.siphon.http.config.ConnectionLimits;
 import dev.siphon.http.internal.Counters.Limit;
-import dev.siphon.http.net.ConnectionLimiter;
+import dev.siphon.http.internal.ConnectionLimiter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;

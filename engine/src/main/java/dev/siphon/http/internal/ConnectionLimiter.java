@@ -1,4 +1,4 @@
-package dev.siphon.http.net;
+package dev.siphon.http.internal;
 
 import dev.siphon.http.config.ConnectionLimits;
 import dev.siphon.http.internal.Counters.Limit;
@@ -49,7 +49,7 @@ public final class ConnectionLimiter {
      *
      * @return null when admitted; else the limit that refuses it, and nothing is counted
      */
-    Limit admit(InetAddress address, boolean tls) {
+    public Limit admit(InetAddress address, boolean tls) {
         ConnectionLimits l = counts.limits;
         if (counts.open.incrementAndGet() > l.maxConnections()) {
             counts.open.decrementAndGet();
@@ -82,7 +82,7 @@ public final class ConnectionLimiter {
     }
 
     /** The connection admitted from {@code address} is closed; {@code handshaking} if it still held its slot. */
-    void release(InetAddress address, boolean handshaking) {
+    public void release(InetAddress address, boolean handshaking) {
         if (handshaking) {
             counts.handshakes.decrementAndGet();
         }
@@ -93,7 +93,7 @@ public final class ConnectionLimiter {
     }
 
     /** A TLS connection finished its handshake: its slot is free for the next. */
-    void handshakeDone() {
+    public void handshakeDone() {
         counts.handshakes.decrementAndGet();
     }
 

@@ -1,4 +1,4 @@
-package dev.siphon.http.h2;
+package dev.siphon.http.h2.server;
 
 import static dev.siphon.http.h2.FrameType.*;
 
@@ -6,22 +6,32 @@ import dev.siphon.http.AsyncHandler;
 import dev.siphon.http.Headers;
 import dev.siphon.http.Request;
 import dev.siphon.http.Response;
+import dev.siphon.http.codec.BodyBudget;
+import dev.siphon.http.codec.BodyBuffer;
 import dev.siphon.http.codec.CodecException;
+import dev.siphon.http.config.Http2Settings;
 import dev.siphon.http.dispatch.Dispatcher;
 import dev.siphon.http.dispatch.Exchange;
 import dev.siphon.http.dispatch.ListenerContext;
 import dev.siphon.http.dispatch.Responses;
+import dev.siphon.http.h2.ConnectionError;
+import dev.siphon.http.h2.ErrorCode;
+import dev.siphon.http.h2.FlowControlWindow;
+import dev.siphon.http.h2.FrameHandler;
+import dev.siphon.http.h2.FrameReader;
+import dev.siphon.http.h2.FrameWriter;
+import dev.siphon.http.h2.HeaderBlock;
+import dev.siphon.http.h2.PeerSettings;
+import dev.siphon.http.h2.ReceiveWindow;
+import dev.siphon.http.h2.StreamError;
+import dev.siphon.http.h2.StreamState;
 import dev.siphon.http.h2.hpack.HpackDecoder;
 import dev.siphon.http.h2.hpack.HpackEncoder;
-import dev.siphon.http.h1.BodyBuffer;
 import dev.siphon.http.h2.hpack.HpackException;
-import dev.siphon.http.internal.BodyBudget;
-import dev.siphon.http.internal.ConnectionError;
-import dev.siphon.http.internal.Counters;
 import dev.siphon.http.internal.Counters.Limit;
+import dev.siphon.http.internal.Counters;
 import dev.siphon.http.internal.RequestError;
 import dev.siphon.http.internal.Status;
-import dev.siphon.http.internal.StreamError;
 import dev.siphon.http.net.Connection;
 import dev.siphon.http.net.Session;
 import dev.siphon.http.router.RouteMatch;
@@ -204,13 +214,13 @@ public final class Http2Session implements Session {
         int end = base + in.limit();
         try {
             if (!prefaceReceived) {
-                if (end - p < PREFACE.length) {
+                if (end - p < PREFACE_LENGTH) {
                     return;
                 }
-                if (!Arrays.equals(a, p, p + PREFACE.length, PREFACE, 0, PREFACE.length)) {
+                if (prefaceMatch(a, p, PREFACE_LENGTH) < PREFACE_LENGTH) {
                     throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "invalid connection preface");
                 }
-                p += PREFACE.length;
+                p += PREFACE_LENGTH;
                 prefaceReceived = true;
             }
             while (p < end && !closing) {

@@ -1,9 +1,6 @@
-package dev.siphon.http.h1;
+package dev.siphon.http.codec;
 
-import dev.siphon.http.codec.CodecException;
 import dev.siphon.http.codec.CodecException.Kind;
-import dev.siphon.http.codec.FieldSyntax;
-import dev.siphon.http.internal.Ascii;
 
 /**
  * Decodes the chunked transfer coding (RFC 9112 §7.1) incrementally: bytes may arrive split

@@ -1,4 +1,4 @@
-package dev.siphon.http.h2;
+package dev.siphon.http.h2.server;
 
 import dev.siphon.http.Headers;
 import dev.siphon.http.codec.FieldSyntax;

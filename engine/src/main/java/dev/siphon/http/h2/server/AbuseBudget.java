@@ -1,4 +1,4 @@
-package dev.siphon.http.h2;
+package dev.siphon.http.h2.server;
 
 /**
  * Counts events of one kind (streams reset before completion, empty DATA frames) per fixed time

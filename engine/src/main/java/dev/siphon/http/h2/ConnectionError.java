@@ -1,12 +1,12 @@
-package dev.siphon.http.internal;
+package dev.siphon.http.h2;
 
-import dev.siphon.http.h2.ErrorCode;
+import dev.siphon.http.internal.Counters;
 
 /**
  * An HTTP/2 connection error (RFC 9113 §5.4.1): GOAWAY carrying {@link #code()} and the last
  * stream processed, then the connection closes.
  */
-public final class ConnectionError extends ProtocolError {
+public final class ConnectionError extends Exception {
     private final ErrorCode code;
     private final Counters.Limit limit;
 
@@ -16,7 +16,7 @@ public final class ConnectionError extends ProtocolError {
 
     /** A connection that tripped a limit; the limit's counter is incremented where it is handled. */
     public ConnectionError(ErrorCode code, String message, Counters.Limit limit) {
-        super(message);
+        super(message, null, false, false); // no stack trace: peer-caused, frequent under attack
         this.code = code;
         this.limit = limit;
     }

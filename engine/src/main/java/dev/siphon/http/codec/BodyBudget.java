@@ -1,4 +1,4 @@
-package dev.siphon.http.internal;
+package dev.siphon.http.codec;
 
 import java.util.concurrent.atomic.AtomicLong;
 

@@ -1,4 +1,4 @@
-package dev.siphon.http.h2;
+package dev.siphon.http.h2.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

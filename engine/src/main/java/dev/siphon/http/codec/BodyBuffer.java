@@ -1,8 +1,6 @@
-package dev.siphon.http.h1;
+package dev.siphon.http.codec;
 
-import dev.siphon.http.codec.CodecException;
 import dev.siphon.http.codec.CodecException.Kind;
-import dev.siphon.http.internal.BodyBudget;
 import java.util.Arrays;
 
 /**

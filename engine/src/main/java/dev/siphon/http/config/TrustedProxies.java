@@ -1,5 +1,7 @@
-package dev.siphon.http.internal;
+package dev.siphon.http.config;
 
+import dev.siphon.http.codec.Ascii;
+import dev.siphon.http.codec.IpLiteral;
 import java.net.InetAddress;
 import java.util.Arrays;
 import java.util.Collection;

@@ -1,10 +1,13 @@
-package dev.siphon.http.h2;
+package dev.siphon.http.h2.server;
 
 import dev.siphon.http.AsyncHandler;
 import dev.siphon.http.Headers;
 import dev.siphon.http.Response;
+import dev.siphon.http.codec.BodyBuffer;
 import dev.siphon.http.dispatch.Exchange;
-import dev.siphon.http.h1.BodyBuffer;
+import dev.siphon.http.h2.FlowControlWindow;
+import dev.siphon.http.h2.ReceiveWindow;
+import dev.siphon.http.h2.StreamState;
 import dev.siphon.http.router.RouteMatch;
 
 /**

@@ -1,8 +1,5 @@
-package dev.siphon.http.h2;
+package dev.siphon.http.config;
 
-import dev.siphon.http.config.Bounds;
-import dev.siphon.http.config.Section;
-import dev.siphon.http.config.Setting;
 import dev.siphon.http.h2.hpack.HpackDecoder;
 
 /**
@@ -54,7 +51,7 @@ public record Http2Settings(int headerTableSize, int maxConcurrentStreams, int i
     /** Largest HPACK dynamic table we agree to keep per connection (memory the peer can make us hold). */
     public static final int MAX_HEADER_TABLE_SIZE = 1 << 20;
     /** Octets of a frame header (RFC 9113 §4.1): a frame needs {@code maxFrameSize + this} of read buffer. */
-    public static final int FRAME_HEADER_LENGTH = FrameType.HEADER_LENGTH;
+    public static final int FRAME_HEADER_LENGTH = 9;
     /** Most open streams per connection: each holds its state and, until answered, its request. */
     public static final int MAX_CONCURRENT_STREAMS = 10_000;
     /** Largest decoded header list, and largest encoded header block, one request may bring: 4 MiB. */

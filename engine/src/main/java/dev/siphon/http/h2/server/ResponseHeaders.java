@@ -1,10 +1,11 @@
-package dev.siphon.http.h2;
+package dev.siphon.http.h2.server;
 
 import static dev.siphon.http.h2.FrameType.*;
 
 import dev.siphon.http.Headers;
 import dev.siphon.http.Response;
 import dev.siphon.http.codec.FieldSyntax;
+import dev.siphon.http.h2.FrameWriter;
 import dev.siphon.http.h2.hpack.HpackEncoder;
 import dev.siphon.http.internal.HttpDate;
 import dev.siphon.http.internal.Status;

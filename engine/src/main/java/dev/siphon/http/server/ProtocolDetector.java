@@ -1,7 +1,10 @@
-package dev.siphon.http.h2;
+package dev.siphon.http.server;
 
+import dev.siphon.http.config.Http2Settings;
 import dev.siphon.http.dispatch.ListenerContext;
 import dev.siphon.http.h1.Http1Session;
+import dev.siphon.http.h2.FrameType;
+import dev.siphon.http.h2.server.Http2Session;
 import dev.siphon.http.internal.Counters.Limit;
 import dev.siphon.http.net.Connection;
 import dev.siphon.http.net.Session;
@@ -35,16 +38,13 @@ public final class ProtocolDetector implements Session {
 
     @Override
     public void onRead(ByteBuffer in) {
-        byte[] preface = FrameType.PREFACE;
-        int n = Math.min(in.remaining(), preface.length);
-        int p = in.arrayOffset() + in.position();
-        for (int i = 0; i < n; i++) {
-            if (in.array()[p + i] != preface[i]) {
-                handOver(i < PREFACE_REQUEST_LINE ? new Http1Session(conn, ctx) : new Http2Session(conn, ctx, h2), in);
-                return;
-            }
+        int n = Math.min(in.remaining(), FrameType.PREFACE_LENGTH);
+        int i = FrameType.prefaceMatch(in.array(), in.arrayOffset() + in.position(), n);
+        if (i < n) {
+            handOver(i < PREFACE_REQUEST_LINE ? new Http1Session(conn, ctx) : new Http2Session(conn, ctx, h2), in);
+            return;
         }
-        if (n == preface.length) {
+        if (n == FrameType.PREFACE_LENGTH) {
             handOver(new Http2Session(conn, ctx, h2), in);
         }
     }

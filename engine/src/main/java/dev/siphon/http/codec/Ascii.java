@@ -1,4 +1,4 @@
-package dev.siphon.http.internal;
+package dev.siphon.http.codec;
 
 /**
  * ASCII digits as the address, port and authority parsers read them: {@code Character.digit}

@@ -1,0 +1,11 @@
+/** Python route handlers on GraalPy: {@code PythonServer} and the launcher behind bin/siphon-http. */
+module dev.siphon.http.py {
+    requires transitive dev.siphon.http;
+    requires transitive dev.siphon.http.client;
+    requires transitive java.logging;
+    requires transitive org.graalvm.polyglot;
+    requires org.jctools.core.jdk11;
+    requires org.yaml.snakeyaml;
+
+    exports dev.siphon.http.py;
+}
