@@ -1,4 +1,4 @@
-package dev.siphon.http.codec;
+package dev.siphon.http.h1;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.code_intelligence.jazzer.junit.DictionaryFile;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.siphon.http.SplitInput;
+import dev.siphon.http.codec.BodyBuffer;
+import dev.siphon.http.codec.ChunkedDecoder;
+import dev.siphon.http.codec.CodecException;
 import dev.siphon.http.internal.RequestError;
 import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
@@ -49,7 +52,7 @@ class ChunkedDecoderFuzzTest {
     }
 
     @FuzzTest(maxDuration = "10m")
-    @DictionaryFile(resourcePath = "/dev/siphon/http/h1/http1.dict") // shared with h1.Http1HeadParserFuzzTest
+    @DictionaryFile(resourcePath = "http1.dict")
     void decode(byte[] input) {
         SplitInput in = SplitInput.of(input);
         long cap = in.option(0) ? 64 : 1 << 20;

@@ -1,4 +1,4 @@
-package dev.siphon.http.codec;
+package dev.siphon.http.h1;
 
 import static dev.siphon.http.h1.Http1HeadParserTest.bytes;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.siphon.http.codec.BodyBuffer;
+import dev.siphon.http.codec.ChunkedDecoder;
+import dev.siphon.http.codec.CodecException;
 import dev.siphon.http.internal.RequestError;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
