@@ -389,8 +389,8 @@ class Client:
     """An outbound HTTP client over a shared, pooled Java client.
 
     ``Client("api")`` uses ``clients.api`` of http.yaml; ``Client(base_url=..., verify=...,
-    cert=..., timeout_ms=..., http2_prior_knowledge=..., max_response_bytes=...,
-    allow_other_origins=...)`` an inline one. Inline clients with equal settings share one
+    cert=..., timeout_ms=..., ...)`` an inline one, which takes any key of ``clients.<name>``
+    (``cert`` also as a ``(cert, key)`` pair). Inline clients with equal settings share one
     connection pool, so constructing one per request costs no connections.
     ``get/post/put/patch/delete/request`` are coroutines returning a Response. A client with a
     ``base_url`` sends only to its origin unless it allows others (``OriginNotAllowedError``).
@@ -398,19 +398,19 @@ class Client:
 
     __slots__ = ("_id", "name", "base_url", "_closed")
 
-    def __init__(self, name=None, *, base_url=None, verify=None, cert=None, timeout_ms=None,
-                 http2_prior_knowledge=None, max_response_bytes=None, allow_other_origins=None):
+    def __init__(self, name=None, **settings):
         global _clients_made
         _clients_made = True
         b = _java.bridge
+        declared = _client_settings()
+        for k in settings:
+            if k not in declared:
+                raise TypeError(f"http.Client: unknown setting {k!r} (the keys of clients.<name> in http.yaml: "
+                                f"{', '.join(declared)})")
         if name is not None:
             if not isinstance(name, str):
                 raise TypeError(f"http.Client(name): name must be a str, not {type(name).__name__}")
-            given = [k for k, v in (("base_url", base_url), ("verify", verify), ("cert", cert),
-                                    ("timeout_ms", timeout_ms),
-                                    ("http2_prior_knowledge", http2_prior_knowledge),
-                                    ("max_response_bytes", max_response_bytes),
-                                    ("allow_other_origins", allow_other_origins)) if v is not None]
+            given = [k for k in declared if settings.get(k) is not None]
             if given:
                 raise TypeError(f"http.Client({name!r}) takes its settings from clients.{name} in http.yaml; "
                                 f"give either a name or settings ({', '.join(given)}), not both")
@@ -425,38 +425,35 @@ class Client:
             self.base_url = None
             self._closed = False
             return
-        if base_url is not None and not isinstance(base_url, str):
-            raise TypeError(f"http.Client: base_url must be a str, not {type(base_url).__name__}")
-        verify = _path("verify", verify)
-        key = None
+        cert = settings.get("cert")
         if isinstance(cert, (tuple, list)):
             if len(cert) != 2:
                 raise ValueError("http.Client: cert must be a combined PEM path or a (cert, key) pair, "
                                  f"got {len(cert)} items")
-            cert, key = _path("cert", cert[0]), _path("cert key", cert[1])
-        else:
-            cert = _path("cert", cert)
-        if timeout_ms is None:
-            timeout_ms = 5000
-        elif isinstance(timeout_ms, bool) or not isinstance(timeout_ms, int):
-            raise TypeError(f"http.Client: timeout_ms must be an int, not {type(timeout_ms).__name__}")
-        elif timeout_ms <= 0:
-            raise ValueError(f"http.Client: timeout_ms must be > 0, was {timeout_ms}")
-        if max_response_bytes is None:
-            max_response_bytes = 64 << 20
-        elif isinstance(max_response_bytes, bool) or not isinstance(max_response_bytes, int):
-            raise TypeError("http.Client: max_response_bytes must be an int, not "
-                            f"{type(max_response_bytes).__name__}")
-        elif max_response_bytes <= 0 or max_response_bytes > 1 << 30:
-            raise ValueError(f"http.Client: max_response_bytes must be from 1 to {1 << 30}, was {max_response_bytes}")
-        h2 = bool(http2_prior_knowledge)
-        cid = b.clientInline(base_url, verify, cert, key, timeout_ms, h2, max_response_bytes,
-                             bool(allow_other_origins))
+            if settings.get("key") is not None:
+                raise TypeError("http.Client: give the key as cert=(cert, key) or as key=, not both")
+            settings = dict(settings, cert=_path("cert", cert[0]), key=_path("cert key", cert[1]))
+        flat = []
+        for k, (kind, shape) in declared.items():
+            v = settings.get(k)
+            if v is None:
+                continue
+            if kind == "INTEGER":
+                if isinstance(v, bool) or not isinstance(v, int):
+                    raise TypeError(f"http.Client: {k} must be an int, not {type(v).__name__}")
+            elif kind == "BOOLEAN":
+                v = bool(v)
+            elif shape == "path":
+                v = _path(k, v)
+            elif not isinstance(v, str):
+                raise TypeError(f"http.Client: {k} must be a str, not {type(v).__name__}")
+            flat += (k, v)
+        cid = b.clientInline(flat)
         if cid < 0:
             raise ValueError(f"http.Client: {b.clientError()}")
         self._id = int(cid)
         self.name = None
-        self.base_url = base_url
+        self.base_url = settings.get("base_url")
         self._closed = False
 
     async def get(self, path, *, headers=None, body=None):
@@ -515,6 +512,21 @@ class Client:
         if self.name is not None:
             return f"<http.Client {self.name!r}>"
         return f"<http.Client base_url={self.base_url!r}>"
+
+
+_CLIENT_SETTINGS = None
+
+
+def _client_settings():
+    """The keys an inline http.Client takes, {key: (KIND, type)}: what Java declares for clients.<name>."""
+    global _CLIENT_SETTINGS
+    if _CLIENT_SETTINGS is None:
+        declared = {}
+        for line in _java.bridge.clientSettings():
+            key, kind, shape = str(line).split(" ", 2)
+            declared[key] = (kind, shape)
+        _CLIENT_SETTINGS = declared
+    return _CLIENT_SETTINGS
 
 
 def _path(what, p):

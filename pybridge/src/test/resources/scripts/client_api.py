@@ -225,3 +225,16 @@ def client_args(req):
         except TypeError as e:
             out.append(f"{type(e).__name__}: {e}")
     return http.Response(body="\n".join(out))
+
+
+@http.route("/client-settings")
+def client_settings(req):
+    out = []
+    for kw in ({"pool_size": 2}, {"pool_size": 0}, {"pool_size": "2"}, {"timeout_ms": 0}, {"timeout_ms": 1 << 70},
+               {"bogus": 1}, {"cert": ("a.pem", "b.pem"), "key": "c.pem"}):
+        try:
+            http.Client(base_url="http://127.0.0.1:1", **kw)
+            out.append("accepted")
+        except (TypeError, ValueError) as e:
+            out.append(f"{type(e).__name__}: {e}")
+    return http.Response(body="\n".join(out))

@@ -1,5 +1,9 @@
 package dev.siphon.http.py;
 
+import dev.siphon.http.config.ClientConfig;
+import dev.siphon.http.config.Setting;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.graalvm.polyglot.HostAccess;
 import org.graalvm.polyglot.Value;
 
@@ -188,16 +192,40 @@ public final class Bridge {
     }
 
     /**
-     * The inline client with these settings (shared by every worker, started on first use), as
-     * an index; -1 when a setting is invalid, and then {@link #clientError()} says why.
+     * The keys an inline client takes, as "key KIND type" ("timeout_ms INTEGER integer",
+     * "verify SHAPED path"): {@link ClientConfig#SECTION}, which http.yaml's {@code clients.<name>}
+     * is read by too. {@code http.Client} checks a value's Python type by its kind.
      */
     @HostAccess.Export
-    public int clientInline(String baseUrl, String verify, String cert, String key, long timeoutMs,
-                            boolean http2PriorKnowledge, long maxResponseBytes, boolean allowOtherOrigins) {
+    public String[] clientSettings() {
+        return ClientConfig.SECTION.settings().stream()
+                .map(s -> s.key() + " " + s.kind() + " " + s.typeDoc())
+                .toArray(String[]::new);
+    }
+
+    /**
+     * The inline client with these settings (shared by every worker, started on first use), as
+     * an index; -1 when a setting is invalid, and then {@link #clientError()} says why.
+     *
+     * @param settings a Python list of key, value, key, value...: an int, a bool or a str each,
+     *     None for a key not given
+     */
+    @HostAccess.Export
+    public int clientInline(Value settings) {
         try {
             error.remove();
-            return clients.inline(baseUrl, verify, cert, key, timeoutMs, http2PriorKnowledge, maxResponseBytes,
-                    allowOtherOrigins);
+            Map<String, Object> given = new LinkedHashMap<>();
+            for (long i = 0; i + 1 < settings.getArraySize(); i += 2) {
+                String key = settings.getArrayElement(i).asString();
+                Value v = settings.getArrayElement(i + 1);
+                Setting s = ClientConfig.SECTION.get(key);
+                if (s != null && v.isNumber() && !v.fitsInLong()) { // a Python int beyond 64 bits
+                    throw new IllegalArgumentException(key + " must be from " + s.min() + " to " + s.max() + ", was " + v);
+                }
+                given.put(key, v.isNull() ? null : v.isBoolean() ? (Object) v.asBoolean()
+                        : v.isNumber() ? (Object) v.asLong() : v.asString());
+            }
+            return clients.inline(given);
         } catch (IllegalArgumentException | IllegalStateException e) {
             error.set(e.getMessage());
             return -1;

@@ -2,8 +2,11 @@ package dev.siphon.http.py;
 
 import dev.siphon.http.FatalErrorHandler;
 import dev.siphon.http.client.HttpClient;
+import dev.siphon.http.config.Bounds;
 import dev.siphon.http.config.ClientConfig;
 import dev.siphon.http.config.ConfigException;
+import dev.siphon.http.config.Section;
+import dev.siphon.http.config.Setting;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -105,15 +108,29 @@ final class ClientPools implements AutoCloseable {
     /**
      * The index of the inline client with these settings, started on first use.
      *
-     * @param cert a combined PEM, or the certificate when {@code key} is given; null for none
+     * @param given values by their http.yaml key (any key of {@code clients.<name>}, as
+     *     {@link ClientConfig#SECTION} declares it): a Long for an integer, a Boolean for a
+     *     boolean, a String for a URL or a file path; absent keys keep their defaults
      * @throws IllegalArgumentException with a message for the script when a setting is invalid
      */
-    int inline(String baseUrl, String verify, String cert, String key, long timeoutMs, boolean http2PriorKnowledge,
-               long maxResponseBytes, boolean allowOtherOrigins) {
-        ClientConfig c = ClientConfig.named(INLINE).withBaseUrl(baseUrl).withTimeoutMs(timeoutMs)
-                .withVerify(file("verify", verify)).withIdentity(file("cert", cert), file("key", key))
-                .withHttp2PriorKnowledge(http2PriorKnowledge).withMaxResponseBytes(maxResponseBytes)
-                .withAllowOtherOrigins(allowOtherOrigins);
+    int inline(Map<String, Object> given) {
+        ClientConfig c = ClientConfig.named(INLINE);
+        for (String key : given.keySet()) {
+            if (ClientConfig.SECTION.get(key) == null) {
+                throw new IllegalArgumentException("unknown setting " + key + " (known: "
+                        + String.join(", ", ClientConfig.SECTION.keys()) + ")");
+            }
+        }
+        for (Setting s : ClientConfig.SECTION.settings()) { // declared order: cert before key
+            Object v = given.get(s.key());
+            if (v != null) {
+                c = Section.with(c, s, switch (s.kind()) {
+                    case INTEGER -> Bounds.check(s.key(), ((Number) v).longValue(), s.min(), s.max());
+                    case BOOLEAN -> (Boolean) v;
+                    case SHAPED -> "path".equals(s.typeDoc()) ? file(s.key(), (String) v) : v;
+                });
+            }
+        }
         Integer id = inline.get(c);
         if (id != null) {
             return id;

@@ -8,6 +8,8 @@ import dev.siphon.http.Response;
 import dev.siphon.http.client.ClientException;
 import dev.siphon.http.client.HttpClient;
 import dev.siphon.http.client.HttpStatusException;
+import dev.siphon.http.config.Bounds;
+import dev.siphon.http.config.ClientConfig;
 import dev.siphon.http.config.ConfigLoader;
 import dev.siphon.http.config.EngineSettings;
 import dev.siphon.http.config.HttpConfig;
@@ -352,6 +354,26 @@ class ClientScriptTest {
                         + "or settings (max_response_bytes), not both",
                 "TypeError: http.Client('api') takes its settings from clients.api in http.yaml; give either a name "
                         + "or settings (allow_other_origins), not both"), body("/client-args"));
+    }
+
+    /**
+     * An inline client takes every key of clients.<name> as Java declares it (ClientConfig.SECTION):
+     * pool_size too, which http.py does not name; each value is checked by its declaration's kind
+     * and bounds, with the messages the other keys get.
+     */
+    @Test
+    void inlineClientsTakeEveryDeclaredKeyCheckedByItsDeclaration() throws Exception {
+        assertEquals(String.join("\n",
+                "accepted",
+                "ValueError: http.Client: pool_size must be from 1 to " + ClientConfig.MAX_POOL_SIZE + ", was 0",
+                "TypeError: http.Client: pool_size must be an int, not str",
+                "ValueError: http.Client: timeout_ms must be from 1 to " + Bounds.MAX_TIMEOUT_MS + ", was 0",
+                "ValueError: http.Client: timeout_ms must be from 1 to " + Bounds.MAX_TIMEOUT_MS
+                        + ", was 1180591620717411303424",
+                "TypeError: http.Client: unknown setting 'bogus' (the keys of clients.<name> in http.yaml: "
+                        + String.join(", ", ClientConfig.SECTION.keys()) + ")",
+                "TypeError: http.Client: give the key as cert=(cert, key) or as key=, not both"),
+                body("/client-settings"));
     }
 
     /**
