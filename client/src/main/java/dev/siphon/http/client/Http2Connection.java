@@ -6,6 +6,7 @@ import dev.siphon.http.codec.CodecException;
 import dev.siphon.http.codec.BodyBuffer;
 import dev.siphon.http.h2.ErrorCode;
 import dev.siphon.http.h2.FlowControlWindow;
+import dev.siphon.http.h2.WindowWaiters;
 import dev.siphon.http.h2.FrameHandler;
 import dev.siphon.http.h2.FrameReader;
 import dev.siphon.http.h2.FrameWriter;
@@ -22,7 +23,6 @@ import dev.siphon.http.h2.StreamError;
 import java.nio.BufferOverflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -87,7 +87,7 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
     private final HpackDecoder decoder;
     private final long maxBodyBytes;
     private final HashMap<Integer, Stream> streams = new HashMap<>();
-    private final ArrayDeque<Stream> blocked = new ArrayDeque<>(); // request bodies waiting for window
+    private final WindowWaiters<Stream> blocked = new WindowWaiters<>(); // request bodies waiting for window
     private ClientExchange initiator;
     private boolean ready; // the peer's SETTINGS arrived
     private boolean goingAway;
@@ -249,19 +249,17 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
                 peer.maxFrameSize(), Long.MAX_VALUE);
         if (s.sent == body.length) {
             s.state = s.state.onSendEndStream();
-        } else if (!blocked.contains(s)) {
-            blocked.addLast(s);
+        } else {
+            blocked.add(s);
         }
     }
 
     private void resumeBlocked() {
-        int n = blocked.size();
-        for (int i = 0; i < n && sendWindow.available() > 0; i++) {
-            Stream s = blocked.pollFirst();
+        blocked.resume(sendWindow, s -> {
             if (streams.get(s.id) == s) {
                 sendData(s);
             }
-        }
+        });
         socket.flush();
     }
 

@@ -25,6 +25,7 @@ import dev.siphon.http.h2.PeerSettings;
 import dev.siphon.http.h2.ReceiveWindow;
 import dev.siphon.http.h2.StreamError;
 import dev.siphon.http.h2.StreamState;
+import dev.siphon.http.h2.WindowWaiters;
 import dev.siphon.http.h2.hpack.HpackDecoder;
 import dev.siphon.http.h2.hpack.HpackEncoder;
 import dev.siphon.http.h2.hpack.HpackException;
@@ -94,7 +95,7 @@ public final class Http2Session implements Session {
     private final RequestFields fields = new RequestFields();
     private final HashMap<Integer, Http2Stream> streams = new HashMap<>();
     private final ArrayList<Http2Stream> toDispatch = new ArrayList<>();
-    private final ArrayDeque<Http2Stream> waiting = new ArrayDeque<>();
+    private final WindowWaiters<Http2Stream> waiting = new WindowWaiters<>();
     /** Complete requests held back while {@link #dispatchedCount} is at the limit, in arrival order. */
     private final ArrayDeque<Http2Stream> held = new ArrayDeque<>();
     /** Requests handed to handlers and not yet answered ({@link Http2Stream#dispatched}). */
@@ -448,7 +449,7 @@ public final class Http2Session implements Session {
         if (!s.sendWindow.increase(increment)) {
             throw new StreamError(streamId, ErrorCode.FLOW_CONTROL_ERROR, "stream window above 2^31-1", Limit.H2_FLOW_CONTROL);
         }
-        if (s.queued) {
+        if (waiting.contains(s)) {
             resumeWaiting();
         }
     }
@@ -823,10 +824,7 @@ public final class Http2Session implements Session {
                 neverSendable(s);
                 return;
             }
-            if (!s.queued) {
-                s.queued = true;
-                waiting.addLast(s); // resumed on WINDOW_UPDATE, SETTINGS or drain
-            }
+            waiting.add(s); // resumed on WINDOW_UPDATE, SETTINGS or drain
             return;
         }
         s.pending = null;
@@ -874,13 +872,11 @@ public final class Http2Session implements Session {
     }
 
     private void resumeWaiting() {
-        for (int i = waiting.size(); i > 0 && connSendWindow.available() > 0; i--) {
-            Http2Stream s = waiting.pollFirst();
-            s.queued = false;
+        waiting.resume(connSendWindow, s -> {
             if (s.state != StreamState.CLOSED && s.pending != null) {
                 sendData(s);
             }
-        }
+        });
     }
 
     private void sentEndStream(Http2Stream s) {
@@ -1038,7 +1034,7 @@ public final class Http2Session implements Session {
         for (Http2Stream s : streams.values().toArray(new Http2Stream[0])) {
             if (s.state.canReceive()) {
                 closeStream(s); // an incomplete request can never complete now
-            } else if (s.queued && s.pending != null && waitsForWindow(s)) {
+            } else if (waiting.contains(s) && s.pending != null && waitsForWindow(s)) {
                 neverSendable(s);
             }
         }

@@ -57,8 +57,6 @@ final class Http2Stream implements Exchange.Sink {
     boolean headRequest;
     byte[] pending;
     int pendingOff;
-    /** In the session's queue of streams waiting for window or for the socket. */
-    boolean queued;
 
     /** What the client may still send on this stream, and what is owed back to it. */
     final ReceiveWindow recvWindow;
