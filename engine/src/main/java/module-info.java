@@ -16,9 +16,11 @@ module dev.siphon.http {
     requires jdk.management;
     requires org.jctools.core.jdk11;
     requires org.yaml.snakeyaml;
+    requires HdrHistogram;
 
     exports dev.siphon.http;
     exports dev.siphon.http.config;
+    exports dev.siphon.http.metrics;
 
     exports dev.siphon.http.codec to dev.siphon.http.client;
     exports dev.siphon.http.h2 to dev.siphon.http.client;

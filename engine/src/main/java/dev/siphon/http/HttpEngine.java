@@ -1,5 +1,6 @@
 package dev.siphon.http;
 
+import dev.siphon.http.config.AdminConfig;
 import dev.siphon.http.config.ConfigException;
 import dev.siphon.http.config.ConfigLoader;
 import dev.siphon.http.config.EngineSettings;
@@ -7,6 +8,7 @@ import dev.siphon.http.config.HttpConfig;
 import dev.siphon.http.config.ServerConfig;
 import dev.siphon.http.internal.ConnectionLimiter;
 import dev.siphon.http.internal.Counters;
+import dev.siphon.http.metrics.MetricsRegistry;
 import dev.siphon.http.router.Router;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -15,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Supplier;
 import java.util.ServiceLoader;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -37,6 +40,12 @@ import java.util.concurrent.atomic.AtomicReference;
  * {@code engine.shutdown_grace_ms}, then closes every socket and stops every loop thread,
  * returning every pooled buffer. Thread-safe.
  *
+ * <p>With an admin listener ({@link Builder#admin}), the engine's own loops answer
+ * {@code GET /metrics} (its {@link #metrics() registry} in the Prometheus text format or
+ * OpenMetrics), {@code GET /healthz} (every loop answers, and every {@link Builder#healthCheck
+ * health check} passes) and {@code GET /readyz} ({@link #ready}; 503 from the moment
+ * {@link #close()} begins) on a port of their own.
+ *
  * <p>An {@link Error} on one of its loop threads is fatal: the engine logs it, closes itself at
  * once, and {@link #awaitTermination()} throws {@link EngineFailedException}; see
  * {@link FatalErrorHandler} and {@link Builder#onFatalError}.
@@ -47,16 +56,24 @@ public final class HttpEngine implements AutoCloseable {
     private final EngineSettings settings;
     private final Backend.Bound serving;
     private final FatalErrorHandler fatalErrorHandler;
+    private final MetricsRegistry metrics;
+    private final AdminConfig admin;
+    /** Null when ready; else why not ("starting", "shutting down", or what the embedder said). */
+    private volatile String notReady;
     private final AtomicBoolean closed = new AtomicBoolean();
     /** Counted down when close() is done, or after a fatal error once the handler ran. */
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private volatile String failedOn;
 
-    private HttpEngine(EngineSettings settings, Backend.Bound serving, FatalErrorHandler fatalErrorHandler) {
+    private HttpEngine(EngineSettings settings, Backend.Bound serving, FatalErrorHandler fatalErrorHandler,
+                       MetricsRegistry metrics, AdminConfig admin, String notReady) {
         this.settings = settings;
         this.serving = serving;
         this.fatalErrorHandler = fatalErrorHandler;
+        this.metrics = metrics;
+        this.admin = admin;
+        this.notReady = notReady;
     }
 
     public static Builder builder() {
@@ -84,6 +101,62 @@ public final class HttpEngine implements AutoCloseable {
     public EngineSettings settings() {
         return settings;
     }
+
+    /** The registry {@code /metrics} serves: the engine's own families, and any added to it. */
+    public MetricsRegistry metrics() {
+        return metrics;
+    }
+
+    /** The admin listener's address, or null without one. */
+    public InetSocketAddress adminAddress() {
+        return serving.adminAddress();
+    }
+
+    /** The admin listener as a base URL ({@code http://127.0.0.1:9090}), or null without one. */
+    public String adminUrl() {
+        InetSocketAddress a = serving.adminAddress();
+        return a == null ? null : "http://" + hostPort(a);
+    }
+
+    /**
+     * Marks the engine ready ({@code reason} null: {@code /readyz} answers 200) or not, with the
+     * reason {@code /readyz} gives. An engine is ready once started unless its builder said
+     * {@link Builder#notReadyAtStart}; it is not ready from the moment {@link #close()} begins,
+     * whatever is set later. Any thread.
+     */
+    public void ready(String reason) {
+        if (!closed.get()) {
+            notReady = reason;
+        }
+    }
+
+    /** Null when ready, else why not. */
+    public String notReadyReason() {
+        return notReady;
+    }
+
+    /** What failed: each loop that did not answer in time, each health check with its problem; empty when healthy. */
+    java.util.concurrent.CompletableFuture<List<String>> healthProblems(List<HealthCheck> checks, long timeoutMs) {
+        java.util.concurrent.CompletableFuture<List<String>> loops = serving.probeLoops(timeoutMs);
+        return loops.thenApply(stalled -> {
+            List<String> problems = new ArrayList<>(stalled);
+            for (HealthCheck c : checks) {
+                String p;
+                try {
+                    p = c.problem().get();
+                } catch (RuntimeException e) {
+                    p = "check failed: " + e;
+                }
+                if (p != null) {
+                    problems.add(c.name() + ": " + p);
+                }
+            }
+            return problems;
+        });
+    }
+
+    /** A named check of {@code /healthz}: its supplier gives null when healthy, else the problem. */
+    record HealthCheck(String name, Supplier<String> problem) {}
 
     /** Limits tripped and requests served; for this project's tests and benchmarks, which run on the class path. */
     @SuppressWarnings("exports") // internal is exported to this project's modules only
@@ -167,12 +240,27 @@ public final class HttpEngine implements AutoCloseable {
         });
     }
 
+    /**
+     * Not ready from now on; with an admin listener whose {@code drain_delay_ms} is set, every
+     * listener keeps serving that long while {@code /readyz} answers 503; then requests in flight
+     * get up to {@code engine.shutdown_grace_ms} before every socket closes.
+     */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        notReady = "shutting down";
         try {
+            if (admin != null && admin.drainDelayMs() > 0 && failure.get() == null) {
+                LOG.log(System.Logger.Level.INFO, "not ready: serving " + admin.drainDelayMs()
+                        + " ms more (admin.drain_delay_ms) before draining");
+                try {
+                    Thread.sleep(admin.drainDelayMs());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             serving.stop(settings.shutdownGraceMs());
         } finally {
             if (failure.get() == null) {
@@ -187,6 +275,10 @@ public final class HttpEngine implements AutoCloseable {
         private final Router.Builder<AsyncHandler> routes = Router.builder();
         private EngineSettings settings = EngineSettings.defaults();
         private FatalErrorHandler fatalErrorHandler = FatalErrorHandler.NONE;
+        private AdminConfig admin;
+        private MetricsRegistry metrics;
+        private final List<HealthCheck> healthChecks = new ArrayList<>();
+        private String notReadyAtStart;
 
         private Builder() {}
 
@@ -217,10 +309,49 @@ public final class HttpEngine implements AutoCloseable {
             return this;
         }
 
-        /** Takes the listeners and engine settings of a loaded http.yaml. */
+        /** Takes the listeners, engine settings and admin listener of a loaded http.yaml. */
         public Builder config(HttpConfig config) {
             servers.addAll(config.servers());
             settings = config.engine();
+            if (config.admin() != null) {
+                admin = config.admin();
+            }
+            return this;
+        }
+
+        /** Adds the admin listener ({@code /metrics}, {@code /healthz}, {@code /readyz}) on "host:port". */
+        public Builder admin(String hostPort) {
+            return admin(AdminConfig.listen(hostPort));
+        }
+
+        /** The admin listener; {@code null} for none (the default). */
+        public Builder admin(AdminConfig admin) {
+            this.admin = admin;
+            return this;
+        }
+
+        /** The registry the engine records into and {@code /metrics} serves; default a new one per engine. */
+        public Builder metrics(MetricsRegistry registry) {
+            this.metrics = Objects.requireNonNull(registry);
+            return this;
+        }
+
+        /**
+         * A check {@code /healthz} runs on each request: {@code problem} gives null while healthy,
+         * else what is wrong (then {@code /healthz} answers 503 naming it). It must be quick and
+         * thread-safe; it runs on a loop thread.
+         */
+        public Builder healthCheck(String name, Supplier<String> problem) {
+            healthChecks.add(new HealthCheck(Objects.requireNonNull(name), Objects.requireNonNull(problem)));
+            return this;
+        }
+
+        /**
+         * Starts the engine not ready ({@code /readyz} answers 503 with {@code reason}) until
+         * {@link HttpEngine#ready(String) ready(null)}: for an embedder with more to start.
+         */
+        public Builder notReadyAtStart(String reason) {
+            this.notReadyAtStart = Objects.requireNonNull(reason);
             return this;
         }
 
@@ -272,9 +403,20 @@ public final class HttpEngine implements AutoCloseable {
         public HttpEngine start() throws IOException {
             // set before any loop thread starts: a loop that fails closes the whole engine
             AtomicReference<HttpEngine> self = new AtomicReference<>();
+            if (admin != null) {
+                for (ServerConfig s : servers) {
+                    if (admin.collidesWith(s.host(), s.port())) {
+                        throw new IllegalArgumentException("admin listener " + admin.listen()
+                                + " takes the port of the server listening on " + s.listen());
+                    }
+                }
+            }
+            MetricsRegistry registry = metrics != null ? metrics : new MetricsRegistry();
+            List<HealthCheck> checks = List.copyOf(healthChecks);
+            Router<AsyncHandler> adminRoutes = admin == null ? null : AdminRoutes.build(self::get, checks);
             Backend.Bound bound = TheBackend.INSTANCE.bind(List.copyOf(servers), settings, routes.build(),
-                    (thread, error) -> self.get().fail(thread, error));
-            HttpEngine engine = new HttpEngine(settings, bound, fatalErrorHandler);
+                    (thread, error) -> self.get().fail(thread, error), admin, adminRoutes, registry);
+            HttpEngine engine = new HttpEngine(settings, bound, fatalErrorHandler, registry, admin, notReadyAtStart);
             self.set(engine);
             bound.start();
             return engine;
@@ -307,12 +449,14 @@ public final class HttpEngine implements AutoCloseable {
         void validate(List<ServerConfig> servers) throws IOException;
 
         /**
-         * Creates the loops and binds every listener without starting either, or leaves nothing
-         * bound and throws naming the address that failed. An {@link Error} that later ends a
-         * loop goes to {@code loopFailed}.
+         * Creates the loops and binds every listener (and the admin listener, serving
+         * {@code adminRoutes}, when {@code admin} is not null) without starting either, or leaves
+         * nothing bound and throws naming the address that failed. An {@link Error} that later
+         * ends a loop goes to {@code loopFailed}. The engine's metrics are registered in {@code metrics}.
          */
         Bound bind(List<ServerConfig> servers, EngineSettings settings, Router<AsyncHandler> routes,
-                   FatalErrorHandler loopFailed) throws IOException;
+                   FatalErrorHandler loopFailed, AdminConfig admin, Router<AsyncHandler> adminRoutes,
+                   MetricsRegistry metrics) throws IOException;
 
         /** A bound engine: {@link #start()} once, then {@link #stop} once (by close or by a fatal error). */
         interface Bound {
@@ -330,6 +474,12 @@ public final class HttpEngine implements AutoCloseable {
             List<String> describeConnections();
 
             long buffersOutstanding();
+
+            /** The admin listener's address, or null. */
+            InetSocketAddress adminAddress();
+
+            /** Completes with one line per loop that did not run a task within {@code timeoutMs}; empty when all did. */
+            java.util.concurrent.CompletableFuture<List<String>> probeLoops(long timeoutMs);
 
             /** Stops accepting: new connections are refused from now on. */
             void closeListeners();

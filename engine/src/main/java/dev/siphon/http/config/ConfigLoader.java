@@ -92,14 +92,51 @@ public final class ConfigLoader {
             return HttpConfig.defaults();
         }
         if (!(root instanceof MappingNode)) {
-            throw y.error(root, "", "expected a mapping with the sections servers, clients, engine at the top level, found "
+            throw y.error(root, "", "expected a mapping with the sections servers, clients, engine, admin at the top level, found "
                     + shape(root));
         }
         Map<String, Entry> top = y.mapping(root, "", HttpConfig.SECTION.keys());
         List<ServerConfig> servers = servers(top.get("servers"));
         Map<String, ClientConfig> clients = clients(top.get("clients"));
         EngineSettings engine = engine(top.get("engine"));
-        return new HttpConfig(servers, clients, engine);
+        AdminConfig admin = admin(top.get("admin"), servers);
+        return new HttpConfig(servers, clients, engine, admin);
+    }
+
+    /** {@code admin:}, or null; its listen address must not take a server's socket. */
+    private AdminConfig admin(Entry e, List<ServerConfig> servers) throws ConfigException {
+        if (isNull(e)) {
+            return null;
+        }
+        Node node = y.requireMapping(e.value(), "admin", "expected a mapping with listen, like {listen: \"127.0.0.1:9090\"}");
+        Map<String, Entry> f = y.mapping(node, "admin", AdminConfig.SECTION.keys());
+        Entry listen = f.get("listen");
+        if (isNull(listen)) {
+            throw y.missing(node, listen, "admin.listen", "expected \"host:port\", like \"127.0.0.1:9090\"");
+        }
+        Map<String, Object> values = y.read(AdminConfig.SECTION, f, "admin", (s, x, out) -> {
+            if (!s.key().equals("listen")) {
+                throw unread(s);
+            }
+            String text = y.string(listen.value(), "admin.listen", HostPort.EXPECTED);
+            HostPort hp;
+            try {
+                hp = HostPort.parse(text);
+            } catch (IllegalArgumentException bad) {
+                throw y.error(listen.value(), "admin.listen", bad.getMessage());
+            }
+            out.put("host", hp.host());
+            out.put("port", hp.port());
+        });
+        AdminConfig admin = y.build(node, "admin", () -> Section.build(AdminConfig.class, values));
+        for (int i = 0; i < servers.size(); i++) {
+            ServerConfig s = servers.get(i);
+            if (admin.collidesWith(s.host(), s.port())) {
+                throw y.error(listen.value(), "admin.listen", Texts.quote(admin.listen()) + " takes the port of servers["
+                        + i + "] (" + Texts.quote(s.listen()) + "); the admin listener needs a port of its own");
+            }
+        }
+        return admin;
     }
 
     private List<ServerConfig> servers(Entry e) throws ConfigException {

@@ -13,14 +13,18 @@ import java.util.Objects;
  * @param servers one entry per listening socket; empty means nothing listens
  * @param clients named outbound client pools, by name
  * @param engine  engine-wide limits and thread counts
+ * @param admin   the admin listener ({@code /metrics}, {@code /healthz}, {@code /readyz}), or null for none
  */
-public record HttpConfig(List<ServerConfig> servers, Map<String, ClientConfig> clients, EngineSettings engine) {
+public record HttpConfig(List<ServerConfig> servers, Map<String, ClientConfig> clients, EngineSettings engine,
+                         AdminConfig admin) {
 
     /** The top-level sections of http.yaml, declared once (see {@link Setting}). */
     public static final Section SECTION = Section.of("",
             Setting.shaped("servers", "servers", "list", "`[]`", "listening sockets"),
             Setting.shaped("clients", "clients", "mapping", "none", "named outbound clients"),
-            Setting.shaped("engine", "engine", "mapping", "none", "engine-wide settings"));
+            Setting.shaped("engine", "engine", "mapping", "none", "engine-wide settings"),
+            Setting.shaped("admin", "admin", "mapping", "none (no admin listener)",
+                    "the admin listener: /metrics, /healthz, /readyz"));
 
     public HttpConfig {
         servers = List.copyOf(servers);
@@ -35,22 +39,40 @@ public record HttpConfig(List<ServerConfig> servers, Map<String, ClientConfig> c
         }
         clients = Collections.unmodifiableMap(copy);
         Objects.requireNonNull(engine, "engine");
+        if (admin != null) {
+            for (ServerConfig s : servers) {
+                if (admin.collidesWith(s.host(), s.port())) {
+                    throw new IllegalArgumentException("admin.listen " + admin.listen()
+                            + " takes the port of the server listening on " + s.listen());
+                }
+            }
+        }
+    }
+
+    /** No admin listener. */
+    public HttpConfig(List<ServerConfig> servers, Map<String, ClientConfig> clients, EngineSettings engine) {
+        this(servers, clients, engine, null);
     }
 
     /** No servers, no clients, default engine settings: what an empty http.yaml gives. */
     public static HttpConfig defaults() {
-        return new HttpConfig(List.of(), Map.of(), EngineSettings.defaults());
+        return new HttpConfig(List.of(), Map.of(), EngineSettings.defaults(), null);
     }
 
     public HttpConfig withServers(List<ServerConfig> servers) {
-        return new HttpConfig(servers, clients, engine);
+        return new HttpConfig(servers, clients, engine, admin);
     }
 
     public HttpConfig withClients(Map<String, ClientConfig> clients) {
-        return new HttpConfig(servers, clients, engine);
+        return new HttpConfig(servers, clients, engine, admin);
     }
 
     public HttpConfig withEngine(EngineSettings engine) {
-        return new HttpConfig(servers, clients, engine);
+        return new HttpConfig(servers, clients, engine, admin);
+    }
+
+    /** {@code null} turns the admin listener off. */
+    public HttpConfig withAdmin(AdminConfig admin) {
+        return new HttpConfig(servers, clients, engine, admin);
     }
 }

@@ -51,6 +51,14 @@ public final class Exchange implements Responder {
     public boolean keepAlive10;
     /** Octets of the request body reserved in the engine's body budget, released when the exchange is done. */
     public long bodyReservation;
+    /** For {@link RequestMetrics}: the request's method (null when refused before it was read), */
+    public String method;
+    /** the pattern of the route it matched (null for none), */
+    public String route;
+    /** {@link System#nanoTime()} when its head was complete, */
+    public long startNanos;
+    /** and its body's length. */
+    public long bodyBytesIn;
 
     public Exchange(EventLoop loop, Sink sink, long deadlineNanos) {
         this.loop = loop;

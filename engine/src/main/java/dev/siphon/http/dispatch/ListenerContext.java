@@ -5,6 +5,6 @@ import dev.siphon.http.config.ServerConfig;
 import dev.siphon.http.internal.Counters;
 import dev.siphon.http.config.TrustedProxies;
 
-/** What the sessions of one listener share: its configuration, the engine's settings, routes and counters. Immutable. */
+/** What the sessions of one listener share: its configuration, the engine's settings, routes, counters and request metrics. Immutable. */
 public record ListenerContext(ServerConfig server, EngineSettings settings, Dispatcher dispatcher, Counters counters,
-                              TrustedProxies trustedProxies, String scheme) {}
+                              TrustedProxies trustedProxies, String scheme, RequestMetrics metrics) {}

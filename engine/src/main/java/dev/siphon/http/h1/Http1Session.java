@@ -37,6 +37,11 @@ import java.util.concurrent.TimeUnit;
  * until every earlier response has been written.
  */
 public final class Http1Session implements Session, Exchange.Sink {
+    @Override
+    public int protocol() {
+        return HTTP1;
+    }
+
     private static final System.Logger LOG = System.getLogger("siphon.http.h1");
     private static final byte[] EMPTY = new byte[0];
 
@@ -72,6 +77,7 @@ public final class Http1Session implements Session, Exchange.Sink {
     private ChunkedDecoder chunked;
     private long headStartedAt; // 0 when no partial head is buffered
     private long bodyDeadline;
+    private long headAt; // System.nanoTime() when the current request's head was complete
     private long lastActivity;
     private boolean shuttingDown;
 
@@ -158,6 +164,7 @@ public final class Http1Session implements Session, Exchange.Sink {
 
     private void onHead(long now) throws RequestError {
         counters.request();
+        headAt = now;
         bodyDeadline = now + requestTimeoutNanos;
         route = ctx.dispatcher().match(head.method, head.path);
         if (head.chunked) {
@@ -218,6 +225,9 @@ public final class Http1Session implements Session, Exchange.Sink {
         ex.closeAfter = close;
         ex.keepAlive10 = !close && h.version == 10;
         ex.bodyReservation = reservation;
+        ex.method = h.method;
+        ex.startNanos = headAt;
+        ex.bodyBytesIn = bodyBytes.length;
         inflight.addLast(ex);
         state = close ? State.DONE : State.HEAD;
         body = null;
@@ -230,6 +240,7 @@ public final class Http1Session implements Session, Exchange.Sink {
                 ctx.trustedProxies(), found.pattern(), found.params(), conn.tls());
         h.reset(); // the request holds what it needs: an idle connection keeps no part of its last head
         if (found != null) {
+            ex.route = found.pattern();
             ex.request(request);
             Dispatcher.invoke(found.handler(), ex);
         } else {
@@ -250,6 +261,7 @@ public final class Http1Session implements Session, Exchange.Sink {
         releaseBody();
         Exchange ex = new Exchange(conn.loop(), this, Long.MAX_VALUE);
         ex.closeAfter = true;
+        ex.startNanos = System.nanoTime();
         inflight.addLast(ex);
         ex.send(e.status() == 503 ? Responses.overloaded() : Responses.error(e.status()));
     }
@@ -273,13 +285,17 @@ public final class Http1Session implements Session, Exchange.Sink {
             wrote = true;
             boolean close = ex.closeAfter || shuttingDown;
             boolean keepAlive10 = !close && ex.keepAlive10;
+            Response written = ex.response;
             try {
-                close |= Http1Encoder.encode(ex.response, ex.head, close, keepAlive10, conn.out());
+                close |= Http1Encoder.encode(written, ex.head, close, keepAlive10, conn.out());
             } catch (Http1Encoder.InvalidHeaderException bad) {
                 ex.fail(bad); // already answered, so this only logs
                 LOG.log(System.Logger.Level.ERROR, "handler response has an invalid header: " + bad.getMessage());
-                close |= encodeQuietly(Responses.error(500), ex.head, close, keepAlive10);
+                written = Responses.error(500);
+                close |= encodeQuietly(written, ex.head, close, keepAlive10);
             }
+            ctx.metrics().responded(ex.method, ex.route, written.status(), ex.startNanos, ex.bodyBytesIn,
+                    ex.head ? 0 : written.body().length);
             if (close) {
                 closeAfterResponses();
                 return;

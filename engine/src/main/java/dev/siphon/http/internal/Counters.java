@@ -64,6 +64,11 @@ public final class Counters {
     private final LongAdder accepted = new LongAdder();
     private final LongAdder closed = new LongAdder();
     private final LongAdder requests = new LongAdder();
+    private final LongAdder tlsHandshakes = new LongAdder();
+    private final LongAdder h2StreamsOpened = new LongAdder();
+    private final LongAdder h2StreamsClosed = new LongAdder();
+    private final LongAdder h2ResetsReceived = new LongAdder();
+    private final LongAdder h2GoAwaysSent = new LongAdder();
     private final BodyBudget bodyBudget;
 
     /** Counters with no limit on buffered request bodies. */
@@ -102,6 +107,46 @@ public final class Counters {
 
     public void request() {
         requests.increment();
+    }
+
+    public void tlsHandshakeDone() {
+        tlsHandshakes.increment();
+    }
+
+    public long tlsHandshakes() {
+        return tlsHandshakes.sum();
+    }
+
+    public void h2StreamOpened() {
+        h2StreamsOpened.increment();
+    }
+
+    public void h2StreamClosed() {
+        h2StreamsClosed.increment();
+    }
+
+    public void h2ResetReceived() {
+        h2ResetsReceived.increment();
+    }
+
+    public void h2GoAwaySent() {
+        h2GoAwaysSent.increment();
+    }
+
+    public long h2StreamsOpened() {
+        return h2StreamsOpened.sum();
+    }
+
+    public long h2StreamsOpen() {
+        return h2StreamsOpened.sum() - h2StreamsClosed.sum();
+    }
+
+    public long h2ResetsReceived() {
+        return h2ResetsReceived.sum();
+    }
+
+    public long h2GoAwaysSent() {
+        return h2GoAwaysSent.sum();
     }
 
     public long connectionsAccepted() {

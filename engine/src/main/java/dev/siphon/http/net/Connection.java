@@ -32,6 +32,7 @@ public final class Connection extends SocketPump {
     private boolean admitted = true; // counted by the listener's limiter until released
     private boolean handshakeSlot; // holds one of the limiter's TLS handshake slots
     private final long openedAt = System.nanoTime();
+    private int protocolCounted = -1; // the protocol the listener counts this connection under
     int loopIndex = -1;
 
     Connection(EventLoop loop, SocketChannel channel, Listener listener, InetSocketAddress remote, Counters counters,
@@ -83,6 +84,11 @@ public final class Connection extends SocketPump {
     private void use(Session s) {
         session = s;
         protocol(s);
+        int p = s.protocol();
+        if (p != protocolCounted) {
+            listener.protocolChanged(protocolCounted, p);
+            protocolCounted = p;
+        }
     }
 
     public InetSocketAddress remoteAddress() {
@@ -125,6 +131,7 @@ public final class Connection extends SocketPump {
             handshakeSlot = false;
             listener.limiter().handshakeDone();
         }
+        counters.tlsHandshakeDone();
         use(f.create(this));
         if (loop.isShuttingDown()) {
             session.onShutdown();
@@ -170,6 +177,8 @@ public final class Connection extends SocketPump {
         loop.remove(this);
         releaseAdmission();
         counters.connectionClosed();
+        listener.protocolChanged(protocolCounted, -1);
+        protocolCounted = -1;
         if (session != null) {
             session.onClosed();
         }

@@ -46,6 +46,9 @@ public final class Listener implements EventLoop.ChannelHandler {
     private final Counters counters;
     private final ConnectionLimiter limiter;
     private final Object config;
+    /** Connections that began speaking each protocol ({@link Session#PROTOCOL_NAMES}), and those of them closed. */
+    private final java.util.concurrent.atomic.LongAdder[] opened = adders();
+    private final java.util.concurrent.atomic.LongAdder[] closedByProtocol = adders();
     private int next;
     private volatile boolean closed;
     private SelectionKey key;
@@ -89,6 +92,34 @@ public final class Listener implements EventLoop.ChannelHandler {
         } catch (IOException e) {
             channel.close();
             throw e;
+        }
+    }
+
+    private static java.util.concurrent.atomic.LongAdder[] adders() {
+        java.util.concurrent.atomic.LongAdder[] a = new java.util.concurrent.atomic.LongAdder[Session.PROTOCOL_NAMES.size()];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = new java.util.concurrent.atomic.LongAdder();
+        }
+        return a;
+    }
+
+    /** Connections of this listener that began speaking {@code protocol} ({@link Session#HTTP1}, ...). Any thread. */
+    public long connectionsOpened(int protocol) {
+        return opened[protocol].sum();
+    }
+
+    /** Connections of this listener speaking {@code protocol} now. Any thread. */
+    public long connectionsOpen(int protocol) {
+        return opened[protocol].sum() - closedByProtocol[protocol].sum();
+    }
+
+    /** A connection moved from protocol {@code from} to {@code to} (-1: none; a close goes to -1). */
+    void protocolChanged(int from, int to) {
+        if (from >= 0) {
+            closedByProtocol[from].increment();
+        }
+        if (to >= 0) {
+            opened[to].increment();
         }
     }
 

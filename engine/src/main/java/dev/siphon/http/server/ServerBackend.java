@@ -3,7 +3,9 @@ package dev.siphon.http.server;
 import dev.siphon.http.AsyncHandler;
 import dev.siphon.http.FatalErrorHandler;
 import dev.siphon.http.HttpEngine;
+import dev.siphon.http.config.AdminConfig;
 import dev.siphon.http.config.ConfigException;
+import dev.siphon.http.config.ConnectionLimits;
 import dev.siphon.http.config.EngineSettings;
 import dev.siphon.http.config.Http2Settings;
 import dev.siphon.http.config.LoopThreads;
@@ -11,10 +13,12 @@ import dev.siphon.http.config.ServerConfig;
 import dev.siphon.http.config.TrustedProxies;
 import dev.siphon.http.dispatch.Dispatcher;
 import dev.siphon.http.dispatch.ListenerContext;
+import dev.siphon.http.dispatch.RequestMetrics;
 import dev.siphon.http.h1.Http1Session;
 import dev.siphon.http.h2.server.Http2Session;
 import dev.siphon.http.internal.ConnectionLimiter;
 import dev.siphon.http.internal.Counters;
+import dev.siphon.http.metrics.MetricsRegistry;
 import dev.siphon.http.net.EventLoop;
 import dev.siphon.http.net.Listener;
 import dev.siphon.http.net.SessionFactory;
@@ -27,6 +31,7 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -57,15 +62,18 @@ public final class ServerBackend implements HttpEngine.Backend {
 
     @Override
     public Serving bind(List<ServerConfig> servers, EngineSettings settings, Router<AsyncHandler> routes,
-                        FatalErrorHandler loopFailed) throws IOException {
+                        FatalErrorHandler loopFailed, AdminConfig admin, Router<AsyncHandler> adminRoutes,
+                        MetricsRegistry registry) throws IOException {
         Dispatcher dispatcher = new Dispatcher(routes);
         Counters counters = new Counters(settings.maxBufferedBodyBytes());
+        RequestMetrics requestMetrics = new RequestMetrics(registry);
         int n = settings.ioLoops();
         EventLoop[] loops = new EventLoop[n];
         for (int i = 0; i < n; i++) {
             loops[i] = new EventLoop(i, settings.bufferSize(), loopFailed);
         }
         List<Listener> listeners = new ArrayList<>();
+        Listener adminListener = null;
         Http2Settings h2 = settings.http2();
         ConnectionLimiter limiter = new ConnectionLimiter(settings.connections());
         warnIfAboveDescriptorLimit(settings.connections().maxConnections());
@@ -74,7 +82,7 @@ public final class ServerBackend implements HttpEngine.Backend {
                 ServerConfig s = servers.get(i);
                 TransportFactory tls = s.tls() == null ? null : tls(s, "servers[" + i + "].tls");
                 ListenerContext ctx = new ListenerContext(s, settings, dispatcher, counters,
-                        trustedProxies(s), tls == null ? "http" : "https");
+                        trustedProxies(s), tls == null ? "http" : "https", requestMetrics);
                 InetSocketAddress address = new InetSocketAddress(InetAddress.getByName(s.host()), s.port());
                 SessionFactory sessions = tls == null ? c -> new ProtocolDetector(c, ctx, h2) : byAlpn(ctx, h2);
                 TrustedProxies proxies = ctx.trustedProxies();
@@ -88,6 +96,9 @@ public final class ServerBackend implements HttpEngine.Backend {
                 }
                 listeners.add(l);
             }
+            if (admin != null) {
+                adminListener = adminListener(admin, adminRoutes, settings, loops[0]);
+            }
         } catch (IOException | RuntimeException e) {
             for (Listener l : listeners) {
                 l.close();
@@ -97,7 +108,8 @@ public final class ServerBackend implements HttpEngine.Backend {
             }
             throw e;
         }
-        return new Serving(settings, loops, List.copyOf(listeners), counters, limiter);
+        EngineMetrics.register(registry, counters, listeners, loops);
+        return new Serving(settings, loops, List.copyOf(listeners), counters, limiter, adminListener);
     }
 
     /** The loops and listeners of one engine. */
@@ -108,15 +120,17 @@ public final class ServerBackend implements HttpEngine.Backend {
         private final List<Listener> listeners;
         private final Counters counters;
         private final ConnectionLimiter limiter;
+        private final Listener admin; // null without one
 
         Serving(EngineSettings settings, EventLoop[] loops, List<Listener> listeners, Counters counters,
-                ConnectionLimiter limiter) {
+                ConnectionLimiter limiter, Listener admin) {
             this.settings = settings;
             this.loops = loops;
             this.threads = new Thread[loops.length];
             this.listeners = listeners;
             this.counters = counters;
             this.limiter = limiter;
+            this.admin = admin;
         }
 
         @Override
@@ -130,9 +144,41 @@ public final class ServerBackend implements HttpEngine.Backend {
             for (Listener l : listeners) {
                 l.start();
             }
+            if (admin != null) {
+                admin.start();
+            }
             for (Listener l : listeners) {
                 LOG.log(System.Logger.Level.INFO, "listening on " + url(l));
             }
+            if (admin != null) {
+                LOG.log(System.Logger.Level.INFO, "admin listener on " + url(admin) + " (/metrics, /healthz, /readyz)");
+            }
+        }
+
+        @Override
+        public InetSocketAddress adminAddress() {
+            return admin == null ? null : admin.localAddress();
+        }
+
+        @Override
+        public CompletableFuture<List<String>> probeLoops(long timeoutMs) {
+            List<CompletableFuture<String>> probes = new ArrayList<>(loops.length);
+            for (EventLoop l : loops) {
+                CompletableFuture<String> ran = new CompletableFuture<>();
+                l.submit(() -> ran.complete(null));
+                probes.add(ran.completeOnTimeout("event loop " + l.id() + " did not run a task within " + timeoutMs
+                        + " ms", timeoutMs, TimeUnit.MILLISECONDS));
+            }
+            return CompletableFuture.allOf(probes.toArray(new CompletableFuture<?>[0])).thenApply(x -> {
+                List<String> stalled = new ArrayList<>();
+                for (CompletableFuture<String> p : probes) {
+                    String problem = p.join();
+                    if (problem != null) {
+                        stalled.add(problem);
+                    }
+                }
+                return stalled;
+            });
         }
 
         @Override
@@ -185,6 +231,9 @@ public final class ServerBackend implements HttpEngine.Backend {
             for (Listener l : listeners) {
                 l.close();
             }
+            if (admin != null) {
+                admin.close();
+            }
         }
 
         @Override
@@ -209,6 +258,28 @@ public final class ServerBackend implements HttpEngine.Backend {
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
+        }
+    }
+
+    /**
+     * The admin listener: cleartext, on loop 0 only, with its own counters and connection limits
+     * (probes count in none of the engine's metrics, and a flood of application connections does
+     * not keep a probe out).
+     */
+    private static Listener adminListener(AdminConfig admin, Router<AsyncHandler> routes, EngineSettings settings,
+                                          EventLoop loop) throws IOException {
+        ServerConfig s = ServerConfig.listen(admin.listen());
+        Counters counters = new Counters();
+        ListenerContext ctx = new ListenerContext(s, settings, new Dispatcher(routes), counters, trustedProxies(s), "http",
+                RequestMetrics.OFF);
+        InetSocketAddress address = new InetSocketAddress(InetAddress.getByName(s.host()), s.port());
+        ConnectionLimiter limits = new ConnectionLimiter(ConnectionLimits.defaults().withMaxConnections(64)
+                .withMaxConnectionsPerIp(64));
+        try {
+            return new Listener(address, 64, loop, j -> loop, 1, c -> new ProtocolDetector(c, ctx, settings.http2()),
+                    null, counters, limits, ctx);
+        } catch (IOException e) {
+            throw new IOException("cannot listen on " + admin.listen() + " (admin.listen): " + e.getMessage(), e);
         }
     }
 

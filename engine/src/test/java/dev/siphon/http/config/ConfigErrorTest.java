@@ -37,6 +37,36 @@ class ConfigErrorTest {
         assertTrue(e.detail().contains(part), e.getMessage());
     }
 
+    // ---- admin
+
+    @Test
+    void anAdminListenerOnAServersPortNamesBothAndTheLine() {
+        assertError(fails("""
+                servers:
+                  - listen: 0.0.0.0:8080
+                admin:
+                  listen: 127.0.0.1:8080
+                """), 4, "admin.listen",
+                "\"127.0.0.1:8080\" takes the port of servers[0] (\"0.0.0.0:8080\"); the admin listener needs a port of its own");
+        assertError(fails("""
+                servers:
+                  - listen: 127.0.0.1:8081
+                  - listen: "[::1]:9090"
+                admin: {listen: "[::1]:9090"}
+                """), 4, "admin.listen",
+                "\"[::1]:9090\" takes the port of servers[1] (\"[::1]:9090\"); the admin listener needs a port of its own");
+    }
+
+    @Test
+    void anAdminSectionNeedsAListenAddressAndKnowsOnlyItsKeys() {
+        assertErrorContains(fails("admin:\n  drain_delay_ms: 10\n"), 2, "admin.listen", "expected \"host:port\"");
+        assertErrorContains(fails("admin:\n  listen: 127.0.0.1:9090\n  port: 1\n"), 3, "admin.port",
+                "unknown key; expected one of listen, drain_delay_ms");
+        assertErrorContains(fails("admin:\n  listen: 127.0.0.1:9090\n  drain_delay_ms: -1\n"), 3,
+                "admin.drain_delay_ms", "0");
+        assertErrorContains(fails("admin:\n  listen: nohost\n"), 2, "admin.listen", "");
+    }
+
     // ---- structure
 
     @Test
@@ -52,7 +82,7 @@ class ConfigErrorTest {
     @Test
     void unknownTopLevelKey() {
         assertError(fails("servers: []\nlisteners: []\n"), 2, "listeners",
-                "unknown key; expected one of servers, clients, engine");
+                "unknown key; expected one of servers, clients, engine, admin");
     }
 
     @Test
@@ -82,7 +112,7 @@ class ConfigErrorTest {
     @Test
     void topLevelMustBeAMapping() {
         assertError(fails("- listen: 0.0.0.0:80\n"), 1, "",
-                "expected a mapping with the sections servers, clients, engine at the top level, found a list");
+                "expected a mapping with the sections servers, clients, engine, admin at the top level, found a list");
         assertErrorContains(fails("just text\n"), 1, "", "found the string \"just text\"");
     }
 

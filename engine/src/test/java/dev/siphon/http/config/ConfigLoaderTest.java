@@ -87,6 +87,14 @@ class ConfigLoaderTest {
         assertEquals(new EngineSettings(2, LoopThreads.VIRTUAL, 4, 16_384, 100, 10_000, 60_000, 16, 32_768, 5_000,
                 new Http2Settings(4_096, 100, 65_535, 1_048_576, 16_384, 16_384, 32, 65_536, 200, 30_000, 100, 10_000,
                         4_194_304, 8_388_608, 10_000, 1_000, 16)).withMaxBufferedBodyBytes(268_435_456), c.engine());
+        assertEquals(new AdminConfig("127.0.0.1", 9090, 5_000), c.admin());
+    }
+
+    @Test
+    void noAdminSectionMeansNoAdminListener() throws Exception {
+        assertEquals(null, ConfigLoader.parse("servers: []\n", "http.yaml", NO_ENV).admin());
+        assertEquals(AdminConfig.listen("[::1]:0"), ConfigLoader.parse("admin:\n  listen: \"[::1]:0\"\n", "http.yaml",
+                NO_ENV).admin());
     }
 
     @Test

@@ -100,6 +100,11 @@ class DocumentedSettingsTest {
     }
 
     @Test
+    void everyAdminKeyIsDocumentedWithItsTypeRangeAndDefault() throws Exception {
+        assertDocumented("## `admin:`", declared(AdminConfig.SECTION, Map.of()));
+    }
+
+    @Test
     void everyTopLevelSectionHasItsHeading() throws Exception {
         String doc = Files.readString(DocumentedExampleTest.DOC);
         for (String key : HttpConfig.SECTION.keys()) {

@@ -77,6 +77,11 @@ import java.util.concurrent.TimeUnit;
  * has arrived, and the second GOAWAY names the last one we will process.
  */
 public final class Http2Session implements Session {
+    @Override
+    public int protocol() {
+        return "https".equals(ctx.scheme()) ? H2 : H2C;
+    }
+
     private static final System.Logger LOG = System.getLogger("siphon.http.h2");
     /** Streams we reset whose late frames are ignored rather than answered (RFC 9113 §5.1 "closed"). */
     private static final int RECENTLY_RESET = 64;
@@ -297,6 +302,7 @@ public final class Http2Session implements Session {
 
         @Override
         public void onRstStream(int streamId, int errorCode) throws ConnectionError {
+            counters.h2ResetReceived();
             Http2Stream s = streams.get(streamId);
             if (s == null) {
                 if (streamId > highestStreamId) {
@@ -496,6 +502,7 @@ public final class Http2Session implements Session {
         s.state = endStream ? StreamState.HALF_CLOSED_REMOTE : StreamState.OPEN;
         s.deadlineNanos = System.nanoTime() + requestTimeoutNanos;
         streams.put(streamId, s);
+        counters.h2StreamOpened();
         if (!deadlineArmed || s.deadlineNanos - nextDeadline < 0) {
             deadlineArmed = true;
             nextDeadline = s.deadlineNanos;
@@ -603,7 +610,9 @@ public final class Http2Session implements Session {
 
     /** A stream is gone from the connection: what its body held goes back. */
     private void forget(Http2Stream s) {
-        streams.remove(s.id);
+        if (streams.remove(s.id) != null) {
+            counters.h2StreamClosed();
+        }
         releaseBody(s);
         if (s.held) {
             s.held = false;
@@ -801,6 +810,8 @@ public final class Http2Session implements Session {
         byte[] body = r.body();
         boolean noBody = Status.bodyless(status) || s.headRequest || body.length == 0;
         ResponseHeaders.write(conn.out(), encoder, s.id, status, f, body.length, noBody, peer.maxFrameSize());
+        ctx.metrics().responded(s.method, s.route instanceof RouteMatch.Found<AsyncHandler> found ? found.pattern() : null,
+                status, s.deadlineNanos - requestTimeoutNanos, s.received, noBody ? 0 : body.length);
         if (noBody) {
             sentEndStream(s);
         } else {
@@ -998,6 +1009,7 @@ public final class Http2Session implements Session {
         if (!goAwaySent || code != ErrorCode.NO_ERROR) {
             FrameWriter.goAway(conn.out(), highestStreamId, code, debug.getBytes(StandardCharsets.UTF_8));
             goAwaySent = true;
+            counters.h2GoAwaySent();
         }
     }
 
@@ -1009,6 +1021,7 @@ public final class Http2Session implements Session {
                 s.exchange.cancel();
             }
             releaseBody(s);
+            counters.h2StreamClosed();
         }
         streams.clear();
         waiting.clear();
@@ -1167,6 +1180,7 @@ public final class Http2Session implements Session {
         drainStartedAt = System.nanoTime();
         FrameWriter.goAway(conn.out(), Integer.MAX_VALUE, ErrorCode.NO_ERROR,
                 "shutting down".getBytes(StandardCharsets.UTF_8));
+        counters.h2GoAwaySent();
         FrameWriter.ping(conn.out(), SHUTDOWN_PING);
         conn.flush();
     }
