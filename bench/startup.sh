@@ -32,7 +32,7 @@ for ((i = 1; i <= n; i++)); do
   port=$(free_port)
   log=$(mktemp)
   start=$(date +%s%N)
-  SIPHON_LISTEN=127.0.0.1:$port "$root/bin/siphon-http" --config "$config" --script "$script" "$@" \
+  SIPHON_LISTEN=127.0.0.1:$port SIPHON_ADMIN_LISTEN=127.0.0.1:0 "$root/bin/siphon-http" --config "$config" --script "$script" "$@" \
     >"$log" 2>&1 &
   pid=$!
   ok=

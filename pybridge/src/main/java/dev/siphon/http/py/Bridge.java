@@ -24,15 +24,53 @@ public final class Bridge {
     private final PythonWorker worker;
     private final SharedCache cache;
     private final ClientPools clients;
+    private final ScriptMetrics metrics;
     private final ThreadLocal<String> fetched = new ThreadLocal<>();
     private final ThreadLocal<String> error = new ThreadLocal<>();
     /** Per thread: json.loads may run on a Python thread a script started, too. */
     private final ThreadLocal<JsonTape> jsonTape = ThreadLocal.withInitial(JsonTape::new);
 
-    Bridge(PythonWorker worker, SharedCache cache, ClientPools clients) {
+    Bridge(PythonWorker worker, SharedCache cache, ClientPools clients, ScriptMetrics metrics) {
         this.worker = worker;
         this.cache = cache;
         this.clients = clients;
+        this.metrics = metrics;
+    }
+
+    /**
+     * {@code metrics.counter(...)}, {@code gauge}, {@code histogram}: the process-wide metric
+     * {@code name} ({@link ScriptMetrics}), or null when the name, a label or a bound is not
+     * one Prometheus accepts, or the name is taken; {@link #metricError} says why.
+     *
+     * @param buckets a list of floats, or None
+     */
+    @HostAccess.Export
+    public ScriptMetrics.Handle metric(String kind, String name, String help, Value labels, Value buckets) {
+        try {
+            java.util.List<String> names = new java.util.ArrayList<>();
+            for (long i = 0; i < labels.getArraySize(); i++) {
+                names.add(labels.getArrayElement(i).asString());
+            }
+            double[] bounds = null;
+            if (!buckets.isNull()) {
+                bounds = new double[(int) buckets.getArraySize()];
+                for (int i = 0; i < bounds.length; i++) {
+                    bounds[i] = buckets.getArrayElement(i).asDouble();
+                }
+            }
+            return metrics.register(worker.index, kind, name, help, names, bounds);
+        } catch (IllegalArgumentException e) {
+            error.set(e.getMessage());
+            return null;
+        }
+    }
+
+    /** Why the last {@link #metric} on this thread failed. */
+    @HostAccess.Export
+    public String metricError() {
+        String e = error.get();
+        error.remove();
+        return e;
     }
 
     /**

@@ -231,6 +231,9 @@ public final class Launcher {
         for (String url : server.engine().urls()) {
             out.println("siphon-http: listening on " + url);
         }
+        if (server.engine().adminUrl() != null) {
+            out.println("siphon-http: admin listener on " + server.engine().adminUrl() + " (/metrics, /healthz, /readyz)");
+        }
         out.flush();
         server.workersReady().whenComplete((ok, failure) -> {
             if (failure != null) {

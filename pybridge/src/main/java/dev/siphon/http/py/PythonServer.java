@@ -56,13 +56,21 @@ public final class PythonServer implements AutoCloseable {
                                      Consumer<HttpEngine.Builder> customize) throws ScriptException, IOException {
         WorkerPool pool = WorkerPool.loadFirst(script, config.engine().workers(), queueCapacity, config.clients());
         try {
-            HttpEngine.Builder builder = HttpEngine.builder().config(config);
+            long requestTimeoutMs = config.servers().stream().mapToLong(s -> s.requestTimeoutMs()).max()
+                    .orElse(dev.siphon.http.config.ServerConfig.DEFAULT_REQUEST_TIMEOUT_MS);
+            HttpEngine.Builder builder = HttpEngine.builder().config(config)
+                    .metrics(pool.metrics())
+                    .notReadyAtStart("Python workers starting")
+                    .healthCheck("python", () -> pool.healthProblem(requestTimeoutMs));
             register(builder, pool, script);
             customize.accept(builder);
             pool.runStartupHooks();
             HttpEngine engine = builder.start();
             pool.onFatalError(engine::fail);
-            return new PythonServer(pool, engine, pool.startRest());
+            CompletableFuture<Void> rest = pool.startRest();
+            // ready once every worker loaded the script and ran its on_startup hooks
+            rest.whenComplete((ok, failed) -> engine.ready(failed == null ? null : "a Python worker could not start"));
+            return new PythonServer(pool, engine, rest);
         } catch (ScriptException | IOException | RuntimeException e) {
             // workers whose on_startup hooks completed (a later worker's raised, or no port) undo them
             try {

@@ -145,6 +145,8 @@ final class PythonWorker {
      * started or ended a handler's first step — and 0 while it waits. Old: the worker is stalled.
      */
     private volatile long stepSince;
+    /** Time spent in Python steps ({@link #poll} to poll), for {@code siphon_python_busy_seconds}. */
+    private volatile long busyNanos;
     /** The request whose handler runs its first step now ({@link #handle}); null between. */
     private volatile Dispatch running;
     /**
@@ -334,8 +336,16 @@ final class PythonWorker {
         wakeup();
     }
 
+    /** Requests waiting in this worker's queue. Any thread. */
     int queued() {
         return queue.size();
+    }
+
+    /** Time this worker has spent running Python code, the step now running included. Any thread. */
+    long busyNanos() {
+        long s = stepSince;
+        long b = busyNanos;
+        return s == 0 ? b : b + Math.max(0, System.nanoTime() - s);
     }
 
     /**
@@ -351,6 +361,23 @@ final class PythonWorker {
         long s = stepSince;
         long n = queue.size() + held;
         return s != 0 && now - s > STALL_NANOS ? n + STALLED : n;
+    }
+
+    /**
+     * What {@code /healthz} reports of this worker: null while it serves, else why not — its
+     * thread ended, or one Python step has run longer than {@code limit} nanoseconds (past a
+     * request's deadline, the watchdog's grace and its interrupt's wait: the interrupt did not
+     * take). Any thread.
+     */
+    String healthProblem(long now, long limit) {
+        if (ended) {
+            return "worker " + index + " has stopped";
+        }
+        long s = stepSince;
+        if (s != 0 && now - s > limit) {
+            return "worker " + index + ": one Python step has run for " + (now - s) / 1_000_000 + " ms";
+        }
+        return null;
     }
 
     /**
@@ -446,7 +473,7 @@ final class PythonWorker {
             context = ctx;
             ctx.initialize("python");
             long t1 = System.nanoTime();
-            Value rt = pool.bootstrap(ctx, new Bridge(this, pool.cache(), pool.clients()));
+            Value rt = pool.bootstrap(ctx, new Bridge(this, pool.cache(), pool.clients(), pool.scriptMetrics()));
             long t2 = System.nanoTime();
             Value err = rt.invokeMember("load_script", script.toString(), moduleName(script));
             long t3 = System.nanoTime();
@@ -604,6 +631,10 @@ final class PythonWorker {
             fatal(unreported);
         }
         wakeups.flush();
+        long step = stepSince;
+        if (step != 0) {
+            busyNanos += System.nanoTime() - step; // only this thread writes it
+        }
         pollSince = 0;
         stepSince = 0;
         Object first = null;
@@ -827,6 +858,7 @@ final class PythonWorker {
     }
 
     void fail(long rid, String who, String detail) {
+        pool.scriptError(who);
         Dispatch d = inflight.remove(rid);
         held = inflight.size();
         LOG.log(System.Logger.Level.ERROR, (who == null ? "handler" : who) + " failed on "

@@ -86,6 +86,7 @@ public final class WorkerPool implements AutoCloseable {
     static final boolean FAST_JSON = !"false".equals(System.getProperty("siphon.python.fastJson"));
 
     private static final String[] MODULES = {"siphon", "siphon._java", "siphon.http", "siphon.log", "siphon.cache",
+        "siphon.metrics",
         "siphon._json", "siphon._runtime", "siphon._aio"};
     /** The importer of the siphon package (a resource, evaluated first in every context; see {@link #bootstrap}). */
     private static final String BOOT = "dev/siphon/http/py/boot.py";
@@ -93,6 +94,8 @@ public final class WorkerPool implements AutoCloseable {
     private final Engine engine;
     private final PythonWorker[] workers;
     private final SharedCache cache = new SharedCache();
+    /** {@code from siphon import metrics}: one registry per process, which the admin listener's /metrics serves. */
+    private final ScriptMetrics scriptMetrics = new ScriptMetrics(new dev.siphon.http.metrics.MetricsRegistry());
     private final ClientPools clients;
     private final Source boot = Source.newBuilder("python", resource(BOOT), "boot.py").buildLiteral();
     private final String[] sources;
@@ -100,6 +103,7 @@ public final class WorkerPool implements AutoCloseable {
     private volatile PythonWorker[] ready = new PythonWorker[0];
     private final AtomicLong rejected = new AtomicLong();
     private final AtomicLong dispatched = new AtomicLong();
+    private final dev.siphon.http.metrics.Counter scriptErrors;
     private final Thread watchdog;
     private volatile boolean closed;
     private final java.util.concurrent.atomic.AtomicBoolean shutdownHooksRun = new java.util.concurrent.atomic.AtomicBoolean();
@@ -123,6 +127,36 @@ public final class WorkerPool implements AutoCloseable {
             this.workers[i] = new PythonWorker(i, this, script, queueCapacity);
         }
         this.watchdog = Thread.ofPlatform().name("siphon-py-watchdog").daemon(true).unstarted(this::watch);
+        this.scriptErrors = registerMetrics(scriptMetrics.registry());
+    }
+
+    /** The workers' families in the process's registry (docs/operations.md lists them); returns the error counter. */
+    private dev.siphon.http.metrics.Counter registerMetrics(dev.siphon.http.metrics.MetricsRegistry r) {
+        List<String> byWorker = List.of("worker");
+        r.callback("siphon_python_queue_depth", "requests waiting in each worker's queue", "gauge", byWorker, s -> {
+            for (PythonWorker w : workers) {
+                s.add(w.queued(), Integer.toString(w.index));
+            }
+        });
+        r.callback("siphon_python_busy_seconds", "time each worker spent running Python code", "counter", byWorker,
+                s -> {
+                    for (PythonWorker w : workers) {
+                        s.add(w.busyNanos() / 1e9, Integer.toString(w.index));
+                    }
+                });
+        r.callback("siphon_python_requests_dispatched", "requests handed to a worker's queue", "counter", List.of(),
+                s -> s.add(dispatched.get()));
+        r.callback("siphon_python_requests_rejected", "requests answered 503 because every worker's queue was full",
+                "counter", List.of(), s -> s.add(rejected.get()));
+        r.callback("siphon_python_interrupts", "handlers the watchdog interrupted (answered 504)", "counter", List.of(),
+                s -> s.add(interrupts()));
+        return r.counter("siphon_python_script_errors",
+                "handler, middleware or hook calls that raised, by function name (the request answered 500)", "handler");
+    }
+
+    /** A handler (or middleware) named {@code who} raised. Any thread. */
+    void scriptError(String who) {
+        scriptErrors.labels(who == null ? "(unknown)" : who).inc();
     }
 
     /**
@@ -563,6 +597,25 @@ public final class WorkerPool implements AutoCloseable {
      * The worker with the least {@link PythonWorker#load}: a few reads per worker, no lock and no
      * shared write. The scan starts at a random worker, so that ties (idle workers) share the work.
      */
+    /**
+     * Null while every worker serves, else each problem ({@link PythonWorker#healthProblem}): a
+     * worker stopped, or held by one Python step for longer than {@code requestTimeoutMs} plus the
+     * watchdog's grace and its interrupt's wait. For {@code /healthz}.
+     */
+    public String healthProblem(long requestTimeoutMs) {
+        long limit = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(requestTimeoutMs + CANCEL_GRACE_MS
+                + INTERRUPT_WAIT_MS);
+        long now = System.nanoTime();
+        StringBuilder b = null;
+        for (PythonWorker w : workers) {
+            String p = w == null ? null : w.healthProblem(now, limit);
+            if (p != null) {
+                b = b == null ? new StringBuilder(p) : b.append("; ").append(p);
+            }
+        }
+        return b == null ? null : b.toString();
+    }
+
     private static PythonWorker leastLoaded(PythonWorker[] r) {
         int n = r.length;
         int i = java.util.concurrent.ThreadLocalRandom.current().nextInt(n);
@@ -587,6 +640,15 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     // ---- used by the workers ----
+
+    ScriptMetrics scriptMetrics() {
+        return scriptMetrics;
+    }
+
+    /** The process's metrics registry: the scripts' metrics; the engine adds its own when given it. */
+    public dev.siphon.http.metrics.MetricsRegistry metrics() {
+        return scriptMetrics.registry();
+    }
 
     SharedCache cache() {
         return cache;

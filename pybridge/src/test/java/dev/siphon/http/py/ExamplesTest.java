@@ -44,6 +44,7 @@ class ExamplesTest {
             ProcessBuilder pb = new ProcessBuilder(LauncherTest.LAUNCHER.toString(), "--config", yaml.toString(),
                     "--script", LauncherTest.EXAMPLES.resolve(script).toString());
             pb.environment().put("SIPHON_LISTEN", "127.0.0.1:0");
+            pb.environment().put("SIPHON_ADMIN_LISTEN", "127.0.0.1:0");
             pb.environment().putAll(env);
             Path out = dir.resolve("out.txt");
             Path err = dir.resolve("err.txt");

@@ -366,6 +366,7 @@ class LauncherTest {
         ProcessBuilder pb = new ProcessBuilder(LAUNCHER.toString(), "--config", EXAMPLES.resolve("http.yaml").toString(),
                 "--script", EXAMPLES.resolve("hello.py").toString());
         pb.environment().put("SIPHON_LISTEN", "127.0.0.1:0");
+        pb.environment().put("SIPHON_ADMIN_LISTEN", "127.0.0.1:0");
         Path out = Files.createTempFile("siphon-out", ".txt");
         Path err = Files.createTempFile("siphon-err", ".txt");
         long t0 = System.nanoTime();

@@ -60,7 +60,7 @@ class ModulesTest {
             }
         });
         assertEquals(Map.of(
-                "dev.siphon.http", "dev.siphon.http dev.siphon.http.config",
+                "dev.siphon.http", "dev.siphon.http dev.siphon.http.config dev.siphon.http.metrics",
                 "dev.siphon.http.router", "dev.siphon.http.router",
                 "dev.siphon.http.client", "dev.siphon.http.client",
                 "dev.siphon.http.tls", "",
