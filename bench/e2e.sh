@@ -61,6 +61,9 @@
 #   IO_LOOPS       --io-loops for this engine [1, as the peer's one event loop]
 #   SERVER_CPU     core the servers are pinned to [0]
 #   LOAD_CPU       core the load tool is pinned to [1]
+#   SIPHON_BASELINE another checkout of this project, built (make build): the server
+#                  siphon-baseline runs its engine jar (virtual loops) in h1-hello and h2c-hello,
+#                  for an A/B of two builds in one run (it is not in the default SERVERS)
 #   PORT_BASE      the i-th server listens on PORT_BASE+i [18080]
 #   START_TIMEOUT  seconds a server may take to answer [60]
 #   QUIET_TIMEOUT  seconds wait-quiet may wait before each run [60]
@@ -133,7 +136,7 @@ declare -A PORT PID
 STARTED=()
 LOAD_PID=
 
-ALL_SERVERS="siphon-virtual siphon-platform netty netty-h2 siphon-tls-virtual siphon-tls-platform siphon-tls-jdk netty-tls netty-h2-tls"
+ALL_SERVERS="siphon-virtual siphon-platform siphon-baseline netty netty-h2 siphon-tls-virtual siphon-tls-platform siphon-tls-jdk netty-tls netty-h2-tls"
 
 # Sets CMD to the command line of server $1 listening on port $2.
 server_command() {
@@ -144,6 +147,10 @@ server_command() {
     siphon-virtual|siphon-platform)
       CMD=("$JAVA" $JAVA_OPTS -cp "$ENGINE_CP" dev.siphon.http.demo.HelloServer "127.0.0.1:$port"
            --loop-threads "${name#siphon-}" --io-loops "$IO_LOOPS") ;;
+    siphon-baseline)
+      [ -n "${SIPHON_BASELINE:-}" ] || die "siphon-baseline needs SIPHON_BASELINE=<another checkout, built>"
+      CMD=("$JAVA" $JAVA_OPTS -cp "$SIPHON_BASELINE/engine/target/siphon-engine.jar:$SIPHON_BASELINE/engine/target/lib/*"
+           dev.siphon.http.demo.HelloServer "127.0.0.1:$port" --loop-threads virtual --io-loops "$IO_LOOPS") ;;
     siphon-tls-virtual|siphon-tls-platform)
       CMD=("$JAVA" $JAVA_OPTS -cp "$ENGINE_CP:$TLS_LIB/*" dev.siphon.http.demo.HelloServer "127.0.0.1:$port"
            --loop-threads "${name#siphon-tls-}" --io-loops "$IO_LOOPS" "${tls[@]}") ;;
@@ -167,6 +174,7 @@ server_command() {
 required_files() {
   case $1 in
     siphon-tls-*) echo engine/target/siphon-engine.jar "$TLS_LIB" ;;
+    siphon-baseline) echo "${SIPHON_BASELINE:-.}/engine/target/siphon-engine.jar" ;;
     siphon-*) echo engine/target/siphon-engine.jar ;;
     netty*) echo "$BENCH_JAR" ;;
   esac
@@ -353,8 +361,8 @@ scenario_https_provider() {  # SERVER PORT SECONDS: https-hello, for the provide
 # Whether scenario $1 runs against server $2.
 scenario_applies() {
   case $1:$2 in
-    h1-hello:siphon-virtual|h1-hello:siphon-platform|h1-hello:netty) return 0 ;;
-    h2c-hello:siphon-virtual|h2c-hello:siphon-platform|h2c-hello:netty-h2) return 0 ;;
+    h1-hello:siphon-virtual|h1-hello:siphon-platform|h1-hello:netty|h1-hello:siphon-baseline) return 0 ;;
+    h2c-hello:siphon-virtual|h2c-hello:siphon-platform|h2c-hello:netty-h2|h2c-hello:siphon-baseline) return 0 ;;
     https-hello:siphon-tls-virtual|https-hello:siphon-tls-platform|https-hello:netty-tls) return 0 ;;
     h2-tls-hello:siphon-tls-virtual|h2-tls-hello:siphon-tls-platform|h2-tls-hello:netty-h2-tls) return 0 ;;
     tls-handshakes:siphon-tls-*|tls-handshakes:netty-tls) return 0 ;;
