@@ -51,3 +51,17 @@ def many(req):
 @http.route("/boom")
 def boom(req):
     raise RuntimeError("boom")
+
+
+API = http.Client("api")
+NOWHERE = http.Client(base_url="http://127.0.0.1:1", timeout_ms=2000)
+
+
+@http.route("/call")
+async def call(req):
+    r = await API.get("/hello/x")
+    try:
+        await NOWHERE.get("/")
+        return http.Response(body=f"{r.status} and no error")
+    except http.ConnectError as e:
+        return http.Response(body=f"{r.status} and {type(e).__name__}")

@@ -51,6 +51,8 @@ final class ConnectionPool {
     private final ClientTls tls;
     private final List<String> alpn;
     private final ArrayDeque<Http1Connection> idle = new ArrayDeque<>(); // first = most recently used
+    /** {@code idle.size()}, for other threads (metrics); written on the loop after each change. */
+    private volatile int idleCount;
     private final ArrayList<PooledConnection> all = new ArrayList<>();
     private final ArrayDeque<ClientExchange> waiters = new ArrayDeque<>();
     private boolean closed;
@@ -159,6 +161,7 @@ final class ConnectionPool {
         }
         Http1Connection c;
         while ((c = idle.pollFirst()) != null) {
+            idleCount = idle.size();
             if (c.isReusable()) {
                 c.start(x);
                 return;
@@ -272,6 +275,7 @@ final class ConnectionPool {
             c.start(x);
         } else {
             idle.addFirst(c);
+            idleCount = idle.size();
         }
     }
 
@@ -302,6 +306,7 @@ final class ConnectionPool {
         all.remove(c);
         if (c instanceof Http1Connection h1) {
             idle.remove(h1);
+            idleCount = idle.size();
         }
         client.connectionClosed();
         if (retry != null && !retry.isDone()) {
@@ -338,6 +343,11 @@ final class ConnectionPool {
             }
             open(x);
         }
+    }
+
+    /** HTTP/1.1 connections waiting for reuse now (an HTTP/2 connection counts as in use). Any thread. */
+    int idleConnections() {
+        return idleCount;
     }
 
     /** Closes connections idle since before {@code cutoffNanos}. */

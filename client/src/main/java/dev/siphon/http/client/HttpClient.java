@@ -363,6 +363,15 @@ public final class HttpClient implements AutoCloseable {
         return openConnections.get();
     }
 
+    /** HTTP/1.1 connections open and waiting for reuse, over all origins; the rest of {@link #openConnections} are in use. */
+    public int idleConnections() {
+        int n = 0;
+        for (ConnectionPool p : pools.values()) {
+            n += p.idleConnections();
+        }
+        return n;
+    }
+
     /** Connections opened since the client started (reuse keeps this low). */
     public long connectionsOpened() {
         return connectionsOpened.get();

@@ -178,6 +178,16 @@ final class ClientPools implements AutoCloseable {
         }
     }
 
+    /** How metrics label the client at {@code id}: its name under {@code clients:}, or {@value #INLINE} for every inline one. */
+    String label(int id) {
+        for (Map.Entry<String, Integer> e : named.entrySet()) {
+            if (e.getValue() == id) {
+                return e.getKey();
+            }
+        }
+        return INLINE;
+    }
+
     /** The client at {@code id} (from {@link #named} or {@link #inline}). */
     HttpClient get(int id) {
         return clients.get(id);

@@ -790,8 +790,10 @@ final class PythonWorker {
             return e.getMessage();
         }
         calls.put(call, f);
+        long started = System.nanoTime();
         f.whenComplete((r, e) -> {
             // the client's loop or timer thread (or this thread, for a failure known at once)
+            pool.clientMetrics().completed(client, started, r, e);
             control.add(new Completion(call, r, e));
             wakeup();
         });

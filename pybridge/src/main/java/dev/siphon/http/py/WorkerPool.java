@@ -104,6 +104,7 @@ public final class WorkerPool implements AutoCloseable {
     private final AtomicLong rejected = new AtomicLong();
     private final AtomicLong dispatched = new AtomicLong();
     private final dev.siphon.http.metrics.Counter scriptErrors;
+    private final ClientMetrics clientMetrics;
     private final Thread watchdog;
     private volatile boolean closed;
     private final java.util.concurrent.atomic.AtomicBoolean shutdownHooksRun = new java.util.concurrent.atomic.AtomicBoolean();
@@ -128,6 +129,7 @@ public final class WorkerPool implements AutoCloseable {
         }
         this.watchdog = Thread.ofPlatform().name("siphon-py-watchdog").daemon(true).unstarted(this::watch);
         this.scriptErrors = registerMetrics(scriptMetrics.registry());
+        this.clientMetrics = new ClientMetrics(scriptMetrics.registry(), clients);
     }
 
     /** The workers' families in the process's registry (docs/operations.md lists them); returns the error counter. */
@@ -152,6 +154,10 @@ public final class WorkerPool implements AutoCloseable {
                 s -> s.add(interrupts()));
         return r.counter("siphon_python_script_errors",
                 "handler, middleware or hook calls that raised, by function name (the request answered 500)", "handler");
+    }
+
+    ClientMetrics clientMetrics() {
+        return clientMetrics;
     }
 
     /** A handler (or middleware) named {@code who} raised. Any thread. */

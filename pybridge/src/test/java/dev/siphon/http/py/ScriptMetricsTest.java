@@ -18,19 +18,25 @@ import org.junit.jupiter.api.Test;
  */
 class ScriptMetricsTest {
     static PythonServer server;
+    static dev.siphon.http.HttpEngine upstream;
     static String base;
     static String admin;
 
     @BeforeAll
     static void start() throws Exception {
+        upstream = dev.siphon.http.HttpEngine.builder().listen("127.0.0.1:0")
+                .route("GET", "/hello/{name}", req -> dev.siphon.http.Response.text(200, "hi")).start();
         HttpConfig config = ConfigLoader.parse("""
                 servers:
                   - listen: 127.0.0.1:0
+                clients:
+                  api:
+                    base_url: http://127.0.0.1:%d
                 engine:
                   workers: 2
                 admin:
                   listen: 127.0.0.1:0
-                """, "test.yaml", System::getenv);
+                """.formatted(upstream.port()), "test.yaml", System::getenv);
         server = PythonServer.start(config, Scripts.path("metrics_app.py"));
         server.awaitWorkers();
         base = "http://127.0.0.1:" + server.port();
@@ -41,6 +47,9 @@ class ScriptMetricsTest {
     static void stop() {
         if (server != null) {
             server.close();
+        }
+        if (upstream != null) {
+            upstream.close();
         }
     }
 
@@ -101,15 +110,28 @@ class ScriptMetricsTest {
         assertTrue(sample(text, "siphon_python_requests_dispatched_total") >= 2);
         assertEquals(0, sample(text, "siphon_python_requests_rejected_total"));
         assertEquals(0, sample(text, "siphon_python_interrupts_total"));
-        // every siphon_python_ family docs/operations.md lists is exported here
+        // every siphon_python_ and siphon_client_ family docs/operations.md lists is exported here
         String doc = java.nio.file.Files.readString(LauncherTest.ROOT.resolve("docs/operations.md"));
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^\\| `(siphon_python_[a-z0-9_]+)`").matcher(doc);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^\\| `(siphon_(?:python|client)_[a-z0-9_]+)`").matcher(doc);
         int documented = 0;
         while (m.find()) {
             documented++;
             assertTrue(text.contains("# TYPE " + m.group(1) + " "), m.group(1) + " is documented but not exported");
         }
-        assertEquals(6, documented);
+        assertEquals(10, documented);
+    }
+
+    @Test
+    void outboundCallsAreCountedByClientAndOutcomeWithTheirDurationsAndConnections() throws Exception {
+        assertEquals("200 and ConnectError", Curl.run(base + "/call").body());
+        assertEquals("200 and ConnectError", Curl.run(base + "/call").body());
+        String text = Curl.run(admin + "/metrics").body();
+        assertEquals(2, sample(text, "siphon_client_requests_total{client=\"api\",outcome=\"2xx\"}"));
+        assertEquals(2, sample(text, "siphon_client_requests_total{client=\"(inline)\",outcome=\"connect_refused\"}"));
+        assertEquals(2, sample(text, "siphon_client_request_duration_seconds_count{client=\"api\"}"));
+        assertTrue(sample(text, "siphon_client_connections_open{client=\"api\"}") >= 1, "kept alive");
+        assertEquals(sample(text, "siphon_client_connections_open{client=\"api\"}"),
+                sample(text, "siphon_client_connections_idle{client=\"api\"}"), "none in use between calls");
     }
 
     @Test
