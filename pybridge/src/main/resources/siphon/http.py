@@ -263,10 +263,10 @@ class Request:
     """The inbound request handed to handlers and middleware."""
 
     __slots__ = ("method", "path", "path_params", "_rid", "_hdr", "_headers", "_query", "_qs", "_client", "_tls",
-                 "_body")
+                 "_body", "_id")
 
     def __init__(self, method, path, path_params=None, headers=None, query_params=None, client="", body=b"",
-                 tls=None, query_string=""):
+                 tls=None, query_string="", request_id=""):
         self.method = method
         self.path = path
         self.path_params = {} if path_params is None else dict(path_params)
@@ -278,6 +278,7 @@ class Request:
         self._client = client
         self._tls = tls
         self._body = body
+        self._id = request_id
 
     @classmethod
     def _from_java(cls, rid, method, path, params, headers, body_len):
@@ -298,6 +299,7 @@ class Request:
         req._client = None
         req._tls = _UNKNOWN
         req._body = None if body_len else b""
+        req._id = None
         return req
 
     @property
@@ -339,6 +341,16 @@ class Request:
             q = str(_java.bridge.rawQuery(self._rid))
             self._qs = q
         return q
+
+    @property
+    def request_id(self):
+        """The request's id: its ``x-request-id`` when that is 1 to 128 visible ASCII characters, else
+        one the server made; the response carries it back in ``x-request-id``."""
+        i = self._id
+        if i is None:
+            i = str(_java.bridge.requestId(self._rid))
+            self._id = i
+        return i
 
     @property
     def client(self):

@@ -143,3 +143,8 @@ def ssl_module(req):
     # the runtime hides ssl while asyncio loads; a script still gets the real module
     import ssl
     return http.Response(body=f"{hasattr(ssl, 'SSLContext')} {ssl.PROTOCOL_TLS_CLIENT is not None}")
+
+
+@http.route("/request-id")
+def request_id(req):
+    return http.Response(body=req.request_id)

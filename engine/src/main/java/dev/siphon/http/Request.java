@@ -28,6 +28,7 @@ public final class Request {
     private final Map<String, String> pathParams;
     private final String routePattern;
     private final TlsInfo tls;
+    private final String requestId;
     private Map<String, String> queryParams;
     private String client;
 
@@ -42,6 +43,15 @@ public final class Request {
     public Request(String method, String path, String rawQuery, String version, String scheme,
                    Headers headers, byte[] body, InetSocketAddress remote, TrustedProxies trustedProxies,
                    String routePattern, Map<String, String> pathParams, TlsInfo tls) {
+        this(method, path, rawQuery, version, scheme, headers, body, remote, trustedProxies, routePattern, pathParams,
+                tls, null);
+    }
+
+    /** @param requestId the request's id ({@link #requestId()}), or null for a request made outside a listener */
+    public Request(String method, String path, String rawQuery, String version, String scheme,
+                   Headers headers, byte[] body, InetSocketAddress remote, TrustedProxies trustedProxies,
+                   String routePattern, Map<String, String> pathParams, TlsInfo tls, String requestId) {
+        this.requestId = requestId;
         this.tls = tls;
         this.method = method;
         this.path = path;
@@ -102,6 +112,15 @@ public final class Request {
      * The TLS handshake of the connection this request came on: protocol version, cipher suite,
      * ALPN protocol, SNI host name and the verified client certificate. {@code null} on cleartext.
      */
+    /**
+     * The request's id: its {@code x-request-id} when that is 1 to 128 visible ASCII characters,
+     * else one the engine made. The response carries it back in {@code x-request-id} (unless the
+     * handler set that field itself). Null for a request not read from a listener.
+     */
+    public String requestId() {
+        return requestId;
+    }
+
     public TlsInfo tls() {
         return tls;
     }

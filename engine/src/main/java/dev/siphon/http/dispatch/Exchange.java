@@ -59,6 +59,8 @@ public final class Exchange implements Responder {
     public long startNanos;
     /** and its body's length. */
     public long bodyBytesIn;
+    /** The request's id, sent back in {@code x-request-id} ({@link RequestIds}). */
+    public String requestId;
 
     public Exchange(EventLoop loop, Sink sink, long deadlineNanos) {
         this.loop = loop;

@@ -3,6 +3,7 @@ package dev.siphon.http.h1;
 import dev.siphon.http.Headers;
 import dev.siphon.http.Response;
 import dev.siphon.http.codec.FieldSyntax;
+import dev.siphon.http.dispatch.RequestIds;
 import dev.siphon.http.internal.HttpDate;
 import dev.siphon.http.internal.Status;
 import dev.siphon.http.net.OutboundQueue;
@@ -18,6 +19,7 @@ import java.util.Locale;
 public final class Http1Encoder {
     private static final byte[][] STATUS_LINES = new byte[1000][];
     private static final byte[] DATE = "date: ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] REQUEST_ID = (RequestIds.FIELD + ": ").getBytes(StandardCharsets.US_ASCII);
     private static final byte[] CONTENT_LENGTH = "content-length: ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] CONNECTION_CLOSE = "connection: close\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] CONNECTION_KEEP_ALIVE = "connection: keep-alive\r\n".getBytes(StandardCharsets.US_ASCII);
@@ -49,10 +51,19 @@ public final class Http1Encoder {
      */
     static boolean encode(Response r, boolean headRequest, boolean close, boolean keepAlive10, OutboundQueue out)
             throws InvalidHeaderException {
+        return encode(r, headRequest, close, keepAlive10, null, out);
+    }
+
+    /**
+     * As {@link #encode(Response, boolean, boolean, boolean, OutboundQueue)}, with {@code
+     * x-request-id: requestId} unless the response has that field (or {@code requestId} is null).
+     */
+    static boolean encode(Response r, boolean headRequest, boolean close, boolean keepAlive10, String requestId,
+                          OutboundQueue out) throws InvalidHeaderException {
         int status = r.status();
         Headers h = r.headers();
         byte[] body = r.body();
-        int estimate = FIXED_OVERHEAD;
+        int estimate = FIXED_OVERHEAD + (requestId == null ? 0 : REQUEST_ID.length + requestId.length() + 2);
         for (int i = 0; i < h.size(); i++) {
             estimate += h.name(i).length() + 3 * h.value(i).length() + 4;
         }
@@ -60,9 +71,13 @@ public final class Http1Encoder {
         byte[] a = buf.array();
         int p = buf.arrayOffset() + buf.position();
         boolean handlerClose = false;
+        String id = requestId;
         p = put(a, p, STATUS_LINES[status]);
         for (int i = 0; i < h.size(); i++) {
             String name = h.name(i);
+            if (id != null && name.length() == 12 && name.equalsIgnoreCase(RequestIds.FIELD)) {
+                id = null; // the handler's own
+            }
             if (isFramingField(name)) {
                 if (name.equalsIgnoreCase("connection") && h.value(i).toLowerCase(Locale.ROOT).contains("close")) {
                     handlerClose = true;
@@ -73,6 +88,14 @@ public final class Http1Encoder {
             a[p++] = ':';
             a[p++] = ' ';
             p = putValue(a, p, h.value(i));
+            a[p++] = '\r';
+            a[p++] = '\n';
+        }
+        if (id != null) {
+            p = put(a, p, REQUEST_ID);
+            for (int i = 0; i < id.length(); i++) {
+                a[p++] = (byte) id.charAt(i); // RequestIds: visible ASCII only
+            }
             a[p++] = '\r';
             a[p++] = '\n';
         }

@@ -9,6 +9,7 @@ import dev.siphon.http.codec.CodecException;
 import dev.siphon.http.dispatch.Dispatcher;
 import dev.siphon.http.dispatch.Exchange;
 import dev.siphon.http.dispatch.ListenerContext;
+import dev.siphon.http.dispatch.RequestIds;
 import dev.siphon.http.dispatch.Responses;
 import dev.siphon.http.codec.BodyBudget;
 import dev.siphon.http.internal.Counters.Limit;
@@ -228,6 +229,7 @@ public final class Http1Session implements Session, Exchange.Sink {
         ex.method = h.method;
         ex.startNanos = headAt;
         ex.bodyBytesIn = bodyBytes.length;
+        ex.requestId = RequestIds.of(h.headers.get(RequestIds.FIELD));
         inflight.addLast(ex);
         state = close ? State.DONE : State.HEAD;
         body = null;
@@ -237,7 +239,7 @@ public final class Http1Session implements Session, Exchange.Sink {
         RouteMatch.Found<AsyncHandler> found = m instanceof RouteMatch.Found<AsyncHandler> f ? f : null;
         Request request = found == null ? null : new Request(h.method, h.path, h.query,
                 h.version == 10 ? "HTTP/1.0" : "HTTP/1.1", ctx.scheme(), h.headers, bodyBytes, conn.remoteAddress(),
-                ctx.trustedProxies(), found.pattern(), found.params(), conn.tls());
+                ctx.trustedProxies(), found.pattern(), found.params(), conn.tls(), ex.requestId);
         h.reset(); // the request holds what it needs: an idle connection keeps no part of its last head
         if (found != null) {
             ex.route = found.pattern();
@@ -262,6 +264,7 @@ public final class Http1Session implements Session, Exchange.Sink {
         Exchange ex = new Exchange(conn.loop(), this, Long.MAX_VALUE);
         ex.closeAfter = true;
         ex.startNanos = System.nanoTime();
+        ex.requestId = RequestIds.next();
         inflight.addLast(ex);
         ex.send(e.status() == 503 ? Responses.overloaded() : Responses.error(e.status()));
     }
@@ -287,12 +290,12 @@ public final class Http1Session implements Session, Exchange.Sink {
             boolean keepAlive10 = !close && ex.keepAlive10;
             Response written = ex.response;
             try {
-                close |= Http1Encoder.encode(written, ex.head, close, keepAlive10, conn.out());
+                close |= Http1Encoder.encode(written, ex.head, close, keepAlive10, ex.requestId, conn.out());
             } catch (Http1Encoder.InvalidHeaderException bad) {
                 ex.fail(bad); // already answered, so this only logs
                 LOG.log(System.Logger.Level.ERROR, "handler response has an invalid header: " + bad.getMessage());
                 written = Responses.error(500);
-                close |= encodeQuietly(written, ex.head, close, keepAlive10);
+                close |= encodeQuietly(written, ex.head, close, keepAlive10, ex.requestId);
             }
             ctx.metrics().responded(ex.method, ex.route, written.status(), ex.startNanos, ex.bodyBytesIn,
                     ex.head ? 0 : written.body().length);
@@ -307,9 +310,9 @@ public final class Http1Session implements Session, Exchange.Sink {
         afterProgress();
     }
 
-    private boolean encodeQuietly(Response r, boolean headRequest, boolean close, boolean keepAlive10) {
+    private boolean encodeQuietly(Response r, boolean headRequest, boolean close, boolean keepAlive10, String id) {
         try {
-            return Http1Encoder.encode(r, headRequest, close, keepAlive10, conn.out());
+            return Http1Encoder.encode(r, headRequest, close, keepAlive10, id, conn.out());
         } catch (Http1Encoder.InvalidHeaderException impossible) {
             throw new IllegalStateException(impossible);
         }

@@ -164,6 +164,15 @@ public final class Bridge {
     }
 
     @HostAccess.Export
+    public String requestId(long rid) {
+        try {
+            return worker.requestId(rid);
+        } catch (Error error) {
+            throw worker.fatal(error);
+        }
+    }
+
+    @HostAccess.Export
     public String client(long rid) {
         try {
             return worker.client(rid);

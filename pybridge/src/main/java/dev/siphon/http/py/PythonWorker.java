@@ -904,6 +904,12 @@ final class PythonWorker {
         return live(rid).request.client();
     }
 
+    /** The request's id (its valid x-request-id, or one the engine made); "" for a request made outside a listener. */
+    String requestId(long rid) {
+        String id = live(rid).request.requestId();
+        return id == null ? "" : id;
+    }
+
     /**
      * The TLS details of the request's connection, flat for Python: protocol, cipher suite,
      * ALPN protocol, SNI host name, then, when a client certificate was verified, its subject,

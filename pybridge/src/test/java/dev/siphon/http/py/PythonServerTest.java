@@ -188,6 +188,16 @@ class PythonServerTest {
     }
 
     @Test
+    void reqRequestIdIsTheClientsOrOneTheEngineMadeAndTheResponseCarriesIt() throws Exception {
+        Curl.Result kept = Curl.run("-H", "X-Request-Id: py-7", base + "/request-id");
+        assertEquals("py-7", kept.body());
+        assertEquals("py-7", kept.header("x-request-id"));
+        Curl.Result made = Curl.run(base + "/request-id");
+        assertTrue(made.body().matches("[0-9a-f]{16}-[0-9a-f]+"), made.body());
+        assertEquals(made.body(), made.header("x-request-id"));
+    }
+
+    @Test
     void namedClientThatIsNotConfiguredIsALookupError() throws Exception {
         Curl.Result r = Curl.run(base + "/client");
         assertEquals(404, r.status());

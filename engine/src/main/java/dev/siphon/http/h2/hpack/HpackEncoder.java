@@ -261,6 +261,14 @@ public final class HpackEncoder {
     }
 
     /**
+     * Encodes a field whose value is new in every message (a request id): a literal without
+     * indexing (RFC 7541 §6.2.2), so that it does not push useful entries out of the table.
+     */
+    public void encodeUnindexed(String name, String value, ByteBuffer out) {
+        write(name, StaticTable.indexOfName(name), value, Indexing.WITHOUT, HuffmanChoice.SHORTER, out);
+    }
+
+    /**
      * Encodes one field with the given representation; the policy-free core that
      * {@link #encode} uses, and that tests drive to reproduce RFC 7541 Appendix C byte for byte.
      */

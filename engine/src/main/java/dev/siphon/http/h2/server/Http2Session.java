@@ -13,6 +13,7 @@ import dev.siphon.http.config.Http2Settings;
 import dev.siphon.http.dispatch.Dispatcher;
 import dev.siphon.http.dispatch.Exchange;
 import dev.siphon.http.dispatch.ListenerContext;
+import dev.siphon.http.dispatch.RequestIds;
 import dev.siphon.http.dispatch.Responses;
 import dev.siphon.http.h2.ConnectionError;
 import dev.siphon.http.h2.ErrorCode;
@@ -514,6 +515,7 @@ public final class Http2Session implements Session {
             return;
         }
         counters.request();
+        s.requestId = RequestIds.of(headers.get(RequestIds.FIELD));
         s.method = fields.method;
         s.authority = fields.authority;
         s.headers = headers;
@@ -752,7 +754,7 @@ public final class Http2Session implements Session {
         s.exchange = ex;
         if (s.route instanceof RouteMatch.Found<AsyncHandler> found) {
             ex.request(new Request(s.method, s.path, s.query, "HTTP/2", ctx.scheme(), s.headers, takeBody(s),
-                    conn.remoteAddress(), ctx.trustedProxies(), found.pattern(), found.params(), conn.tls()));
+                    conn.remoteAddress(), ctx.trustedProxies(), found.pattern(), found.params(), conn.tls(), s.requestId));
             s.headers = null; // the handler's now: nothing on this loop changes them after hand-off
             Dispatcher.invoke(found.handler(), ex);
         } else {
@@ -809,7 +811,8 @@ public final class Http2Session implements Session {
         int status = r.status() < 200 || r.status() > 599 ? 500 : r.status(); // no interim responses here
         byte[] body = r.body();
         boolean noBody = Status.bodyless(status) || s.headRequest || body.length == 0;
-        ResponseHeaders.write(conn.out(), encoder, s.id, status, f, body.length, noBody, peer.maxFrameSize());
+        ResponseHeaders.write(conn.out(), encoder, s.id, status, f, body.length, noBody, peer.maxFrameSize(),
+                s.requestId != null ? s.requestId : RequestIds.next());
         ctx.metrics().responded(s.method, s.route instanceof RouteMatch.Found<AsyncHandler> found ? found.pattern() : null,
                 status, s.deadlineNanos - requestTimeoutNanos, s.received, noBody ? 0 : body.length);
         if (noBody) {

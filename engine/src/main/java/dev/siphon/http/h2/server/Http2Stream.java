@@ -55,6 +55,8 @@ final class Http2Stream implements Exchange.Sink {
     // The response.
     boolean responseStarted;
     boolean headRequest;
+    /** The request's id ({@link dev.siphon.http.dispatch.RequestIds}); null when answered before its head was read. */
+    String requestId;
     byte[] pending;
     int pendingOff;
 

@@ -5,6 +5,7 @@ import static dev.siphon.http.h2.FrameType.*;
 import dev.siphon.http.Headers;
 import dev.siphon.http.Response;
 import dev.siphon.http.codec.FieldSyntax;
+import dev.siphon.http.dispatch.RequestIds;
 import dev.siphon.http.h2.FrameWriter;
 import dev.siphon.http.h2.hpack.HpackEncoder;
 import dev.siphon.http.internal.HttpDate;
@@ -53,35 +54,47 @@ final class ResponseHeaders {
      *
      * @param fields from {@link #fields}
      * @param bodyLength the length {@code content-length} announces (HEAD: what GET would send)
+     * @param requestId sent as {@code x-request-id} unless {@code fields} has that field already
      */
     static void write(OutboundQueue out, HpackEncoder enc, int streamId, int status, String[] fields, int bodyLength,
-                      boolean endStream, int maxFrameSize) {
+                      boolean endStream, int maxFrameSize, String requestId) {
         String date = HttpDate.text();
         String length = Status.bodyless(status) ? null : Integer.toString(bodyLength);
         int estimate = 16 + HpackEncoder.maxEncodedLength("date", date)
                 + (length == null ? 0 : HpackEncoder.maxEncodedLength("content-length", length));
+        String id = requestId;
         for (int i = 0; i < fields.length; i += 2) {
             estimate += HpackEncoder.maxEncodedLength(fields[i], fields[i + 1]);
+            if (id != null && fields[i].equals(RequestIds.FIELD)) {
+                id = null; // the handler's own
+            }
+        }
+        if (id != null) {
+            estimate += HpackEncoder.maxEncodedLength(RequestIds.FIELD, id);
         }
         int flags = (endStream ? FLAG_END_STREAM : 0);
         if (estimate <= maxFrameSize) {
             ByteBuffer b = out.reserve(HEADER_LENGTH + estimate);
             int at = b.position();
             FrameWriter.header(b, 0, HEADERS, flags | FLAG_END_HEADERS, streamId);
-            encode(enc, b, status, fields, length, date);
+            encode(enc, b, status, fields, length, date, id);
             FrameWriter.patchLength(b, at, b.position() - at - HEADER_LENGTH);
             return;
         }
         ByteBuffer block = ByteBuffer.allocate(estimate);
-        encode(enc, block, status, fields, length, date);
+        encode(enc, block, status, fields, length, date, id);
         FrameWriter.headerBlock(out, streamId, block.array(), 0, block.position(), endStream, maxFrameSize);
     }
 
-    private static void encode(HpackEncoder enc, ByteBuffer b, int status, String[] fields, String length, String date) {
+    private static void encode(HpackEncoder enc, ByteBuffer b, int status, String[] fields, String length, String date,
+                               String requestId) {
         enc.beginBlock(b);
         enc.encodeStatus(status, b);
         for (int i = 0; i < fields.length; i += 2) {
             enc.encode(fields[i], fields[i + 1], b);
+        }
+        if (requestId != null) {
+            enc.encodeUnindexed(RequestIds.FIELD, requestId, b); // a new value every response: kept out of the table
         }
         if (length != null) {
             enc.encode("content-length", length, b);
