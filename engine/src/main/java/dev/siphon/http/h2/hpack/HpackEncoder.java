@@ -262,10 +262,32 @@ public final class HpackEncoder {
 
     /**
      * Encodes a field whose value is new in every message (a request id): a literal without
-     * indexing (RFC 7541 §6.2.2), so that it does not push useful entries out of the table.
+     * indexing (RFC 7541 §6.2.2), so that it does not push useful entries out of the table, and
+     * without Huffman coding, which would cost a pass over a value sent once. The first such
+     * field on a connection is added to the table, so that its name is an index from then on.
      */
     public void encodeUnindexed(String name, String value, ByteBuffer out) {
-        write(name, StaticTable.indexOfName(name), value, Indexing.WITHOUT, HuffmanChoice.SHORTER, out);
+        requireNoPendingUpdate();
+        if (out.remaining() < maxEncodedLength(name, value)) {
+            throw new BufferOverflowException();
+        }
+        int nameIndex = StaticTable.indexOfName(name);
+        if (nameIndex == 0) {
+            int dynamicIndex = index.indexOfName(name);
+            if (dynamicIndex == 0) {
+                // the first time: the field goes into the table, so that later ones send the name as an index
+                write(name, 0, value, Indexing.INCREMENTAL, HuffmanChoice.SHORTER, out);
+                return;
+            }
+            nameIndex = StaticTable.LENGTH + dynamicIndex;
+        }
+        for (int i = 0; i < value.length(); i++) {
+            if (value.charAt(i) > 0xFF) {
+                throw new IllegalArgumentException("field has a char above 0xFF; HTTP fields are octets");
+            }
+        }
+        writeInteger(out, 0x00, 4, nameIndex); // §6.2.2: 0000xxxx, an indexed name
+        writeString(out, value, 0, HuffmanChoice.NEVER); // a raw literal: no Huffman pass for a one-off value
     }
 
     /**

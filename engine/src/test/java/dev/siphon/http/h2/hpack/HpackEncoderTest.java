@@ -77,6 +77,29 @@ class HpackEncoderTest {
     }
 
     @Test
+    void aOneOffValueKeepsItsNameInTheTableAndItselfOut() throws HpackException {
+        HpackEncoder encoder = new HpackEncoder(4096);
+        HpackDecoder decoder = new HpackDecoder(4096, 1 << 16);
+        encoder.encodeUnindexed("x-request-id", "3f9a0c1d2e4b5a69-1", out);
+        int first = out.position();
+        int size = encoder.dynamicTableSize();
+        assertEquals(DynamicTable.entrySize("x-request-id", "3f9a0c1d2e4b5a69-1"), size, "the first adds the name");
+        RecordingSink one = decode(decoder);
+        assertEquals(List.of("3f9a0c1d2e4b5a69-1"), one.values);
+        for (int i = 2; i < 5; i++) {
+            encoder.encodeUnindexed("x-request-id", "3f9a0c1d2e4b5a69-" + i, out);
+            // name index 62 after a 4-bit prefix is two octets, then the length octet and the raw value
+            assertEquals(3 + "3f9a0c1d2e4b5a69-1".length(), out.position(), "an indexed name and the raw value");
+            assertTrue(out.position() < first);
+            RecordingSink sink = decode(decoder);
+            assertEquals(List.of("x-request-id"), sink.names);
+            assertEquals(List.of("3f9a0c1d2e4b5a69-" + i), sink.values);
+            assertEquals(size, encoder.dynamicTableSize(), "later values stay out of the table");
+        }
+        assertThrows(IllegalArgumentException.class, () -> encoder.encodeUnindexed("x-request-id", "\u0100", out));
+    }
+
+    @Test
     void longCookieIsIndexedLongSetCookieIsNot() throws HpackException {
         HpackEncoder encoder = new HpackEncoder(4096);
         String cookie = "session=0123456789abcdef0123456789abcdef";
