@@ -61,6 +61,8 @@
 #   IO_LOOPS       --io-loops for this engine [1, as the peer's one event loop]
 #   SERVER_CPU     core the servers are pinned to [0]
 #   LOAD_CPU       core the load tool is pinned to [1]
+#                  siphon-access-log is this engine with its access log on (JSON lines to a file
+#                  in the log directory), for the log's cost (not in the default SERVERS either)
 #   SIPHON_BASELINE another checkout of this project, built (make build): the server
 #                  siphon-baseline runs its engine jar (virtual loops) in h1-hello and h2c-hello,
 #                  for an A/B of two builds in one run (it is not in the default SERVERS)
@@ -136,7 +138,7 @@ declare -A PORT PID
 STARTED=()
 LOAD_PID=
 
-ALL_SERVERS="siphon-virtual siphon-platform siphon-baseline netty netty-h2 siphon-tls-virtual siphon-tls-platform siphon-tls-jdk netty-tls netty-h2-tls"
+ALL_SERVERS="siphon-virtual siphon-platform siphon-baseline siphon-access-log netty netty-h2 siphon-tls-virtual siphon-tls-platform siphon-tls-jdk netty-tls netty-h2-tls"
 
 # Sets CMD to the command line of server $1 listening on port $2.
 server_command() {
@@ -147,6 +149,9 @@ server_command() {
     siphon-virtual|siphon-platform)
       CMD=("$JAVA" $JAVA_OPTS -cp "$ENGINE_CP" dev.siphon.http.demo.HelloServer "127.0.0.1:$port"
            --loop-threads "${name#siphon-}" --io-loops "$IO_LOOPS") ;;
+    siphon-access-log)
+      CMD=("$JAVA" $JAVA_OPTS -cp "$ENGINE_CP" dev.siphon.http.demo.HelloServer "127.0.0.1:$port"
+           --loop-threads virtual --io-loops "$IO_LOOPS" --access-log "$LOG_DIR/access-$port.log") ;;
     siphon-baseline)
       [ -n "${SIPHON_BASELINE:-}" ] || die "siphon-baseline needs SIPHON_BASELINE=<another checkout, built>"
       CMD=("$JAVA" $JAVA_OPTS -cp "$SIPHON_BASELINE/engine/target/siphon-engine.jar:$SIPHON_BASELINE/engine/target/lib/*"
@@ -361,8 +366,8 @@ scenario_https_provider() {  # SERVER PORT SECONDS: https-hello, for the provide
 # Whether scenario $1 runs against server $2.
 scenario_applies() {
   case $1:$2 in
-    h1-hello:siphon-virtual|h1-hello:siphon-platform|h1-hello:netty|h1-hello:siphon-baseline) return 0 ;;
-    h2c-hello:siphon-virtual|h2c-hello:siphon-platform|h2c-hello:netty-h2|h2c-hello:siphon-baseline) return 0 ;;
+    h1-hello:siphon-virtual|h1-hello:siphon-platform|h1-hello:netty|h1-hello:siphon-baseline|h1-hello:siphon-access-log) return 0 ;;
+    h2c-hello:siphon-virtual|h2c-hello:siphon-platform|h2c-hello:netty-h2|h2c-hello:siphon-baseline|h2c-hello:siphon-access-log) return 0 ;;
     https-hello:siphon-tls-virtual|https-hello:siphon-tls-platform|https-hello:netty-tls) return 0 ;;
     h2-tls-hello:siphon-tls-virtual|h2-tls-hello:siphon-tls-platform|h2-tls-hello:netty-h2-tls) return 0 ;;
     tls-handshakes:siphon-tls-*|tls-handshakes:netty-tls) return 0 ;;

@@ -1,5 +1,6 @@
 package dev.siphon.http;
 
+import dev.siphon.http.config.AccessLogConfig;
 import dev.siphon.http.config.AdminConfig;
 import dev.siphon.http.config.ConfigException;
 import dev.siphon.http.config.ConfigLoader;
@@ -276,6 +277,7 @@ public final class HttpEngine implements AutoCloseable {
         private EngineSettings settings = EngineSettings.defaults();
         private FatalErrorHandler fatalErrorHandler = FatalErrorHandler.NONE;
         private AdminConfig admin;
+        private AccessLogConfig accessLog;
         private MetricsRegistry metrics;
         private final List<HealthCheck> healthChecks = new ArrayList<>();
         private String notReadyAtStart;
@@ -309,13 +311,22 @@ public final class HttpEngine implements AutoCloseable {
             return this;
         }
 
-        /** Takes the listeners, engine settings and admin listener of a loaded http.yaml. */
+        /** Takes the listeners, engine settings, admin listener and access log of a loaded http.yaml. */
         public Builder config(HttpConfig config) {
             servers.addAll(config.servers());
             settings = config.engine();
             if (config.admin() != null) {
                 admin = config.admin();
             }
+            if (config.accessLog() != null) {
+                accessLog = config.accessLog();
+            }
+            return this;
+        }
+
+        /** The access log ({@code access_log:} in http.yaml); {@code null} for none (the default). */
+        public Builder accessLog(AccessLogConfig accessLog) {
+            this.accessLog = accessLog;
             return this;
         }
 
@@ -415,7 +426,7 @@ public final class HttpEngine implements AutoCloseable {
             List<HealthCheck> checks = List.copyOf(healthChecks);
             Router<AsyncHandler> adminRoutes = admin == null ? null : AdminRoutes.build(self::get, checks);
             Backend.Bound bound = TheBackend.INSTANCE.bind(List.copyOf(servers), settings, routes.build(),
-                    (thread, error) -> self.get().fail(thread, error), admin, adminRoutes, registry);
+                    (thread, error) -> self.get().fail(thread, error), admin, adminRoutes, registry, accessLog);
             HttpEngine engine = new HttpEngine(settings, bound, fatalErrorHandler, registry, admin, notReadyAtStart);
             self.set(engine);
             bound.start();
@@ -452,11 +463,12 @@ public final class HttpEngine implements AutoCloseable {
          * Creates the loops and binds every listener (and the admin listener, serving
          * {@code adminRoutes}, when {@code admin} is not null) without starting either, or leaves
          * nothing bound and throws naming the address that failed. An {@link Error} that later
-         * ends a loop goes to {@code loopFailed}. The engine's metrics are registered in {@code metrics}.
+         * ends a loop goes to {@code loopFailed}. The engine's metrics are registered in {@code metrics};
+         * {@code accessLog} (or null) starts the access log's writer.
          */
         Bound bind(List<ServerConfig> servers, EngineSettings settings, Router<AsyncHandler> routes,
                    FatalErrorHandler loopFailed, AdminConfig admin, Router<AsyncHandler> adminRoutes,
-                   MetricsRegistry metrics) throws IOException;
+                   MetricsRegistry metrics, AccessLogConfig accessLog) throws IOException;
 
         /** A bound engine: {@link #start()} once, then {@link #stop} once (by close or by a fatal error). */
         interface Bound {

@@ -92,7 +92,7 @@ public final class ConfigLoader {
             return HttpConfig.defaults();
         }
         if (!(root instanceof MappingNode)) {
-            throw y.error(root, "", "expected a mapping with the sections servers, clients, engine, admin at the top level, found "
+            throw y.error(root, "", "expected a mapping with the sections servers, clients, engine, admin, access_log at the top level, found "
                     + shape(root));
         }
         Map<String, Entry> top = y.mapping(root, "", HttpConfig.SECTION.keys());
@@ -100,7 +100,42 @@ public final class ConfigLoader {
         Map<String, ClientConfig> clients = clients(top.get("clients"));
         EngineSettings engine = engine(top.get("engine"));
         AdminConfig admin = admin(top.get("admin"), servers);
-        return new HttpConfig(servers, clients, engine, admin);
+        return new HttpConfig(servers, clients, engine, admin, accessLog(top.get("access_log")));
+    }
+
+    /** {@code access_log:}, or null. */
+    private AccessLogConfig accessLog(Entry e) throws ConfigException {
+        if (isNull(e)) {
+            return null;
+        }
+        Node node = y.requireMapping(e.value(), "access_log", "expected a mapping with path, like {path: -, format: json}");
+        Map<String, Entry> f = y.mapping(node, "access_log", AccessLogConfig.SECTION.keys());
+        Entry path = f.get("path");
+        if (isNull(path)) {
+            throw y.missing(node, path, "access_log.path", "expected a file path, or - for standard output");
+        }
+        Map<String, Object> values = y.read(AccessLogConfig.SECTION, f, "access_log", (s, x, out) -> {
+            switch (s.key()) {
+                case "path" -> {
+                    String text = y.string(x.value(), "access_log.path", "expected a file path, or - for standard output");
+                    out.put("path", text.equals("-") ? null : y.path(x, "access_log.path"));
+                }
+                case "format" -> {
+                    if (isNull(x)) {
+                        out.put("json", true); // the default
+                        return;
+                    }
+                    String expected = "expected \"json\" or \"text\"";
+                    String text = y.string(x.value(), "access_log.format", expected);
+                    if (!text.equals("json") && !text.equals("text")) {
+                        throw y.error(x.value(), "access_log.format", expected + ", found " + shown(x.value(), text));
+                    }
+                    out.put("json", text.equals("json"));
+                }
+                default -> throw unread(s);
+            }
+        });
+        return y.build(node, "access_log", () -> Section.build(AccessLogConfig.class, values));
     }
 
     /** {@code admin:}, or null; its listen address must not take a server's socket. */

@@ -14,9 +14,10 @@ import java.util.Objects;
  * @param clients named outbound client pools, by name
  * @param engine  engine-wide limits and thread counts
  * @param admin   the admin listener ({@code /metrics}, {@code /healthz}, {@code /readyz}), or null for none
+ * @param accessLog the access log, or null for none
  */
 public record HttpConfig(List<ServerConfig> servers, Map<String, ClientConfig> clients, EngineSettings engine,
-                         AdminConfig admin) {
+                         AdminConfig admin, AccessLogConfig accessLog) {
 
     /** The top-level sections of http.yaml, declared once (see {@link Setting}). */
     public static final Section SECTION = Section.of("",
@@ -24,7 +25,9 @@ public record HttpConfig(List<ServerConfig> servers, Map<String, ClientConfig> c
             Setting.shaped("clients", "clients", "mapping", "none", "named outbound clients"),
             Setting.shaped("engine", "engine", "mapping", "none", "engine-wide settings"),
             Setting.shaped("admin", "admin", "mapping", "none (no admin listener)",
-                    "the admin listener: /metrics, /healthz, /readyz"));
+                    "the admin listener: /metrics, /healthz, /readyz"),
+            Setting.shaped("access_log", "accessLog", "mapping", "none (no access log)",
+                    "one line per request, written off the I/O loops"));
 
     public HttpConfig {
         servers = List.copyOf(servers);
@@ -49,30 +52,35 @@ public record HttpConfig(List<ServerConfig> servers, Map<String, ClientConfig> c
         }
     }
 
-    /** No admin listener. */
+    /** No admin listener, no access log. */
     public HttpConfig(List<ServerConfig> servers, Map<String, ClientConfig> clients, EngineSettings engine) {
-        this(servers, clients, engine, null);
+        this(servers, clients, engine, null, null);
     }
 
     /** No servers, no clients, default engine settings: what an empty http.yaml gives. */
     public static HttpConfig defaults() {
-        return new HttpConfig(List.of(), Map.of(), EngineSettings.defaults(), null);
+        return new HttpConfig(List.of(), Map.of(), EngineSettings.defaults(), null, null);
     }
 
     public HttpConfig withServers(List<ServerConfig> servers) {
-        return new HttpConfig(servers, clients, engine, admin);
+        return new HttpConfig(servers, clients, engine, admin, accessLog);
     }
 
     public HttpConfig withClients(Map<String, ClientConfig> clients) {
-        return new HttpConfig(servers, clients, engine, admin);
+        return new HttpConfig(servers, clients, engine, admin, accessLog);
     }
 
     public HttpConfig withEngine(EngineSettings engine) {
-        return new HttpConfig(servers, clients, engine, admin);
+        return new HttpConfig(servers, clients, engine, admin, accessLog);
+    }
+
+    /** {@code null} turns the access log off. */
+    public HttpConfig withAccessLog(AccessLogConfig accessLog) {
+        return new HttpConfig(servers, clients, engine, admin, accessLog);
     }
 
     /** {@code null} turns the admin listener off. */
     public HttpConfig withAdmin(AdminConfig admin) {
-        return new HttpConfig(servers, clients, engine, admin);
+        return new HttpConfig(servers, clients, engine, admin, accessLog);
     }
 }

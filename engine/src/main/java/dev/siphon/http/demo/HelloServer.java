@@ -2,6 +2,7 @@ package dev.siphon.http.demo;
 
 import dev.siphon.http.HttpEngine;
 import dev.siphon.http.Response;
+import dev.siphon.http.config.AccessLogConfig;
 import dev.siphon.http.config.EngineSettings;
 import dev.siphon.http.config.LoopThreads;
 import dev.siphon.http.config.ServerConfig;
@@ -24,7 +25,7 @@ import java.util.Locale;
 public final class HelloServer {
     private static final String USAGE = "usage: HelloServer [host:port] [--loop-threads virtual|platform]"
             + " [--io-loops N] [--idle-timeout-ms MS] [--max-connections N] [--max-connections-per-ip N]"
-            + " [--tls-cert cert.pem --tls-key key.pem]";
+            + " [--tls-cert cert.pem --tls-key key.pem] [--access-log FILE|-]";
 
     private HelloServer() {}
 
@@ -33,6 +34,7 @@ public final class HelloServer {
         EngineSettings settings = EngineSettings.defaults();
         Path tlsCert = null;
         Path tlsKey = null;
+        AccessLogConfig accessLog = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--loop-threads" -> settings = settings.withLoopThreads(
@@ -45,6 +47,10 @@ public final class HelloServer {
                         settings.connections().withMaxConnectionsPerIp(Integer.parseInt(value(args, ++i))));
                 case "--tls-cert" -> tlsCert = Path.of(value(args, ++i));
                 case "--tls-key" -> tlsKey = Path.of(value(args, ++i));
+                case "--access-log" -> {
+                    String to = value(args, ++i);
+                    accessLog = AccessLogConfig.to(to.equals("-") ? null : Path.of(to));
+                }
                 default -> {
                     if (args[i].startsWith("-")) {
                         System.err.println(USAGE);
@@ -68,6 +74,7 @@ public final class HelloServer {
             engine = HttpEngine.builder()
                     .settings(settings)
                     .listen(server)
+                    .accessLog(accessLog)
                     .route("GET", "/hello/{name}", req -> Response.text(200, "hi " + req.pathParam("name")))
                     .start();
         } catch (java.io.IOException e) {

@@ -61,6 +61,9 @@ public final class Exchange implements Responder {
     public long bodyBytesIn;
     /** The request's id, sent back in {@code x-request-id} ({@link RequestIds}). */
     public String requestId;
+    /** The request's path and protocol version, for the access log. */
+    public String path;
+    public String version;
 
     public Exchange(EventLoop loop, Sink sink, long deadlineNanos) {
         this.loop = loop;

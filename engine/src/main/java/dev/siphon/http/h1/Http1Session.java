@@ -6,6 +6,7 @@ import dev.siphon.http.Response;
 import dev.siphon.http.codec.BodyBuffer;
 import dev.siphon.http.codec.ChunkedDecoder;
 import dev.siphon.http.codec.CodecException;
+import dev.siphon.http.dispatch.AccessLog;
 import dev.siphon.http.dispatch.Dispatcher;
 import dev.siphon.http.dispatch.Exchange;
 import dev.siphon.http.dispatch.ListenerContext;
@@ -230,6 +231,8 @@ public final class Http1Session implements Session, Exchange.Sink {
         ex.startNanos = headAt;
         ex.bodyBytesIn = bodyBytes.length;
         ex.requestId = RequestIds.of(h.headers.get(RequestIds.FIELD));
+        ex.path = h.path;
+        ex.version = h.version == 10 ? "HTTP/1.0" : "HTTP/1.1";
         inflight.addLast(ex);
         state = close ? State.DONE : State.HEAD;
         body = null;
@@ -297,8 +300,11 @@ public final class Http1Session implements Session, Exchange.Sink {
                 written = Responses.error(500);
                 close |= encodeQuietly(written, ex.head, close, keepAlive10, ex.requestId);
             }
-            ctx.metrics().responded(ex.method, ex.route, written.status(), ex.startNanos, ex.bodyBytesIn,
-                    ex.head ? 0 : written.body().length);
+            long bodyOut = ex.head ? 0 : written.body().length;
+            ctx.metrics().responded(ex.method, ex.route, written.status(), ex.startNanos, ex.bodyBytesIn, bodyOut);
+            if (ctx.accessLog() != null) {
+                logAccess(ex, written.status(), bodyOut);
+            }
             if (close) {
                 closeAfterResponses();
                 return;
@@ -308,6 +314,16 @@ public final class Http1Session implements Session, Exchange.Sink {
             conn.flush();
         }
         afterProgress();
+    }
+
+    private void logAccess(Exchange ex, int status, long bodyOut) {
+        Request r = ex.request();
+        dev.siphon.http.TlsInfo tls = conn.tls();
+        ctx.accessLog().log(new AccessLog.Line(System.currentTimeMillis(),
+                r != null ? r.client() : dev.siphon.http.HttpEngine.hostPort(conn.remoteAddress()), ex.method, ex.path,
+                ex.route, ex.version == null ? "HTTP/1.1" : ex.version, status, ex.bodyBytesIn, bodyOut,
+                (System.nanoTime() - ex.startNanos) / 1000, ex.requestId,
+                tls == null || tls.clientCert() == null ? null : tls.clientCert().subject()));
     }
 
     private boolean encodeQuietly(Response r, boolean headRequest, boolean close, boolean keepAlive10, String id) {

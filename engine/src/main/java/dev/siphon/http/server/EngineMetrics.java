@@ -1,6 +1,7 @@
 package dev.siphon.http.server;
 
 import dev.siphon.http.HttpEngine;
+import dev.siphon.http.dispatch.AccessLog;
 import dev.siphon.http.dispatch.ListenerContext;
 import dev.siphon.http.internal.Counters;
 import dev.siphon.http.internal.Counters.Limit;
@@ -20,7 +21,12 @@ import java.util.Locale;
 final class EngineMetrics {
     private EngineMetrics() {}
 
-    static void register(MetricsRegistry r, Counters counters, List<Listener> listeners, EventLoop[] loops) {
+    static void register(MetricsRegistry r, Counters counters, List<Listener> listeners, EventLoop[] loops,
+                         AccessLog accessLog) {
+        r.callback("siphon_access_log_lines", "access log lines written (0 without an access log)", "counter",
+                List.of(), s -> s.add(accessLog == null ? 0 : accessLog.written()));
+        r.callback("siphon_access_log_dropped", "access log lines dropped because the writer fell behind", "counter",
+                List.of(), s -> s.add(accessLog == null ? 0 : accessLog.dropped()));
         List<String> byListener = List.of("listener", "protocol");
         r.callback("siphon_connections_accepted", "connections that began speaking a protocol, by listener and protocol",
                 "counter", byListener, s -> {

@@ -3,6 +3,7 @@ package dev.siphon.http.server;
 import dev.siphon.http.AsyncHandler;
 import dev.siphon.http.FatalErrorHandler;
 import dev.siphon.http.HttpEngine;
+import dev.siphon.http.config.AccessLogConfig;
 import dev.siphon.http.config.AdminConfig;
 import dev.siphon.http.config.ConfigException;
 import dev.siphon.http.config.ConnectionLimits;
@@ -11,6 +12,7 @@ import dev.siphon.http.config.Http2Settings;
 import dev.siphon.http.config.LoopThreads;
 import dev.siphon.http.config.ServerConfig;
 import dev.siphon.http.config.TrustedProxies;
+import dev.siphon.http.dispatch.AccessLog;
 import dev.siphon.http.dispatch.Dispatcher;
 import dev.siphon.http.dispatch.ListenerContext;
 import dev.siphon.http.dispatch.RequestMetrics;
@@ -63,10 +65,11 @@ public final class ServerBackend implements HttpEngine.Backend {
     @Override
     public Serving bind(List<ServerConfig> servers, EngineSettings settings, Router<AsyncHandler> routes,
                         FatalErrorHandler loopFailed, AdminConfig admin, Router<AsyncHandler> adminRoutes,
-                        MetricsRegistry registry) throws IOException {
+                        MetricsRegistry registry, AccessLogConfig accessLogConfig) throws IOException {
         Dispatcher dispatcher = new Dispatcher(routes);
         Counters counters = new Counters(settings.maxBufferedBodyBytes());
         RequestMetrics requestMetrics = new RequestMetrics(registry);
+        AccessLog accessLog = accessLogConfig == null ? null : new AccessLog(accessLogConfig);
         int n = settings.ioLoops();
         EventLoop[] loops = new EventLoop[n];
         for (int i = 0; i < n; i++) {
@@ -82,7 +85,7 @@ public final class ServerBackend implements HttpEngine.Backend {
                 ServerConfig s = servers.get(i);
                 TransportFactory tls = s.tls() == null ? null : tls(s, "servers[" + i + "].tls");
                 ListenerContext ctx = new ListenerContext(s, settings, dispatcher, counters,
-                        trustedProxies(s), tls == null ? "http" : "https", requestMetrics);
+                        trustedProxies(s), tls == null ? "http" : "https", requestMetrics, accessLog);
                 InetSocketAddress address = new InetSocketAddress(InetAddress.getByName(s.host()), s.port());
                 SessionFactory sessions = tls == null ? c -> new ProtocolDetector(c, ctx, h2) : byAlpn(ctx, h2);
                 TrustedProxies proxies = ctx.trustedProxies();
@@ -100,6 +103,9 @@ public final class ServerBackend implements HttpEngine.Backend {
                 adminListener = adminListener(admin, adminRoutes, settings, loops[0]);
             }
         } catch (IOException | RuntimeException e) {
+            if (accessLog != null) {
+                accessLog.close();
+            }
             for (Listener l : listeners) {
                 l.close();
             }
@@ -108,8 +114,8 @@ public final class ServerBackend implements HttpEngine.Backend {
             }
             throw e;
         }
-        EngineMetrics.register(registry, counters, listeners, loops);
-        return new Serving(settings, loops, List.copyOf(listeners), counters, limiter, adminListener);
+        EngineMetrics.register(registry, counters, listeners, loops, accessLog);
+        return new Serving(settings, loops, List.copyOf(listeners), counters, limiter, adminListener, accessLog);
     }
 
     /** The loops and listeners of one engine. */
@@ -121,9 +127,11 @@ public final class ServerBackend implements HttpEngine.Backend {
         private final Counters counters;
         private final ConnectionLimiter limiter;
         private final Listener admin; // null without one
+        private final AccessLog accessLog; // null without one
 
         Serving(EngineSettings settings, EventLoop[] loops, List<Listener> listeners, Counters counters,
-                ConnectionLimiter limiter, Listener admin) {
+                ConnectionLimiter limiter, Listener admin, AccessLog accessLog) {
+            this.accessLog = accessLog;
             this.settings = settings;
             this.loops = loops;
             this.threads = new Thread[loops.length];
@@ -255,6 +263,9 @@ public final class ServerBackend implements HttpEngine.Backend {
                     interrupted = true;
                 }
             }
+            if (accessLog != null) {
+                accessLog.close(); // after the loops: the last responses' lines are queued by now
+            }
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
@@ -271,7 +282,7 @@ public final class ServerBackend implements HttpEngine.Backend {
         ServerConfig s = ServerConfig.listen(admin.listen());
         Counters counters = new Counters();
         ListenerContext ctx = new ListenerContext(s, settings, new Dispatcher(routes), counters, trustedProxies(s), "http",
-                RequestMetrics.OFF);
+                RequestMetrics.OFF, null);
         InetSocketAddress address = new InetSocketAddress(InetAddress.getByName(s.host()), s.port());
         ConnectionLimiter limits = new ConnectionLimiter(ConnectionLimits.defaults().withMaxConnections(64)
                 .withMaxConnectionsPerIp(64));

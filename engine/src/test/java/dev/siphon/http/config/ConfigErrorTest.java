@@ -67,6 +67,14 @@ class ConfigErrorTest {
         assertErrorContains(fails("admin:\n  listen: nohost\n"), 2, "admin.listen", "");
     }
 
+    @Test
+    void anAccessLogNeedsAPathAndAKnownFormat() {
+        assertErrorContains(fails("access_log:\n  format: json\n"), 2, "access_log.path", "expected a file path");
+        assertError(fails("access_log:\n  path: a.log\n  format: xml\n"), 3, "access_log.format",
+                "expected \"json\" or \"text\", found \"xml\"");
+        assertErrorContains(fails("access_log:\n  path: a.log\n  queue_lines: 0\n"), 3, "access_log.queue_lines", "1");
+    }
+
     // ---- structure
 
     @Test
@@ -82,7 +90,7 @@ class ConfigErrorTest {
     @Test
     void unknownTopLevelKey() {
         assertError(fails("servers: []\nlisteners: []\n"), 2, "listeners",
-                "unknown key; expected one of servers, clients, engine, admin");
+                "unknown key; expected one of servers, clients, engine, admin, access_log");
     }
 
     @Test
@@ -112,7 +120,7 @@ class ConfigErrorTest {
     @Test
     void topLevelMustBeAMapping() {
         assertError(fails("- listen: 0.0.0.0:80\n"), 1, "",
-                "expected a mapping with the sections servers, clients, engine, admin at the top level, found a list");
+                "expected a mapping with the sections servers, clients, engine, admin, access_log at the top level, found a list");
         assertErrorContains(fails("just text\n"), 1, "", "found the string \"just text\"");
     }
 

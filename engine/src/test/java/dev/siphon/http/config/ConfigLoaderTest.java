@@ -88,6 +88,14 @@ class ConfigLoaderTest {
                 new Http2Settings(4_096, 100, 65_535, 1_048_576, 16_384, 16_384, 32, 65_536, 200, 30_000, 100, 10_000,
                         4_194_304, 8_388_608, 10_000, 1_000, 16)).withMaxBufferedBodyBytes(268_435_456), c.engine());
         assertEquals(new AdminConfig("127.0.0.1", 9090, 5_000), c.admin());
+        assertEquals(new AccessLogConfig(dir.resolve("logs/access.log"), true, 65_536), c.accessLog());
+    }
+
+    @Test
+    void anAccessLogToStandardOutputInText() throws Exception {
+        assertEquals(new AccessLogConfig(null, false, 65_536),
+                ConfigLoader.parse("access_log:\n  path: \"-\"\n  format: text\n", "http.yaml", NO_ENV).accessLog());
+        assertEquals(null, ConfigLoader.parse("servers: []\n", "http.yaml", NO_ENV).accessLog());
     }
 
     @Test

@@ -100,6 +100,11 @@ class DocumentedSettingsTest {
     }
 
     @Test
+    void everyAccessLogKeyIsDocumentedWithItsTypeRangeAndDefault() throws Exception {
+        assertDocumented("## `access_log:`", declared(AccessLogConfig.SECTION, Map.of()));
+    }
+
+    @Test
     void everyAdminKeyIsDocumentedWithItsTypeRangeAndDefault() throws Exception {
         assertDocumented("## `admin:`", declared(AdminConfig.SECTION, Map.of()));
     }

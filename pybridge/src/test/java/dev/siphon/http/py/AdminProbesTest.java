@@ -54,8 +54,12 @@ class AdminProbesTest {
                 "--script", script.toString()).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
         try {
             String base = LauncherTest.awaitListening(p, out, err);
-            Matcher m = Pattern.compile("admin listener on (\\S+)").matcher(Files.readString(out));
-            assertTrue(m.find(), Files.readString(out));
+            // printed just after the listening line: wait for it too
+            Matcher m = Pattern.compile("admin listener on (\\S+)").matcher("");
+            for (int i = 0; i < 100 && !m.reset(Files.readString(out)).find(); i++) {
+                Thread.sleep(100);
+            }
+            assertTrue(m.reset(Files.readString(out)).find(), Files.readString(out));
             String admin = m.group(1);
 
             String ready = "";

@@ -10,6 +10,7 @@ import dev.siphon.http.codec.BodyBudget;
 import dev.siphon.http.codec.BodyBuffer;
 import dev.siphon.http.codec.CodecException;
 import dev.siphon.http.config.Http2Settings;
+import dev.siphon.http.dispatch.AccessLog;
 import dev.siphon.http.dispatch.Dispatcher;
 import dev.siphon.http.dispatch.Exchange;
 import dev.siphon.http.dispatch.ListenerContext;
@@ -813,8 +814,12 @@ public final class Http2Session implements Session {
         boolean noBody = Status.bodyless(status) || s.headRequest || body.length == 0;
         ResponseHeaders.write(conn.out(), encoder, s.id, status, f, body.length, noBody, peer.maxFrameSize(),
                 s.requestId != null ? s.requestId : RequestIds.next());
-        ctx.metrics().responded(s.method, s.route instanceof RouteMatch.Found<AsyncHandler> found ? found.pattern() : null,
-                status, s.deadlineNanos - requestTimeoutNanos, s.received, noBody ? 0 : body.length);
+        String pattern = s.route instanceof RouteMatch.Found<AsyncHandler> found ? found.pattern() : null;
+        ctx.metrics().responded(s.method, pattern, status, s.deadlineNanos - requestTimeoutNanos, s.received,
+                noBody ? 0 : body.length);
+        if (ctx.accessLog() != null) {
+            logAccess(s, pattern, status, noBody ? 0 : body.length);
+        }
         if (noBody) {
             sentEndStream(s);
         } else {
@@ -822,6 +827,16 @@ public final class Http2Session implements Session {
             s.pendingOff = 0;
             sendData(s);
         }
+    }
+
+    private void logAccess(Http2Stream s, String pattern, int status, long bodyOut) {
+        dev.siphon.http.TlsInfo tls = conn.tls();
+        Request r = s.exchange == null ? null : s.exchange.request();
+        ctx.accessLog().log(new AccessLog.Line(System.currentTimeMillis(),
+                r != null ? r.client() : dev.siphon.http.HttpEngine.hostPort(conn.remoteAddress()), s.method, s.path,
+                pattern, "HTTP/2", status, s.received, bodyOut,
+                (System.nanoTime() - (s.deadlineNanos - requestTimeoutNanos)) / 1000, s.requestId,
+                tls == null || tls.clientCert() == null ? null : tls.clientCert().subject()));
     }
 
     /** Sends as much of the stream's body as both windows, the frame size and the socket allow. */
