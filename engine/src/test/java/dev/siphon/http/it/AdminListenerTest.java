@@ -192,7 +192,7 @@ class AdminListenerTest {
 
     @Test
     void readyzFollowsTheEmbedderThenTurns503WhenShutdownBeginsWhileTheServerStillServes() throws Exception {
-        HttpEngine e = start(app().admin(AdminConfig.listen("127.0.0.1:0").withDrainDelayMs(3000))
+        HttpEngine e = start(app().admin(AdminConfig.listen("127.0.0.1:0").withDrainDelayMs(5000))
                 .notReadyAtStart("loading models"));
         Curl.Result starting = Curl.ok(dir, "-w", "\n%{http_code}", e.adminUrl() + "/readyz");
         assertEquals("{\"status\":\"not ready\",\"reason\":\"loading models\"}\n503", starting.out());
