@@ -1,5 +1,6 @@
 package dev.siphon.http;
 
+import dev.siphon.http.internal.Json;
 import dev.siphon.http.metrics.Exposition;
 import dev.siphon.http.router.Router;
 import java.nio.charset.StandardCharsets;
@@ -28,13 +29,13 @@ final class AdminRoutes {
         r.add(List.of("GET", "HEAD"), "/healthz", (req, out) -> engine.get().healthProblems(checks, LOOP_PROBE_TIMEOUT_MS)
                 .whenComplete((problems, failed) -> {
                     if (failed != null) {
-                        out.send(json(503, "{\"status\":\"failing\",\"problems\":[" + string(failed.toString()) + "]}"));
+                        out.send(json(503, "{\"status\":\"failing\",\"problems\":[" + Json.string(failed.toString()) + "]}"));
                     } else if (problems.isEmpty()) {
                         out.send(json(200, "{\"status\":\"ok\"}"));
                     } else {
                         StringBuilder b = new StringBuilder("{\"status\":\"failing\",\"problems\":[");
                         for (int i = 0; i < problems.size(); i++) {
-                            b.append(i > 0 ? "," : "").append(string(problems.get(i)));
+                            b.append(i > 0 ? "," : "").append(Json.string(problems.get(i)));
                         }
                         out.send(json(503, b.append("]}").toString()));
                     }
@@ -42,7 +43,7 @@ final class AdminRoutes {
         r.add(List.of("GET", "HEAD"), "/readyz", (req, out) -> {
             String why = engine.get().notReadyReason();
             out.send(why == null ? json(200, "{\"status\":\"ready\"}")
-                    : json(503, "{\"status\":\"not ready\",\"reason\":" + string(why) + "}"));
+                    : json(503, "{\"status\":\"not ready\",\"reason\":" + Json.string(why) + "}"));
         });
         return r.build();
     }
@@ -50,28 +51,5 @@ final class AdminRoutes {
     private static Response json(int status, String body) {
         return new Response(status).header("content-type", "application/json")
                 .header("cache-control", "no-store").body(body.getBytes(StandardCharsets.UTF_8));
-    }
-
-    /** A JSON string literal. */
-    static String string(String s) {
-        StringBuilder b = new StringBuilder(s.length() + 2).append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        return b.append('"').toString();
     }
 }

@@ -414,13 +414,10 @@ public final class HttpEngine implements AutoCloseable {
         public HttpEngine start() throws IOException {
             // set before any loop thread starts: a loop that fails closes the whole engine
             AtomicReference<HttpEngine> self = new AtomicReference<>();
-            if (admin != null) {
-                for (ServerConfig s : servers) {
-                    if (admin.collidesWith(s.host(), s.port())) {
-                        throw new IllegalArgumentException("admin listener " + admin.listen()
-                                + " takes the port of the server listening on " + s.listen());
-                    }
-                }
+            int taken = admin == null ? -1 : admin.collidingServer(servers);
+            if (taken >= 0) {
+                throw new IllegalArgumentException("admin listener " + admin.listen()
+                        + " takes the port of the server listening on " + servers.get(taken).listen());
             }
             MetricsRegistry registry = metrics != null ? metrics : new MetricsRegistry();
             List<HealthCheck> checks = List.copyOf(healthChecks);

@@ -33,10 +33,10 @@ public record AccessLogConfig(Path path, boolean json, int queueLines) {
     }
 
     public AccessLogConfig withJson(boolean json) {
-        return new AccessLogConfig(path, json, queueLines);
+        return Section.with(this, "json", json);
     }
 
     public AccessLogConfig withQueueLines(int queueLines) {
-        return new AccessLogConfig(path, json, queueLines);
+        return Section.with(this, "queueLines", queueLines);
     }
 }

@@ -53,6 +53,16 @@ public record AdminConfig(String host, int port, long drainDelayMs) {
         return Section.with(this, "drainDelayMs", drainDelayMs);
     }
 
+    /** The index of the first of {@code servers} whose socket this listener would take ({@link #collidesWith}), or -1. */
+    public int collidingServer(java.util.List<ServerConfig> servers) {
+        for (int i = 0; i < servers.size(); i++) {
+            if (collidesWith(servers.get(i).host(), servers.get(i).port())) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     /**
      * Whether a listener on {@code host:port} would take this listener's socket: the same port
      * (not 0) on the same address, or on the wildcard address of either.

@@ -164,12 +164,10 @@ public final class ConfigLoader {
             out.put("port", hp.port());
         });
         AdminConfig admin = y.build(node, "admin", () -> Section.build(AdminConfig.class, values));
-        for (int i = 0; i < servers.size(); i++) {
-            ServerConfig s = servers.get(i);
-            if (admin.collidesWith(s.host(), s.port())) {
-                throw y.error(listen.value(), "admin.listen", Texts.quote(admin.listen()) + " takes the port of servers["
-                        + i + "] (" + Texts.quote(s.listen()) + "); the admin listener needs a port of its own");
-            }
+        int i = admin.collidingServer(servers);
+        if (i >= 0) {
+            throw y.error(listen.value(), "admin.listen", Texts.quote(admin.listen()) + " takes the port of servers["
+                    + i + "] (" + Texts.quote(servers.get(i).listen()) + "); the admin listener needs a port of its own");
         }
         return admin;
     }

@@ -42,13 +42,10 @@ public record HttpConfig(List<ServerConfig> servers, Map<String, ClientConfig> c
         }
         clients = Collections.unmodifiableMap(copy);
         Objects.requireNonNull(engine, "engine");
-        if (admin != null) {
-            for (ServerConfig s : servers) {
-                if (admin.collidesWith(s.host(), s.port())) {
-                    throw new IllegalArgumentException("admin.listen " + admin.listen()
-                            + " takes the port of the server listening on " + s.listen());
-                }
-            }
+        int taken = admin == null ? -1 : admin.collidingServer(servers);
+        if (taken >= 0) {
+            throw new IllegalArgumentException("admin.listen " + admin.listen()
+                    + " takes the port of the server listening on " + servers.get(taken).listen());
         }
     }
 

@@ -1,9 +1,14 @@
 package dev.siphon.http.dispatch;
 
+import dev.siphon.http.HttpEngine;
+import dev.siphon.http.Request;
+import dev.siphon.http.TlsInfo;
 import dev.siphon.http.config.AccessLogConfig;
+import dev.siphon.http.internal.Json;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -42,6 +47,20 @@ public final class AccessLog implements AutoCloseable {
         this.config = config;
         this.queue = new MpscVarHandleArrayQueue<>(Math.max(2, config.queueLines()));
         this.writer = Thread.ofPlatform().name("siphon-access-log").daemon(true).start(this::run);
+    }
+
+    /**
+     * Queues the line of one answered request: its client is the request's ({@link
+     * Request#client}, past trusted proxies) when a route took it, else the peer's
+     * address; the TLS client is the verified certificate's subject. Loop thread; never blocks.
+     */
+    public void log(Request request, InetSocketAddress peer, TlsInfo tls,
+                    String method, String path, String route, String protocol, int status, long bytesIn,
+                    long bytesOut, long durationNanos, String requestId) {
+        log(new Line(System.currentTimeMillis(),
+                request != null ? request.client() : HttpEngine.hostPort(peer), method, path, route,
+                protocol, status, bytesIn, bytesOut, durationNanos / 1000, requestId,
+                tls == null || tls.clientCert() == null ? null : tls.clientCert().subject()));
     }
 
     /** Queues a line; drops and counts it when the queue is full. Any thread; never blocks. */
@@ -162,13 +181,13 @@ public final class AccessLog implements AutoCloseable {
             }
             for (int i = 0; i < len; i++) {
                 char c = s.charAt(i);
-                if (c < 0x80) {
-                    a[n++] = (byte) c;
-                } else {
-                    byte[] e = String.valueOf(c).getBytes(StandardCharsets.UTF_8); // rare: a certificate subject
+                if (c >= 0x80) { // rare (a certificate subject): the rest through the encoder, surrogate pairs whole
+                    byte[] e = s.subSequence(i, len).toString().getBytes(StandardCharsets.UTF_8);
                     System.arraycopy(e, 0, a, n, e.length);
                     n += e.length;
+                    return;
                 }
+                a[n++] = (byte) c;
             }
         }
 
@@ -199,27 +218,7 @@ public final class AccessLog implements AutoCloseable {
     }
 
     private static void field(StringBuilder b, String name, String value) {
-        b.append(",\"").append(name).append("\":");
-        if (value == null) {
-            b.append("null");
-            return;
-        }
-        b.append('"');
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                default -> {
-                    if (c < 0x20 || c == 0x7f) {
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        b.append('"');
+        Json.string(b.append(",\"").append(name).append("\":"), value);
     }
 
     /** {@code client - - [time] "METHOD path PROTOCOL" status bytes_out duration_us route request_id tls_client}. */

@@ -89,15 +89,14 @@ public final class RequestMetrics {
     /**
      * One response written.
      *
-     * @param method     the request's method, or null when it was refused before its method was known
-     * @param route      the matched pattern, or null
-     * @param startNanos {@link System#nanoTime()} when the request head was complete
+     * @param method        the request's method, or null when it was refused before its method was known
+     * @param route         the matched pattern, or null
+     * @param durationNanos from the complete request head to now
      */
-    public void responded(String method, String route, int status, long startNanos, long bodyIn, long bodyOut) {
+    public void responded(String method, String route, int status, long durationNanos, long bodyIn, long bodyOut) {
         if (!on) {
             return;
         }
-        long now = System.nanoTime();
         String key = route == null ? UNMATCHED : route;
         Route r = routes.get(key);
         if (r == null) {
@@ -105,7 +104,7 @@ public final class RequestMetrics {
         }
         int statusClass = Math.min(Math.max(status / 100, 1), 5) - 1;
         r.requests(methodIndex(method), statusClass).inc();
-        r.duration.recordNanos(now - startNanos);
+        r.duration.recordNanos(durationNanos);
         if (bodyIn > 0) {
             r.in.inc(bodyIn);
         }

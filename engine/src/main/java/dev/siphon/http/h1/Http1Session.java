@@ -6,7 +6,6 @@ import dev.siphon.http.Response;
 import dev.siphon.http.codec.BodyBuffer;
 import dev.siphon.http.codec.ChunkedDecoder;
 import dev.siphon.http.codec.CodecException;
-import dev.siphon.http.dispatch.AccessLog;
 import dev.siphon.http.dispatch.Dispatcher;
 import dev.siphon.http.dispatch.Exchange;
 import dev.siphon.http.dispatch.ListenerContext;
@@ -39,11 +38,6 @@ import java.util.concurrent.TimeUnit;
  * until every earlier response has been written.
  */
 public final class Http1Session implements Session, Exchange.Sink {
-    @Override
-    public int protocol() {
-        return HTTP1;
-    }
-
     private static final System.Logger LOG = System.getLogger("siphon.http.h1");
     private static final byte[] EMPTY = new byte[0];
 
@@ -273,6 +267,11 @@ public final class Http1Session implements Session, Exchange.Sink {
     }
 
     @Override
+    public int protocol() {
+        return HTTP1;
+    }
+
+    @Override
     public void complete(Exchange ex, Response response) {
         if (conn.isClosed()) {
             return;
@@ -301,9 +300,12 @@ public final class Http1Session implements Session, Exchange.Sink {
                 close |= encodeQuietly(written, ex.head, close, keepAlive10, ex.requestId);
             }
             long bodyOut = ex.head ? 0 : written.body().length;
-            ctx.metrics().responded(ex.method, ex.route, written.status(), ex.startNanos, ex.bodyBytesIn, bodyOut);
+            long took = System.nanoTime() - ex.startNanos;
+            ctx.metrics().responded(ex.method, ex.route, written.status(), took, ex.bodyBytesIn, bodyOut);
             if (ctx.accessLog() != null) {
-                logAccess(ex, written.status(), bodyOut);
+                ctx.accessLog().log(ex.request(), conn.remoteAddress(), conn.tls(), ex.method, ex.path, ex.route,
+                        ex.version == null ? "HTTP/1.1" : ex.version, written.status(), ex.bodyBytesIn, bodyOut, took,
+                        ex.requestId);
             }
             if (close) {
                 closeAfterResponses();
@@ -314,16 +316,6 @@ public final class Http1Session implements Session, Exchange.Sink {
             conn.flush();
         }
         afterProgress();
-    }
-
-    private void logAccess(Exchange ex, int status, long bodyOut) {
-        Request r = ex.request();
-        dev.siphon.http.TlsInfo tls = conn.tls();
-        ctx.accessLog().log(new AccessLog.Line(System.currentTimeMillis(),
-                r != null ? r.client() : dev.siphon.http.HttpEngine.hostPort(conn.remoteAddress()), ex.method, ex.path,
-                ex.route, ex.version == null ? "HTTP/1.1" : ex.version, status, ex.bodyBytesIn, bodyOut,
-                (System.nanoTime() - ex.startNanos) / 1000, ex.requestId,
-                tls == null || tls.clientCert() == null ? null : tls.clientCert().subject()));
     }
 
     private boolean encodeQuietly(Response r, boolean headRequest, boolean close, boolean keepAlive10, String id) {

@@ -103,6 +103,20 @@ public enum Exposition {
             out.append(' ').append(number(value)).append('\n');
         }
 
+        /**
+         * One histogram child: a {@code _bucket} per bound with the count up to it ({@code upTo[i]},
+         * cumulative), the {@code +Inf} bucket, {@code _sum} and {@code _count}.
+         */
+        void histogram(String name, List<String> labelNames, List<String> labelValues, double[] bounds, long[] upTo,
+                       double sum, long count) {
+            for (int i = 0; i < bounds.length; i++) {
+                sample(name, "_bucket", labelNames, labelValues, "le", bounds[i], upTo[i]);
+            }
+            sample(name, "_bucket", labelNames, labelValues, "le", Double.POSITIVE_INFINITY, count);
+            sample(name, "_sum", labelNames, labelValues, null, null, sum);
+            sample(name, "_count", labelNames, labelValues, null, null, count);
+        }
+
         void end() {
             if (Exposition.this == OPENMETRICS) {
                 out.append("# EOF\n");

@@ -86,13 +86,14 @@ public final class Histogram extends Metric<Histogram.Child> {
 
     @Override
     void writeChild(Exposition.Writer out, List<String> labelValues, Child child) {
+        long[] upTo = new long[child.bounds.length];
         long cumulative = 0;
         for (int i = 0; i < child.counts.length; i++) {
             cumulative += child.counts[i].sum();
-            double le = i < child.bounds.length ? child.bounds[i] : Double.POSITIVE_INFINITY;
-            out.sample(name(), "_bucket", labelNames(), labelValues, "le", le, cumulative);
+            if (i < upTo.length) {
+                upTo[i] = cumulative;
+            }
         }
-        out.sample(name(), "_sum", labelNames(), labelValues, null, null, child.sum.sum());
-        out.sample(name(), "_count", labelNames(), labelValues, null, null, cumulative);
+        out.histogram(name(), labelNames(), labelValues, child.bounds, upTo, child.sum.sum(), cumulative);
     }
 }

@@ -90,11 +90,6 @@ public final class LatencyHistogram extends Metric<LatencyHistogram.Child> {
             }
             sumSeconds = child.sumNanos.sum() / 1e9;
         }
-        for (int i = 0; i < upTo.length; i++) {
-            out.sample(name(), "_bucket", labelNames(), labelValues, "le", BOUNDS_SECONDS[i], upTo[i]);
-        }
-        out.sample(name(), "_bucket", labelNames(), labelValues, "le", Double.POSITIVE_INFINITY, total);
-        out.sample(name(), "_sum", labelNames(), labelValues, null, null, sumSeconds);
-        out.sample(name(), "_count", labelNames(), labelValues, null, null, total);
+        out.histogram(name(), labelNames(), labelValues, BOUNDS_SECONDS, upTo, sumSeconds, total);
     }
 }

@@ -76,7 +76,7 @@ public abstract sealed class Metric<C> permits Counter, Gauge, Histogram, Latenc
         for (String v : values) {
             Objects.requireNonNull(v, () -> name + ": a label value is null");
         }
-        List<String> key = Arrays.asList(values.clone());
+        List<String> key = Arrays.asList(values); // a view for the lookup; a stored key is copied below
         C c = children.get(key);
         if (c != null) {
             return c;

@@ -56,8 +56,13 @@ public final class MetricsRegistry {
     }
 
     public Counter counter(String name, String help, List<String> labelNames) {
-        String base = name != null && name.endsWith("_total") ? name.substring(0, name.length() - "_total".length()) : name;
+        String base = counterFamily(name);
         return register(new Counter(this, check(base, help, labelNames, Set.of()), help, labelNames));
+    }
+
+    /** A counter's family name: {@code name} without a trailing {@code _total}, which the exposition adds. */
+    public static String counterFamily(String name) {
+        return name != null && name.endsWith("_total") ? name.substring(0, name.length() - "_total".length()) : name;
     }
 
     public Gauge gauge(String name, String help, String... labelNames) {
@@ -90,8 +95,7 @@ public final class MetricsRegistry {
         if (!type.equals("counter") && !type.equals("gauge")) {
             throw new IllegalArgumentException("a callback metric is a counter or a gauge, not " + type);
         }
-        String base = type.equals("counter") && name != null && name.endsWith("_total")
-                ? name.substring(0, name.length() - "_total".length()) : name;
+        String base = type.equals("counter") ? counterFamily(name) : name;
         return register(new CallbackMetric(this, check(base, help, labelNames, Set.of()), help, labelNames, type,
                 java.util.Objects.requireNonNull(callback, "callback")));
     }

@@ -10,6 +10,7 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntFunction;
 
 /**
@@ -47,8 +48,8 @@ public final class Listener implements EventLoop.ChannelHandler {
     private final ConnectionLimiter limiter;
     private final Object config;
     /** Connections that began speaking each protocol ({@link Session#PROTOCOL_NAMES}), and those of them closed. */
-    private final java.util.concurrent.atomic.LongAdder[] opened = adders();
-    private final java.util.concurrent.atomic.LongAdder[] closedByProtocol = adders();
+    private final LongAdder[] opened = adders();
+    private final LongAdder[] closedByProtocol = adders();
     private int next;
     private volatile boolean closed;
     private SelectionKey key;
@@ -95,10 +96,10 @@ public final class Listener implements EventLoop.ChannelHandler {
         }
     }
 
-    private static java.util.concurrent.atomic.LongAdder[] adders() {
-        java.util.concurrent.atomic.LongAdder[] a = new java.util.concurrent.atomic.LongAdder[Session.PROTOCOL_NAMES.size()];
+    private static LongAdder[] adders() {
+        LongAdder[] a = new LongAdder[Session.PROTOCOL_NAMES.size()];
         for (int i = 0; i < a.length; i++) {
-            a[i] = new java.util.concurrent.atomic.LongAdder();
+            a[i] = new LongAdder();
         }
         return a;
     }

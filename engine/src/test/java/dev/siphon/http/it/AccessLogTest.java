@@ -96,6 +96,17 @@ class AccessLogTest {
     }
 
     @Test
+    void textBeyondAsciiIsWrittenAsUtf8() throws Exception {
+        Path log = dir.resolve("utf8.log");
+        try (dev.siphon.http.dispatch.AccessLog l = new dev.siphon.http.dispatch.AccessLog(AccessLogConfig.to(log))) {
+            l.log(new dev.siphon.http.dispatch.AccessLog.Line(0, "127.0.0.1:1", "GET", "/", "/", "HTTP/1.1", 200, 0, 0, 1,
+                    "id", "CN=caf\u00e9 \ud83d\ude00,O=x"));
+        }
+        String line = Files.readString(log, StandardCharsets.UTF_8);
+        assertTrue(line.contains("\"tls_client\":\"CN=caf\u00e9 \ud83d\ude00,O=x\"}"), line);
+    }
+
+    @Test
     void aWriterThatCannotWriteDropsLinesAndRequestsGoOn() throws Exception {
         Path fifo = dir.resolve("fifo");
         Process mk = new ProcessBuilder("mkfifo", fifo.toString()).start();

@@ -52,7 +52,7 @@ public final class ScriptMetrics {
         double[] bounds = buckets == null ? Histogram.DEFAULT_BUCKETS : buckets;
         Definition d = new Definition(kind, help, List.copyOf(labels),
                 kind.equals("histogram") ? Arrays.stream(bounds).boxed().toList() : List.of());
-        String key = kind.equals("counter") && name.endsWith("_total") ? name.substring(0, name.length() - 6) : name;
+        String key = kind.equals("counter") ? MetricsRegistry.counterFamily(name) : name;
         Registered r = byName.get(key);
         if (r != null) {
             if (r.workers().contains(worker)) {

@@ -10,7 +10,6 @@ import dev.siphon.http.codec.BodyBudget;
 import dev.siphon.http.codec.BodyBuffer;
 import dev.siphon.http.codec.CodecException;
 import dev.siphon.http.config.Http2Settings;
-import dev.siphon.http.dispatch.AccessLog;
 import dev.siphon.http.dispatch.Dispatcher;
 import dev.siphon.http.dispatch.Exchange;
 import dev.siphon.http.dispatch.ListenerContext;
@@ -79,11 +78,6 @@ import java.util.concurrent.TimeUnit;
  * has arrived, and the second GOAWAY names the last one we will process.
  */
 public final class Http2Session implements Session {
-    @Override
-    public int protocol() {
-        return "https".equals(ctx.scheme()) ? H2 : H2C;
-    }
-
     private static final System.Logger LOG = System.getLogger("siphon.http.h2");
     /** Streams we reset whose late frames are ignored rather than answered (RFC 9113 §5.1 "closed"). */
     private static final int RECENTLY_RESET = 64;
@@ -815,10 +809,11 @@ public final class Http2Session implements Session {
         ResponseHeaders.write(conn.out(), encoder, s.id, status, f, body.length, noBody, peer.maxFrameSize(),
                 s.requestId != null ? s.requestId : RequestIds.next());
         String pattern = s.route instanceof RouteMatch.Found<AsyncHandler> found ? found.pattern() : null;
-        ctx.metrics().responded(s.method, pattern, status, s.deadlineNanos - requestTimeoutNanos, s.received,
-                noBody ? 0 : body.length);
+        long took = System.nanoTime() - (s.deadlineNanos - requestTimeoutNanos);
+        ctx.metrics().responded(s.method, pattern, status, took, s.received, noBody ? 0 : body.length);
         if (ctx.accessLog() != null) {
-            logAccess(s, pattern, status, noBody ? 0 : body.length);
+            ctx.accessLog().log(s.exchange == null ? null : s.exchange.request(), conn.remoteAddress(), conn.tls(),
+                    s.method, s.path, pattern, "HTTP/2", status, s.received, noBody ? 0 : body.length, took, s.requestId);
         }
         if (noBody) {
             sentEndStream(s);
@@ -827,16 +822,6 @@ public final class Http2Session implements Session {
             s.pendingOff = 0;
             sendData(s);
         }
-    }
-
-    private void logAccess(Http2Stream s, String pattern, int status, long bodyOut) {
-        dev.siphon.http.TlsInfo tls = conn.tls();
-        Request r = s.exchange == null ? null : s.exchange.request();
-        ctx.accessLog().log(new AccessLog.Line(System.currentTimeMillis(),
-                r != null ? r.client() : dev.siphon.http.HttpEngine.hostPort(conn.remoteAddress()), s.method, s.path,
-                pattern, "HTTP/2", status, s.received, bodyOut,
-                (System.nanoTime() - (s.deadlineNanos - requestTimeoutNanos)) / 1000, s.requestId,
-                tls == null || tls.clientCert() == null ? null : tls.clientCert().subject()));
     }
 
     /** Sends as much of the stream's body as both windows, the frame size and the socket allow. */
@@ -1057,6 +1042,11 @@ public final class Http2Session implements Session {
     }
 
     // ---------------------------------------------------------------- Session
+
+    @Override
+    public int protocol() {
+        return "https".equals(ctx.scheme()) ? H2 : H2C;
+    }
 
     @Override
     public void onInputClosed() {
