@@ -155,9 +155,11 @@ public final class Launcher {
 
     /**
      * GraalPy's resource cache (where it unpacks its Python home) when neither it nor its
-     * nearest existing parent is a writable directory, else null. The location follows
-     * Truffle's rule: {@code polyglot.engine.userResourceCache}, else
-     * {@code $XDG_CACHE_HOME/org.graalvm.polyglot}, else {@code ~/.cache/org.graalvm.polyglot}.
+     * nearest existing parent is a writable directory and it does not already hold the Python
+     * home and Truffle's attach library, else null. The location follows Truffle's rule:
+     * {@code polyglot.engine.userResourceCache}, else {@code $XDG_CACHE_HOME/org.graalvm.polyglot},
+     * else {@code ~/.cache/org.graalvm.polyglot}. A cache unpacked beforehand and then made
+     * read-only (the container image's, on a read-only root) needs no writing.
      */
     static String unwritableResourceCache() {
         String set = System.getProperty("polyglot.engine.userResourceCache");
@@ -173,7 +175,19 @@ public final class Launcher {
         while (p != null && !Files.exists(p)) {
             p = p.getParent();
         }
-        return p != null && Files.isDirectory(p) && Files.isWritable(p) ? null : dir.toString();
+        if (p != null && Files.isDirectory(p) && Files.isWritable(p)) {
+            return null;
+        }
+        return hasEntries(dir.resolve("python/python-home")) && hasEntries(dir.resolve("engine/libtruffleattach"))
+                ? null : dir.toString();
+    }
+
+    private static boolean hasEntries(Path dir) {
+        try (var entries = Files.list(dir)) {
+            return entries.findAny().isPresent();
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /**
