@@ -13,7 +13,7 @@ STAMP := engine/target/.built
 ENGINE_CP = engine/target/siphon-engine.jar:engine/target/lib/*
 JAVA_FLAGS ?= -XX:+UseParallelGC
 
-.PHONY: build run test fuzz bench bench-e2e bench-python bench-cold bench-soak clean jdk
+.PHONY: build run test fuzz bench bench-e2e bench-python bench-cold bench-soak deploy-check clean jdk
 
 jdk:
 	@echo "$(JDK)"
@@ -80,6 +80,13 @@ bench-cold: $(STAMP)
 bench-soak: $(STAMP)
 	bin/ensure-tools bench
 	bench/soak.py $(SOAK_ARGS)
+
+## Builds the container image (podman, from a debootstrap base) and runs every template in deploy/
+## for real: the image, Compose, the Kubernetes manifests (validated, then podman kube play) and
+## the systemd unit under systemd (docs/deployment.md). Needs root; about 10 minutes.
+deploy-check:
+	bin/ensure-tools deploy
+	deploy/check.sh
 
 clean:
 	$(MVN) $(MVNFLAGS) clean
