@@ -42,6 +42,11 @@
 #   QUIET_TIMEOUT  seconds wait-quiet may wait before each run [60]
 #   OTHER_MAX      percent of one core others may use during a clean run [10]
 #   SIPHON_JAVA_OPTS  extra JVM options for bin/siphon-http
+#   SIPHON_BASELINE   another checkout of this project, built (make build): adds the server
+#                  siphon-baseline, its bin/siphon-http with the same script and settings (an
+#                  A/B of two builds, e.g. with and without a feature's cost on the hot path)
+#   SERVERS        the servers to run, instead of every one of the core set (siphon,
+#                  siphon-baseline, uvicorn, uvicorn-2w)
 #   PYTHON         the interpreter for uvicorn [/usr/bin/python3]
 #   RESULTS        markdown results [bench/target/py-e2e-results.md]
 set -euo pipefail
@@ -110,10 +115,15 @@ LOAD_PID=
 server_command() {
   local name=$1 port=$2 cores=$3
   case $name in
-    siphon)
+    siphon|siphon-baseline)
       # one worker context and one I/O loop per core (the engine's defaults under taskset)
       CMD_ENV=(SIPHON_LISTEN="127.0.0.1:$port" SIPHON_WORKERS="$cores" SIPHON_IO_LOOPS="$cores")
-      CMD=(bin/siphon-http --config "$APP_DIR/http.yaml" --script "$APP_DIR/siphon_app.py") ;;
+      local home=.
+      if [ "$name" = siphon-baseline ]; then
+        [ -n "${SIPHON_BASELINE:-}" ] || die "siphon-baseline needs SIPHON_BASELINE=<another checkout, built>"
+        home=$SIPHON_BASELINE
+      fi
+      CMD=("$home/bin/siphon-http" --config "$APP_DIR/http.yaml" --script "$APP_DIR/siphon_app.py") ;;
     uvicorn|uvicorn-2w)
       CMD_ENV=()
       CMD=("$PYTHON" -m uvicorn --app-dir "$APP_DIR" starlette_app:app --host 127.0.0.1 --port "$port"
@@ -124,6 +134,7 @@ server_command() {
 }
 
 servers_for() {  # CORES: the servers of that core set
+  if [ -n "${SERVERS:-}" ]; then echo "$SERVERS"; return; fi
   if [ "$1" = 2 ] && [ "$UVICORN_2W" = 1 ]; then echo "siphon uvicorn uvicorn-2w"; else echo "siphon uvicorn"; fi
 }
 
@@ -363,7 +374,7 @@ for cores in $CORE_SETS; do
   done
   for name in "${servers[@]}"; do
     w=$WARMUP
-    [ "$name" = siphon ] || w=$PEER_WARMUP
+    [[ $name == siphon* ]] || w=$PEER_WARMUP
     [ "$w" -gt 0 ] || continue
     for route in $ROUTES; do
       log "$cores core(s): warming up $name on $route for $w s"
