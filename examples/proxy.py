@@ -43,8 +43,7 @@ def client_address(client):
 @http.route("/", methods=METHODS)
 @http.route("/{*rest}", methods=METHODS)
 async def proxy(req):
-    # exactly one leading "/": "//host/x" would otherwise be a network-path reference (RFC 3986
-    # §4.2) and name another host
+    # exactly one leading "/": the path is appended to the upstream's base_url as it is written
     target = "/" + req.path.lstrip("/")
     if req.query_string:
         target += "?" + req.query_string

@@ -82,8 +82,11 @@ def on_shutdown(fn):
     return fn
 
 
-class ClientError(Exception):
-    """An outbound ``http.Client`` request failed; the base of every error below."""
+class ClientError(RuntimeError):
+    """An outbound ``http.Client`` request failed; the base of every error below.
+
+    A ``RuntimeError``, as every client failure is in the original siphon-http, so that a script's
+    ``except RuntimeError:`` around a call keeps catching it."""
 
 
 class ConnectError(ClientError):

@@ -17,7 +17,7 @@ async def named_echo(req):
     kw = {"headers": {"X-Test": "t1", "Content-Type": "text/plain"}}
     if req.method in ("POST", "PUT", "PATCH"):
         kw["body"] = req.body()
-    r = await call("echo?x=1", **kw)
+    r = await call("/echo?x=1", **kw)
     return http.Response(status=r.status, headers={
         "x-upstream-method": r.headers["x-method"],
         "x-upstream-test": r.headers["x-test"],
@@ -30,7 +30,7 @@ async def named_echo(req):
 
 @http.route("/str-body")
 async def str_body(req):
-    r = await api.post("echo", body="h\u00e9llo \u2713")
+    r = await api.post("/echo", body="h\u00e9llo \u2713")
     return http.Response(body=r.body)
 
 
@@ -66,7 +66,7 @@ async def closed(req):
 
 @http.route("/status/{code}")
 async def status(req):
-    r = await api.get("status/" + req.path_params["code"])
+    r = await api.get("/status/" + req.path_params["code"])
     try:
         r.raise_for_status()
     except http.HTTPStatusError as e:
@@ -84,6 +84,19 @@ async def error(req):
     except http.ClientError as e:
         return http.Response(body=f"{type(e).__name__}|{isinstance(e, TimeoutError)}|{e}")
     return http.Response(body="no error")
+
+
+@http.route("/runtime-error")
+async def runtime_error(req):
+    """A script written for the original catches every client failure as RuntimeError."""
+    out = []
+    for url in (req.query_params["refused"], req.query_params["missing"]):
+        try:
+            (await http.Client(timeout_ms=2000).get(url)).raise_for_status()
+            out.append("no error")
+        except RuntimeError as e:
+            out.append(type(e).__name__)
+    return http.Response(body=" ".join(out))
 
 
 @http.route("/uncaught")
@@ -132,7 +145,7 @@ def fast(req):
 
 @http.route("/gather")
 async def gather(req):
-    rs = await asyncio.gather(*[api.get(f"echo?i={i}") for i in range(int(req.query_params["n"]))])
+    rs = await asyncio.gather(*[api.get(f"/echo?i={i}") for i in range(int(req.query_params["n"]))])
     return http.Response(body=",".join(r.headers["x-target"].split("=")[1] for r in rs))
 
 
@@ -185,7 +198,7 @@ async def cap(req):
     else:
         c = http.Client("capped")
     try:
-        r = await c.post("echo", body=req.body())
+        r = await c.post("/echo", body=req.body())
     except http.ClientError as e:
         return http.Response(body=f"{type(e).__name__}|{e}")
     return http.Response(body=f"ok {len(r.body)}")

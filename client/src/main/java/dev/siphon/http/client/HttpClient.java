@@ -45,10 +45,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * <em>on the loop</em>: a dependent stage added without an executor runs there and must not block
  * (use the {@code ...Async} variants for anything that does).
  *
- * <p><b>URLs.</b> A request URL is resolved against the base URL by RFC 3986 §5.2
- * ({@link UrlResolver}); an absolute URL is used as is. A client with a base URL sends only to
- * that URL's origin: a URL that resolves to another (an absolute URL, or a network-path reference
- * {@code //host/x}) fails with {@link OriginNotAllowedException} before anything is sent, so that
+ * <p><b>URLs.</b> A request URL that starts with {@code http://} or {@code https://} is used as
+ * is; any other is appended to the base URL without its trailing slashes, as the original
+ * siphon-http does ({@link UrlResolver}: base {@code https://h/v20.0} and {@code "/1/messages"}
+ * give {@code https://h/v20.0/1/messages}). A client with a base URL sends only to that URL's
+ * origin: an absolute URL to another fails with {@link OriginNotAllowedException} before anything
+ * is sent (a relative one cannot name another host), so that
  * neither a URL built from request data nor a mistake sends the client's identity (its mutual-TLS
  * certificate, the headers the caller adds) elsewhere; {@link Builder#allowOtherOrigins} lifts this.
  *
@@ -657,7 +659,7 @@ public final class HttpClient implements AutoCloseable {
         }
 
         /**
-         * Absolute http:// or https:// URL relative request URLs are resolved against; none by
+         * Absolute http:// or https:// URL that relative request URLs are appended to; none by
          * default. It also binds the client to its origin (see {@link #allowOtherOrigins}).
          */
         public Builder baseUrl(String baseUrl) {

@@ -1,15 +1,16 @@
 package dev.siphon.http.client;
 
+import dev.siphon.http.internal.Authority;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Resolves a request URL against the client's base URL exactly as RFC 3986 §5.2 specifies
- * (the algorithm of §5.2.2, merge of §5.2.3, remove_dot_segments of §5.2.4), which is what
- * browsers and reqwest's {@code Url::join} do: with base {@code http://h/api/v1},
- * {@code "users"} resolves to {@code http://h/api/users} and {@code "/users"} to
- * {@code http://h/users}; a base ending in "/" ({@code http://h/api/}) keeps its last segment.
- * {@code java.net.URI.resolve} is not used: it mishandles an empty base path and "" references.
- * Stateless.
+ * Joins a request URL onto the client's base URL as the original siphon-http does: a URL that
+ * starts with {@code http://} or {@code https://} is used as it is; anything else is appended to
+ * the base URL with its trailing slashes removed. With base {@code https://h/v20.0},
+ * {@code "/123/messages"} goes to {@code https://h/v20.0/123/messages} (RFC 3986 resolution,
+ * {@code URI.resolve}, would drop {@code /v20.0}), {@code "users"} to {@code https://h/v20.0users},
+ * {@code "//other/x"} to {@code https://h/v20.0//other/x}: a reference never names another host.
+ * Dot segments are then removed (RFC 3986 §5.2.4), as a URL parser does. Stateless.
  */
 final class UrlResolver {
     private UrlResolver() {}
@@ -51,46 +52,35 @@ final class UrlResolver {
     }
 
     /**
-     * Resolves {@code reference} against {@code base} (null when the client has none) into an
-     * absolute http(s) target.
+     * Joins {@code reference} onto {@code base} (null when the client has none) into an absolute
+     * http(s) target.
      *
      * @throws IllegalArgumentException when the result is not an absolute http:// or https:// URL
      *     with a host, or has characters a request-target cannot carry
      */
     static Target resolve(String base, String reference) {
-        Parts r = split(reference);
-        Parts t;
-        if (r.scheme != null) {
-            t = new Parts(r.scheme, r.authority, removeDotSegments(r.path), r.query, null);
-        } else {
+        String url = reference;
+        if (!isAbsolute(reference)) {
             if (base == null) {
                 throw new IllegalArgumentException("relative URL " + quote(reference)
                         + " needs a base_url on the client; give an absolute http:// or https:// URL");
             }
-            Parts b = split(base);
-            if (b.scheme == null || b.authority == null) {
-                throw new IllegalArgumentException("base URL " + quote(base) + " is not absolute");
+            if (!isAbsolute(base)) {
+                throw new IllegalArgumentException("base URL " + quote(base) + " is not an absolute http:// or https:// URL");
             }
-            if (r.authority != null) {
-                t = new Parts(b.scheme, r.authority, removeDotSegments(r.path), r.query, null);
-            } else if (r.path.isEmpty()) {
-                t = new Parts(b.scheme, b.authority, b.path, r.query != null ? r.query : b.query, null);
-            } else if (r.path.startsWith("/")) {
-                t = new Parts(b.scheme, b.authority, removeDotSegments(r.path), r.query, null);
-            } else {
-                t = new Parts(b.scheme, b.authority, removeDotSegments(merge(b, r.path)), r.query, null);
+            int end = base.length();
+            while (end > 0 && base.charAt(end - 1) == '/') {
+                end--;
             }
+            url = base.substring(0, end) + reference;
         }
-        return target(t, reference);
+        Parts u = split(url);
+        return target(new Parts(u.scheme, u.authority, removeDotSegments(u.path), u.query, null), url);
     }
 
-    /** RFC 3986 §5.2.3. */
-    private static String merge(Parts base, String path) {
-        if (base.authority != null && base.path.isEmpty()) {
-            return "/" + path;
-        }
-        int last = base.path.lastIndexOf('/');
-        return last < 0 ? path : base.path.substring(0, last + 1) + path;
+    /** Starts with http:// or https://, in any case. */
+    static boolean isAbsolute(String url) {
+        return url.regionMatches(true, 0, "http://", 0, 7) || url.regionMatches(true, 0, "https://", 0, 8);
     }
 
     /** RFC 3986 §5.2.4, with the input consumed segment by segment. */
@@ -147,6 +137,10 @@ final class UrlResolver {
         if (authority.indexOf('@') >= 0) {
             throw new IllegalArgumentException("URL " + quote(reference)
                     + " carries user information; send credentials in an Authorization header");
+        }
+        if (!Authority.isValid(authority)) {
+            throw new IllegalArgumentException("URL " + quote(reference) + " has an invalid host or port "
+                    + quote(authority));
         }
         String host;
         int port = -1;

@@ -39,7 +39,7 @@ class ClientDocsExampleTest {
                 .settings(EngineSettings.defaults().withIoLoops(1))
                 .route("GET", "/v1/whoami", req -> Response.text(200, req.clientCert().subject()))
                 .start()) {
-            String base = "https://localhost:" + e.port() + "/v1/";
+            String base = "https://localhost:" + e.port() + "/v1";
             assertEquals("HTTP/2 O=siphon tests,CN=alice", EmbeddingClientExample.whoami(base, pki.file("ca.pem"),
                     pki.file("alice.pem"), pki.file("alice.key")));
             String refused = EmbeddingClientExample.whoami(base, pki.file("other-ca.pem"), pki.file("alice.pem"),

@@ -514,10 +514,10 @@ class HttpsClientTest {
                 .withVerify(pki.file("ca.pem")).withIdentity(pki.file("alice.pem"), pki.file("alice.key"));
         HttpClient c = HttpClient.of(cfg);
         try {
-            assertTrue(c.get("tls").join().text().contains("CN=alice"));
+            assertTrue(c.get("/tls").join().text().contains("CN=alice"));
             HttpClient combined = HttpClient.of(cfg.withIdentity(pki.file("bob-combined.pem"), null));
             try {
-                assertTrue(combined.get("tls").join().text().contains("CN=bob"));
+                assertTrue(combined.get("/tls").join().text().contains("CN=bob"));
             } finally {
                 combined.close();
             }

@@ -38,7 +38,7 @@ public record ClientConfig(String name, String baseUrl, long timeoutMs, Path ver
 
     /** The keys of {@code clients.<name>}, declared once (see {@link Setting}). */
     public static final Section SECTION = Section.of("clients.<name>",
-            Setting.shaped("base_url", "baseUrl", "string", "none", "absolute http:// or https:// URL relative paths join onto"),
+            Setting.shaped("base_url", "baseUrl", "string", "none", "absolute http:// or https:// URL request paths are appended to"),
             Setting.integer("timeout_ms", "timeoutMs", 1, Bounds.MAX_TIMEOUT_MS, DEFAULT_TIMEOUT_MS, "per-request timeout"),
             Setting.shaped("verify", "verify", "path", "system roots", "PEM CA bundle server certificates must chain to"),
             Setting.shaped("cert", "cert", "path", "none", "client certificate for mTLS, or a combined PEM with its key"),

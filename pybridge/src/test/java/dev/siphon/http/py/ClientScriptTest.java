@@ -63,7 +63,7 @@ class ClientScriptTest {
                         .header("X-Version", req.version()))
                 .route("GET", "/v1/status/{code}", req -> Response.text(Integer.parseInt(req.pathParam("code")), "status"))
                 .route("GET", "/{*rest}", req -> Response.text(200, "path " + req.path()))
-                .routeAsync("GET", "/slow/{ms}", (req, out) -> Thread.ofVirtual().start(() -> {
+                .routeAsync("GET", "/v1/slow/{ms}", (req, out) -> Thread.ofVirtual().start(() -> {
                     try {
                         Thread.sleep(Long.parseLong(req.pathParam("ms")));
                     } catch (InterruptedException e) {
@@ -148,7 +148,7 @@ class ClientScriptTest {
             assertEquals(200, r.status(), r.body());
             assertEquals(m, r.header("x-upstream-method"));
             assertEquals("t1", r.header("x-upstream-test"), "request headers reach the upstream");
-            assertEquals("/v1/echo?x=1", r.header("x-upstream-target"), "relative path joined onto base_url");
+            assertEquals("/v1/echo?x=1", r.header("x-upstream-target"), "the path appended to base_url");
             assertEquals("HTTP/1.1", r.header("x-upstream-version"));
             assertEquals("True", r.header("x-names-lower"), "response header names are lower-case");
             assertEquals("True", r.header("x-is-response"));
@@ -169,10 +169,12 @@ class ClientScriptTest {
         assertTrue(Arrays.equals(all, r.body()), "every byte value goes out and comes back unchanged");
     }
 
+    /** As the original siphon-http: the base URL without its trailing slashes, then the path as written. */
     @Test
-    void baseUrlJoiningFollowsRfc3986AndAbsoluteUrlsPassThrough() throws Exception {
-        String out = body("/join?base=" + q(up + "/v1/index") + "&abs=" + q(up + "/abs?a=1"));
-        assertEquals(List.of("path /v1/users", "path /users", "path /v1/index", "path /abs"), out.lines().toList());
+    void baseUrlJoiningAppendsThePathAndAbsoluteUrlsPassThrough() throws Exception {
+        String out = body("/join?base=" + q(up + "/v1/index/") + "&abs=" + q(up + "/abs?a=1"));
+        assertEquals(List.of("path /v1/indexusers", "path /v1/index/users", "path /v1/index", "path /abs"),
+                out.lines().toList());
     }
 
     @Test
@@ -196,6 +198,17 @@ class ClientScriptTest {
         assertEquals("HTTPStatusError 404 404 True True", body("/status/404"));
         assertEquals("HTTPStatusError 503 503 True True", body("/status/503"));
         assertEquals("ok 302", body("/status/302"));
+    }
+
+    /** As in the original siphon-http, every client failure is a RuntimeError, raise_for_status's too. */
+    @Test
+    void clientErrorsAreRuntimeErrors() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        assertEquals("ConnectError HTTPStatusError", body("/runtime-error?refused=" + q("http://127.0.0.1:" + port + "/")
+                + "&missing=" + q(up + "/v1/status/404")));
     }
 
     @Test
@@ -378,7 +391,8 @@ class ClientScriptTest {
 
     /**
      * A client with a base_url (named or inline) sends nowhere else: another origin, by an
-     * absolute URL or a "//host" reference, raises OriginNotAllowedError and opens no connection,
+     * absolute URL, raises OriginNotAllowedError and opens no connection ("//host/x" is a path on
+     * the base URL's origin),
      * unless allow_other_origins says otherwise (http.yaml, or the constructor).
      */
     @Test
@@ -390,8 +404,10 @@ class ClientScriptTest {
                     + "http.yaml allows other origins)", body("/origin?client=api&url=" + q(other.url())));
             assertEquals("OriginNotAllowedError|True|http.Client sends only to " + up + ", the origin of its base URL; "
                     + "a request to " + otherOrigin + " was not sent (allow_other_origins=True allows other origins)",
-                    body("/origin?client=inline&base=" + q(up) + "&url=" + q("//127.0.0.1:" + other.socket.getLocalPort()
-                            + "/x")));
+                    body("/origin?client=inline&base=" + q(up) + "&url=" + q(other.url())));
+            String path = "//127.0.0.1:" + other.socket.getLocalPort() + "/x";
+            assertEquals("ok 200 path " + path, body("/origin?client=inline&base=" + q(up) + "&url=" + q(path)),
+                    "a path on the base URL's origin");
             assertEquals(0, other.accepted.get(), "no connection to the other origin");
             assertEquals("ok 200 ", body("/origin?client=api&url=" + q(up + "/v1/echo")), "its own origin, absolute");
             assertEquals("ok 200 other", body("/origin?client=anywhere&url=" + q(other.url())));
