@@ -13,7 +13,7 @@ from siphon import _java
 __all__ = ["route", "middleware", "on_startup", "on_shutdown", "Request", "Response", "Client",
            "ClientError", "ConnectError", "ConnectTimeoutError", "TimeoutError", "PoolTimeoutError",
            "PoolExhaustedError", "TLSError", "ProtocolError", "ConnectionClosedError", "ResponseTooLargeError",
-           "HTTPStatusError", "HTTPError"]
+           "OriginNotAllowedError", "TooManyRedirectsError", "HTTPStatusError", "HTTPError"]
 
 # (pattern, methods, function) in registration order; read by siphon._runtime.
 _routes = []
@@ -133,6 +133,10 @@ class OriginNotAllowedError(ClientError):
     """
 
 
+class TooManyRedirectsError(ClientError):
+    """The request was redirected more than 10 times in a row (a loop, or a longer chain)."""
+
+
 class HTTPStatusError(ClientError):
     """Raised by ``Response.raise_for_status()`` for a 4xx or 5xx status; ``.response``, ``.status``."""
 
@@ -159,6 +163,7 @@ _ERROR_KINDS = {
     "connection_closed": ConnectionClosedError,
     "response_too_large": ResponseTooLargeError,
     "origin_not_allowed": OriginNotAllowedError,
+    "too_many_redirects": TooManyRedirectsError,
     "client_error": ClientError,
 }
 

@@ -99,6 +99,19 @@ async def runtime_error(req):
     return http.Response(body=" ".join(out))
 
 
+@http.route("/redirects")
+async def redirects(req):
+    base = req.query_params["base"]
+    followed = await http.Client(base_url=base).get("/v1/moved")
+    kept = await http.Client(base_url=base, follow_redirects=False).get("/v1/moved")
+    try:
+        await http.Client(base_url=base).get("/v1/loop")
+        loop = "no error"
+    except http.TooManyRedirectsError as e:
+        loop = f"{type(e).__name__} {isinstance(e, RuntimeError)}"
+    return http.Response(body=f"{followed.status} {_text(followed)}|{kept.status} {kept.headers.get('location')}|{loop}")
+
+
 @http.route("/uncaught")
 async def uncaught(req):
     await http.Client(timeout_ms=2000).get(req.query_params["url"])

@@ -22,6 +22,8 @@ import java.io.IOException;
  *   <tr><td>{@link TlsException}</td><td>an https:// request that cannot be made: a TLS failure</td></tr>
  *   <tr><td>{@link OriginNotAllowedException}</td><td>the URL names another origin than the base URL's, which
  *       the client does not allow: nothing was sent</td></tr>
+ *   <tr><td>{@link TooManyRedirectsException}</td><td>more than {@link HttpClient#MAX_REDIRECTS} redirects in a
+ *       row</td></tr>
  *   <tr><td>{@link HttpStatusException}</td><td>only from {@link ClientResponse#raiseForStatus()}: a 4xx or 5xx</td></tr>
  * </table>
  *
@@ -31,7 +33,8 @@ import java.io.IOException;
 public abstract sealed class ClientException extends IOException
         permits ConnectRefusedException, ConnectTimeoutException, ConnectFailedException, RequestTimeoutException,
         PoolTimeoutException, PoolExhaustedException, MalformedResponseException, ResponseTooLargeException,
-        ConnectionClosedException, TlsException, OriginNotAllowedException, HttpStatusException {
+        ConnectionClosedException, TlsException, OriginNotAllowedException, TooManyRedirectsException,
+        HttpStatusException {
 
     protected ClientException(String message, Throwable cause) {
         super(message, cause);

@@ -96,7 +96,11 @@ public final class HttpClient implements AutoCloseable {
                            int poolSize, int maxWaiters, long idleTimeoutMs, boolean http2PriorKnowledge,
                            long maxResponseBodyBytes, int maxResponseHeadBytes, int maxResponseFields,
                            int ioLoops, LoopThreads loopThreads, int bufferSize, Path verify, Path clientCert,
-                           Path clientKey, boolean http2OverTls, boolean allowOtherOrigins) {}
+                           Path clientKey, boolean http2OverTls, boolean allowOtherOrigins,
+                           boolean followRedirects) {}
+
+    /** Redirects followed in a row at most; the next one fails with {@link TooManyRedirectsException}. */
+    public static final int MAX_REDIRECTS = 10;
 
     private final Settings settings;
     private final String name; // for messages: "clients.api", or "client" when built in Java
@@ -208,9 +212,6 @@ public final class HttpClient implements AutoCloseable {
                                                   byte[] body) {
         String m = checkMethod(method);
         UrlResolver.Target t = UrlResolver.resolve(settings.baseUrl(), Objects.requireNonNull(url, "url"));
-        if (home != null && !home.equals(t.origin())) {
-            return CompletableFuture.failedFuture(otherOrigin(t.origin()));
-        }
         int n = headers == null ? 0 : headers.size();
         String[] names = new String[n];
         String[] values = new String[n];
@@ -229,6 +230,21 @@ public final class HttpClient implements AutoCloseable {
             names = java.util.Arrays.copyOf(names, k);
             values = java.util.Arrays.copyOf(values, k);
         }
+        byte[] b = body == null ? EMPTY : body;
+        if (!settings.followRedirects()) {
+            return exchange(m, t, names, values, b, settings.timeoutMs());
+        }
+        CompletableFuture<ClientResponse> result = new CompletableFuture<>();
+        hop(result, m, t, names, values, b, 0, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.timeoutMs()));
+        return result;
+    }
+
+    /** One request on its origin's pool, with {@code timeoutMs} to complete. */
+    private CompletableFuture<ClientResponse> exchange(String m, UrlResolver.Target t, String[] names, String[] values,
+                                                       byte[] body, long timeoutMs) {
+        if (home != null && !home.equals(t.origin())) {
+            return CompletableFuture.failedFuture(otherOrigin(t.origin()));
+        }
         if (t.origin().secure() && tls == null) {
             try {
                 tls();
@@ -240,10 +256,88 @@ public final class HttpClient implements AutoCloseable {
             return CompletableFuture.failedFuture(new ConnectionClosedException("client is closed"));
         }
         ConnectionPool pool = pool(t.origin());
-        ClientExchange x = new ClientExchange(pool, m, t.requestTarget(), names, values, body == null ? EMPTY : body);
-        x.arm(settings.timeoutMs());
+        ClientExchange x = new ClientExchange(pool, m, t.requestTarget(), names, values, body);
+        x.arm(timeoutMs);
         pool.loop.execute(() -> pool.arrive(x));
         return x.future;
+    }
+
+    /**
+     * Sends one request of a chain and follows its redirect (RFC 9110 §15.4), as reqwest does: 301,
+     * 302 and 303 turn any method but GET and HEAD into GET without a body; 307 and 308 repeat the
+     * method and body; a hop to another origin drops Authorization, Cookie and Proxy-Authorization;
+     * the whole chain shares one timeout. Cancelling {@code result} cancels the hop in flight.
+     */
+    private void hop(CompletableFuture<ClientResponse> result, String m, UrlResolver.Target t, String[] names,
+                     String[] values, byte[] body, int hops, long deadline) {
+        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        if (left <= 0) {
+            result.completeExceptionally(new RequestTimeoutException("no complete response to " + m + " "
+                    + t.requestTarget() + " from " + t.origin() + " within " + settings.timeoutMs()
+                    + " ms, redirects included"));
+            return;
+        }
+        CompletableFuture<ClientResponse> f = exchange(m, t, names, values, body, left);
+        result.whenComplete((r, e) -> {
+            if (result.isCancelled()) {
+                f.cancel(false);
+            }
+        });
+        f.whenComplete((r, e) -> {
+            if (e != null) {
+                result.completeExceptionally(e instanceof java.util.concurrent.CompletionException c
+                        && c.getCause() != null ? c.getCause() : e);
+                return;
+            }
+            int s = r.status();
+            String location = r.header("location");
+            if (location == null || (s != 301 && s != 302 && s != 303 && s != 307 && s != 308)) {
+                result.complete(r);
+                return;
+            }
+            if (hops == MAX_REDIRECTS) {
+                result.completeExceptionally(new TooManyRedirectsException(m + " " + t.origin() + t.requestTarget()
+                        + " was redirected " + (hops + 1) + " times in a row; the client follows " + MAX_REDIRECTS));
+                return;
+            }
+            UrlResolver.Target next;
+            try {
+                next = UrlResolver.location(t, location);
+            } catch (IllegalArgumentException bad) {
+                result.complete(r); // a Location that cannot be followed: the answer is the redirect itself
+                return;
+            }
+            boolean toGet = s <= 303;
+            String nm = toGet && !m.equals("HEAD") ? "GET" : m;
+            boolean crossOrigin = !next.origin().equals(t.origin());
+            String[] nn = names;
+            String[] nv = values;
+            if (toGet || crossOrigin) {
+                int keep = 0;
+                nn = new String[names.length];
+                nv = new String[names.length];
+                for (int i = 0; i < names.length; i++) {
+                    if (!(toGet && isBodyField(names[i])) && !(crossOrigin && isCredentialField(names[i]))) {
+                        nn[keep] = names[i];
+                        nv[keep++] = values[i];
+                    }
+                }
+                nn = java.util.Arrays.copyOf(nn, keep);
+                nv = java.util.Arrays.copyOf(nv, keep);
+            }
+            hop(result, nm, next, nn, nv, toGet ? EMPTY : body, hops + 1, deadline);
+        });
+    }
+
+    private static boolean isBodyField(String name) {
+        return name.equalsIgnoreCase("content-type") || name.equalsIgnoreCase("content-encoding")
+                || name.equalsIgnoreCase("content-language") || name.equalsIgnoreCase("content-location");
+    }
+
+    /** What reqwest drops on a redirect to another host: the caller's credentials for this one. */
+    private static boolean isCredentialField(String name) {
+        return name.equalsIgnoreCase("authorization") || name.equalsIgnoreCase("cookie")
+                || name.equalsIgnoreCase("proxy-authorization");
     }
 
     /** The origin is not the base URL's; the message says how the caller allows it, in its terms. */
@@ -579,6 +673,7 @@ public final class HttpClient implements AutoCloseable {
         private Path clientKey;
         private boolean http2OverTls = true;
         private boolean allowOtherOrigins;
+        private boolean followRedirects = true;
         private String name = "client";
         private FatalErrorHandler fatalErrorHandler = FatalErrorHandler.NONE;
 
@@ -595,7 +690,8 @@ public final class HttpClient implements AutoCloseable {
 
         /**
          * Takes every setting of a configured client: base_url, timeout_ms, verify, cert, key,
-         * pool_size, http2_prior_knowledge, max_response_bytes and allow_other_origins; messages
+         * pool_size, http2_prior_knowledge, max_response_bytes, allow_other_origins and
+         * follow_redirects; messages
          * about its files name it as {@code clients.<name>}.
          */
         public Builder config(ClientConfig c) {
@@ -605,6 +701,7 @@ public final class HttpClient implements AutoCloseable {
             http2PriorKnowledge = c.http2PriorKnowledge();
             maxResponseBodyBytes = c.maxResponseBytes();
             allowOtherOrigins = c.allowOtherOrigins();
+            followRedirects = c.followRedirects();
             verify = c.verify();
             clientCert = c.cert();
             clientKey = c.key();
@@ -674,6 +771,15 @@ public final class HttpClient implements AutoCloseable {
          */
         public Builder allowOtherOrigins(boolean on) {
             this.allowOtherOrigins = on;
+            return this;
+        }
+
+        /**
+         * Follow redirects (default true): 301, 302, 303, 307 and 308 answers with a Location, at
+         * most {@link #MAX_REDIRECTS} in a row (see {@link HttpClient#send}); false returns them.
+         */
+        public Builder followRedirects(boolean on) {
+            this.followRedirects = on;
             return this;
         }
 
@@ -808,7 +914,8 @@ public final class HttpClient implements AutoCloseable {
             }
             return new HttpClient(new Settings(baseUrl, timeoutMs, connect, poolWait, poolSize, maxWaiters,
                     idleTimeoutMs, http2PriorKnowledge, maxResponseBodyBytes, maxResponseHeadBytes, maxResponseFields,
-                    ioLoops, loopThreads, bufferSize, verify, clientCert, clientKey, http2OverTls, allowOtherOrigins),
+                    ioLoops, loopThreads, bufferSize, verify, clientCert, clientKey, http2OverTls, allowOtherOrigins,
+                    followRedirects),
                     name, tls, fatalErrorHandler);
         }
 

@@ -78,6 +78,35 @@ final class UrlResolver {
         return target(new Parts(u.scheme, u.authority, removeDotSegments(u.path), u.query, null), url);
     }
 
+    /**
+     * A redirect's {@code Location} resolved against the URL that was answered, as RFC 9110
+     * §10.2.2 says: a URI-reference, by RFC 3986 §5.2 (an absolute URL as it is, {@code /x}
+     * replacing the path, {@code x} replacing its last segment, {@code //host/x} another host).
+     */
+    static Target location(Target answered, String location) {
+        Parts r = split(location);
+        Origin o = answered.origin();
+        String requested = answered.requestTarget();
+        int q = requested.indexOf('?');
+        Parts b = new Parts(o.scheme(), o.authority(), q < 0 ? requested : requested.substring(0, q),
+                q < 0 ? null : requested.substring(q + 1), null);
+        Parts t;
+        if (r.scheme != null) {
+            t = new Parts(r.scheme, r.authority, removeDotSegments(r.path), r.query, null);
+        } else if (r.authority != null) {
+            t = new Parts(b.scheme, r.authority, removeDotSegments(r.path), r.query, null);
+        } else if (r.path.isEmpty()) {
+            t = new Parts(b.scheme, b.authority, b.path, r.query != null ? r.query : b.query, null);
+        } else if (r.path.startsWith("/")) {
+            t = new Parts(b.scheme, b.authority, removeDotSegments(r.path), r.query, null);
+        } else {
+            int last = b.path.lastIndexOf('/'); // RFC 3986 §5.2.3 (a request path is never empty)
+            t = new Parts(b.scheme, b.authority, removeDotSegments(b.path.substring(0, last + 1) + r.path), r.query,
+                    null);
+        }
+        return target(t, location);
+    }
+
     /** Starts with http:// or https://, in any case. */
     static boolean isAbsolute(String url) {
         return url.regionMatches(true, 0, "http://", 0, 7) || url.regionMatches(true, 0, "https://", 0, 8);

@@ -26,7 +26,7 @@ import java.util.Objects;
  */
 public record ClientConfig(String name, String baseUrl, long timeoutMs, Path verify, Path cert, Path key,
                            int poolSize, boolean http2PriorKnowledge, long maxResponseBytes,
-                           boolean allowOtherOrigins) {
+                           boolean allowOtherOrigins, boolean followRedirects) {
 
     public static final long DEFAULT_TIMEOUT_MS = 5_000;
     public static final int DEFAULT_POOL_SIZE = 8;
@@ -50,7 +50,9 @@ public record ClientConfig(String name, String baseUrl, long timeoutMs, Path ver
             Setting.integer("max_response_bytes", "maxResponseBytes", 1, MAX_MAX_RESPONSE_BYTES,
                     DEFAULT_MAX_RESPONSE_BYTES, "response body cap; a larger body fails the request"),
             Setting.bool("allow_other_origins", "allowOtherOrigins", false,
-                    "whether a client with base_url may send to other origins"));
+                    "whether a client with base_url may send to other origins"),
+            Setting.bool("follow_redirects", "followRedirects", true,
+                    "follow 301, 302, 303, 307 and 308 answers, at most 10 in a row"));
 
     public ClientConfig {
         if (Objects.requireNonNull(name, "name").isEmpty()) {
@@ -73,7 +75,7 @@ public record ClientConfig(String name, String baseUrl, long timeoutMs, Path ver
     /** A client called {@code name} with every setting at its default. */
     public static ClientConfig named(String name) {
         return new ClientConfig(name, null, DEFAULT_TIMEOUT_MS, null, null, null, DEFAULT_POOL_SIZE, false,
-                DEFAULT_MAX_RESPONSE_BYTES, false);
+                DEFAULT_MAX_RESPONSE_BYTES, false, true);
     }
 
     /**
@@ -104,42 +106,47 @@ public record ClientConfig(String name, String baseUrl, long timeoutMs, Path ver
 
     public ClientConfig withBaseUrl(String baseUrl) {
         return new ClientConfig(name, baseUrl, timeoutMs, verify, cert, key, poolSize, http2PriorKnowledge,
-                maxResponseBytes, allowOtherOrigins);
+                maxResponseBytes, allowOtherOrigins, followRedirects);
     }
 
     public ClientConfig withTimeoutMs(long timeoutMs) {
         return new ClientConfig(name, baseUrl, timeoutMs, verify, cert, key, poolSize, http2PriorKnowledge,
-                maxResponseBytes, allowOtherOrigins);
+                maxResponseBytes, allowOtherOrigins, followRedirects);
     }
 
     public ClientConfig withVerify(Path verify) {
         return new ClientConfig(name, baseUrl, timeoutMs, verify, cert, key, poolSize, http2PriorKnowledge,
-                maxResponseBytes, allowOtherOrigins);
+                maxResponseBytes, allowOtherOrigins, followRedirects);
     }
 
     /** Sets the client identity: {@code key} may be {@code null} when {@code cert} is a combined PEM. */
     public ClientConfig withIdentity(Path cert, Path key) {
         return new ClientConfig(name, baseUrl, timeoutMs, verify, cert, key, poolSize, http2PriorKnowledge,
-                maxResponseBytes, allowOtherOrigins);
+                maxResponseBytes, allowOtherOrigins, followRedirects);
     }
 
     public ClientConfig withPoolSize(int poolSize) {
         return new ClientConfig(name, baseUrl, timeoutMs, verify, cert, key, poolSize, http2PriorKnowledge,
-                maxResponseBytes, allowOtherOrigins);
+                maxResponseBytes, allowOtherOrigins, followRedirects);
     }
 
     public ClientConfig withHttp2PriorKnowledge(boolean http2PriorKnowledge) {
         return new ClientConfig(name, baseUrl, timeoutMs, verify, cert, key, poolSize, http2PriorKnowledge,
-                maxResponseBytes, allowOtherOrigins);
+                maxResponseBytes, allowOtherOrigins, followRedirects);
+    }
+
+    public ClientConfig withFollowRedirects(boolean followRedirects) {
+        return new ClientConfig(name, baseUrl, timeoutMs, verify, cert, key, poolSize, http2PriorKnowledge,
+                maxResponseBytes, allowOtherOrigins, followRedirects);
     }
 
     public ClientConfig withMaxResponseBytes(long maxResponseBytes) {
         return new ClientConfig(name, baseUrl, timeoutMs, verify, cert, key, poolSize, http2PriorKnowledge,
-                maxResponseBytes, allowOtherOrigins);
+                maxResponseBytes, allowOtherOrigins, followRedirects);
     }
 
     public ClientConfig withAllowOtherOrigins(boolean allowOtherOrigins) {
         return new ClientConfig(name, baseUrl, timeoutMs, verify, cert, key, poolSize, http2PriorKnowledge,
-                maxResponseBytes, allowOtherOrigins);
+                maxResponseBytes, allowOtherOrigins, followRedirects);
     }
 }

@@ -12,6 +12,7 @@ import dev.siphon.http.client.PoolTimeoutException;
 import dev.siphon.http.client.RequestTimeoutException;
 import dev.siphon.http.client.ResponseTooLargeException;
 import dev.siphon.http.client.TlsException;
+import dev.siphon.http.client.TooManyRedirectsException;
 import java.util.Locale;
 
 /**
@@ -36,6 +37,7 @@ enum ClientErrorKind {
     CONNECTION_CLOSED(ConnectionClosedException.class),
     RESPONSE_TOO_LARGE(ResponseTooLargeException.class),
     ORIGIN_NOT_ALLOWED(OriginNotAllowedException.class),
+    TOO_MANY_REDIRECTS(TooManyRedirectsException.class),
     /**
      * Anything else: a failure that is no {@link ClientException} (a bug of the client), or
      * {@link dev.siphon.http.client.HttpStatusException}, which only {@code raiseForStatus} throws.

@@ -62,6 +62,8 @@ class ClientScriptTest {
                         .header("X-Target", req.path() + (req.rawQuery() == null ? "" : "?" + req.rawQuery()))
                         .header("X-Version", req.version()))
                 .route("GET", "/v1/status/{code}", req -> Response.text(Integer.parseInt(req.pathParam("code")), "status"))
+                .route("GET", "/v1/moved", req -> new Response(302).header("location", "/v1/status/201"))
+                .route("GET", "/v1/loop", req -> new Response(307).header("location", "loop"))
                 .route("GET", "/{*rest}", req -> Response.text(200, "path " + req.path()))
                 .routeAsync("GET", "/v1/slow/{ms}", (req, out) -> Thread.ofVirtual().start(() -> {
                     try {
@@ -209,6 +211,12 @@ class ClientScriptTest {
         }
         assertEquals("ConnectError HTTPStatusError", body("/runtime-error?refused=" + q("http://127.0.0.1:" + port + "/")
                 + "&missing=" + q(up + "/v1/status/404")));
+    }
+
+    /** Redirects are followed (at most 10 in a row), unless follow_redirects=False. */
+    @Test
+    void redirectsAreFollowedUnlessTurnedOff() throws Exception {
+        assertEquals("201 status|302 /v1/status/201|TooManyRedirectsError True", body("/redirects?base=" + q(up)));
     }
 
     @Test
