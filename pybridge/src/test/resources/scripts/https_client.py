@@ -35,4 +35,4 @@ async def inline(req):
 
 @http.route("/named/{name}")
 async def named(req):
-    return await _get(http.Client(req.path_params["name"]), "whoami")
+    return await _get(http.Client(req.path_params["name"]), "/whoami")
