@@ -1,6 +1,6 @@
 package dev.siphon.http;
 
-import dev.siphon.http.internal.Json;
+import dev.siphon.http.codec.Json;
 import dev.siphon.http.metrics.Exposition;
 import dev.siphon.http.router.Router;
 import java.nio.charset.StandardCharsets;

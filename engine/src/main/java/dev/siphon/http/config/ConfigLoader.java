@@ -103,18 +103,35 @@ public final class ConfigLoader {
         return new HttpConfig(servers, clients, engine, admin, accessLog(top.get("access_log")));
     }
 
-    /** {@code access_log:}, or null. */
-    private AccessLogConfig accessLog(Entry e) throws ConfigException {
+    /** An optional top-level section, read: its node, its keys, and the one key it requires. */
+    private record OptionalSection(Node node, Map<String, Entry> fields, Entry required) {}
+
+    /**
+     * Section {@code name} (null when absent): a mapping of {@code section}'s keys in which
+     * {@code key} must be given ({@code expected} says what it takes; {@code example} shows one).
+     */
+    private OptionalSection optionalSection(Entry e, String name, Section section, String key, String example,
+                                            String expected) throws ConfigException {
         if (isNull(e)) {
             return null;
         }
-        Node node = y.requireMapping(e.value(), "access_log", "expected a mapping with path, like {path: -, format: json}");
-        Map<String, Entry> f = y.mapping(node, "access_log", AccessLogConfig.SECTION.keys());
-        Entry path = f.get("path");
-        if (isNull(path)) {
-            throw y.missing(node, path, "access_log.path", "expected a file path, or - for standard output");
+        Node node = y.requireMapping(e.value(), name, "expected a mapping with " + key + ", like " + example);
+        Map<String, Entry> f = y.mapping(node, name, section.keys());
+        Entry required = f.get(key);
+        if (isNull(required)) {
+            throw y.missing(node, required, name + "." + key, expected);
         }
-        Map<String, Object> values = y.read(AccessLogConfig.SECTION, f, "access_log", (s, x, out) -> {
+        return new OptionalSection(node, f, required);
+    }
+
+    /** {@code access_log:}, or null. */
+    private AccessLogConfig accessLog(Entry e) throws ConfigException {
+        OptionalSection o = optionalSection(e, "access_log", AccessLogConfig.SECTION, "path", "{path: -, format: json}",
+                "expected a file path, or - for standard output");
+        if (o == null) {
+            return null;
+        }
+        Map<String, Object> values = y.read(AccessLogConfig.SECTION, o.fields(), "access_log", (s, x, out) -> {
             switch (s.key()) {
                 case "path" -> {
                     String text = y.string(x.value(), "access_log.path", "expected a file path, or - for standard output");
@@ -135,21 +152,18 @@ public final class ConfigLoader {
                 default -> throw unread(s);
             }
         });
-        return y.build(node, "access_log", () -> Section.build(AccessLogConfig.class, values));
+        return y.build(o.node(), "access_log", () -> Section.build(AccessLogConfig.class, values));
     }
 
     /** {@code admin:}, or null; its listen address must not take a server's socket. */
     private AdminConfig admin(Entry e, List<ServerConfig> servers) throws ConfigException {
-        if (isNull(e)) {
+        OptionalSection o = optionalSection(e, "admin", AdminConfig.SECTION, "listen", "{listen: \"127.0.0.1:9090\"}",
+                "expected \"host:port\", like \"127.0.0.1:9090\"");
+        if (o == null) {
             return null;
         }
-        Node node = y.requireMapping(e.value(), "admin", "expected a mapping with listen, like {listen: \"127.0.0.1:9090\"}");
-        Map<String, Entry> f = y.mapping(node, "admin", AdminConfig.SECTION.keys());
-        Entry listen = f.get("listen");
-        if (isNull(listen)) {
-            throw y.missing(node, listen, "admin.listen", "expected \"host:port\", like \"127.0.0.1:9090\"");
-        }
-        Map<String, Object> values = y.read(AdminConfig.SECTION, f, "admin", (s, x, out) -> {
+        Entry listen = o.required();
+        Map<String, Object> values = y.read(AdminConfig.SECTION, o.fields(), "admin", (s, x, out) -> {
             if (!s.key().equals("listen")) {
                 throw unread(s);
             }
@@ -163,7 +177,7 @@ public final class ConfigLoader {
             out.put("host", hp.host());
             out.put("port", hp.port());
         });
-        AdminConfig admin = y.build(node, "admin", () -> Section.build(AdminConfig.class, values));
+        AdminConfig admin = y.build(o.node(), "admin", () -> Section.build(AdminConfig.class, values));
         int i = admin.collidingServer(servers);
         if (i >= 0) {
             throw y.error(listen.value(), "admin.listen", Texts.quote(admin.listen()) + " takes the port of servers["

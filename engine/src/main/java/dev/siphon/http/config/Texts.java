@@ -1,5 +1,7 @@
 package dev.siphon.http.config;
 
+import dev.siphon.http.codec.Json;
+
 /** Renders user text inside error messages: quoted, control characters escaped, long text cut. */
 final class Texts {
 
@@ -9,25 +11,8 @@ final class Texts {
     }
 
     static String quote(String s) {
-        StringBuilder b = new StringBuilder(Math.min(s.length(), MAX_SHOWN) + 8).append('"');
         int n = Math.min(s.length(), MAX_SHOWN);
-        for (int i = 0; i < n; i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                default -> {
-                    if (c < 0x20 || c == 0x7f) {
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
+        StringBuilder b = Json.escape(new StringBuilder(n + 8).append('"'), s, n);
         if (s.length() > MAX_SHOWN) {
             b.append("...");
         }

@@ -1,4 +1,4 @@
-package dev.siphon.http.internal;
+package dev.siphon.http.codec;
 
 /** JSON string literals, for the little JSON the engine writes itself (probe answers, access log lines). */
 public final class Json {
@@ -9,8 +9,15 @@ public final class Json {
         if (s == null) {
             return b.append("null");
         }
-        b.append('"');
-        for (int i = 0; i < s.length(); i++) {
+        return escape(b.append('"'), s, s.length()).append('"');
+    }
+
+    /**
+     * Appends the first {@code end} characters of {@code s} escaped as inside a JSON string (and
+     * so readable in a message): quote, backslash and control characters, DEL included.
+     */
+    public static StringBuilder escape(StringBuilder b, String s, int end) {
+        for (int i = 0; i < end; i++) {
             char c = s.charAt(i);
             switch (c) {
                 case '"' -> b.append("\\\"");
@@ -27,7 +34,7 @@ public final class Json {
                 }
             }
         }
-        return b.append('"');
+        return b;
     }
 
     /** {@code s} as a JSON string literal. */
