@@ -45,6 +45,10 @@
 #   SIPHON_BASELINE   another checkout of this project, built (make build): adds the server
 #                  siphon-baseline, its bin/siphon-http with the same script and settings (an
 #                  A/B of two builds, e.g. with and without a feature's cost on the hot path)
+#   SIPHON_SCRIPT  the script siphon serves [bench/python/siphon_app.py: plain def routes];
+#                  bench/python/cold_async.py serves the same two routes as async def handlers
+#   SIPHON_CONFIG  its http.yaml [bench/python/http.yaml]; bench/python/cold.yaml goes with
+#                  cold_async.py (it declares the client that script makes)
 #   SERVERS        the servers to run, instead of every one of the core set (siphon,
 #                  siphon-baseline, uvicorn, uvicorn-2w)
 #   PYTHON         the interpreter for uvicorn [/usr/bin/python3]
@@ -71,6 +75,8 @@ PYTHON=${PYTHON:-/usr/bin/python3}
 RESULTS=${RESULTS:-bench/target/py-e2e-results.md}
 
 APP_DIR=bench/python
+SIPHON_SCRIPT=${SIPHON_SCRIPT:-$APP_DIR/siphon_app.py}
+SIPHON_CONFIG=${SIPHON_CONFIG:-$APP_DIR/http.yaml}
 BODY=$APP_DIR/echo.json
 QUIET_TOOL=$ROOT/../shared/tools/wait-quiet
 CLK_TCK=$(getconf CLK_TCK)
@@ -123,7 +129,7 @@ server_command() {
         [ -n "${SIPHON_BASELINE:-}" ] || die "siphon-baseline needs SIPHON_BASELINE=<another checkout, built>"
         home=$SIPHON_BASELINE
       fi
-      CMD=("$home/bin/siphon-http" --config "$APP_DIR/http.yaml" --script "$APP_DIR/siphon_app.py") ;;
+      CMD=("$home/bin/siphon-http" --config "$SIPHON_CONFIG" --script "$SIPHON_SCRIPT") ;;
     uvicorn|uvicorn-2w)
       CMD_ENV=()
       CMD=("$PYTHON" -m uvicorn --app-dir "$APP_DIR" starlette_app:app --host 127.0.0.1 --port "$port"
