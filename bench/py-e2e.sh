@@ -50,7 +50,8 @@
 #   SIPHON_CONFIG  its http.yaml [bench/python/http.yaml]; bench/python/cold.yaml goes with
 #                  cold_async.py (it declares the client that script makes)
 #   SERVERS        the servers to run, instead of every one of the core set (siphon,
-#                  siphon-baseline, uvicorn, uvicorn-2w)
+#                  siphon-baseline, siphon-nometrics, uvicorn, uvicorn-2w); siphon-nometrics is
+#                  this build with -Dsiphon.metrics.record=false (what recording metrics costs)
 #   PYTHON         the interpreter for uvicorn [/usr/bin/python3]
 #   RESULTS        markdown results [bench/target/py-e2e-results.md]
 set -euo pipefail
@@ -121,13 +122,16 @@ LOAD_PID=
 server_command() {
   local name=$1 port=$2 cores=$3
   case $name in
-    siphon|siphon-baseline)
+    siphon|siphon-baseline|siphon-nometrics)
       # one worker context and one I/O loop per core (the engine's defaults under taskset)
       CMD_ENV=(SIPHON_LISTEN="127.0.0.1:$port" SIPHON_WORKERS="$cores" SIPHON_IO_LOOPS="$cores")
       local home=.
       if [ "$name" = siphon-baseline ]; then
         [ -n "${SIPHON_BASELINE:-}" ] || die "siphon-baseline needs SIPHON_BASELINE=<another checkout, built>"
         home=$SIPHON_BASELINE
+      fi
+      if [ "$name" = siphon-nometrics ]; then
+        CMD_ENV+=(SIPHON_JAVA_OPTS="${SIPHON_JAVA_OPTS:-} -Dsiphon.metrics.record=false")
       fi
       CMD=("$home/bin/siphon-http" --config "$SIPHON_CONFIG" --script "$SIPHON_SCRIPT") ;;
     uvicorn|uvicorn-2w)

@@ -21,6 +21,12 @@ import java.util.regex.Pattern;
  */
 public final class MetricsRegistry {
     public static final int DEFAULT_MAX_SERIES = 1000;
+    /**
+     * False when the JVM runs with {@code -Dsiphon.metrics.record=false}: the engine and the
+     * Python workers record nothing per request (the families are still registered and read 0).
+     * For measuring what recording costs (docs/performance.md), or for an embedder who wants none.
+     */
+    public static final boolean RECORDING = !"false".equals(System.getProperty("siphon.metrics.record"));
     private static final Pattern NAME = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
     private static final Pattern LABEL = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
     /** Suffixes a histogram writes (and a counter's): a name ending so would collide with them. */

@@ -68,7 +68,7 @@ public final class ServerBackend implements HttpEngine.Backend {
                         MetricsRegistry registry, AccessLogConfig accessLogConfig) throws IOException {
         Dispatcher dispatcher = new Dispatcher(routes);
         Counters counters = new Counters(settings.maxBufferedBodyBytes());
-        RequestMetrics requestMetrics = new RequestMetrics(registry);
+        RequestMetrics requestMetrics = MetricsRegistry.RECORDING ? new RequestMetrics(registry) : RequestMetrics.OFF;
         AccessLog accessLog = accessLogConfig == null ? null : new AccessLog(accessLogConfig);
         int n = settings.ioLoops();
         EventLoop[] loops = new EventLoop[n];

@@ -73,6 +73,8 @@ final class PythonWorker {
      */
     private static final long MAX_HOLD_NANOS = TimeUnit.MICROSECONDS.toNanos(500);
     private static final String[] NO_STRINGS = new String[0];
+    /** Whether {@link #poll} adds up busy time ({@code siphon_python_busy_seconds}); off with the metrics. */
+    private static final boolean RECORD_BUSY = dev.siphon.http.metrics.MetricsRegistry.RECORDING;
     /** Release stores for the fields other threads only read, written once or twice per request. */
     private static final VarHandle STEP_SINCE;
     private static final VarHandle RUNNING;
@@ -632,7 +634,7 @@ final class PythonWorker {
         }
         wakeups.flush();
         long step = stepSince;
-        if (step != 0) {
+        if (step != 0 && RECORD_BUSY) {
             busyNanos += System.nanoTime() - step; // only this thread writes it
         }
         pollSince = 0;
