@@ -38,16 +38,28 @@ class ExamplesTest {
     record Server(Process process, String hostPort, Path out, Path err) implements AutoCloseable {
         static Server start(Path dir, String script, Map<String, String> env) throws Exception {
             // the example's http.yaml with two workers whatever the machine (state must be shared through cache)
+            return start(dir, Files.readString(LauncherTest.EXAMPLES.resolve("http.yaml")) + "engine:\n  workers: 2\n",
+                    LauncherTest.EXAMPLES.resolve(script), env);
+        }
+
+        /** The launcher with {@code httpYaml} (written to {@code dir}) and {@code script}. */
+        static Server start(Path dir, String httpYaml, Path script, Map<String, String> env) throws Exception {
             Path yaml = dir.resolve("http.yaml");
-            Files.writeString(yaml, Files.readString(LauncherTest.EXAMPLES.resolve("http.yaml"))
-                    + "engine:\n  workers: 2\n");
-            ProcessBuilder pb = new ProcessBuilder(LauncherTest.LAUNCHER.toString(), "--config", yaml.toString(),
-                    "--script", LauncherTest.EXAMPLES.resolve(script).toString());
+            Files.writeString(yaml, httpYaml);
+            return launch(dir, script.getFileName().toString(), env, "--config", yaml.toString(), "--script",
+                    script.toString());
+        }
+
+        /** The launcher with {@code args} ({@code --siphon-config} or {@code --config} and {@code --script}). */
+        static Server launch(Path dir, String script, Map<String, String> env, String... args) throws Exception {
+            List<String> cmd = new ArrayList<>(List.of(LauncherTest.LAUNCHER.toString()));
+            cmd.addAll(List.of(args));
+            ProcessBuilder pb = new ProcessBuilder(cmd);
             pb.environment().put("SIPHON_LISTEN", "127.0.0.1:0");
             pb.environment().put("SIPHON_ADMIN_LISTEN", "127.0.0.1:0");
             pb.environment().putAll(env);
-            Path out = dir.resolve("out.txt");
-            Path err = dir.resolve("err.txt");
+            Path out = Files.createTempFile(dir, "out", ".txt");
+            Path err = Files.createTempFile(dir, "err", ".txt");
             Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
             Pattern listening = Pattern.compile("listening on http://(\\S+)");
             for (int i = 0; i < 3000 && p.isAlive(); i++) {
