@@ -98,6 +98,7 @@ def install():
     """Called once per context by the importer, after it handed the worker's Bridge to ``_java``."""
     global _Coroutine
     http._client_call = client_call
+    _install_namespaces()
     import _collections_abc
     _Coroutine = _collections_abc.Coroutine
     if "asyncio" in sys.modules:
@@ -585,20 +586,20 @@ async def _run_shutdown_hooks():
 
 # --- http.Client: the request runs in Java while the calling coroutine awaits a loop future ---
 
-async def client_call(client, method, url, headers, body):
-    """Sends one request on Java client ``client``; the result arrives through ``client_done``/``client_failed``."""
+def _new_call(what):
+    """A new call id and the loop future its result will resolve."""
     global _next_call
     if loop is None:
         _start_asyncio()
     if _aio.running_loop() is not loop:
-        raise RuntimeError("http.Client requests run on the worker's event loop (in a handler, middleware, "
+        raise RuntimeError(what + " run on the worker's event loop (in a handler, middleware, "
                            "on_startup or on_shutdown hook), not on another loop or thread")
     _next_call += 1
-    cid = _next_call
-    fut = loop.create_future()
-    err = _java.bridge.clientSend(cid, client, method, url, headers, body)
-    if err is not None:
-        raise ValueError(str(err))
+    return _next_call, loop.create_future()
+
+
+async def _await_java(cid, fut):
+    """Awaits ``fut``, the result of Java call ``cid``; a cancelled await cancels the Java side too."""
     _calls[cid] = fut
     try:
         return await fut
@@ -608,6 +609,15 @@ async def client_call(client, method, url, headers, body):
         raise
     finally:
         _calls.pop(cid, None)
+
+
+async def client_call(client, method, url, headers, body):
+    """Sends one request on Java client ``client``; the result arrives through ``client_done``/``client_failed``."""
+    cid, fut = _new_call("http.Client requests")
+    err = _java.bridge.clientSend(cid, client, method, url, headers, body)
+    if err is not None:
+        raise ValueError(str(err))
+    return await _await_java(cid, fut)
 
 
 def client_done(cid, status, headers, body):
@@ -624,3 +634,87 @@ def client_failed(cid, kind, message):
     if fut is None or fut.done():
         return
     fut.set_exception(http._ERROR_KINDS.get(kind, http.ClientError)(str(message)))
+
+
+# --- a Java host's namespaces (siphon.<name>): its methods' futures are awaited like http.Client ---
+
+class _Namespace(types.ModuleType):
+    """``siphon.<name>``: the members a Java host's object exports. A method that returns a Java
+    ``CompletionStage`` returns an awaitable of its result; any other returns its value."""
+
+    def __init__(self, name, target):
+        super().__init__("siphon." + name)
+        self._target = target
+
+    def __getattr__(self, attr):
+        if attr.startswith("_"):
+            raise AttributeError(f"module {self.__name__!r} has no attribute {attr!r}")
+        try:
+            member = getattr(self._target, attr)
+        except AttributeError:
+            raise AttributeError(f"module {self.__name__!r} has no attribute {attr!r} "
+                                 "(the host exports what it marks @HostAccess.Export)") from None
+        if not callable(member):
+            return member  # a field: read anew each time
+        qualname = self.__name__ + "." + attr
+
+        def call(*args):
+            return _namespace_result(qualname, member(*args))
+
+        call.__name__ = attr
+        call.__qualname__ = qualname
+        setattr(self, attr, call)
+        return call
+
+
+def _install_namespaces():
+    import siphon
+    for name in _java.bridge.namespaceNames():
+        name = str(name)
+        m = _Namespace(name, _java.bridge.namespace(name))
+        sys.modules[m.__name__] = m
+        setattr(siphon, name, m)
+
+
+class _Pending:
+    """What a namespace method that returned a Java future gives the script: await it once."""
+
+    __slots__ = ("_cid", "_fut")
+
+    def __init__(self, cid, fut):
+        self._cid = cid
+        self._fut = fut
+
+    def __await__(self):
+        return _await_java(self._cid, self._fut).__await__()
+
+
+def _namespace_result(qualname, result):
+    global _next_call
+    _next_call += 1
+    cid = _next_call
+    if not _java.bridge.awaitIfPending(cid, result):
+        return result
+    if loop is None:
+        _start_asyncio()
+    if _aio.running_loop() is not loop:
+        _java.bridge.clientCancel(cid)
+        raise RuntimeError(qualname + "(): its result is awaited on the worker's event loop (in a handler, "
+                           "middleware, hook or timer job), not at import time or on another thread")
+    fut = loop.create_future()
+    _calls[cid] = fut  # from now: a result that arrives before the await is kept
+    return _Pending(cid, fut)
+
+
+def stage_done(cid, value):
+    """Called by Java from ``_java.bridge.poll``: the future of namespace call ``cid`` completed."""
+    fut = _calls.pop(cid, None)
+    if fut is not None and not fut.done():
+        fut.set_result(value)
+
+
+def stage_failed(cid, message):
+    """Called by Java from ``_java.bridge.poll``: the future of namespace call ``cid`` failed."""
+    fut = _calls.pop(cid, None)
+    if fut is not None and not fut.done():
+        fut.set_exception(RuntimeError(str(message)))

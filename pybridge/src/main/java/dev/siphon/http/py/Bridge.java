@@ -300,6 +300,35 @@ public final class Bridge {
         }
     }
 
+    /** The names of the host's namespaces ({@code siphon.<name>}), sorted. */
+    @HostAccess.Export
+    public String[] namespaceNames() {
+        return worker.pool().namespaces().keySet().toArray(new String[0]);
+    }
+
+    /** The host's object behind {@code siphon.<name>}; Python sees its exported members. */
+    @HostAccess.Export
+    public Object namespace(String name) {
+        return worker.pool().namespaces().get(name);
+    }
+
+    /**
+     * A namespace method returned {@code result}: when it is a {@link java.util.concurrent.CompletionStage},
+     * Python awaits it as call {@code call} (true); else it is the value itself (false). Worker thread only.
+     */
+    @HostAccess.Export
+    public boolean awaitIfPending(long call, Object result) {
+        try {
+            if (result instanceof java.util.concurrent.CompletionStage<?> stage) {
+                worker.awaitStage(call, stage);
+                return true;
+            }
+            return false;
+        } catch (Error error) {
+            throw worker.fatal(error);
+        }
+    }
+
     /** Cancels outbound call {@code call}, whose coroutine was cancelled. Worker thread only. */
     @HostAccess.Export
     public void clientCancel(long call) {

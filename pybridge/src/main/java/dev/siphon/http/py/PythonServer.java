@@ -5,7 +5,10 @@ import dev.siphon.http.config.HttpConfig;
 import dev.siphon.http.router.RouteException;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
@@ -54,7 +57,81 @@ public final class PythonServer implements AutoCloseable {
      */
     public static PythonServer start(HttpConfig config, Path script, int queueCapacity,
                                      Consumer<HttpEngine.Builder> customize) throws ScriptException, IOException {
-        WorkerPool pool = WorkerPool.loadFirst(script, config.engine().workers(), queueCapacity, config.clients());
+        return builder(config, script).queueCapacity(queueCapacity).customize(customize).start();
+    }
+
+    /** A server of {@code script} under {@code config}, with options a Java host sets before it starts. */
+    public static Builder builder(HttpConfig config, Path script) {
+        return new Builder(config, script);
+    }
+
+    /**
+     * How a Java host starts the server: with its own namespaces in every worker context
+     * ({@link #namespace}), more routes or settings on the engine ({@link #customize}), and the
+     * workers' queue size. docs/embedding.md, "Adding a namespace".
+     */
+    public static final class Builder {
+        private final HttpConfig config;
+        private final Path script;
+        private int queueCapacity = WorkerPool.DEFAULT_QUEUE_CAPACITY;
+        private Consumer<HttpEngine.Builder> customize = b -> { };
+        private final Map<String, Object> namespaces = new LinkedHashMap<>();
+
+        private Builder(HttpConfig config, Path script) {
+            this.config = Objects.requireNonNull(config, "config");
+            this.script = Objects.requireNonNull(script, "script");
+        }
+
+        /** Requests queued per worker before the engine answers 503. */
+        public Builder queueCapacity(int queueCapacity) {
+            this.queueCapacity = queueCapacity;
+            return this;
+        }
+
+        /** Adds Java routes or settings to the engine builder before it starts. */
+        public Builder customize(Consumer<HttpEngine.Builder> customize) {
+            this.customize = Objects.requireNonNull(customize, "customize");
+            return this;
+        }
+
+        /**
+         * Makes {@code target} {@code siphon.<name>} in every worker context, before the script
+         * loads: {@code from siphon import <name>}. Scripts see the public methods and fields the
+         * class marks {@link org.graalvm.polyglot.HostAccess.Export}; a method that returns a
+         * {@link java.util.concurrent.CompletionStage} is awaited on the worker's loop, as an
+         * {@code http.Client} request is, and its failure raises {@code RuntimeError} there. Every
+         * worker shares the one object, from its own thread: it must be thread-safe, and its
+         * methods must not block (return a future instead).
+         *
+         * @param name lower-case letters, digits and {@code _}, starting with a letter; not one of
+         *             siphon's own modules ({@code http}, {@code cache}, {@code log}, ...)
+         * @throws IllegalArgumentException for such a name, or one given twice
+         */
+        public Builder namespace(String name, Object target) {
+            Objects.requireNonNull(target, "target");
+            if (namespaces.putIfAbsent(Objects.requireNonNull(name, "name"), target) != null) {
+                throw new IllegalArgumentException("namespace \"" + name + "\" is given twice");
+            }
+            return this;
+        }
+
+        /**
+         * Starts serving as soon as worker 0 is ready; the other workers come up beside it
+         * ({@link #workersReady}). The HTTP side is then one task among the host's own: it runs
+         * on its own threads until {@link #close} (or a fatal error, {@link
+         * HttpEngine#awaitTermination}).
+         */
+        public PythonServer start() throws ScriptException, IOException {
+            return PythonServer.start(this);
+        }
+    }
+
+    private static PythonServer start(Builder options) throws ScriptException, IOException {
+        HttpConfig config = options.config;
+        Path script = options.script;
+        Consumer<HttpEngine.Builder> customize = options.customize;
+        WorkerPool pool = WorkerPool.loadFirst(script, config.engine().workers(), options.queueCapacity,
+                config.clients(), options.namespaces);
         try {
             long requestTimeoutMs = config.servers().stream().mapToLong(s -> s.requestTimeoutMs()).max()
                     .orElse(dev.siphon.http.config.ServerConfig.DEFAULT_REQUEST_TIMEOUT_MS);

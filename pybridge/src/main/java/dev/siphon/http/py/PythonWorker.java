@@ -101,7 +101,8 @@ final class PythonWorker {
     private record Cancel(Dispatch dispatch) implements Control {}
 
     /** An outbound call finished (any thread: the client's loop or timer); handed to Python by {@link #poll}. */
-    private record Completion(long call, ClientResponse response, Throwable failure) implements Control {}
+    /** An awaited Java future ended: an outbound call's ({@code client}), or a host namespace's. */
+    private record Completion(long call, boolean client, Object value, Throwable failure) implements Control {}
 
     /** A code for something without arguments the worker does in Python. */
     private enum Signal implements Control {
@@ -180,9 +181,11 @@ final class PythonWorker {
     private Value fCancelShutdownHooks;
     private Value fClientDone;
     private Value fClientFailed;
+    private Value fStageDone;
+    private Value fStageFailed;
     private Value fRecover;
-    /** Outbound calls in flight, by the id Python gave them. Worker thread only. */
-    private final Map<Long, CompletableFuture<ClientResponse>> calls = new HashMap<>();
+    /** Outbound calls and awaited host futures in flight, by the id Python gave them. Worker thread only. */
+    private final Map<Long, CompletableFuture<?>> calls = new HashMap<>();
     private final Map<Long, Dispatch> inflight = new HashMap<>();
     private long nextRid;
     private boolean stopping;
@@ -336,6 +339,10 @@ final class PythonWorker {
     void cancelShutdownHooks() {
         control.add(Signal.CANCEL_SHUTDOWN_HOOKS);
         wakeup();
+    }
+
+    WorkerPool pool() {
+        return pool;
     }
 
     /** Requests waiting in this worker's queue. Any thread. */
@@ -497,6 +504,8 @@ final class PythonWorker {
             fCancelShutdownHooks = rt.getMember("cancel_shutdown_hooks");
             fClientDone = rt.getMember("client_done");
             fClientFailed = rt.getMember("client_failed");
+            fStageDone = rt.getMember("stage_done");
+            fStageFailed = rt.getMember("stage_failed");
             fRecover = rt.getMember("recover");
             loaded.complete(regs);
             serve();
@@ -515,7 +524,7 @@ final class PythonWorker {
                 fatal(unreported);
             }
             ended = true;
-            for (CompletableFuture<ClientResponse> f : calls.values()) {
+            for (CompletableFuture<?> f : calls.values()) {
                 f.cancel(true);
             }
             calls.clear();
@@ -796,7 +805,7 @@ final class PythonWorker {
         f.whenComplete((r, e) -> {
             // the client's loop or timer thread (or this thread, for a failure known at once)
             pool.clientMetrics().completed(client, started, r, e);
-            control.add(new Completion(call, r, e));
+            control.add(new Completion(call, true, r, e));
             wakeup();
         });
         return null;
@@ -804,17 +813,49 @@ final class PythonWorker {
 
     /** Python no longer awaits {@code call} (its task was cancelled): cancel the request, which frees its connection. */
     void cancelCall(long call) {
-        CompletableFuture<ClientResponse> f = calls.remove(call);
+        CompletableFuture<?> f = calls.remove(call);
         if (f != null) {
             f.cancel(true);
         }
+    }
+
+    /**
+     * Python awaits {@code stage}, which a host namespace's method returned (call {@code call}):
+     * its result reaches Python as {@link #complete} does a client's. Whatever thread completes
+     * it only queues the result and wakes the worker. A cancelled await leaves the host's future
+     * alone.
+     */
+    void awaitStage(long call, java.util.concurrent.CompletionStage<?> stage) {
+        // a future of our own: cancelling the await (cancelCall) must not cancel the host's
+        CompletableFuture<Object> f = new CompletableFuture<>();
+        calls.put(call, f);
+        f.whenComplete((v, e) -> {
+            control.add(new Completion(call, false, v, e));
+            wakeup();
+        });
+        stage.whenComplete((v, e) -> {
+            if (e == null) {
+                f.complete(v);
+            } else {
+                f.completeExceptionally(e);
+            }
+        });
     }
 
     private void complete(Completion done) {
         if (calls.remove(done.call()) == null) {
             return; // cancelled by Python meanwhile
         }
-        ClientResponse r = done.response();
+        if (!done.client()) {
+            Throwable e = unwrap(done.failure());
+            if (e == null) {
+                fStageDone.executeVoid(done.call(), done.value());
+            } else {
+                fStageFailed.executeVoid(done.call(), e.getClass().getSimpleName() + ": " + e.getMessage());
+            }
+            return;
+        }
+        ClientResponse r = (ClientResponse) done.value();
         if (r != null) {
             Map<String, String> hs = r.headers();
             String[] flat = new String[hs.size() * 2];
@@ -827,11 +868,15 @@ final class PythonWorker {
             fClientDone.executeVoid(done.call(), r.status(), flat, new String(r.body(), StandardCharsets.ISO_8859_1));
             return;
         }
-        Throwable e = done.failure();
+        Throwable e = unwrap(done.failure());
+        fClientFailed.executeVoid(done.call(), ClientErrorKind.of(e).wire, String.valueOf(e.getMessage()));
+    }
+
+    private static Throwable unwrap(Throwable e) {
         while (e instanceof CompletionException && e.getCause() != null) {
             e = e.getCause();
         }
-        fClientFailed.executeVoid(done.call(), ClientErrorKind.of(e).wire, String.valueOf(e.getMessage()));
+        return e;
     }
 
     void reply(long rid, int status, Value headers, Value body) {

@@ -110,10 +110,13 @@ public final class WorkerPool implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicBoolean shutdownHooksRun = new java.util.concurrent.atomic.AtomicBoolean();
     private Registrations registrations;
     private volatile FatalErrorHandler fatalHandler = FatalErrorHandler.NONE;
+    /** The host's namespaces ({@link PythonServer.Builder#namespace}): {@code siphon.<name>} in every context. */
+    private final Map<String, Object> namespaces;
 
-    private WorkerPool(Path script, int workers, int queueCapacity, ClientPools clients) {
+    private WorkerPool(Path script, int workers, int queueCapacity, ClientPools clients, Map<String, Object> namespaces) {
         long t0 = System.nanoTime();
         this.clients = clients;
+        this.namespaces = namespaces;
         clients.onFatalError(this::fatal);
         this.engine = newEngine();
         LOG.log(System.Logger.Level.INFO, () -> "start-up: polyglot engine " + (System.nanoTime() - t0) / 1_000_000
@@ -215,7 +218,7 @@ public final class WorkerPool implements AutoCloseable {
      */
     public static WorkerPool load(Path script, int workers, int queueCapacity, Map<String, ClientConfig> clients)
             throws ScriptException {
-        WorkerPool pool = create(script, workers, queueCapacity, clients);
+        WorkerPool pool = create(script, workers, queueCapacity, clients, Map.of());
         try {
             pool.startWorkers(script);
         } catch (ScriptException | RuntimeException e) {
@@ -226,8 +229,8 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     /** The pool with its engine and outbound clients, no worker started yet. */
-    private static WorkerPool create(Path script, int workers, int queueCapacity, Map<String, ClientConfig> clients)
-            throws ScriptException {
+    private static WorkerPool create(Path script, int workers, int queueCapacity, Map<String, ClientConfig> clients,
+                                     Map<String, Object> namespaces) throws ScriptException {
         Objects.requireNonNull(script, "script");
         if (workers < 1) {
             throw new IllegalArgumentException("workers must be >= 1, was " + workers);
@@ -237,7 +240,8 @@ public final class WorkerPool implements AutoCloseable {
         }
         ClientPools pools = ClientPools.start(clients);
         try {
-            return new WorkerPool(script.toAbsolutePath().normalize(), workers, queueCapacity, pools);
+            return new WorkerPool(script.toAbsolutePath().normalize(), workers, queueCapacity, pools,
+                    checkNamespaces(namespaces));
         } catch (RuntimeException e) {
             pools.close();
             throw e;
@@ -251,7 +255,16 @@ public final class WorkerPool implements AutoCloseable {
      */
     public static WorkerPool loadFirst(Path script, int workers, int queueCapacity, Map<String, ClientConfig> clients)
             throws ScriptException {
-        WorkerPool pool = create(script, workers, queueCapacity, clients);
+        return loadFirst(script, workers, queueCapacity, clients, Map.of());
+    }
+
+    /**
+     * As {@link #loadFirst(Path, int, int, Map)}, with a Java host's namespaces: each object is
+     * {@code siphon.<name>} in every worker context ({@link PythonServer.Builder#namespace}).
+     */
+    public static WorkerPool loadFirst(Path script, int workers, int queueCapacity, Map<String, ClientConfig> clients,
+                                       Map<String, Object> namespaces) throws ScriptException {
+        WorkerPool pool = create(script, workers, queueCapacity, clients, namespaces);
         try {
             long t0 = System.nanoTime();
             PythonWorker first = pool.workers[0];
@@ -674,6 +687,31 @@ public final class WorkerPool implements AutoCloseable {
                 .allowEnvironmentAccess(EnvironmentAccess.INHERIT)
                 .arguments("python", new String[] {script.toString()})
                 .build();
+    }
+
+    /**
+     * The namespaces in a fixed order, checked: a name is a lower-case Python identifier that
+     * does not start with {@code _} and is not one of siphon's own modules.
+     */
+    private static Map<String, Object> checkNamespaces(Map<String, Object> namespaces) {
+        Map<String, Object> checked = new java.util.LinkedHashMap<>();
+        for (Map.Entry<String, Object> e : new java.util.TreeMap<>(namespaces).entrySet()) {
+            String name = e.getKey();
+            if (!name.matches("[a-z][a-z0-9_]*")) {
+                throw new IllegalArgumentException("namespace \"" + name + "\": a name is lower-case letters, digits "
+                        + "and _, starting with a letter (it becomes siphon." + name + ")");
+            }
+            if (java.util.Arrays.asList(MODULES).contains("siphon." + name)) {
+                throw new IllegalArgumentException("namespace \"" + name + "\": siphon." + name + " is siphon's own");
+            }
+            checked.put(name, Objects.requireNonNull(e.getValue(), "namespace " + name));
+        }
+        return java.util.Collections.unmodifiableMap(checked);
+    }
+
+    /** The host's namespaces, by name ({@link Bridge#namespaces}). */
+    Map<String, Object> namespaces() {
+        return namespaces;
     }
 
     Value bootstrap(Context ctx, Bridge bridge) {
