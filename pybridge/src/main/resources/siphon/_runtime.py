@@ -459,8 +459,17 @@ def _reply(rid, who, r):
     if h:
         flat = []
         for k, v in h.items():
-            flat.append(k if isinstance(k, str) else str(k))
-            flat.append(v if isinstance(v, str) else str(v))
+            k = k if isinstance(k, str) else str(k)
+            if isinstance(v, str):
+                flat.append(k)
+                flat.append(v)
+            elif isinstance(v, (list, tuple)):
+                for one in v:  # one field line per value (set-cookie)
+                    flat.append(k)
+                    flat.append(one if isinstance(one, str) else str(one))
+            else:
+                flat.append(k)
+                flat.append(str(v))
     else:
         flat = _NO_HEADERS
     _java.bridge.reply(rid, r.status, flat, r._body)
