@@ -143,6 +143,45 @@ class ProxyTest {
                 + e.port() + ") refused"), t.getMessage());
     }
 
+    /** Hand-written proxies that misbehave after TCP: each fails the connect clearly, none hangs. */
+    @Test
+    void aProxyThatDoesNotAnswerConnectProperlyFailsTheConnect() throws Exception {
+        RawServer silent = up.raw((sock, n) -> {
+            RawServer.readRequest(sock.getInputStream());
+            sock.getInputStream().read(); // never answers; waits for the client to give up
+        });
+        HttpClient c = up.client(HttpClient.builder().proxy(silent.url()).connectTimeoutMs(300));
+        Throwable t = failure(c.get("https://origin.invalid:8443/"));
+        assertInstanceOf(ConnectTimeoutException.class, t);
+        assertEquals("proxy " + silent.url() + " did not open the tunnel to https://origin.invalid:8443 within 300 ms "
+                + "(the connect timeout)", t.getMessage());
+
+        RawServer garbage = up.raw((sock, n) -> {
+            RawServer.readRequest(sock.getInputStream());
+            sock.getOutputStream().write("SSH-2.0-OpenSSH_9.2\r\n\r\n".getBytes());
+        });
+        ProxyConnectException p = assertInstanceOf(ProxyConnectException.class, failure(
+                up.client(HttpClient.builder().proxy(garbage.url())).get("https://origin.invalid/")));
+        assertEquals(-1, p.status());
+        assertTrue(p.getMessage().endsWith("its answer to CONNECT is no HTTP/1.1 status line: \"SSH-2.0-OpenSSH_9.2\""),
+                p.getMessage());
+
+        RawServer early = up.raw((sock, n) -> {
+            RawServer.readRequest(sock.getInputStream());
+            sock.getOutputStream().write("HTTP/1.1 200 OK\r\n\r\nnot TLS".getBytes());
+            sock.getInputStream().read();
+        });
+        p = assertInstanceOf(ProxyConnectException.class, failure(
+                up.client(HttpClient.builder().proxy(early.url())).get("https://origin.invalid/")));
+        assertTrue(p.getMessage().endsWith("it sent 7 bytes after its 2xx answer to CONNECT, before TLS began"),
+                p.getMessage());
+
+        RawServer closing = up.raw((sock, n) -> RawServer.readRequest(sock.getInputStream()));
+        p = assertInstanceOf(ProxyConnectException.class, failure(
+                up.client(HttpClient.builder().proxy(closing.url())).get("https://origin.invalid/")));
+        assertTrue(p.getMessage().endsWith("it closed the connection without answering CONNECT"), p.getMessage());
+    }
+
     @Test
     void aProxyUrlThatCannotBeUsedFailsWhenTheClientIsMade() {
         assertEquals("client.proxy: proxy scheme \"socks5\" is not supported (only http:// proxies, which tunnel "
