@@ -90,7 +90,8 @@ class ClientError(RuntimeError):
 
 
 class ConnectError(ClientError):
-    """The connection could not be opened: refused, unknown host, unreachable network."""
+    """The connection could not be opened: refused, unknown host, unreachable network, or a proxy
+    that would not open the tunnel to an https:// origin (its message names the proxy and status)."""
 
 
 class TimeoutError(ClientError, _builtins.TimeoutError):
@@ -154,6 +155,7 @@ HTTPError = HTTPStatusError  # the name of earlier builds
 _ERROR_KINDS = {
     "connect_refused": ConnectError,
     "connect_failed": ConnectError,
+    "proxy_connect": ConnectError,
     "connect_timeout": ConnectTimeoutError,
     "request_timeout": TimeoutError,
     "pool_timeout": PoolTimeoutError,
@@ -414,6 +416,9 @@ class Client:
     connection pool, so constructing one per request costs no connections.
     ``get/post/put/patch/delete/request`` are coroutines returning a Response. A client with a
     ``base_url`` sends only to its origin unless it allows others (``OriginNotAllowedError``).
+    ``pool_size`` is the idle connections kept per origin, ``max_connections`` the cap on those
+    open; requests go through the environment's ``HTTPS_PROXY``/``HTTP_PROXY`` (minus
+    ``NO_PROXY``) unless ``proxy=`` names one or is ``"none"``, as in the original.
     """
 
     __slots__ = ("_id", "name", "base_url", "_closed")

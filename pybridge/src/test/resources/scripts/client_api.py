@@ -256,7 +256,11 @@ def client_args(req):
 @http.route("/client-settings")
 def client_settings(req):
     out = []
-    for kw in ({"pool_size": 2}, {"pool_size": 0}, {"pool_size": "2"}, {"timeout_ms": 0}, {"timeout_ms": 1 << 70},
+    for kw in ({"pool_size": 2}, {"pool_size": 0}, {"pool_size": "2"},
+               {"pool_size": 1, "max_connections": 3}, {"max_connections": 0},
+               {"proxy": "http://user:pw@127.0.0.1:3128", "no_proxy": "localhost, .internal"},
+               {"proxy": "socks5://127.0.0.1:1080"}, {"proxy": 3128},
+               {"timeout_ms": 0}, {"timeout_ms": 1 << 70},
                {"bogus": 1}, {"cert": ("a.pem", "b.pem"), "key": "c.pem"}):
         try:
             http.Client(base_url="http://127.0.0.1:1", **kw)

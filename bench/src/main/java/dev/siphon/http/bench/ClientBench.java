@@ -147,7 +147,8 @@ public final class ClientBench {
                 long seenBefore = counted == null ? 0 : counted.counters().requests();
                 double ours;
                 String oursProtocol;
-                HttpClient.Builder b = HttpClient.builder().poolSize(scenario.equals("h1-one") ? 1 : pool)
+                int conns = scenario.equals("h1-one") ? 1 : pool;
+                HttpClient.Builder b = HttpClient.builder().poolSize(conns).maxConnections(conns)
                         .timeoutMs(30_000);
                 b = tls ? b.verify(ca).http2OverTls(h2) : b.http2PriorKnowledge(h2);
                 try (HttpClient c = b.build()) {

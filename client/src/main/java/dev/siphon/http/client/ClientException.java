@@ -11,7 +11,8 @@ import java.io.IOException;
  *   <tr><th>type</th><th>when</th></tr>
  *   <tr><td>{@link ConnectRefusedException}</td><td>the origin refused the TCP connection</td></tr>
  *   <tr><td>{@link ConnectTimeoutException}</td><td>the TCP connection did not open in time</td></tr>
- *   <tr><td>{@link ConnectFailedException}</td><td>any other connect failure: unknown host, unreachable network</td></tr>
+ *   <tr><td>{@link ConnectFailedException}</td><td>any other connect failure: unknown host, unreachable network;
+ *       as {@link ProxyConnectException}, a proxy that did not open the tunnel</td></tr>
  *   <tr><td>{@link RequestTimeoutException}</td><td>no complete response within {@code timeout_ms}</td></tr>
  *   <tr><td>{@link PoolTimeoutException}</td><td>every pooled connection stayed busy for the pool wait timeout</td></tr>
  *   <tr><td>{@link PoolExhaustedException}</td><td>every pooled connection busy and the wait queue full</td></tr>

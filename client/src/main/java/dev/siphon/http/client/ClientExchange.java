@@ -101,7 +101,7 @@ final class ClientExchange {
     }
 
     private PoolTimeoutException poolTimeout() {
-        return new PoolTimeoutException(origin.toString(), pool.poolSize(),
+        return new PoolTimeoutException(origin.toString(), pool.maxConnections(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
     }
 

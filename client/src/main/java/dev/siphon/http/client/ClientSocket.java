@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.List;
@@ -25,6 +27,13 @@ import java.util.concurrent.ScheduledFuture;
  * A TLS failure at any time (the handshake, or an alert later, such as a server refusing to go on
  * without a client certificate) closes the socket and is kept in {@link #failure()} as a
  * {@link TlsException} for the protocol to fail its exchanges with.
+ *
+ * <p><b>Proxy.</b> With a {@link Proxy} the TCP connection goes to the proxy. For an https origin
+ * the socket first asks it for a tunnel (CONNECT, RFC 9110 §9.3.6) and reads its answer itself,
+ * before the pump or TLS see a byte; on a 2xx the TLS handshake with the origin (its name as SNI,
+ * its certificate checked) runs inside the tunnel, anything else fails the connect with a
+ * {@link ProxyConnectException}. The connect timeout covers the TCP connect, the CONNECT and the
+ * handshake. For an http origin nothing differs here: the protocol writes absolute-form targets.
  */
 final class ClientSocket extends SocketPump {
     /** What runs over the socket: HTTP/1.1 or HTTP/2. Every call is on the loop thread. */
@@ -36,7 +45,11 @@ final class ClientSocket extends SocketPump {
         void onConnectFailed(ClientException cause);
     }
 
+    /** Longest answer head a proxy may give to CONNECT. */
+    static final int MAX_TUNNEL_HEAD = 8 * 1024;
+
     private final Origin origin;
+    private final Proxy proxy; // null: direct
     private final ClientTls tls; // null on http://
     private final List<String> alpn;
     private final boolean hasIdentity; // a client certificate is configured (for messages)
@@ -44,16 +57,22 @@ final class ClientSocket extends SocketPump {
     /** Fires {@link #connectTimedOut} unless the connect settles first; cancelled when it does. */
     private ScheduledFuture<?> connectTimer;
     private TlsException failure;
+    /** CONNECT sent, its answer not read yet: this class, not the pump, reads and writes. */
+    private boolean tunnelling;
+    private ByteBuffer tunnelOut;
+    private ByteBuffer tunnelIn;
 
     /**
      * @param tls         the client's TLS side for an https origin, else null
      * @param alpn        what it offers by ALPN
      * @param hasIdentity whether it presents a client certificate (for messages)
+     * @param proxy       the proxy the connection goes through, or null
      */
     ClientSocket(EventLoop loop, Origin origin, Protocol protocol, ClientTls tls, List<String> alpn,
-                 boolean hasIdentity) {
+                 boolean hasIdentity, Proxy proxy) {
         super(loop, protocol);
         this.origin = origin;
+        this.proxy = proxy;
         this.tls = tls;
         this.alpn = alpn;
         this.hasIdentity = hasIdentity;
@@ -112,6 +131,10 @@ final class ClientSocket extends SocketPump {
 
     @Override
     public void onReady(SelectionKey k) {
+        if (tunnelling) {
+            onTunnelReady(k);
+            return;
+        }
         if (k.isValid() && (k.readyOps() & SelectionKey.OP_CONNECT) != 0) {
             try {
                 if (!channel.finishConnect()) {
@@ -137,6 +160,15 @@ final class ClientSocket extends SocketPump {
             client().onConnected();
             return;
         }
+        if (proxy != null) {
+            startTunnel();
+            return;
+        }
+        startHandshake();
+    }
+
+    /** The ClientHello goes out (straight to the origin, or inside the proxy's tunnel). */
+    private void startHandshake() {
         try {
             startTls(tls.open(channel, loop.pool(), origin.host(), origin.port(), alpn));
             setInterest(SelectionKey.OP_WRITE, !transport.flushHeld());
@@ -178,8 +210,9 @@ final class ClientSocket extends SocketPump {
     }
 
     private void recordTlsFailure(Exception e) {
-        failure = new TlsException((connected ? "TLS failure on the connection to " + origin + ": "
-                : "TLS handshake with " + origin + " failed: ") + TlsFailures.explain(e, connected, hasIdentity), e);
+        String via = proxy == null ? "" : " through proxy " + proxy;
+        failure = new TlsException((connected ? "TLS failure on the connection to " + origin + via + ": "
+                : "TLS handshake with " + origin + via + " failed: ") + TlsFailures.explain(e, connected, hasIdentity), e);
         if (!connected) {
             client().onConnectFailed(failure);
         }
@@ -191,15 +224,132 @@ final class ClientSocket extends SocketPump {
             return;
         }
         ClientException cause;
+        String to = proxy == null ? origin.toString() : "proxy " + proxy + " (for " + origin + ")";
         if (e instanceof ConnectException) {
-            cause = new ConnectRefusedException("connection to " + origin + " refused: " + e.getMessage(), e);
+            cause = new ConnectRefusedException("connection to " + to + " refused: " + e.getMessage(), e);
         } else if (e instanceof java.net.UnknownHostException) {
-            cause = new ConnectFailedException("cannot resolve host " + origin.host() + " of " + origin, e);
+            cause = new ConnectFailedException("cannot resolve host " + (proxy == null ? origin.host() : proxy.host())
+                    + " of " + to, e);
         } else {
-            cause = new ConnectFailedException("cannot connect to " + origin + ": " + e, e);
+            cause = new ConnectFailedException("cannot connect to " + to + ": " + e, e);
         }
         client().onConnectFailed(cause);
         close();
+    }
+
+    // ---------------------------------------------------------------- the CONNECT tunnel
+
+    /** TCP to the proxy is up: ask it for a tunnel to the origin (RFC 9110 §9.3.6, RFC 9112 §3.2.3). */
+    private void startTunnel() {
+        tunnelling = true;
+        String target = Proxy.authorityForm(origin);
+        StringBuilder sb = new StringBuilder(96).append("CONNECT ").append(target).append(" HTTP/1.1\r\nHost: ")
+                .append(target).append("\r\n");
+        if (proxy.authorization() != null) {
+            sb.append("Proxy-Authorization: ").append(proxy.authorization()).append("\r\n");
+        }
+        tunnelOut = ByteBuffer.wrap(sb.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1));
+        tunnelIn = ByteBuffer.allocate(MAX_TUNNEL_HEAD);
+        writeTunnel();
+    }
+
+    private void onTunnelReady(SelectionKey k) {
+        if (!k.isValid()) {
+            failTunnel(-1, "the connection to the proxy broke");
+            return;
+        }
+        if ((k.readyOps() & SelectionKey.OP_WRITE) != 0) {
+            writeTunnel();
+        }
+        if (tunnelling && !isClosed() && (k.readyOps() & SelectionKey.OP_READ) != 0) {
+            readTunnel();
+        }
+    }
+
+    private void writeTunnel() {
+        try {
+            channel.write(tunnelOut);
+        } catch (IOException e) {
+            failTunnel(-1, "writing CONNECT failed: " + e.getMessage());
+            return;
+        }
+        setInterest(SelectionKey.OP_WRITE, tunnelOut.hasRemaining());
+    }
+
+    /** Reads the proxy's answer to CONNECT; on a 2xx the handshake with the origin starts. */
+    private void readTunnel() {
+        int n;
+        try {
+            n = channel.read(tunnelIn);
+        } catch (IOException e) {
+            failTunnel(-1, "reading its answer to CONNECT failed: " + e.getMessage());
+            return;
+        }
+        if (n < 0) {
+            failTunnel(-1, "it closed the connection without answering CONNECT");
+            return;
+        }
+        byte[] a = tunnelIn.array();
+        int len = tunnelIn.position();
+        int end = -1;
+        for (int i = 3; i < len; i++) {
+            if (a[i] == '\n' && a[i - 1] == '\r' && a[i - 2] == '\n' && a[i - 3] == '\r') {
+                end = i + 1;
+                break;
+            }
+        }
+        if (end < 0) {
+            if (!tunnelIn.hasRemaining()) {
+                failTunnel(-1, "its answer to CONNECT has a head longer than " + MAX_TUNNEL_HEAD + " bytes");
+            }
+            return;
+        }
+        int lineEnd = 0;
+        while (a[lineEnd] != '\r') {
+            lineEnd++;
+        }
+        String line = new String(a, 0, lineEnd, StandardCharsets.ISO_8859_1);
+        // RFC 9112 §4: status-line = HTTP-version SP status-code SP [ reason-phrase ]
+        if (line.length() < 12 || !line.startsWith("HTTP/1.") || line.charAt(8) != ' '
+                || !Character.isDigit(line.charAt(9)) || !Character.isDigit(line.charAt(10))
+                || !Character.isDigit(line.charAt(11)) || line.length() > 12 && line.charAt(12) != ' ') {
+            failTunnel(-1, "its answer to CONNECT is no HTTP/1.1 status line: " + printable(line));
+            return;
+        }
+        int status = Integer.parseInt(line.substring(9, 12));
+        if (status < 200 || status > 299) {
+            failTunnel(status, "it answered CONNECT with " + printable(line.substring(9)));
+            return;
+        }
+        if (end < len) {
+            // RFC 9110 §9.3.6: after a 2xx the bytes are the origin's, and a TLS server speaks only after the ClientHello
+            failTunnel(-1, "it sent " + (len - end) + " bytes after its 2xx answer to CONNECT, before TLS began");
+            return;
+        }
+        tunnelling = false;
+        tunnelIn = null;
+        tunnelOut = null;
+        startHandshake();
+    }
+
+    private void failTunnel(int status, String why) {
+        if (isClosed()) {
+            return;
+        }
+        tunnelling = false;
+        client().onConnectFailed(new ProxyConnectException("proxy " + proxy + " did not open a tunnel to " + origin
+                + ": " + why, proxy.toString(), status));
+        close();
+    }
+
+    /** At most 60 characters, controls and non-ASCII as '?': a proxy's words in our messages. */
+    private static String printable(String s) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < s.length() && i < 60; i++) {
+            char c = s.charAt(i);
+            b.append(c >= 0x20 && c < 0x7f ? c : '?');
+        }
+        return "\"" + b + (s.length() > 60 ? "..." : "") + "\"";
     }
 
     /** Arms the connect timeout (TCP connect plus, on https, the handshake); loop thread. */
@@ -219,9 +369,13 @@ final class ClientSocket extends SocketPump {
         if (isClosed() || connected) {
             return;
         }
+        String via = proxy == null ? "" : " through proxy " + proxy;
         client().onConnectFailed(new ConnectTimeoutException(transport != null
-                ? "TLS handshake with " + origin + " not finished within " + timeoutMs + " ms (the connect timeout)"
-                : "connection to " + origin + " not established within " + timeoutMs + " ms"));
+                ? "TLS handshake with " + origin + via + " not finished within " + timeoutMs + " ms (the connect timeout)"
+                : tunnelling ? "proxy " + proxy + " did not open the tunnel to " + origin + " within " + timeoutMs
+                        + " ms (the connect timeout)"
+                : "connection to " + (proxy == null ? origin.toString() : "proxy " + proxy + " (for " + origin + ")")
+                        + " not established within " + timeoutMs + " ms"));
         close();
     }
 

@@ -1,7 +1,10 @@
 package dev.siphon.http.client;
 
-/** The TCP connection could not be opened for another reason: unknown host, unreachable network. */
-public final class ConnectFailedException extends ClientException {
+/**
+ * The connection could not be opened for another reason: unknown host, unreachable network, or
+ * (as {@link ProxyConnectException}) a proxy that would not open the tunnel.
+ */
+public sealed class ConnectFailedException extends ClientException permits ProxyConnectException {
     public ConnectFailedException(String message) {
         super(message, null);
     }

@@ -14,22 +14,28 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The keep-alive connections to one origin, at most {@code pool_size}, all on one loop of the
- * client: every method runs on that loop's thread, so the pool needs no lock.
+ * The keep-alive connections to one origin (through one proxy, or direct: a pool per
+ * {@link Route}), at most {@code max_connections} in all, all on one loop of the client: every
+ * method runs on that loop's thread, so the pool needs no lock.
  *
  * <p><b>HTTP/1.1:</b> one exchange per connection at a time. A free connection serves the oldest
- * waiting request, else it goes idle; idle connections are reused last-in first-out (the warmest
- * socket first, and the cold tail ages out), closed after {@code idleTimeoutMs}, and watched for
- * the server closing them (a readable EOF or stray bytes on an idle connection close it at once).
+ * waiting request, else it goes idle if fewer than {@code pool_size} are idle already, else it
+ * closes: {@code pool_size} bounds the idle connections kept, as reqwest's
+ * {@code pool_max_idle_per_host} does, not those in use. Idle connections are reused last-in
+ * first-out (the warmest socket first, and the cold tail ages out), closed after
+ * {@code idleTimeoutMs}, and watched for the server closing them (a readable EOF or stray bytes
+ * on an idle connection close it at once).
  *
  * <p><b>HTTP/2:</b> a connection carries up to the peer's SETTINGS_MAX_CONCURRENT_STREAMS
  * exchanges; another connection opens only when every open one is full (and never while one is
- * still opening), up to {@code pool_size}.
+ * still opening), up to {@code max_connections}. Through a proxy, http:// origins are spoken to
+ * in HTTP/1.1 (absolute-form targets, RFC 9112 §3.2.2), never h2c; https:// ones choose by ALPN
+ * inside the tunnel as usual.
  *
- * <p><b>Waiting:</b> below {@code pool_size} a request opens a connection of its own ("its
- * initiator"), which serves it first when ready; at {@code pool_size} it waits in a FIFO queue of
- * at most {@code maxWaiters} ({@link PoolExhaustedException} beyond), for at most the pool wait
- * timeout ({@link PoolTimeoutException}).
+ * <p><b>Waiting:</b> below {@code max_connections} a request opens a connection of its own ("its
+ * initiator"), which serves it first when ready; at {@code max_connections} it waits in a FIFO
+ * queue of at most {@code maxWaiters} ({@link PoolExhaustedException} beyond), for at most the
+ * pool wait timeout ({@link PoolTimeoutException}).
  *
  * <p><b>Eviction:</b> the client's sweep closes connections idle for {@code idleTimeoutMs}; a pool
  * left with no connection, no waiter and no request for as long is retired and leaves the
@@ -39,8 +45,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * and makes a new pool).
  */
 final class ConnectionPool {
+    /** What a pool is for: an origin, reached through {@code proxy} or (null) directly. */
+    record Route(Origin origin, Proxy proxy) {}
+
     final HttpClient client;
     final Origin origin;
+    /** The proxy every connection of this pool goes through, or null. */
+    final Proxy proxy;
+    final Route route;
     final EventLoop loop;
     /**
      * True while this origin's connections are HTTP/2: h2c by prior knowledge on http://; on
@@ -62,9 +74,11 @@ final class ConnectionPool {
     private final AtomicInteger arriving = new AtomicInteger();
     private long lastArrivalNanos = System.nanoTime();
 
-    ConnectionPool(HttpClient client, Origin origin, EventLoop loop) {
+    ConnectionPool(HttpClient client, Route route, EventLoop loop) {
         this.client = client;
-        this.origin = origin;
+        this.route = route;
+        this.origin = route.origin();
+        this.proxy = route.proxy();
         this.loop = loop;
         HttpClient.Settings s = client.settings();
         if (origin.secure()) {
@@ -73,7 +87,7 @@ final class ConnectionPool {
             this.alpn = s.http2OverTls() ? List.of(H2, HTTP_1_1) : List.of(HTTP_1_1); // RFC 7301 §3.1: preferred first
         } else {
             this.tls = null;
-            this.http2 = s.http2PriorKnowledge();
+            this.http2 = s.http2PriorKnowledge() && proxy == null; // a proxy forwards HTTP/1.1
             this.alpn = List.of();
         }
     }
@@ -84,7 +98,7 @@ final class ConnectionPool {
 
     /** A socket to this origin for {@code protocol}, with TLS on https://. */
     ClientSocket newSocket(ClientSocket.Protocol protocol) {
-        return new ClientSocket(loop, origin, protocol, tls, alpn, client.settings().clientCert() != null);
+        return new ClientSocket(loop, origin, protocol, tls, alpn, client.settings().clientCert() != null, proxy);
     }
 
     /**
@@ -109,8 +123,14 @@ final class ConnectionPool {
         refill();
     }
 
+    /** Most idle HTTP/1.1 connections kept. */
     int poolSize() {
         return client.settings().poolSize();
+    }
+
+    /** Most connections open (or opening) at once. */
+    int maxConnections() {
+        return client.settings().maxConnections();
     }
 
     /** Counts a request in, from any thread; false once the pool is retired (take a new one). */
@@ -152,7 +172,7 @@ final class ConnectionPool {
                     return;
                 }
             }
-            if (all.size() < poolSize() && !anyOpening()) {
+            if (all.size() < maxConnections() && !anyOpening()) {
                 open(x);
             } else {
                 enqueue(x);
@@ -168,7 +188,7 @@ final class ConnectionPool {
             }
             c.close(new ConnectionClosedException("idle connection to " + origin + " was closed"));
         }
-        if (all.size() < poolSize()) {
+        if (all.size() < maxConnections()) {
             open(x);
         } else {
             enqueue(x);
@@ -187,8 +207,8 @@ final class ConnectionPool {
     private void enqueue(ClientExchange x) {
         int max = client.settings().maxWaiters();
         if (waiters.size() >= max) {
-            x.fail(new PoolExhaustedException("pool for " + origin + " exhausted: all " + poolSize()
-                    + " connections (pool_size) busy and " + max + " requests already waiting"));
+            x.fail(new PoolExhaustedException("pool for " + origin + " exhausted: all " + maxConnections()
+                    + " connections (max_connections) busy and " + max + " requests already waiting"));
             return;
         }
         waiters.addLast(x);
@@ -226,10 +246,11 @@ final class ConnectionPool {
         long ms = client.settings().connectTimeoutMs();
         socket.connectTimer(client.timer().schedule(() -> loop.execute(() -> socket.connectTimedOut(ms)), ms,
                 TimeUnit.MILLISECONDS));
-        String host = origin.host();
+        String host = proxy == null ? origin.host() : proxy.host();
+        int port = proxy == null ? origin.port() : proxy.port();
         if (isIpLiteral(host)) {
             try {
-                socket.connect(new InetSocketAddress(InetAddress.getByName(host), origin.port()));
+                socket.connect(new InetSocketAddress(InetAddress.getByName(host), port));
             } catch (UnknownHostException e) {
                 socket.failConnect(e);
             }
@@ -238,7 +259,7 @@ final class ConnectionPool {
         Thread.ofVirtual().name("siphon-client-resolve").start(() -> {
             try {
                 InetAddress address = InetAddress.getByName(host);
-                loop.execute(() -> socket.connect(new InetSocketAddress(address, origin.port())));
+                loop.execute(() -> socket.connect(new InetSocketAddress(address, port)));
             } catch (IOException e) {
                 loop.execute(() -> socket.failConnect(e));
             } catch (Error e) {
@@ -273,9 +294,12 @@ final class ConnectionPool {
         ClientExchange x = pollWaiter();
         if (x != null) {
             c.start(x);
-        } else {
+        } else if (idle.size() < poolSize()) {
             idle.addFirst(c);
             idleCount = idle.size();
+        } else {
+            c.close(new ConnectionClosedException("connection to " + origin + " closed: " + poolSize()
+                    + " idle ones kept already (pool_size)"));
         }
     }
 
@@ -336,7 +360,7 @@ final class ConnectionPool {
 
     /** Opens connections for queued requests while the pool has room. */
     private void refill() {
-        while (!closed && !waiters.isEmpty() && all.size() < poolSize() && !(http2 && anyOpening())) {
+        while (!closed && !waiters.isEmpty() && all.size() < maxConnections() && !(http2 && anyOpening())) {
             ClientExchange x = pollWaiter();
             if (x == null) {
                 return;

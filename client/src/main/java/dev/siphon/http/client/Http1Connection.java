@@ -107,19 +107,33 @@ final class Http1Connection implements PooledConnection, ClientSocket.Protocol {
         socket.flush();
     }
 
-    /** RFC 9112 §3: request-line, Host first (RFC 9110 §7.2), the caller's fields, Content-Length. */
+    /**
+     * RFC 9112 §3: request-line, Host first (RFC 9110 §7.2), the caller's fields, Content-Length.
+     * To a proxy (http:// origins; https:// ones go through a tunnel and see origin-form) the
+     * target is in absolute form (RFC 9112 §3.2.2), with the proxy's credentials.
+     */
     private void writeRequest(ClientExchange x) {
         StringBuilder sb = new StringBuilder(128);
-        sb.append(x.method).append(' ').append(x.target).append(" HTTP/1.1\r\n");
+        boolean viaProxy = pool.proxy != null && !pool.origin.secure();
+        sb.append(x.method).append(' ');
+        if (viaProxy) {
+            sb.append(pool.origin.scheme()).append("://").append(pool.origin.authority());
+        }
+        sb.append(x.target).append(" HTTP/1.1\r\n");
         boolean hostGiven = false;
+        boolean proxyAuthGiven = false;
         for (int i = 0; i < x.headerNames.length; i++) {
             if (x.headerNames[i].equalsIgnoreCase("host")) {
                 hostGiven = true;
-                break;
+            } else if (x.headerNames[i].equalsIgnoreCase("proxy-authorization")) {
+                proxyAuthGiven = true;
             }
         }
         if (!hostGiven) {
             sb.append("Host: ").append(pool.origin.authority()).append("\r\n");
+        }
+        if (viaProxy && !proxyAuthGiven && pool.proxy.authorization() != null) {
+            sb.append("Proxy-Authorization: ").append(pool.proxy.authorization()).append("\r\n");
         }
         for (int i = 0; i < x.headerNames.length; i++) {
             sb.append(x.headerNames[i]).append(": ").append(x.headerValues[i]).append("\r\n");

@@ -76,6 +76,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link TlsException} saying what went wrong (untrusted certificate, name mismatch, a server
  * wanting a client certificate, a reply that is not TLS).
  *
+ * <p><b>Proxies.</b> With {@link Builder#proxy} or {@link Builder#proxyFromEnvironment} (the
+ * default of a client made from a {@code clients:} entry, as in the original), requests go
+ * through an HTTP proxy ({@link ProxyRules} says which, and which hosts bypass it): https:// in a
+ * CONNECT tunnel with TLS to the origin inside, http:// in absolute form. Connections through a
+ * proxy are pooled apart from direct ones (a pool per origin and proxy). A proxy that will not
+ * open the tunnel fails the request with {@link ProxyConnectException}.
+ *
  * <p>{@link #close()} fails what is in flight, closes every socket, stops every thread and
  * returns every pooled buffer ({@link #buffersOutstanding()} is then 0). Thread-safe.
  *
@@ -93,7 +100,7 @@ public final class HttpClient implements AutoCloseable {
      * Everything a client is configured with; see {@link Builder} for each setting.
      */
     public record Settings(String baseUrl, long timeoutMs, long connectTimeoutMs, long poolWaitTimeoutMs,
-                           int poolSize, int maxWaiters, long idleTimeoutMs, boolean http2PriorKnowledge,
+                           int poolSize, int maxConnections, ProxyRules proxies, int maxWaiters, long idleTimeoutMs, boolean http2PriorKnowledge,
                            long maxResponseBodyBytes, int maxResponseHeadBytes, int maxResponseFields,
                            int ioLoops, LoopThreads loopThreads, int bufferSize, Path verify, Path clientCert,
                            Path clientKey, boolean http2OverTls, boolean allowOtherOrigins,
@@ -113,7 +120,7 @@ public final class HttpClient implements AutoCloseable {
     private final FatalErrorHandler fatalErrorHandler;
     private final AtomicBoolean failed = new AtomicBoolean();
     private final java.util.concurrent.CountDownLatch closeDone = new java.util.concurrent.CountDownLatch(1);
-    private final ConcurrentHashMap<Origin, ConnectionPool> pools = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<ConnectionPool.Route, ConnectionPool> pools = new ConcurrentHashMap<>();
     private final AtomicInteger nextLoop = new AtomicInteger();
     private final AtomicInteger openConnections = new AtomicInteger();
     private final AtomicLong connectionsOpened = new AtomicLong();
@@ -255,7 +262,7 @@ public final class HttpClient implements AutoCloseable {
         if (closed) {
             return CompletableFuture.failedFuture(new ConnectionClosedException("client is closed"));
         }
-        ConnectionPool pool = pool(t.origin());
+        ConnectionPool pool = pool(new ConnectionPool.Route(t.origin(), settings.proxies().select(t.origin())));
         ClientExchange x = new ClientExchange(pool, m, t.requestTarget(), names, values, body);
         x.arm(timeoutMs);
         pool.loop.execute(() -> pool.arrive(x));
@@ -349,14 +356,14 @@ public final class HttpClient implements AutoCloseable {
     }
 
     /**
-     * The pool of {@code origin}, made on first use, with one arrival counted: an idle pool the
+     * The pool of {@code route}, made on first use, with one arrival counted: an idle pool the
      * sweep retires in the meantime is replaced, so a request never lands in a dropped pool.
      */
-    private ConnectionPool pool(Origin origin) {
+    private ConnectionPool pool(ConnectionPool.Route route) {
         while (true) {
-            ConnectionPool p = pools.get(origin);
+            ConnectionPool p = pools.get(route);
             if (p == null || p.retired()) {
-                p = pools.compute(origin, (o, old) -> old != null && !old.retired() ? old
+                p = pools.compute(route, (o, old) -> old != null && !old.retired() ? old
                         : new ConnectionPool(this, o, loops[Math.floorMod(nextLoop.getAndIncrement(), loops.length)]));
             }
             if (p.arriving()) {
@@ -494,7 +501,7 @@ public final class HttpClient implements AutoCloseable {
             loop.execute(() -> {
                 for (ConnectionPool p : pools.values()) {
                     if (p.loop == loop && p.sweep(cutoff)) {
-                        pools.remove(p.origin, p);
+                        pools.remove(p.route, p);
                     }
                 }
             });
@@ -659,6 +666,12 @@ public final class HttpClient implements AutoCloseable {
         private long connectTimeoutMs = -1;
         private long poolWaitTimeoutMs = -1;
         private int poolSize = ClientConfig.DEFAULT_POOL_SIZE;
+        private int maxConnections = ClientConfig.DEFAULT_MAX_CONNECTIONS;
+        /** An explicit proxy URL, or null. */
+        private String proxy;
+        private String noProxy;
+        /** Read the proxy variables of this environment at build(), when no explicit proxy is set; null: direct. */
+        private Map<String, String> proxyEnv;
         private int maxWaiters = 1024;
         private long idleTimeoutMs = 30_000;
         private boolean http2PriorKnowledge;
@@ -690,14 +703,25 @@ public final class HttpClient implements AutoCloseable {
 
         /**
          * Takes every setting of a configured client: base_url, timeout_ms, verify, cert, key,
-         * pool_size, http2_prior_knowledge, max_response_bytes, allow_other_origins and
-         * follow_redirects; messages
-         * about its files name it as {@code clients.<name>}.
+         * pool_size, max_connections, proxy, no_proxy, http2_prior_knowledge, max_response_bytes,
+         * allow_other_origins and follow_redirects; messages about its files name it as
+         * {@code clients.<name>}. Without a {@code proxy} the client reads the proxy variables of
+         * the process's environment when it is built, as the original siphon-http does
+         * ({@link #proxyFromEnvironment()}); {@code proxy: none} goes direct.
          */
         public Builder config(ClientConfig c) {
             baseUrl = c.baseUrl();
             timeoutMs = c.timeoutMs();
             poolSize = c.poolSize();
+            maxConnections = c.maxConnections();
+            if (c.proxy() == null) {
+                proxyFromEnvironment();
+            } else if (c.proxy().equals(ClientConfig.NO_PROXY_VALUE)) {
+                proxy(null);
+            } else {
+                proxy(c.proxy());
+            }
+            noProxy = c.noProxy();
             http2PriorKnowledge = c.http2PriorKnowledge();
             maxResponseBodyBytes = c.maxResponseBytes();
             allowOtherOrigins = c.allowOtherOrigins();
@@ -801,9 +825,67 @@ public final class HttpClient implements AutoCloseable {
             return this;
         }
 
-        /** Most connections per origin (default 8). */
+        /**
+         * Most idle connections kept per origin for reuse (default 8), as reqwest's
+         * {@code pool_max_idle_per_host}: a connection freed while as many are idle closes. Not a
+         * cap on the connections in use: that is {@link #maxConnections}.
+         */
         public Builder poolSize(int n) {
             this.poolSize = n;
+            return this;
+        }
+
+        /**
+         * Most connections per origin open at once, busy or idle (default
+         * {@value ClientConfig#DEFAULT_MAX_CONNECTIONS}, at most
+         * {@value ClientConfig#MAX_MAX_CONNECTIONS}): a request beyond waits for one to come free,
+         * up to the pool wait timeout ({@link PoolTimeoutException}), in a queue of at most
+         * {@link #maxWaiters} ({@link PoolExhaustedException}). The original has no such cap; this
+         * one keeps a burst of requests to one origin from taking every file descriptor.
+         */
+        public Builder maxConnections(int n) {
+            this.maxConnections = n;
+            return this;
+        }
+
+        /**
+         * Sends every request through the HTTP proxy {@code url}
+         * ({@code http://[user:password@]host[:port]}, port 80 by default; the user info goes to
+         * the proxy as Proxy-Authorization: Basic): https:// ones in a CONNECT tunnel, with TLS to
+         * the origin inside it, http:// ones in absolute form. Null: direct (the default), the
+         * environment ignored. A URL that cannot be used fails {@link #build()}.
+         */
+        public Builder proxy(String url) {
+            this.proxy = url;
+            this.proxyEnv = null;
+            return this;
+        }
+
+        /**
+         * Hosts that bypass the proxy: {@code NO_PROXY}'s syntax (see {@link ProxyRules}),
+         * for an explicit {@link #proxy}; null for none. The environment's {@code NO_PROXY}
+         * applies to the environment's proxies.
+         */
+        public Builder noProxy(String hosts) {
+            this.noProxy = hosts;
+            return this;
+        }
+
+        /**
+         * Takes the proxies from the process's environment when the client is built
+         * ({@code HTTPS_PROXY}, {@code HTTP_PROXY}, {@code ALL_PROXY}, {@code NO_PROXY}, upper or
+         * lower case: see {@link ProxyRules}), read once then, not per request. A Java client
+         * goes direct unless told so (or through {@link #config}); scripts' clients read the
+         * environment by default, as the original's do.
+         */
+        public Builder proxyFromEnvironment() {
+            return proxyFromEnvironment(System.getenv());
+        }
+
+        /** As {@link #proxyFromEnvironment()}, reading {@code env} instead of the process's environment. */
+        public Builder proxyFromEnvironment(Map<String, String> env) {
+            this.proxyEnv = Map.copyOf(Objects.requireNonNull(env, "env"));
+            this.proxy = null;
             return this;
         }
 
@@ -869,7 +951,8 @@ public final class HttpClient implements AutoCloseable {
          *     24 h, {@code poolSize} up to {@value ClientConfig#MAX_POOL_SIZE}, {@code maxWaiters} up
          *     to {@value #MAX_WAITERS}, {@code maxResponseBodyBytes} up to 1 GiB, {@code
          *     maxResponseFields}, {@code ioLoops} and {@code bufferSize} as the engine's; see
-         *     {@link Bounds}), or the PEM file
+         *     {@link Bounds}), or the proxy URL that cannot be used (naming where it came from:
+         *     {@code client.proxy}, {@code HTTPS_PROXY}...), or the PEM file
          *     of {@code verify}, {@code cert} or {@code key} that is missing, unreadable or wrong
          *     (the cause is then the {@link ConfigException}), or saying that TLS needs siphon-tls
          *     on the class path
@@ -887,6 +970,15 @@ public final class HttpClient implements AutoCloseable {
                 Bounds.check("poolWaitTimeoutMs", poolWaitTimeoutMs, 1, time);
             }
             ClientConfig.SECTION.check("poolSize", poolSize);
+            ClientConfig.SECTION.check("maxConnections", maxConnections);
+            ProxyRules proxies;
+            if (proxy != null) {
+                proxies = ProxyRules.of(proxy, noProxy, name + ".proxy");
+            } else if (proxyEnv != null) {
+                proxies = ProxyRules.fromEnvironment(proxyEnv);
+            } else {
+                proxies = ProxyRules.DIRECT;
+            }
             Bounds.check("maxWaiters", maxWaiters, 1, MAX_WAITERS);
             Bounds.check("idleTimeoutMs", idleTimeoutMs, 1, time);
             // a response body is buffered whole in one array, as a request body is
@@ -912,7 +1004,8 @@ public final class HttpClient implements AutoCloseable {
                     throw new IllegalArgumentException(name + ": verify and cert: " + e.getMessage(), e);
                 }
             }
-            return new HttpClient(new Settings(baseUrl, timeoutMs, connect, poolWait, poolSize, maxWaiters,
+            return new HttpClient(new Settings(baseUrl, timeoutMs, connect, poolWait, poolSize, maxConnections, proxies,
+                    maxWaiters,
                     idleTimeoutMs, http2PriorKnowledge, maxResponseBodyBytes, maxResponseHeadBytes, maxResponseFields,
                     ioLoops, loopThreads, bufferSize, verify, clientCert, clientKey, http2OverTls, allowOtherOrigins,
                     followRedirects),

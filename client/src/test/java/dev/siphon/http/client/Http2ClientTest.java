@@ -23,7 +23,8 @@ class Http2ClientTest {
     final Upstreams up = new Upstreams();
 
     private HttpClient h2(HttpEngine e, int poolSize) {
-        return up.client(HttpClient.builder().baseUrl(url(e)).http2PriorKnowledge(true).poolSize(poolSize));
+        return up.client(HttpClient.builder().baseUrl(url(e)).http2PriorKnowledge(true).poolSize(poolSize)
+                .maxConnections(poolSize));
     }
 
     private static byte[] pattern(int n) {

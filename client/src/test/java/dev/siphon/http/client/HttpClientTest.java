@@ -85,9 +85,9 @@ class HttpClientTest {
     }
 
     @Test
-    void poolSizeBoundsConcurrentConnections() throws Exception {
+    void maxConnectionsBoundsConcurrentConnections() throws Exception {
         HttpEngine e = up.engine();
-        HttpClient c = up.client(HttpClient.builder().baseUrl(url(e)).poolSize(3));
+        HttpClient c = up.client(HttpClient.builder().baseUrl(url(e)).maxConnections(3));
         List<CompletableFuture<ClientResponse>> fs = new ArrayList<>();
         for (int i = 0; i < 30; i++) {
             fs.add(c.get("/slow/20"));
@@ -100,16 +100,16 @@ class HttpClientTest {
     }
 
     @Test
-    void poolWaitTimeoutNamesOriginAndPoolSize() throws Exception {
+    void poolWaitTimeoutNamesOriginAndMaxConnections() throws Exception {
         HttpEngine e = up.engine();
-        HttpClient c = up.client(HttpClient.builder().baseUrl(url(e)).poolSize(1).poolWaitTimeoutMs(150));
+        HttpClient c = up.client(HttpClient.builder().baseUrl(url(e)).maxConnections(1).poolWaitTimeoutMs(150));
         CompletableFuture<ClientResponse> busy = c.get("/slow/1000");
         Thread.sleep(50);
         Throwable t = failure(c.get("/hello"));
         PoolTimeoutException p = assertInstanceOf(PoolTimeoutException.class, t);
-        assertEquals(1, p.poolSize());
+        assertEquals(1, p.maxConnections());
         assertEquals("http://127.0.0.1:" + e.port(), p.origin());
-        assertTrue(t.getMessage().contains("pool_size"), t.getMessage());
+        assertTrue(t.getMessage().contains("max_connections"), t.getMessage());
         assertEquals("slow", busy.join().text());
         assertEquals("hello", c.get("/hello").join().text()); // the pool recovers
         assertEquals(1, e.counters().connectionsAccepted());
@@ -118,7 +118,7 @@ class HttpClientTest {
     @Test
     void fullWaitQueueRefusesAtOnce() throws Exception {
         HttpEngine e = up.engine();
-        HttpClient c = up.client(HttpClient.builder().baseUrl(url(e)).poolSize(1).maxWaiters(2));
+        HttpClient c = up.client(HttpClient.builder().baseUrl(url(e)).maxConnections(1).maxWaiters(2));
         CompletableFuture<ClientResponse> a = c.get("/slow/300");
         Thread.sleep(50);
         CompletableFuture<ClientResponse> b = c.get("/hello");
@@ -194,7 +194,7 @@ class HttpClientTest {
     @Test
     void cancellingAFutureReleasesItsConnection() throws Exception {
         HttpEngine e = up.engine();
-        HttpClient c = up.client(HttpClient.builder().baseUrl(url(e)).poolSize(1));
+        HttpClient c = up.client(HttpClient.builder().baseUrl(url(e)).maxConnections(1));
         CompletableFuture<ClientResponse> f = c.get("/never");
         Thread.sleep(100);
         CompletableFuture<ClientResponse> queued = c.get("/hello");
@@ -341,6 +341,8 @@ class HttpClientTest {
                 IllegalArgumentException.class, () -> HttpClient.builder().timeoutMs(Long.MAX_VALUE).build()).getMessage());
         assertEquals("poolSize must be from 1 to 1024, was 50000", assertThrows(
                 IllegalArgumentException.class, () -> HttpClient.builder().poolSize(50_000).build()).getMessage());
+        assertEquals("maxConnections must be from 1 to 16384, was 50000", assertThrows(
+                IllegalArgumentException.class, () -> HttpClient.builder().maxConnections(50_000).build()).getMessage());
         assertEquals("maxResponseBodyBytes must be from 1 to 1073741824, was 2147483647", assertThrows(
                 IllegalArgumentException.class,
                 () -> HttpClient.builder().maxResponseBodyBytes(Integer.MAX_VALUE).build()).getMessage());
@@ -355,7 +357,7 @@ class HttpClientTest {
     @Test
     void closeReleasesEverythingAndFailsWhatIsInFlight() throws Exception {
         HttpEngine e = up.engine();
-        HttpClient c = HttpClient.builder().baseUrl(url(e)).poolSize(2).build();
+        HttpClient c = HttpClient.builder().baseUrl(url(e)).maxConnections(2).build();
         List<CompletableFuture<ClientResponse>> fs = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             fs.add(c.get("/never"));

@@ -290,7 +290,8 @@ class HttpsClientTest {
     @Test
     void aServerChoosingHttp1ByAlpnGetsHttp1AndThePoolOpensMoreThanOne() throws Exception {
         RawServerTls s = jdkPeer("http/1.1");
-        HttpClient c = up.client(HttpClient.builder().baseUrl(s.url()).verify(pki.file("ca.pem")).poolSize(4));
+        HttpClient c = up.client(HttpClient.builder().baseUrl(s.url()).verify(pki.file("ca.pem")).poolSize(4)
+                .maxConnections(4));
         List<CompletableFuture<ClientResponse>> fs = new ArrayList<>();
         for (int i = 0; i < 40; i++) {
             fs.add(c.get("/"));

@@ -18,20 +18,38 @@ import java.util.Objects;
  * @param cert                client certificate for mTLS (alone: a combined PEM with the key), or
  *                            {@code null}
  * @param key                 private key for {@code cert} when it is a separate file, or {@code null}
- * @param poolSize            most pooled connections per origin
+ * @param poolSize            most idle connections kept per origin for reuse (reqwest's
+ *                            {@code pool_max_idle_per_host}), not a cap on those in use
  * @param http2PriorKnowledge open cleartext connections directly as HTTP/2 (h2c prior knowledge)
  * @param maxResponseBytes    response body cap; a larger body fails the request
  * @param allowOtherOrigins   whether an absolute URL may name another origin than {@code baseUrl}'s
  *                            (without a base URL every origin is allowed)
+ * @param followRedirects     follow 301, 302, 303, 307 and 308 answers
+ * @param maxConnections      most connections per origin open at once, busy or idle; more
+ *                            requests wait for one to come free
+ * @param proxy               an http:// proxy URL every request goes through, {@value #NO_PROXY_VALUE}
+ *                            to go direct, or {@code null} to read {@code HTTPS_PROXY},
+ *                            {@code HTTP_PROXY}, {@code ALL_PROXY} and {@code NO_PROXY} from the
+ *                            environment when the client starts (the original's behaviour)
+ * @param noProxy             hosts that bypass {@code proxy} ({@code NO_PROXY} syntax), or {@code null}
  */
 public record ClientConfig(String name, String baseUrl, long timeoutMs, Path verify, Path cert, Path key,
                            int poolSize, boolean http2PriorKnowledge, long maxResponseBytes,
-                           boolean allowOtherOrigins, boolean followRedirects) {
+                           boolean allowOtherOrigins, boolean followRedirects, int maxConnections, String proxy,
+                           String noProxy) {
 
     public static final long DEFAULT_TIMEOUT_MS = 5_000;
     public static final int DEFAULT_POOL_SIZE = 8;
     /** Most connections per origin: each is a socket (a file descriptor) and its buffers. */
     public static final int MAX_POOL_SIZE = 1024;
+    /**
+     * Connections per origin open at once by default: far more than one origin usually needs,
+     * few enough that a burst of requests to one origin cannot take every file descriptor.
+     */
+    public static final int DEFAULT_MAX_CONNECTIONS = 1024;
+    public static final int MAX_MAX_CONNECTIONS = 16_384;
+    /** The {@code proxy} value that means "direct, whatever the environment says". */
+    public static final String NO_PROXY_VALUE = "none";
     public static final long DEFAULT_MAX_RESPONSE_BYTES = 64L << 20;
     /** A response body is buffered whole in one array, as a request body is. */
     public static final long MAX_MAX_RESPONSE_BYTES = ServerConfig.MAX_BODY_BYTES;
@@ -44,7 +62,14 @@ public record ClientConfig(String name, String baseUrl, long timeoutMs, Path ver
             Setting.shaped("cert", "cert", "path", "none", "client certificate for mTLS, or a combined PEM with its key"),
             Setting.shaped("key", "key", "path", "none", "private key for cert; only valid together with cert"),
             Setting.integer("pool_size", "poolSize", 1, MAX_POOL_SIZE, DEFAULT_POOL_SIZE,
-                    "most pooled connections per origin"),
+                    "most idle connections kept per origin for reuse (not a cap on those in use)"),
+            Setting.integer("max_connections", "maxConnections", 1, MAX_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS,
+                    "most connections per origin open at once; more requests wait for one, up to timeout_ms"),
+            Setting.shaped("proxy", "proxy", "string", "environment",
+                    "http:// proxy URL (user:password@ for Basic credentials) every request goes through, or "
+                            + "\"none\"; unset: HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and NO_PROXY of the environment"),
+            Setting.shaped("no_proxy", "noProxy", "string", "none",
+                    "hosts that bypass proxy, comma-separated (NO_PROXY syntax)"),
             Setting.bool("http2_prior_knowledge", "http2PriorKnowledge", false,
                     "open cleartext connections directly as HTTP/2"),
             Setting.integer("max_response_bytes", "maxResponseBytes", 1, MAX_MAX_RESPONSE_BYTES,
@@ -66,6 +91,10 @@ public record ClientConfig(String name, String baseUrl, long timeoutMs, Path ver
         }
         SECTION.check("timeoutMs", timeoutMs);
         SECTION.check("poolSize", poolSize);
+        SECTION.check("maxConnections", maxConnections);
+        if (proxy != null && !proxy.equals(NO_PROXY_VALUE)) {
+            ProxyUrl.parse(proxy, "proxy"); // a clear IllegalArgumentException now, not at the first request
+        }
         SECTION.check("maxResponseBytes", maxResponseBytes);
         if (key != null && cert == null) {
             throw new IllegalArgumentException("key is only valid together with cert");
@@ -75,7 +104,7 @@ public record ClientConfig(String name, String baseUrl, long timeoutMs, Path ver
     /** A client called {@code name} with every setting at its default. */
     public static ClientConfig named(String name) {
         return new ClientConfig(name, null, DEFAULT_TIMEOUT_MS, null, null, null, DEFAULT_POOL_SIZE, false,
-                DEFAULT_MAX_RESPONSE_BYTES, false, true);
+                DEFAULT_MAX_RESPONSE_BYTES, false, true, DEFAULT_MAX_CONNECTIONS, null, null);
     }
 
     /**
@@ -106,47 +135,58 @@ public record ClientConfig(String name, String baseUrl, long timeoutMs, Path ver
 
     public ClientConfig withBaseUrl(String baseUrl) {
         return new ClientConfig(name, baseUrl, timeoutMs, verify, cert, key, poolSize, http2PriorKnowledge,
-                maxResponseBytes, allowOtherOrigins, followRedirects);
+                maxResponseBytes, allowOtherOrigins, followRedirects, maxConnections, proxy, noProxy);
     }
 
     public ClientConfig withTimeoutMs(long timeoutMs) {
         return new ClientConfig(name, baseUrl, timeoutMs, verify, cert, key, poolSize, http2PriorKnowledge,
-                maxResponseBytes, allowOtherOrigins, followRedirects);
+                maxResponseBytes, allowOtherOrigins, followRedirects, maxConnections, proxy, noProxy);
     }
 
     public ClientConfig withVerify(Path verify) {
         return new ClientConfig(name, baseUrl, timeoutMs, verify, cert, key, poolSize, http2PriorKnowledge,
-                maxResponseBytes, allowOtherOrigins, followRedirects);
+                maxResponseBytes, allowOtherOrigins, followRedirects, maxConnections, proxy, noProxy);
     }
 
     /** Sets the client identity: {@code key} may be {@code null} when {@code cert} is a combined PEM. */
     public ClientConfig withIdentity(Path cert, Path key) {
         return new ClientConfig(name, baseUrl, timeoutMs, verify, cert, key, poolSize, http2PriorKnowledge,
-                maxResponseBytes, allowOtherOrigins, followRedirects);
+                maxResponseBytes, allowOtherOrigins, followRedirects, maxConnections, proxy, noProxy);
     }
 
     public ClientConfig withPoolSize(int poolSize) {
         return new ClientConfig(name, baseUrl, timeoutMs, verify, cert, key, poolSize, http2PriorKnowledge,
-                maxResponseBytes, allowOtherOrigins, followRedirects);
+                maxResponseBytes, allowOtherOrigins, followRedirects, maxConnections, proxy, noProxy);
     }
 
     public ClientConfig withHttp2PriorKnowledge(boolean http2PriorKnowledge) {
         return new ClientConfig(name, baseUrl, timeoutMs, verify, cert, key, poolSize, http2PriorKnowledge,
-                maxResponseBytes, allowOtherOrigins, followRedirects);
+                maxResponseBytes, allowOtherOrigins, followRedirects, maxConnections, proxy, noProxy);
     }
 
     public ClientConfig withFollowRedirects(boolean followRedirects) {
         return new ClientConfig(name, baseUrl, timeoutMs, verify, cert, key, poolSize, http2PriorKnowledge,
-                maxResponseBytes, allowOtherOrigins, followRedirects);
+                maxResponseBytes, allowOtherOrigins, followRedirects, maxConnections, proxy, noProxy);
     }
 
     public ClientConfig withMaxResponseBytes(long maxResponseBytes) {
         return new ClientConfig(name, baseUrl, timeoutMs, verify, cert, key, poolSize, http2PriorKnowledge,
-                maxResponseBytes, allowOtherOrigins, followRedirects);
+                maxResponseBytes, allowOtherOrigins, followRedirects, maxConnections, proxy, noProxy);
     }
 
     public ClientConfig withAllowOtherOrigins(boolean allowOtherOrigins) {
         return new ClientConfig(name, baseUrl, timeoutMs, verify, cert, key, poolSize, http2PriorKnowledge,
-                maxResponseBytes, allowOtherOrigins, followRedirects);
+                maxResponseBytes, allowOtherOrigins, followRedirects, maxConnections, proxy, noProxy);
+    }
+
+    public ClientConfig withMaxConnections(int maxConnections) {
+        return new ClientConfig(name, baseUrl, timeoutMs, verify, cert, key, poolSize, http2PriorKnowledge,
+                maxResponseBytes, allowOtherOrigins, followRedirects, maxConnections, proxy, noProxy);
+    }
+
+    /** {@code proxy}: a URL, {@value #NO_PROXY_VALUE}, or null for the environment's; {@code noProxy} for a URL's exceptions. */
+    public ClientConfig withProxy(String proxy, String noProxy) {
+        return new ClientConfig(name, baseUrl, timeoutMs, verify, cert, key, poolSize, http2PriorKnowledge,
+                maxResponseBytes, allowOtherOrigins, followRedirects, maxConnections, proxy, noProxy);
     }
 }

@@ -320,6 +320,22 @@ public final class ConfigLoader {
                     out.put("baseUrl", baseUrl);
                 }
                 case "verify", "cert" -> out.put(s.field(), y.path(x, path + "." + s.key()));
+                case "proxy" -> {
+                    String proxy = null;
+                    if (!isNull(x)) {
+                        proxy = y.string(x.value(), path + ".proxy", "expected an http:// proxy URL or \"none\"");
+                        if (!proxy.equals(ClientConfig.NO_PROXY_VALUE)) {
+                            try {
+                                ProxyUrl.parse(proxy, "proxy");
+                            } catch (IllegalArgumentException bad) {
+                                throw y.error(x.value(), path + ".proxy", bad.getMessage().substring("proxy: ".length()));
+                            }
+                        }
+                    }
+                    out.put("proxy", proxy);
+                }
+                case "no_proxy" -> out.put("noProxy", isNull(x) ? null
+                        : y.string(x.value(), path + ".no_proxy", "expected a comma-separated list of hosts"));
                 case "key" -> {
                     Path key = y.path(x, path + ".key");
                     if (key != null && out.get("cert") == null) {

@@ -476,6 +476,33 @@ class ConfigErrorTest {
                 + " (cert alone may be a combined PEM holding both)");
     }
 
+    /** A client's proxy that cannot be used stops start-up, naming file, line and key; so does max_connections out of range. */
+    @Test
+    void badProxyAndMaxConnections() throws ConfigException {
+        assertError(fails("clients:\n  api:\n    proxy: socks5://127.0.0.1:1080\n"), 3, "clients.api.proxy",
+                "proxy scheme \"socks5\" is not supported (only http:// proxies, which tunnel https:// requests with "
+                        + "CONNECT)");
+        assertError(fails("clients:\n  api:\n    proxy: \"http://u:secret@proxy:0\"\n"), 3, "clients.api.proxy",
+                "port \"0\" of the proxy URL \"http://***@proxy:0\" is not from 1 to 65535");
+        assertErrorContains(fails("clients:\n  api:\n    proxy: 3128\n"), 3, "clients.api.proxy",
+                "expected an http:// proxy URL or \"none\", found the integer 3128");
+        assertErrorContains(fails("clients:\n  api:\n    no_proxy: [a, b]\n"), 3, "clients.api.no_proxy",
+                "expected a comma-separated list of hosts");
+        assertError(fails("clients:\n  a:\n    max_connections: 0\n"), 3, "clients.a.max_connections",
+                "expected an integer from 1 to 16384, found 0");
+        assertError(fails("clients:\n  a:\n    max_connections: 16385\n"), 3, "clients.a.max_connections",
+                "expected an integer from 1 to 16384, found 16385");
+        HttpConfig ok = ConfigLoader.parse("clients:\n  a:\n    proxy: none\n  b:\n    proxy: http://p:3128\n"
+                + "    no_proxy: localhost\n    max_connections: 4\n    pool_size: 2\n", "http.yaml", n -> null);
+        assertEquals("none", ok.clients().get("a").proxy());
+        assertEquals(null, ok.clients().get("a").noProxy());
+        assertEquals("http://p:3128", ok.clients().get("b").proxy());
+        assertEquals("localhost", ok.clients().get("b").noProxy());
+        assertEquals(4, ok.clients().get("b").maxConnections());
+        assertEquals(2, ok.clients().get("b").poolSize());
+        assertEquals(null, ConfigLoader.parse("clients:\n  c: {}\n", "http.yaml", n -> null).clients().get("c").proxy());
+    }
+
     @Test
     void badBaseUrl() {
         String expected = "expected an absolute http:// or https:// URL with a host, like \"https://api.example.com/v1\", found ";

@@ -119,7 +119,7 @@ class ConfigLoaderTest {
         ServerConfig s = c.servers().get(0);
         assertEquals(new ServerConfig("localhost", 0, null, 1_048_576, 30_000, List.of()), s);
         assertEquals(ServerConfig.listen("localhost:0"), s);
-        assertEquals(new ClientConfig("plain", null, 5_000, null, null, null, 8, false, 67_108_864, false, true),
+        assertEquals(new ClientConfig("plain", null, 5_000, null, null, null, 8, false, 67_108_864, false, true, 1024, null, null),
                 c.clients().get("plain"));
 
         int cpus = Runtime.getRuntime().availableProcessors();

@@ -9,6 +9,7 @@ import dev.siphon.http.client.MalformedResponseException;
 import dev.siphon.http.client.OriginNotAllowedException;
 import dev.siphon.http.client.PoolExhaustedException;
 import dev.siphon.http.client.PoolTimeoutException;
+import dev.siphon.http.client.ProxyConnectException;
 import dev.siphon.http.client.RequestTimeoutException;
 import dev.siphon.http.client.ResponseTooLargeException;
 import dev.siphon.http.client.TlsException;
@@ -28,6 +29,8 @@ import java.util.Locale;
 enum ClientErrorKind {
     CONNECT_REFUSED(ConnectRefusedException.class),
     CONNECT_FAILED(ConnectFailedException.class),
+    /** The proxy did not open the CONNECT tunnel (a ConnectError in Python, as reqwest's is a connect error). */
+    PROXY_CONNECT(ProxyConnectException.class),
     CONNECT_TIMEOUT(ConnectTimeoutException.class),
     REQUEST_TIMEOUT(RequestTimeoutException.class),
     POOL_TIMEOUT(PoolTimeoutException.class),

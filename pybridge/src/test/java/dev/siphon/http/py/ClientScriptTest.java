@@ -34,6 +34,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -271,6 +272,9 @@ class ClientScriptTest {
     @Test
     void everyJavaClientFailureHasAPythonError() throws Exception {
         TreeSet<String> java = Arrays.stream(ClientException.class.getPermittedSubclasses())
+                .flatMap(c -> c.isSealed() // ConnectFailedException has ProxyConnectException under it
+                        ? Stream.concat(Stream.of(c), Arrays.stream(c.getPermittedSubclasses()))
+                        : Stream.of(c))
                 .filter(c -> c != HttpStatusException.class) // only from ClientResponse.raiseForStatus, never a send
                 .map(Class::getSimpleName)
                 .collect(Collectors.toCollection(TreeSet::new));
@@ -379,7 +383,8 @@ class ClientScriptTest {
 
     /**
      * An inline client takes every key of clients.<name> as Java declares it (ClientConfig.SECTION):
-     * pool_size too, which http.py does not name; each value is checked by its declaration's kind
+     * pool_size, max_connections, proxy and no_proxy too, which http.py does not name; each value is
+     * checked by its declaration's kind
      * and bounds, with the messages the other keys get.
      */
     @Test
@@ -388,6 +393,13 @@ class ClientScriptTest {
                 "accepted",
                 "ValueError: http.Client: pool_size must be from 1 to " + ClientConfig.MAX_POOL_SIZE + ", was 0",
                 "TypeError: http.Client: pool_size must be an int, not str",
+                "accepted",
+                "ValueError: http.Client: max_connections must be from 1 to " + ClientConfig.MAX_MAX_CONNECTIONS
+                        + ", was 0",
+                "accepted",
+                "ValueError: http.Client: proxy: proxy scheme \"socks5\" is not supported (only http:// proxies, "
+                        + "which tunnel https:// requests with CONNECT)",
+                "TypeError: http.Client: proxy must be a str, not int",
                 "ValueError: http.Client: timeout_ms must be from 1 to " + Bounds.MAX_TIMEOUT_MS + ", was 0",
                 "ValueError: http.Client: timeout_ms must be from 1 to " + Bounds.MAX_TIMEOUT_MS
                         + ", was 1180591620717411303424",
