@@ -1,6 +1,7 @@
 package dev.siphon.http.py;
 
 import dev.siphon.http.HttpEngine;
+import dev.siphon.http.config.CacheConfig;
 import dev.siphon.http.config.HttpConfig;
 import dev.siphon.http.router.RouteException;
 import java.io.IOException;
@@ -54,7 +55,16 @@ public final class PythonServer implements AutoCloseable {
      */
     public static PythonServer start(HttpConfig config, Path script, int queueCapacity,
                                      Consumer<HttpEngine.Builder> customize) throws ScriptException, IOException {
-        WorkerPool pool = WorkerPool.loadFirst(script, config.engine().workers(), queueCapacity, config.clients());
+        return start(config, script, List.of(), queueCapacity, customize);
+    }
+
+    /**
+     * As {@link #start(HttpConfig, Path, int, Consumer)}, with the named caches of siphon.yaml's
+     * {@code cache:} ({@link CacheConfig#load}); none: every name is a local cache made on first use.
+     */
+    public static PythonServer start(HttpConfig config, Path script, List<CacheConfig> caches, int queueCapacity,
+                                     Consumer<HttpEngine.Builder> customize) throws ScriptException, IOException {
+        WorkerPool pool = WorkerPool.loadFirst(script, config.engine().workers(), queueCapacity, config.clients(), caches);
         try {
             long requestTimeoutMs = config.servers().stream().mapToLong(s -> s.requestTimeoutMs()).max()
                     .orElse(dev.siphon.http.config.ServerConfig.DEFAULT_REQUEST_TIMEOUT_MS);

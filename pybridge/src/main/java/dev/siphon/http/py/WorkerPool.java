@@ -3,6 +3,7 @@ package dev.siphon.http.py;
 import dev.siphon.http.AsyncHandler;
 import dev.siphon.http.FatalErrorHandler;
 import dev.siphon.http.Response;
+import dev.siphon.http.config.CacheConfig;
 import dev.siphon.http.config.ClientConfig;
 import dev.siphon.http.dispatch.Responses;
 import java.io.IOException;
@@ -93,7 +94,7 @@ public final class WorkerPool implements AutoCloseable {
 
     private final Engine engine;
     private final PythonWorker[] workers;
-    private final SharedCache cache = new SharedCache();
+    private final Caches caches;
     /** {@code from siphon import metrics}: one registry per process, which the admin listener's /metrics serves. */
     private final ScriptMetrics scriptMetrics = new ScriptMetrics(new dev.siphon.http.metrics.MetricsRegistry());
     private final ClientPools clients;
@@ -111,9 +112,10 @@ public final class WorkerPool implements AutoCloseable {
     private Registrations registrations;
     private volatile FatalErrorHandler fatalHandler = FatalErrorHandler.NONE;
 
-    private WorkerPool(Path script, int workers, int queueCapacity, ClientPools clients) {
+    private WorkerPool(Path script, int workers, int queueCapacity, ClientPools clients, Caches caches) {
         long t0 = System.nanoTime();
         this.clients = clients;
+        this.caches = caches;
         clients.onFatalError(this::fatal);
         this.engine = newEngine();
         LOG.log(System.Logger.Level.INFO, () -> "start-up: polyglot engine " + (System.nanoTime() - t0) / 1_000_000
@@ -130,6 +132,7 @@ public final class WorkerPool implements AutoCloseable {
         this.watchdog = Thread.ofPlatform().name("siphon-py-watchdog").daemon(true).unstarted(this::watch);
         this.scriptErrors = registerMetrics(scriptMetrics.registry());
         this.clientMetrics = new ClientMetrics(scriptMetrics.registry(), clients);
+        caches.metrics(new CacheMetrics(scriptMetrics.registry()));
     }
 
     /** The workers' families in the process's registry (docs/operations.md lists them); returns the error counter. */
@@ -215,7 +218,17 @@ public final class WorkerPool implements AutoCloseable {
      */
     public static WorkerPool load(Path script, int workers, int queueCapacity, Map<String, ClientConfig> clients)
             throws ScriptException {
-        WorkerPool pool = create(script, workers, queueCapacity, clients);
+        return load(script, workers, queueCapacity, clients, List.of());
+    }
+
+    /**
+     * As {@link #load(Path, int, int, Map)}, with the named caches of siphon.yaml's {@code cache:}
+     * (none: every name is a local cache made on first use); their Redis clients start connecting
+     * here and close in {@link #close}.
+     */
+    public static WorkerPool load(Path script, int workers, int queueCapacity, Map<String, ClientConfig> clients,
+                                  List<CacheConfig> caches) throws ScriptException {
+        WorkerPool pool = create(script, workers, queueCapacity, clients, caches);
         try {
             pool.startWorkers(script);
         } catch (ScriptException | RuntimeException e) {
@@ -226,8 +239,8 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     /** The pool with its engine and outbound clients, no worker started yet. */
-    private static WorkerPool create(Path script, int workers, int queueCapacity, Map<String, ClientConfig> clients)
-            throws ScriptException {
+    private static WorkerPool create(Path script, int workers, int queueCapacity, Map<String, ClientConfig> clients,
+                                     List<CacheConfig> caches) throws ScriptException {
         Objects.requireNonNull(script, "script");
         if (workers < 1) {
             throw new IllegalArgumentException("workers must be >= 1, was " + workers);
@@ -236,10 +249,18 @@ public final class WorkerPool implements AutoCloseable {
             throw new IllegalArgumentException("queueCapacity must be >= 2, was " + queueCapacity);
         }
         ClientPools pools = ClientPools.start(clients);
+        Caches c;
         try {
-            return new WorkerPool(script.toAbsolutePath().normalize(), workers, queueCapacity, pools);
+            c = Caches.start(caches);
+        } catch (ScriptException | RuntimeException e) {
+            pools.close();
+            throw e;
+        }
+        try {
+            return new WorkerPool(script.toAbsolutePath().normalize(), workers, queueCapacity, pools, c);
         } catch (RuntimeException e) {
             pools.close();
+            c.close();
             throw e;
         }
     }
@@ -251,7 +272,13 @@ public final class WorkerPool implements AutoCloseable {
      */
     public static WorkerPool loadFirst(Path script, int workers, int queueCapacity, Map<String, ClientConfig> clients)
             throws ScriptException {
-        WorkerPool pool = create(script, workers, queueCapacity, clients);
+        return loadFirst(script, workers, queueCapacity, clients, List.of());
+    }
+
+    /** As {@link #loadFirst(Path, int, int, Map)}, with the named caches of siphon.yaml. */
+    public static WorkerPool loadFirst(Path script, int workers, int queueCapacity, Map<String, ClientConfig> clients,
+                                       List<CacheConfig> caches) throws ScriptException {
+        WorkerPool pool = create(script, workers, queueCapacity, clients, caches);
         try {
             long t0 = System.nanoTime();
             PythonWorker first = pool.workers[0];
@@ -656,8 +683,8 @@ public final class WorkerPool implements AutoCloseable {
         return scriptMetrics.registry();
     }
 
-    SharedCache cache() {
-        return cache;
+    Caches caches() {
+        return caches;
     }
 
     /** The outbound clients behind {@code http.Client}, shared by every worker. */
@@ -754,5 +781,6 @@ public final class WorkerPool implements AutoCloseable {
             LOG.log(System.Logger.Level.DEBUG, "closing the polyglot engine", e);
         }
         clients.close();
+        caches.close();
     }
 }
