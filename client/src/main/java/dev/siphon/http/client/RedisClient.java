@@ -426,10 +426,9 @@ public final class RedisClient implements AutoCloseable {
             if (conn == this) {
                 conn = null;
             }
-            down = why;
+            down = (answered ? "connection lost: " : "") + why;
             knownDown = true;
-            RedisException e = new RedisException(RedisException.Kind.UNAVAILABLE, prefix()
-                    + (answered ? "connection lost: " : "cannot connect: ") + why);
+            RedisException e = unavailable();
             for (Pending p; (p = inflight.poll()) != null; ) {
                 if (p.future != null) {
                     p.future.completeExceptionally(e);

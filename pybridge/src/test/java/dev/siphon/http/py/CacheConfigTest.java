@@ -82,6 +82,20 @@ class CacheConfigTest {
         assertTrue(e.getMessage().contains("siphon.yaml:7") && e.getMessage().contains("cache[0].url"), e.getMessage());
     }
 
+    /** The siphon.yaml example of docs/configuration.md loads, with the entries it shows. */
+    @Test
+    void theDocumentedExampleLoads(@TempDir Path dir) throws Exception {
+        String doc = Files.readString(LauncherTest.ROOT.resolve("docs/configuration.md"));
+        int at = doc.indexOf("```yaml\n", doc.indexOf("\n## `cache:` (siphon.yaml)"));
+        String yaml = doc.substring(at + 8, doc.indexOf("```\n", at + 8));
+        List<CacheConfig> c = CacheConfig.parse(yaml, "siphon.yaml", dir, Map.of("REDIS_PASSWORD", "pw")::get);
+        assertEquals(List.of("sessions", "cnam", "queues"), c.stream().map(CacheConfig::name).toList());
+        assertEquals("pw", c.get(1).redis().password());
+        assertEquals(60, c.get(1).localTtlSecs());
+        assertTrue(c.get(2).redis().tls());
+        assertEquals(500, c.get(2).timeoutMs());
+    }
+
     @Test
     void noCacheSectionIsNoCaches(@TempDir Path dir) throws Exception {
         assertEquals(List.of(), SiphonConfig.load(write(dir, "")).caches());
