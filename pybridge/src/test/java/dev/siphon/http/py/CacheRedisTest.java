@@ -316,6 +316,14 @@ class CacheRedisTest {
                 // both workers work again
                 assertEquals("'again'", evalOn(base, "1", "cache.fetch('r', 'k')").body());
                 assertEquals("'again'", evalOn(base, "2", "cache.fetch('r', 'k')").body());
+                // the Redis commands on /metrics, by cache, command and outcome
+                String metrics = s.pool().metrics().scrape(dev.siphon.http.metrics.Exposition.PROMETHEUS_TEXT);
+                assertTrue(metrics.contains("siphon_cache_redis_commands_total{cache=\"r\",command=\"INCRBY\",outcome=\"ok\"}"),
+                        metrics);
+                assertTrue(metrics.contains("siphon_cache_redis_commands_total{cache=\"r\",command=\"INCRBY\",outcome=\"unavailable\"}"),
+                        metrics);
+                assertTrue(metrics.contains("siphon_cache_redis_duration_seconds_count{cache=\"r\",command=\"GET\"}"), metrics);
+                assertTrue(!metrics.contains("cache=\"meta\""), "a local cache's calls are not Redis commands");
             }
         }
     }
