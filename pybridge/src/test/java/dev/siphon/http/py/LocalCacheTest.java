@@ -106,4 +106,47 @@ class LocalCacheTest {
         assertTrue(c.expire("q:2", 1));
         assertFalse(c.expire("none", 1));
     }
+
+    @Test
+    void undeclaredNamesAreLocalCachesUpToALimit() throws Exception {
+        Caches c = Caches.implicitOnly();
+        for (int i = 0; i < Caches.MAX_IMPLICIT; i++) {
+            assertEquals(Boolean.TRUE, c.call(Caches.STORE, "t" + i, "k", LocalCache.STR, "v", -1).get());
+        }
+        java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> c.call(Caches.STORE, "one-more", "k", LocalCache.STR, "v", -1).get());
+        assertEquals(Caches.CACHE_ERROR, ((Caches.Failure) e.getCause()).code);
+        assertTrue(c.has("anything"));
+    }
+
+    @Test
+    void declaredCachesAnswerUnknownNamesAsSiphonDoes() throws Exception {
+        Caches c = Caches.start(List.of(dev.siphon.http.config.CacheConfig.local("only")));
+        assertFalse(c.has("other"));
+        assertEquals(Boolean.FALSE, c.call(Caches.STORE, "other", "k", LocalCache.STR, "v", -1).get());
+        assertNull(c.call(Caches.FETCH, "other", "k", 0, "", 0).get());
+        assertNull(c.call(Caches.LIST_PUSH, "other", "k", 0, "x", 0).get());
+        assertArrayEquals(new String[0], (String[]) c.call(Caches.LIST_POP_ALL, "other", "k", 0, "", 0).get());
+        assertEquals(Boolean.TRUE, c.call(Caches.STORE, "only", "k", LocalCache.STR, "v", -1).get());
+    }
+
+    @Test
+    void valuesOnRedisAndValuesOtherClientsWrote() {
+        String[][] kinds = {{"1", "text"}, {"1", "42"}, {"1", ""}, {"2", "\u0000\u00ff"}, {"3", "-7"},
+            {"3", "123456789012345678901234567890"}, {"4", "2.5"}, {"5", "1"}, {"5", "0"}, {"6", ""}};
+        for (String[] k : kinds) {
+            Object[] back = Caches.decode(Caches.encode(Integer.parseInt(k[0]), k[1]));
+            assertEquals(Integer.parseInt(k[0]), back[0], k[1]);
+            assertEquals(k[1], back[1]);
+        }
+        // plain values as redis-cli or siphon write them
+        assertArrayEquals(new Object[] {3, "42"}, Caches.decode("42".getBytes()));
+        assertArrayEquals(new Object[] {1, "héllo"}, Caches.decode("héllo".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        assertArrayEquals(new Object[] {1, "007"}, Caches.decode("007".getBytes()));
+        assertArrayEquals(new Object[] {2, "\u00c3("}, Caches.decode(new byte[] {(byte) 0xc3, '('}));
+        // a str stored as plain text, as siphon does, unless it would read back as an int
+        assertArrayEquals("text".getBytes(), Caches.encode(1, "text"));
+        assertArrayEquals("42".getBytes(), Caches.encode(3, "42"));
+        assertEquals("\\*a\\?\\[x\\]\\\\", Caches.glob("*a?[x]\\"));
+    }
 }
