@@ -97,8 +97,8 @@ def _decode(kind, text):
 def _ttl_ms(ttl):
     if isinstance(ttl, bool) or not isinstance(ttl, (int, float)):
         raise TypeError(f"ttl must be a number of seconds, not {type(ttl).__name__}")
-    if not ttl > 0:
-        raise ValueError(f"ttl must be > 0 seconds, was {ttl}")
+    if not 0 < ttl <= 1e9:
+        raise ValueError(f"ttl must be > 0 and at most 1e9 seconds, was {ttl}")
     return max(1, int(ttl * 1000))
 
 

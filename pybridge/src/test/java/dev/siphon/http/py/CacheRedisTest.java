@@ -234,6 +234,9 @@ class CacheRedisTest {
             assertEquals("1", ok(base, "cache.list_push('small', 'q', 'a')"));
             assertEquals("['a']", ok(base, "cache.list_pop_all('small', 'q')"));
             assertEquals("False", ok(base, "cache.has_cache('undeclared')"));
+            assertTrue(eval(base, "cache.store('small', 'k', 'v', ttl=float('inf'))").body().startsWith("ValueError"));
+            assertTrue(eval(base, "cache.store('small', 'k', 'v', ttl=0)").body().startsWith("ValueError"));
+            assertTrue(eval(base, "cache.store('small', 'k', object())").body().startsWith("TypeError"));
         }
     }
 
