@@ -727,3 +727,51 @@ def stage_failed(cid, message):
     fut = _calls.pop(cid, None)
     if fut is not None and not fut.done():
         fut.set_exception(RuntimeError(str(message)))
+
+
+# --- cache calls on Redis: Java runs the command while the calling coroutine awaits a loop future ---
+
+_cache_calls = {}  # cache call id -> asyncio.Future the calling coroutine awaits
+_cache_error = None  # siphon.cache._error(code, message): the exception a failed call raises
+
+
+async def cache_wait(cid):
+    """The result of cache call ``cid`` (sent by ``_java.bridge.cacheCall``), awaited on the worker's loop;
+    on another loop (``asyncio.run`` in module-level code) Java waits for it instead."""
+    if loop is None:
+        a = sys.modules.get("asyncio")
+        if a is not None and a.events._get_running_loop() is not None:
+            return _cache_join(cid)  # a loop the script runs itself, before the worker's exists
+        _start_asyncio()
+    if _aio.running_loop() is not loop:
+        return _cache_join(cid)
+    fut = loop.create_future()
+    _cache_calls[cid] = fut
+    try:
+        return await fut
+    finally:
+        _cache_calls.pop(cid, None)
+
+
+def _cache_join(cid):
+    b = _java.bridge
+    r = b.cacheJoin(cid)
+    if r == 0:
+        return b.cacheResult()
+    raise _cache_error(r, b.cacheError())
+
+
+def cache_done(cid, result):
+    """Called by Java from ``_java.bridge.poll``: cache call ``cid`` completed."""
+    fut = _cache_calls.get(cid)
+    if fut is None or fut.done():
+        return
+    fut.set_result(result)
+
+
+def cache_failed(cid, code, message):
+    """Called by Java from ``_java.bridge.poll``: cache call ``cid`` failed; ``code`` says which exception."""
+    fut = _cache_calls.get(cid)
+    if fut is None or fut.done():
+        return
+    fut.set_exception(_cache_error(code, message))

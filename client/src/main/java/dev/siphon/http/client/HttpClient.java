@@ -441,7 +441,7 @@ public final class HttpClient implements AutoCloseable {
         return tls;
     }
 
-    private static ClientTls makeTls(Path verify, Path cert, Path key, String name) throws ConfigException {
+    static ClientTls makeTls(Path verify, Path cert, Path key, String name) throws ConfigException {
         TlsProvider provider = ServiceLoader.load(TlsProvider.class, HttpClient.class.getClassLoader()).findFirst()
                 .orElseThrow(() -> new IllegalStateException("TLS needs siphon-tls (and its BouncyCastle jars) on the "
                         + "class path"));

@@ -110,6 +110,11 @@ class DocumentedSettingsTest {
     }
 
     @Test
+    void everyCacheKeyIsDocumentedWithItsTypeRangeAndDefault() throws Exception {
+        assertDocumented("## `cache:` (siphon.yaml)", declared(CacheConfig.SECTION, Map.of()));
+    }
+
+    @Test
     void everyTopLevelSectionHasItsHeading() throws Exception {
         String doc = Files.readString(DocumentedExampleTest.DOC);
         for (String key : HttpConfig.SECTION.keys()) {

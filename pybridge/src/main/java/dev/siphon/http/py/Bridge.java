@@ -22,17 +22,17 @@ public final class Bridge {
         System.Logger.Level.DEBUG, System.Logger.Level.INFO, System.Logger.Level.WARNING, System.Logger.Level.ERROR};
 
     private final PythonWorker worker;
-    private final SharedCache cache;
+    private final Caches caches;
     private final ClientPools clients;
     private final ScriptMetrics metrics;
-    private final ThreadLocal<String> fetched = new ThreadLocal<>();
+    private final ThreadLocal<Object> cacheResult = new ThreadLocal<>();
     private final ThreadLocal<String> error = new ThreadLocal<>();
     /** Per thread: json.loads may run on a Python thread a script started, too. */
     private final ThreadLocal<JsonTape> jsonTape = ThreadLocal.withInitial(JsonTape::new);
 
-    Bridge(PythonWorker worker, SharedCache cache, ClientPools clients, ScriptMetrics metrics) {
+    Bridge(PythonWorker worker, Caches caches, ClientPools clients, ScriptMetrics metrics) {
         this.worker = worker;
-        this.cache = cache;
+        this.caches = caches;
         this.clients = clients;
         this.metrics = metrics;
     }
@@ -349,77 +349,76 @@ public final class Bridge {
     }
 
     /**
-     * Stores a value encoded as text by the Python side: {@code kind} says how to decode it
-     * (str, bytes as Latin-1, int, float, bool, None; see siphon/cache.py).
+     * Cache operation {@code op} ({@link Caches}'s codes) on cache {@code name}. Returns 0 when it
+     * completed ({@link #cacheResult()} gives the result), a negative {@link Caches} failure code
+     * when it failed ({@link #cacheError()} says why), or, on the worker's thread while Redis
+     * answers, a call id (> 0): the result comes back through the worker's poll
+     * ({@code cache_done}/{@code cache_failed}), or {@link #cacheJoin} waits for it. Another
+     * thread (one a script started) waits here.
      */
     @HostAccess.Export
-    public void cacheStore(String name, String key, int kind, String text, long ttlMs) {
+    public long cacheCall(int op, String name, String key, int kind, String text, long n) {
         try {
-            cache.store(name, key, kind, text, ttlMs);
-        } catch (Error error) {
-            throw worker.fatal(error);
-        }
-    }
-
-    /** The kind of the value under name/key ({@link SharedCache#ABSENT} when none); {@link #cacheValue()} gives it. */
-    @HostAccess.Export
-    public int cacheFetch(String name, String key) {
-        try {
-            SharedCache.Entry e = cache.fetch(name, key);
-            if (e == null) {
-                fetched.remove();
-                return SharedCache.ABSENT;
+            java.util.concurrent.CompletableFuture<Object> f = caches.call(op, name, key, kind, text, n);
+            if (!f.isDone() && worker.onWorkerThread()) {
+                return worker.awaitCache(f);
             }
-            fetched.set(e.value());
-            return e.kind();
+            return settle(f);
         } catch (Error error) {
             throw worker.fatal(error);
         }
     }
 
-    /** The value the last {@link #cacheFetch} on this thread found. */
+    /** Waits for call {@code call} (its coroutine runs on a loop other than the worker's); as {@link #cacheCall}. */
     @HostAccess.Export
-    public String cacheValue() {
-        String v = fetched.get();
-        fetched.remove();
+    public long cacheJoin(long call) {
+        try {
+            java.util.concurrent.CompletableFuture<Object> f = worker.takeCache(call);
+            if (f == null) {
+                error.set("cache call " + call + " is no longer pending");
+                return Caches.CACHE_ERROR;
+            }
+            return settle(f);
+        } catch (Error error) {
+            throw worker.fatal(error);
+        }
+    }
+
+    private long settle(java.util.concurrent.CompletableFuture<Object> f) {
+        try {
+            // a Redis call completes within its timeout (RedisClient); this bound is only a backstop
+            cacheResult.set(f.get(5, java.util.concurrent.TimeUnit.MINUTES));
+            return 0;
+        } catch (java.util.concurrent.ExecutionException e) {
+            Caches.Failure c = e.getCause() instanceof Caches.Failure x ? x
+                    : new Caches.Failure(Caches.CACHE_ERROR, String.valueOf(e.getCause()));
+            error.set(c.getMessage());
+            return c.code;
+        } catch (java.util.concurrent.TimeoutException | InterruptedException e) {
+            error.set("the cache call did not complete: " + e);
+            return Caches.CACHE_ERROR;
+        }
+    }
+
+    /** The result of the last {@link #cacheCall} or {@link #cacheJoin} on this thread that returned 0. */
+    @HostAccess.Export
+    public Object cacheResult() {
+        Object v = cacheResult.get();
+        cacheResult.remove();
         return v;
     }
 
+    /** Why the last {@link #cacheCall} or {@link #cacheJoin} on this thread failed. */
     @HostAccess.Export
-    public boolean cacheExists(String name, String key) {
-        try {
-            return cache.fetch(name, key) != null;
-        } catch (Error error) {
-            throw worker.fatal(error);
-        }
+    public String cacheError() {
+        String e = error.get();
+        error.remove();
+        return e;
     }
 
+    /** {@code cache.has_cache(name)}: declared in siphon.yaml, or any name when none are. */
     @HostAccess.Export
-    public boolean cacheDelete(String name, String key) {
-        try {
-            return cache.delete(name, key);
-        } catch (Error error) {
-            throw worker.fatal(error);
-        }
-    }
-
-    /** The new value, as text, of the int under name/key after adding {@code by}; null when it holds another type. */
-    @HostAccess.Export
-    public String cacheIncr(String name, String key, long by) {
-        try {
-            return cache.incr(name, key, by);
-        } catch (Error error) {
-            throw worker.fatal(error);
-        }
-    }
-
-    /** The live keys of table {@code name} starting with {@code prefix}, sorted. */
-    @HostAccess.Export
-    public String[] cacheKeys(String name, String prefix) {
-        try {
-            return cache.keys(name, prefix);
-        } catch (Error error) {
-            throw worker.fatal(error);
-        }
+    public boolean cacheHas(String name) {
+        return caches.has(name);
     }
 }

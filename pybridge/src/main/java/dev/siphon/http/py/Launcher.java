@@ -3,6 +3,7 @@ package dev.siphon.http.py;
 import dev.siphon.http.EngineFailedException;
 import dev.siphon.http.FatalErrorHandler;
 import dev.siphon.http.HttpEngine;
+import dev.siphon.http.config.CacheConfig;
 import dev.siphon.http.config.ConfigException;
 import dev.siphon.http.config.ConfigLoader;
 import dev.siphon.http.config.HttpConfig;
@@ -10,6 +11,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The {@code siphon-http} command (run through {@code bin/siphon-http}, which adds the JVM
@@ -67,6 +69,7 @@ public final class Launcher {
         Path config = null;
         Path script = null;
         Path siphon = null;
+        List<CacheConfig> caches = List.of();
         boolean check = false;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
@@ -107,6 +110,7 @@ public final class Launcher {
                 SiphonConfig sc = SiphonConfig.load(siphon);
                 config = sc.httpYaml();
                 script = sc.script();
+                caches = sc.caches();
             }
             if (config == null || script == null) {
                 err.println("siphon-http: " + (config == null ? "--config" : "--script") + " is missing\n" + USAGE);
@@ -124,7 +128,7 @@ public final class Launcher {
                         + " give this user a writable home, or set SIPHON_JAVA_OPTS=-Dpolyglot.engine.userResourceCache=DIR"
                         + " to a writable directory.");
             }
-            return check ? check(http, script, out, err) : serve(http, config, script, out, err);
+            return check ? check(http, script, caches, out, err) : serve(http, config, script, caches, out, err);
         } catch (ConfigException e) {
             err.println("siphon-http: " + e.getMessage());
             return 1;
@@ -136,8 +140,8 @@ public final class Launcher {
         }
     }
 
-    private static int check(HttpConfig http, Path script, PrintStream out, PrintStream err) {
-        try (WorkerPool pool = WorkerPool.load(script, 1, 2, http.clients())) {
+    private static int check(HttpConfig http, Path script, List<CacheConfig> caches, PrintStream out, PrintStream err) {
+        try (WorkerPool pool = WorkerPool.load(script, 1, 2, http.clients(), caches)) {
             HttpEngine.Builder engine = HttpEngine.builder().config(http);
             PythonServer.register(engine, pool, script);
             engine.validate(); // the listeners' TLS files, as serving would read them
@@ -210,7 +214,8 @@ public final class Launcher {
         }
     }
 
-    private static int serve(HttpConfig http, Path config, Path script, PrintStream out, PrintStream err) {
+    private static int serve(HttpConfig http, Path config, Path script, List<CacheConfig> caches, PrintStream out,
+                             PrintStream err) {
         long t0 = System.nanoTime();
         System.Logger log = System.getLogger("siphon.http");
         long sinceStart = millisSinceProcessStart();
@@ -219,7 +224,7 @@ public final class Launcher {
         }
         PythonServer server;
         try {
-            server = PythonServer.start(http, script, WorkerPool.DEFAULT_QUEUE_CAPACITY,
+            server = PythonServer.start(http, script, caches, WorkerPool.DEFAULT_QUEUE_CAPACITY,
                     b -> b.onFatalError(FatalErrorHandler.exit()));
         } catch (ScriptException e) {
             err.println("siphon-http: " + e.getMessage());

@@ -1,6 +1,7 @@
 package dev.siphon.http.py;
 
 import dev.siphon.http.HttpEngine;
+import dev.siphon.http.config.CacheConfig;
 import dev.siphon.http.config.HttpConfig;
 import dev.siphon.http.router.RouteException;
 import java.io.IOException;
@@ -60,6 +61,15 @@ public final class PythonServer implements AutoCloseable {
         return builder(config, script).queueCapacity(queueCapacity).customize(customize).start();
     }
 
+    /**
+     * As {@link #start(HttpConfig, Path, int, Consumer)}, with the named caches of siphon.yaml's
+     * {@code cache:} ({@link CacheConfig#load}); none: every name is a local cache made on first use.
+     */
+    public static PythonServer start(HttpConfig config, Path script, List<CacheConfig> caches, int queueCapacity,
+                                     Consumer<HttpEngine.Builder> customize) throws ScriptException, IOException {
+        return builder(config, script).caches(caches).queueCapacity(queueCapacity).customize(customize).start();
+    }
+
     /** A server of {@code script} under {@code config}, with options a Java host sets before it starts. */
     public static Builder builder(HttpConfig config, Path script) {
         return new Builder(config, script);
@@ -76,6 +86,7 @@ public final class PythonServer implements AutoCloseable {
         private int queueCapacity = WorkerPool.DEFAULT_QUEUE_CAPACITY;
         private Consumer<HttpEngine.Builder> customize = b -> { };
         private final Map<String, Object> namespaces = new LinkedHashMap<>();
+        private List<CacheConfig> caches = List.of();
 
         private Builder(HttpConfig config, Path script) {
             this.config = Objects.requireNonNull(config, "config");
@@ -85,6 +96,12 @@ public final class PythonServer implements AutoCloseable {
         /** Requests queued per worker before the engine answers 503. */
         public Builder queueCapacity(int queueCapacity) {
             this.queueCapacity = queueCapacity;
+            return this;
+        }
+
+        /** The named caches of siphon.yaml's {@code cache:}; none (the default): every name is a local cache. */
+        public Builder caches(List<CacheConfig> caches) {
+            this.caches = List.copyOf(caches);
             return this;
         }
 
@@ -131,7 +148,7 @@ public final class PythonServer implements AutoCloseable {
         Path script = options.script;
         Consumer<HttpEngine.Builder> customize = options.customize;
         WorkerPool pool = WorkerPool.loadFirst(script, config.engine().workers(), options.queueCapacity,
-                config.clients(), options.namespaces);
+                config.clients(), options.caches, options.namespaces);
         try {
             long requestTimeoutMs = config.servers().stream().mapToLong(s -> s.requestTimeoutMs()).max()
                     .orElse(dev.siphon.http.config.ServerConfig.DEFAULT_REQUEST_TIMEOUT_MS);

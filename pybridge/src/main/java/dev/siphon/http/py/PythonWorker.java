@@ -95,7 +95,7 @@ final class PythonWorker {
      * What other threads ask of the worker through its control queue, taken on the worker's
      * thread by {@link #drainControl} before the requests of the same wake-up.
      */
-    private sealed interface Control permits Cancel, Completion, Signal, Task {}
+    private sealed interface Control permits Cancel, Completion, CacheDone, Signal, Task {}
 
     /** The request timed out or its connection closed: Python cancels its task ({@link #cancel}). */
     private record Cancel(Dispatch dispatch) implements Control {}
@@ -103,6 +103,9 @@ final class PythonWorker {
     /** An outbound call finished (any thread: the client's loop or timer); handed to Python by {@link #poll}. */
     /** An awaited Java future ended: an outbound call's ({@code client}), or a host namespace's. */
     private record Completion(long call, boolean client, Object value, Throwable failure) implements Control {}
+
+    /** A cache call on Redis finished (any thread: the Redis client's loop); handed to Python by {@link #poll}. */
+    private record CacheDone(long call, Object result, int code, String message) implements Control {}
 
     /** A code for something without arguments the worker does in Python. */
     private enum Signal implements Control {
@@ -183,6 +186,11 @@ final class PythonWorker {
     private Value fClientFailed;
     private Value fStageDone;
     private Value fStageFailed;
+    private Value fCacheDone;
+    private Value fCacheFailed;
+    /** Cache calls on Redis whose result Python awaits, by id; any thread removes (cacheJoin from the worker's). */
+    private final Map<Long, CompletableFuture<Object>> cacheCalls = new java.util.concurrent.ConcurrentHashMap<>();
+    private long nextCacheCall;
     private Value fRecover;
     /** Outbound calls and awaited host futures in flight, by the id Python gave them. Worker thread only. */
     private final Map<Long, CompletableFuture<?>> calls = new HashMap<>();
@@ -482,7 +490,7 @@ final class PythonWorker {
             context = ctx;
             ctx.initialize("python");
             long t1 = System.nanoTime();
-            Value rt = pool.bootstrap(ctx, new Bridge(this, pool.cache(), pool.clients(), pool.scriptMetrics()));
+            Value rt = pool.bootstrap(ctx, new Bridge(this, pool.caches(), pool.clients(), pool.scriptMetrics()));
             long t2 = System.nanoTime();
             Value err = rt.invokeMember("load_script", script.toString(), moduleName(script));
             long t3 = System.nanoTime();
@@ -506,6 +514,8 @@ final class PythonWorker {
             fClientFailed = rt.getMember("client_failed");
             fStageDone = rt.getMember("stage_done");
             fStageFailed = rt.getMember("stage_failed");
+            fCacheDone = rt.getMember("cache_done");
+            fCacheFailed = rt.getMember("cache_failed");
             fRecover = rt.getMember("recover");
             loaded.complete(regs);
             serve();
@@ -730,6 +740,15 @@ final class PythonWorker {
                     }
                 }
                 case Completion done -> complete(done);
+                case CacheDone done -> {
+                    if (cacheCalls.remove(done.call()) != null) { // else Python waited for it itself (cacheJoin)
+                        if (done.code() == 0) {
+                            fCacheDone.executeVoid(done.call(), done.result());
+                        } else {
+                            fCacheFailed.executeVoid(done.call(), done.code(), done.message());
+                        }
+                    }
+                }
                 case Signal.START_HOOKS -> fStartHooks.executeVoid();
                 case Signal.SHUTDOWN_HOOKS -> fShutdownHooks.executeVoid();
                 case Signal.CANCEL_SHUTDOWN_HOOKS -> fCancelShutdownHooks.executeVoid();
@@ -809,6 +828,37 @@ final class PythonWorker {
             wakeup();
         });
         return null;
+    }
+
+    /** Whether the calling thread is this worker's. */
+    boolean onWorkerThread() {
+        return Thread.currentThread() == thread;
+    }
+
+    /**
+     * Hands the result of a cache call on Redis to Python through {@link #poll} when it comes;
+     * returns the call's id. Worker thread only.
+     */
+    long awaitCache(CompletableFuture<Object> f) {
+        long call = ++nextCacheCall;
+        cacheCalls.put(call, f);
+        f.whenComplete((r, e) -> {
+            // the Redis client's loop or timer thread
+            if (e == null) {
+                control.add(new CacheDone(call, r, 0, null));
+            } else {
+                Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                Caches.Failure x = c instanceof Caches.Failure f2 ? f2 : new Caches.Failure(Caches.CACHE_ERROR, String.valueOf(c));
+                control.add(new CacheDone(call, null, x.code, x.getMessage()));
+            }
+            wakeup();
+        });
+        return call;
+    }
+
+    /** The pending cache call {@code call}, no longer handed to Python by {@link #poll}; null when it was. */
+    CompletableFuture<Object> takeCache(long call) {
+        return cacheCalls.remove(call);
     }
 
     /** Python no longer awaits {@code call} (its task was cancelled): cancel the request, which frees its connection. */

@@ -1,11 +1,13 @@
 package dev.siphon.http.py;
 
+import dev.siphon.http.config.CacheConfig;
 import dev.siphon.http.config.ConfigException;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -17,12 +19,13 @@ import org.yaml.snakeyaml.nodes.NodeTuple;
 import org.yaml.snakeyaml.nodes.ScalarNode;
 
 /**
- * The two keys siphon-http reads from a siphon host's {@code siphon.yaml}:
- * {@code extensions.http} (the http.yaml) and {@code script.path} (the script). Relative paths
- * are relative to the siphon.yaml's directory. Every other key belongs to the host and is
- * ignored. Read once, on the launcher's thread.
+ * What siphon-http reads from a siphon host's {@code siphon.yaml}: {@code extensions.http} (the
+ * http.yaml), {@code script.path} (the script) and the named caches of {@code cache:}
+ * ({@link CacheConfig#load}, with the http.yaml reader's {@code ${VAR}} expansion and errors).
+ * Relative paths are relative to the siphon.yaml's directory. Every other key belongs to the host
+ * and is ignored. Read once, on the launcher's thread.
  */
-public record SiphonConfig(Path httpYaml, Path script) {
+public record SiphonConfig(Path httpYaml, Path script, List<CacheConfig> caches) {
 
     public static SiphonConfig load(Path file) throws ConfigException {
         String name = file.toString();
@@ -44,7 +47,7 @@ public record SiphonConfig(Path httpYaml, Path script) {
         Path dir = file.toAbsolutePath().getParent();
         Path http = dir.resolve(path(name, (MappingNode) root, "extensions", "http"));
         Path script = dir.resolve(path(name, (MappingNode) root, "script", "path"));
-        return new SiphonConfig(http.normalize(), script.normalize());
+        return new SiphonConfig(http.normalize(), script.normalize(), CacheConfig.load(file));
     }
 
     private static String path(String file, MappingNode root, String section, String key) throws ConfigException {

@@ -3,6 +3,7 @@ package dev.siphon.http.py;
 import dev.siphon.http.AsyncHandler;
 import dev.siphon.http.FatalErrorHandler;
 import dev.siphon.http.Response;
+import dev.siphon.http.config.CacheConfig;
 import dev.siphon.http.config.ClientConfig;
 import dev.siphon.http.dispatch.Responses;
 import java.io.IOException;
@@ -93,7 +94,7 @@ public final class WorkerPool implements AutoCloseable {
 
     private final Engine engine;
     private final PythonWorker[] workers;
-    private final SharedCache cache = new SharedCache();
+    private final Caches caches;
     /** {@code from siphon import metrics}: one registry per process, which the admin listener's /metrics serves. */
     private final ScriptMetrics scriptMetrics = new ScriptMetrics(new dev.siphon.http.metrics.MetricsRegistry());
     private final ClientPools clients;
@@ -113,9 +114,11 @@ public final class WorkerPool implements AutoCloseable {
     /** The host's namespaces ({@link PythonServer.Builder#namespace}): {@code siphon.<name>} in every context. */
     private final Map<String, Object> namespaces;
 
-    private WorkerPool(Path script, int workers, int queueCapacity, ClientPools clients, Map<String, Object> namespaces) {
+    private WorkerPool(Path script, int workers, int queueCapacity, ClientPools clients, Caches caches,
+                       Map<String, Object> namespaces) {
         long t0 = System.nanoTime();
         this.clients = clients;
+        this.caches = caches;
         this.namespaces = namespaces;
         clients.onFatalError(this::fatal);
         this.engine = newEngine();
@@ -133,6 +136,7 @@ public final class WorkerPool implements AutoCloseable {
         this.watchdog = Thread.ofPlatform().name("siphon-py-watchdog").daemon(true).unstarted(this::watch);
         this.scriptErrors = registerMetrics(scriptMetrics.registry());
         this.clientMetrics = new ClientMetrics(scriptMetrics.registry(), clients);
+        caches.metrics(new CacheMetrics(scriptMetrics.registry()));
     }
 
     /** The workers' families in the process's registry (docs/operations.md lists them); returns the error counter. */
@@ -218,7 +222,17 @@ public final class WorkerPool implements AutoCloseable {
      */
     public static WorkerPool load(Path script, int workers, int queueCapacity, Map<String, ClientConfig> clients)
             throws ScriptException {
-        WorkerPool pool = create(script, workers, queueCapacity, clients, Map.of());
+        return load(script, workers, queueCapacity, clients, List.of());
+    }
+
+    /**
+     * As {@link #load(Path, int, int, Map)}, with the named caches of siphon.yaml's {@code cache:}
+     * (none: every name is a local cache made on first use); their Redis clients start connecting
+     * here and close in {@link #close}.
+     */
+    public static WorkerPool load(Path script, int workers, int queueCapacity, Map<String, ClientConfig> clients,
+                                  List<CacheConfig> caches) throws ScriptException {
+        WorkerPool pool = create(script, workers, queueCapacity, clients, caches, Map.of());
         try {
             pool.startWorkers(script);
         } catch (ScriptException | RuntimeException e) {
@@ -230,7 +244,7 @@ public final class WorkerPool implements AutoCloseable {
 
     /** The pool with its engine and outbound clients, no worker started yet. */
     private static WorkerPool create(Path script, int workers, int queueCapacity, Map<String, ClientConfig> clients,
-                                     Map<String, Object> namespaces) throws ScriptException {
+                                     List<CacheConfig> caches, Map<String, Object> namespaces) throws ScriptException {
         Objects.requireNonNull(script, "script");
         if (workers < 1) {
             throw new IllegalArgumentException("workers must be >= 1, was " + workers);
@@ -239,11 +253,19 @@ public final class WorkerPool implements AutoCloseable {
             throw new IllegalArgumentException("queueCapacity must be >= 2, was " + queueCapacity);
         }
         ClientPools pools = ClientPools.start(clients);
+        Caches c;
         try {
-            return new WorkerPool(script.toAbsolutePath().normalize(), workers, queueCapacity, pools,
+            c = Caches.start(caches);
+        } catch (ScriptException | RuntimeException e) {
+            pools.close();
+            throw e;
+        }
+        try {
+            return new WorkerPool(script.toAbsolutePath().normalize(), workers, queueCapacity, pools, c,
                     checkNamespaces(namespaces));
         } catch (RuntimeException e) {
             pools.close();
+            c.close();
             throw e;
         }
     }
@@ -255,16 +277,17 @@ public final class WorkerPool implements AutoCloseable {
      */
     public static WorkerPool loadFirst(Path script, int workers, int queueCapacity, Map<String, ClientConfig> clients)
             throws ScriptException {
-        return loadFirst(script, workers, queueCapacity, clients, Map.of());
+        return loadFirst(script, workers, queueCapacity, clients, List.of(), Map.of());
     }
 
     /**
-     * As {@link #loadFirst(Path, int, int, Map)}, with a Java host's namespaces: each object is
+     * As {@link #loadFirst(Path, int, int, Map)}, with the named caches of siphon.yaml (none: every
+     * name is a local cache made on first use) and a Java host's namespaces: each object is
      * {@code siphon.<name>} in every worker context ({@link PythonServer.Builder#namespace}).
      */
     public static WorkerPool loadFirst(Path script, int workers, int queueCapacity, Map<String, ClientConfig> clients,
-                                       Map<String, Object> namespaces) throws ScriptException {
-        WorkerPool pool = create(script, workers, queueCapacity, clients, namespaces);
+                                       List<CacheConfig> caches, Map<String, Object> namespaces) throws ScriptException {
+        WorkerPool pool = create(script, workers, queueCapacity, clients, caches, namespaces);
         try {
             long t0 = System.nanoTime();
             PythonWorker first = pool.workers[0];
@@ -669,8 +692,8 @@ public final class WorkerPool implements AutoCloseable {
         return scriptMetrics.registry();
     }
 
-    SharedCache cache() {
-        return cache;
+    Caches caches() {
+        return caches;
     }
 
     /** The outbound clients behind {@code http.Client}, shared by every worker. */
@@ -792,5 +815,6 @@ public final class WorkerPool implements AutoCloseable {
             LOG.log(System.Logger.Level.DEBUG, "closing the polyglot engine", e);
         }
         clients.close();
+        caches.close();
     }
 }

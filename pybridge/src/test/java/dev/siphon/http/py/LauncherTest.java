@@ -127,6 +127,26 @@ class LauncherTest {
         assertTrue(r.out().contains("ok, 2 route(s)"), r.out());
     }
 
+    /** A bad entry of siphon.yaml's cache: stops start-up with file, line and key; nothing else starts. */
+    @Test
+    void aBadCacheEntryStopsStartUp(@TempDir Path dir) throws Exception {
+        Files.copy(EXAMPLES.resolve("http.yaml"), dir.resolve("http.yaml"));
+        Files.copy(EXAMPLES.resolve("hello.py"), dir.resolve("hello.py"));
+        Path siphon = write(dir, "siphon.yaml", """
+                extensions:
+                  http: http.yaml
+                script:
+                  path: hello.py
+                cache:
+                  - name: sessions
+                    url: redis://:secret@127.0.0.1:70000/0
+                """);
+        Run r = run("--siphon-config", siphon.toString(), "--check");
+        assertEquals(1, r.status(), r.out() + r.err());
+        assertTrue(r.err().contains(siphon + ":7: cache[0].url: ") && r.err().contains("port"), r.err());
+        assertFalse(r.err().contains("secret"), r.err());
+    }
+
     @Test
     void importErrorFailsTheCheck(@TempDir Path dir) throws Exception {
         Path script = write(dir, "app.py", "from siphon import http\nimport no_such_module_anywhere\n");
