@@ -268,6 +268,50 @@ class OriginalExamplesTest {
         }
     }
 
+    /**
+     * The cookbook's deployment of the WhatsApp bridge: its siphon.yaml declares the dedup cache
+     * on Redis, so two server processes (two workers each) behind one webhook URL deliver a
+     * re-delivered message once.
+     */
+    @Test
+    void whatsappDedupsAcrossTwoProcessesThroughItsRedisCache(@TempDir Path dir) throws Exception {
+        try (RedisServer redis = RedisServer.start(dir); Upstream g = graph()) {
+            Files.writeString(dir.resolve("http.yaml"), httpYaml(2,
+                    "clients:\n  graph:\n    base_url: \"" + g.url() + "/v20.0\"\n    timeout_ms: 5000\n"));
+            // the original's cookbook, with the test's Redis
+            Path siphonYaml = Files.writeString(dir.resolve("siphon.yaml"), """
+                    script:
+                      path: "%s"
+                    cache:
+                      - name: "wa_dedup"
+                        url: "redis://127.0.0.1:${REDIS_PORT}"
+                        local_ttl_secs: 3600
+                    extensions:
+                      http: http.yaml
+                    """.formatted(ORIGINAL.resolve("whatsapp_cloud_api.py")));
+            Map<String, String> env = new java.util.HashMap<>(WHATSAPP_ENV);
+            env.put("REDIS_PORT", Integer.toString(redis.port));
+            try (ExamplesTest.Server a = ExamplesTest.Server.launch(dir, "whatsapp_cloud_api.py", env, "--siphon-config",
+                    siphonYaml.toString());
+                 ExamplesTest.Server b = ExamplesTest.Server.launch(dir, "whatsapp_cloud_api.py", env, "--siphon-config",
+                         siphonYaml.toString())) {
+                String body = message("wamid.redis", "once");
+                String signature = sign("app-secret", body);
+                assertEquals(200, deliver(a, body, signature).status());
+                for (int i = 0; i < 4; i++) { // Meta re-delivers, to either process
+                    assertEquals(200, deliver(i % 2 == 0 ? b : a, body, signature).status());
+                }
+                assertEquals(1, g.seen().size(), g.seen().toString());
+                assertTrue(g.seen().get(0).contains("\"body\": \"echo: once\""), g.seen().toString());
+                String second = message("wamid.redis2", "twice");
+                assertEquals(200, deliver(b, second, sign("app-secret", second)).status());
+                assertEquals(200, deliver(a, second, sign("app-secret", second)).status());
+                assertEquals(2, g.seen().size(), g.seen().toString());
+                assertEquals(":1", redis.command(null, "EXISTS", "wamid.redis").strip(), "the dedup key is on Redis");
+            }
+        }
+    }
+
     @Test
     void whatsappWarnsAtStartWhenUnconfigured(@TempDir Path dir) throws Exception {
         try (ExamplesTest.Server s = start(dir, "whatsapp_cloud_api.py", 1,
