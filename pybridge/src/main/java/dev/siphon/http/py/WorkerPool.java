@@ -86,7 +86,7 @@ public final class WorkerPool implements AutoCloseable {
     static final boolean FAST_JSON = !"false".equals(System.getProperty("siphon.python.fastJson"));
 
     private static final String[] MODULES = {"siphon", "siphon._java", "siphon.http", "siphon.log", "siphon.cache",
-        "siphon.metrics",
+        "siphon.metrics", "siphon.timer",
         "siphon._json", "siphon._runtime", "siphon._aio"};
     /** The importer of the siphon package (a resource, evaluated first in every context; see {@link #bootstrap}). */
     private static final String BOOT = "dev/siphon/http/py/boot.py";
@@ -105,6 +105,8 @@ public final class WorkerPool implements AutoCloseable {
     private final AtomicLong dispatched = new AtomicLong();
     private final dev.siphon.http.metrics.Counter scriptErrors;
     private final ClientMetrics clientMetrics;
+    /** {@code from siphon import timer}: the jobs' and one-shots' schedule, one per process. */
+    private final ScriptTimers timers;
     private final Thread watchdog;
     private volatile boolean closed;
     private final java.util.concurrent.atomic.AtomicBoolean shutdownHooksRun = new java.util.concurrent.atomic.AtomicBoolean();
@@ -130,6 +132,7 @@ public final class WorkerPool implements AutoCloseable {
         this.watchdog = Thread.ofPlatform().name("siphon-py-watchdog").daemon(true).unstarted(this::watch);
         this.scriptErrors = registerMetrics(scriptMetrics.registry());
         this.clientMetrics = new ClientMetrics(scriptMetrics.registry(), clients);
+        this.timers = new ScriptTimers(this, scriptMetrics.registry());
     }
 
     /** The workers' families in the process's registry (docs/operations.md lists them); returns the error counter. */
@@ -418,7 +421,7 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     /** Logs an Error that ended a pool thread other than a worker's (they log their own), then {@link #fatal}. */
-    private void fatalHere(Throwable error) {
+    void fatalHere(Throwable error) {
         String thread = Thread.currentThread().getName();
         LOG.log(System.Logger.Level.ERROR, "fatal error on " + thread + ": " + error, error);
         fatal(thread, error);
@@ -505,6 +508,9 @@ public final class WorkerPool implements AutoCloseable {
      * {@link #close}; the outbound clients and the cache stay usable until then.
      */
     public void runShutdownHooks(long timeoutMs) {
+        // the timer jobs first: none starts from here on, and a run under way ends before the hooks
+        timers.stop(timeoutMs);
+        timers.finish();
         if (!shutdownHooksRun.compareAndSet(false, true) || registrations == null
                 || registrations.shutdownHooks() == 0) {
             return;
@@ -564,6 +570,17 @@ public final class WorkerPool implements AutoCloseable {
             }
         }
         return late;
+    }
+
+    /**
+     * Shutdown starts: no {@code @timer.every} run and no {@code timer.set} handler starts from
+     * now on, and the armed one-shots are dropped. A run under way may go on for {@code graceMs}
+     * (the requests in flight get {@code engine.shutdown_grace_ms} too); {@link #runShutdownHooks}
+     * then cancels it at its await before the hooks run. {@link PythonServer#close} calls it first;
+     * {@link #runShutdownHooks} calls it (with its own time limit as the grace) if nobody did.
+     */
+    public void stopTimers(long graceMs) {
+        timers.stop(graceMs);
     }
 
     /** The engine handler for route {@code index} of {@link #registrations()}. */
@@ -660,6 +677,10 @@ public final class WorkerPool implements AutoCloseable {
         return cache;
     }
 
+    ScriptTimers timers() {
+        return timers;
+    }
+
     /** The outbound clients behind {@code http.Client}, shared by every worker. */
     ClientPools clients() {
         return clients;
@@ -743,6 +764,7 @@ public final class WorkerPool implements AutoCloseable {
             return;
         }
         runShutdownHooks(dev.siphon.http.config.EngineSettings.DEFAULT_SHUTDOWN_HOOKS_TIMEOUT_MS);
+        timers.stop(0); // when the hooks ran before: stopped already
         closed = true;
         List<PythonWorker> list = new ArrayList<>(List.of(workers));
         for (PythonWorker w : list) {
