@@ -299,6 +299,76 @@ class ScriptTimersTest {
         }
     }
 
+    /**
+     * A run that holds the worker (never reaching an await) while a request queued behind it
+     * passes its deadline is cut off by the watchdog, logged, and its job goes on: after an
+     * await (the run's task) and in the run's first step (a def job).
+     */
+    @Test
+    void aRunTheWatchdogInterruptsIsLoggedAndTheJobGoesOn(@TempDir Path dir) throws Exception {
+        Path marks = dir.resolve("marks.txt");
+        PythonServer server = PythonServer.start(ConfigLoader.parse("""
+                servers:
+                  - listen: 127.0.0.1:0
+                    request_timeout_ms: 500
+                engine:
+                  workers: 1
+                """, "timers.yaml", System::getenv), script(dir, marks, """
+                ASYNC_RUNS = 0
+                SYNC_SPIN = False
+                SYNC_SPUN = False
+
+
+                @timer.every(seconds=0.1, name="spin")
+                async def spin():
+                    global ASYNC_RUNS, SYNC_SPIN
+                    ASYNC_RUNS += 1
+                    n = ASYNC_RUNS
+                    if n <= 2:
+                        mark(f"async run {n}")
+                    await asyncio.sleep(0.01)
+                    if n == 1:
+                        while True:
+                            pass
+                    SYNC_SPIN = True
+
+
+                @timer.every(seconds=0.1, name="spin-sync")
+                def spin_sync():
+                    global SYNC_SPUN
+                    if SYNC_SPIN and not SYNC_SPUN:
+                        SYNC_SPUN = True
+                        mark("sync spins")
+                        while True:
+                            pass
+                    if SYNC_SPUN:
+                        mark("sync runs again")
+                """));
+        try {
+            await("the async run", 10_000, () -> lines(marks).contains("async run 1"));
+            Thread.sleep(100);
+            HttpResponse<String> r = CLIENT.send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + server.port() + "/count/x")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(504, r.statusCode(), "queued behind the spinning job: " + r.body());
+            await("the next async run", 10_000, () -> lines(marks).contains("async run 2"));
+
+            await("the sync run", 10_000, () -> lines(marks).contains("sync spins"));
+            Thread.sleep(100);
+            r = CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/count/x")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(504, r.statusCode(), "queued behind the spinning job: " + r.body());
+            await("the next sync run", 10_000, () -> lines(marks).contains("sync runs again"));
+            assertEquals("0", get(server, "/count/x"), "the worker serves again");
+        } finally {
+            server.close();
+        }
+        for (String job : List.of("'spin' (timers.spin)", "'spin-sync' (timers.spin_sync)")) {
+            assertTrue(log.stream().anyMatch(l -> l.startsWith("SEVERE @timer.every job " + job
+                    + " raised (worker 0); it runs again in 100 ms:\ninterrupted")), job + ": " + log);
+        }
+    }
+
     static final String ONE_SHOTS = """
             async def fired(key):
                 await cache.incr("timer-test", "fired-" + key)
