@@ -45,7 +45,8 @@ import org.graalvm.polyglot.io.IOAccess;
  *
  * <p>{@link #runStartupHooks} runs {@code @http.on_startup} in every ready worker,
  * {@link #runShutdownHooks} {@code @http.on_shutdown} (once, within a time limit; {@link #close}
- * runs them first if nobody did).
+ * runs them first if nobody did), after stopping the script's {@code timer} jobs ({@link #stopTimers},
+ * {@link ScriptTimers}).
  * A watchdog thread interrupts a worker whose Python code keeps running {@value #CANCEL_GRACE_MS}
  * ms past a request's deadline ({@code request_timeout_ms}) or cancellation without coming back
  * to its loop ({@link PythonWorker#overran}): a CPU-bound or blocking handler that will never
@@ -763,8 +764,7 @@ public final class WorkerPool implements AutoCloseable {
         if (closed) {
             return;
         }
-        runShutdownHooks(dev.siphon.http.config.EngineSettings.DEFAULT_SHUTDOWN_HOOKS_TIMEOUT_MS);
-        timers.stop(0); // when the hooks ran before: stopped already
+        runShutdownHooks(dev.siphon.http.config.EngineSettings.DEFAULT_SHUTDOWN_HOOKS_TIMEOUT_MS); // stops the timers
         closed = true;
         List<PythonWorker> list = new ArrayList<>(List.of(workers));
         for (PythonWorker w : list) {
