@@ -146,15 +146,16 @@ def end_first_step(error):
         _Future.set_result(t, None)
 
 
-def suspend(rid, who, coro, value, ctx):
+def suspend(rid, who, coro, value, ctx, rest=None):
     """A request's handler awaits ``value`` (a pending future, or None for a bare yield): its task
-    runs the rest, in ``ctx``, the context its first step ran in."""
+    runs the rest, in ``ctx``, the context its first step ran in. ``rest``: what the task drives
+    instead of ``_runtime._run_rest`` (a timer run's, whose ``rid`` is below zero)."""
     t = _rt._step_task
     _rt._step_task = None
     if t is None:
         t = RequestTask()
         _enter_task(loop, t)
-    _continue(t, _rt._run_rest(rid, who, coro, value), ctx)
+    _continue(t, _rt._run_rest(rid, who, coro, value) if rest is None else rest, ctx)
     if not t.done():
         _rt._tasks[rid] = t
 

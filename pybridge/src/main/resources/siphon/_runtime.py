@@ -775,3 +775,96 @@ def cache_failed(cid, code, message):
     if fut is None or fut.done():
         return
     fut.set_exception(_cache_error(code, message))
+
+
+# --- siphon.timer: a due run is handed over by Java (from _java.bridge.poll), like a request ---
+#
+# A run has an id below zero in ``_tasks`` while it waits at an await (``-id``: the timer's id in
+# Java), so that ``recover`` reports one an interrupt cut off, and Java reschedules its job.
+
+def timer_run(jid, seq):
+    """Java: run ``seq`` of the @timer.every job ``jid`` (one this worker owns) is due."""
+    from siphon import timer
+    job = timer._jobs.get(jid)
+    if job is None:
+        _java.bridge.timerDone(jid, seq, "the job's function is unknown in this worker", False)
+        return
+    fn, name = job
+
+    def done(tb, cancelled):
+        _java.bridge.timerDone(jid, seq, tb, cancelled)
+
+    _run_timer(-jid, fn, (), done)
+
+
+def timer_fire(tid, fire):
+    """Java: the timer.set timer ``tid`` of this worker is due (``fire``), or was cancelled or replaced."""
+    from siphon import timer
+    entry = timer._one_shots.pop(tid, None)
+    if entry is None or not fire:
+        return
+    key, handler = entry
+
+    def done(tb, cancelled):
+        if tb is not None:
+            _java.bridge.timerSetFailed(key, _name(handler), tb)
+
+    _run_timer(-tid, handler, (key,), done)
+
+
+def timer_cancel(jid):
+    """Java: shutdown is under way and run ``jid`` still waits at an await: cancel it there."""
+    t = _tasks.get(-jid)
+    if t is not None:
+        t.cancel()
+
+
+def _run_timer(rid, fn, args, done):
+    """Runs ``fn(*args)`` in a context of its own: inline up to its end or first suspension, then as
+    a task on the worker's loop; ``done(traceback or None, cancelled)`` is called once at its end."""
+    global _step_rid
+    ctx = _copy_context()
+    try:
+        r = ctx.run(fn, *args)
+    except BaseException as e:
+        done(None if isinstance(e, _CancelledError) else _script_traceback(), isinstance(e, _CancelledError))
+        return
+    if not _iscoro(r):
+        done(None, False)
+        return
+    _step_rid = rid
+    try:
+        value = ctx.run(r.send, None)
+    except StopIteration:
+        _step_rid = 0
+        if _step_task is not None:
+            _aio.end_first_step(None)
+        done(None, False)
+        return
+    except BaseException as e:
+        _step_rid = 0
+        if _step_task is not None:
+            _aio.end_first_step(e)
+        cancelled = isinstance(e, _CancelledError)
+        done(None if cancelled else _script_traceback(), cancelled)
+        return
+    _step_rid = 0
+    if _aio is None:
+        _start_asyncio()
+    _aio.suspend(rid, None, r, value, ctx, _timer_rest(rid, r, value, done))
+
+
+def _timer_rest(rid, coro, value, done):
+    """A suspended timer run as its task drives it (see ``_run_rest``)."""
+    try:
+        try:
+            yield from resume(coro, value, rid)
+        except (_CancelledError, GeneratorExit):
+            done(None, True)
+            raise
+        except BaseException:
+            done(_script_traceback(), False)
+            return
+    finally:
+        _tasks.pop(rid, None)
+    done(None, False)

@@ -224,6 +224,80 @@ public final class Bridge {
         }
     }
 
+    // ---- siphon.timer ----
+
+    /**
+     * {@code @timer.every}: registers job {@code name} for this worker; its id when this worker
+     * owns it (it runs the job), 0 when another does, -1 when the registration is refused
+     * ({@link #timerError} says why).
+     */
+    @HostAccess.Export
+    public long timerEvery(String name, String function, long periodMs, long jitterMs) {
+        try {
+            return worker.timers().every(worker, name, function, periodMs, jitterMs);
+        } catch (IllegalArgumentException e) {
+            error.set(e.getMessage());
+            return -1;
+        } catch (Error e) {
+            throw worker.fatal(e);
+        }
+    }
+
+    /** {@code timer.set}: the armed timer's id, 0 when shutdown started (nothing armed), -1 ({@link #timerError}). */
+    @HostAccess.Export
+    public long timerSet(String key, long delayMs) {
+        try {
+            return worker.timers().set(worker, key, delayMs);
+        } catch (IllegalStateException e) {
+            error.set(e.getMessage());
+            return -1;
+        } catch (Error e) {
+            throw worker.fatal(e);
+        }
+    }
+
+    /** Why the last {@link #timerEvery} or {@link #timerSet} on this thread failed. */
+    @HostAccess.Export
+    public String timerError() {
+        String e = error.get();
+        error.remove();
+        return e;
+    }
+
+    @HostAccess.Export
+    public boolean timerCancel(String key) {
+        try {
+            return worker.timers().cancel(key);
+        } catch (Error e) {
+            throw worker.fatal(e);
+        }
+    }
+
+    @HostAccess.Export
+    public int timerActive() {
+        return worker.timers().active();
+    }
+
+    /** Run {@code seq} of job {@code id} ended: {@code traceback} when it raised. Worker thread. */
+    @HostAccess.Export
+    public void timerDone(long id, long seq, String traceback, boolean cancelled) {
+        try {
+            worker.timers().done(id, seq, traceback, cancelled);
+        } catch (Error e) {
+            throw worker.fatal(e);
+        }
+    }
+
+    /** A {@code timer.set} handler raised. */
+    @HostAccess.Export
+    public void timerSetFailed(String key, String handler, String traceback) {
+        try {
+            worker.timers().oneShotFailed(worker.index, key, handler, traceback);
+        } catch (Error e) {
+            throw worker.fatal(e);
+        }
+    }
+
     // ---- http.Client ----
 
     /** The client configured as {@code clients.<name>} in http.yaml, as an index, or -1. */

@@ -23,8 +23,8 @@ import java.util.function.Consumer;
  * or whose hooks fail never serves, and a failure at any of these steps leaves nothing running.
  * The other workers then come up beside the serving one ({@link WorkerPool#startRest}); {@link
  * #workersReady} completes when all of them are, or fails if one cannot (the launcher then exits:
- * a half-started server must not stay up). {@link #close} drains the requests in flight, then
- * runs the {@code @http.on_shutdown} hooks, then stops the workers.
+ * a half-started server must not stay up). {@link #close} stops the {@code timer} jobs, drains
+ * the requests in flight, then runs the {@code @http.on_shutdown} hooks, then stops the workers.
  *
  * <p>A fatal {@link Error} on a worker's thread or an outbound client's is the engine's too
  * ({@link HttpEngine#fail}): it closes, calls the {@link dev.siphon.http.FatalErrorHandler} set on
@@ -228,12 +228,16 @@ public final class PythonServer implements AutoCloseable {
     }
 
     /**
-     * Stops accepting and lets requests in flight finish (engine.shutdown_grace_ms); then every
+     * Stops the script's timers (no {@code @timer.every} run or {@code timer.set} handler starts
+     * any more; see {@link WorkerPool#stopTimers}), stops accepting and lets requests in flight
+     * finish (engine.shutdown_grace_ms); then every
      * worker runs its {@code @http.on_shutdown} hooks (engine.shutdown_hooks_timeout_ms, see
      * {@link WorkerPool#runShutdownHooks}); then the workers stop and the outbound clients close.
      */
     @Override
     public void close() {
+        // no timer run starts once shutdown starts; one under way may end while requests drain
+        pool.stopTimers(engine.settings().shutdownGraceMs());
         try {
             engine.close();
         } finally {

@@ -95,7 +95,8 @@ final class PythonWorker {
      * What other threads ask of the worker through its control queue, taken on the worker's
      * thread by {@link #drainControl} before the requests of the same wake-up.
      */
-    private sealed interface Control permits Cancel, Completion, CacheDone, Signal, Task {}
+    private sealed interface Control permits Cancel, Completion, CacheDone, Signal, Task, TimerRun, TimerFire,
+            TimerCancel {}
 
     /** The request timed out or its connection closed: Python cancels its task ({@link #cancel}). */
     private record Cancel(Dispatch dispatch) implements Control {}
@@ -121,6 +122,15 @@ final class PythonWorker {
 
     /** Java code to run on the worker's thread ({@link #runOnWorkerThread}, for tests). */
     private record Task(Runnable task) implements Control {}
+
+    /** Run {@code seq} of an {@code @timer.every} job this worker owns is due ({@link ScriptTimers}). */
+    private record TimerRun(ScriptTimers.Job job, long seq) implements Control {}
+
+    /** A {@code timer.set} timer this worker armed fired ({@code fire}), or was cancelled or replaced. */
+    private record TimerFire(long id, boolean fire) implements Control {}
+
+    /** Shutdown: cancel the run of job {@code id} at its next await. */
+    private record TimerCancel(long id) implements Control {}
 
     final int index;
     private final WorkerPool pool;
@@ -192,6 +202,12 @@ final class PythonWorker {
     private final Map<Long, CompletableFuture<Object>> cacheCalls = new java.util.concurrent.ConcurrentHashMap<>();
     private long nextCacheCall;
     private Value fRecover;
+    private Value fTimerRun;
+    private Value fTimerFire;
+    private Value fTimerCancel;
+    /** The timer job whose run's first step runs now (in {@link #drainControl}), and that run; worker thread only. */
+    private ScriptTimers.Job runningTimer;
+    private long runningTimerSeq;
     /** Outbound calls and awaited host futures in flight, by the id Python gave them. Worker thread only. */
     private final Map<Long, CompletableFuture<?>> calls = new HashMap<>();
     private final Map<Long, Dispatch> inflight = new HashMap<>();
@@ -216,6 +232,10 @@ final class PythonWorker {
 
     Path script() {
         return script;
+    }
+
+    ScriptTimers timers() {
+        return pool.timers();
     }
 
     // ---- any thread ----
@@ -276,6 +296,32 @@ final class PythonWorker {
     void startHooks() {
         control.add(Signal.START_HOOKS);
         wakeup();
+    }
+
+    /** Hands run {@code seq} of {@code job} to this worker; false when it has ended. Any thread. */
+    boolean postTimerRun(ScriptTimers.Job job, long seq) {
+        if (ended) {
+            return false;
+        }
+        control.add(new TimerRun(job, seq));
+        wakeup();
+        return true;
+    }
+
+    /** The one-shot timer {@code id} this worker armed fired, or (not {@code fire}) was dropped. Any thread. */
+    void postTimerFire(long id, boolean fire) {
+        if (!ended) {
+            control.add(new TimerFire(id, fire));
+            wakeup();
+        }
+    }
+
+    /** Shutdown: cancel the run of timer job {@code id} at its await. Any thread. */
+    void postTimerCancel(long id) {
+        if (!ended) {
+            control.add(new TimerCancel(id));
+            wakeup();
+        }
     }
 
     /** Runs {@code task} on the worker's thread when it next takes its control events. For tests in this package. */
@@ -517,6 +563,9 @@ final class PythonWorker {
             fCacheDone = rt.getMember("cache_done");
             fCacheFailed = rt.getMember("cache_failed");
             fRecover = rt.getMember("recover");
+            fTimerRun = rt.getMember("timer_run");
+            fTimerFire = rt.getMember("timer_fire");
+            fTimerCancel = rt.getMember("timer_cancel");
             loaded.complete(regs);
             serve();
         } catch (Throwable t) {
@@ -604,10 +653,20 @@ final class PythonWorker {
         if (cut != null && cutOff(cut.rid)) {
             answered++;
         }
+        ScriptTimers.Job job = runningTimer;
+        runningTimer = null;
+        if (job != null) {
+            pool.timers().cutOff(job.id, runningTimerSeq);
+        }
         try {
             Value lost = fRecover.execute();
             for (long i = 0; i < lost.getArraySize(); i++) {
-                if (cutOff(lost.getArrayElement(i).asLong())) {
+                long id = lost.getArrayElement(i).asLong();
+                if (id < 0) {
+                    if (job == null || -id != job.id) {
+                        pool.timers().cutOff(-id, -1); // a timer run's task (siphon._runtime: ids below zero)
+                    }
+                } else if (cutOff(id)) {
                     answered++;
                 }
             }
@@ -757,8 +816,23 @@ final class PythonWorker {
                     fStop.executeVoid();
                 }
                 case Task task -> task.task().run();
+                case TimerRun run -> runTimer(run);
+                case TimerFire f -> fTimerFire.executeVoid(f.id(), f.fire() && !pool.timers().stopped());
+                case TimerCancel tc -> fTimerCancel.executeVoid(tc.id());
             }
         }
+    }
+
+    /** Starts a timer job's run: inline up to its end or first await, then as a task of the loop. */
+    private void runTimer(TimerRun run) {
+        if (!pool.timers().admit(run.job(), run.seq())) {
+            return; // shutdown started since it was due
+        }
+        runningTimer = run.job();
+        runningTimerSeq = run.seq();
+        // no finally: when an interrupt cuts the run off, recoverFromInterrupt needs to know it
+        fTimerRun.executeVoid(run.job().id, run.seq());
+        runningTimer = null;
     }
 
     private void handle(Object e) {
@@ -1037,6 +1111,7 @@ final class PythonWorker {
     void startupDone(String hook, String traceback) {
         if (hook == null) {
             started.complete(null);
+            pool.timers().workerStarted(this); // the timer jobs it owns start their schedule
         } else {
             started.completeExceptionally(new ScriptException(script + ": @http.on_startup hook " + hook
                     + " raised (worker " + index + "):\n" + (traceback == null ? "" : traceback.stripTrailing())));

@@ -46,7 +46,8 @@ import org.graalvm.polyglot.io.IOAccess;
  *
  * <p>{@link #runStartupHooks} runs {@code @http.on_startup} in every ready worker,
  * {@link #runShutdownHooks} {@code @http.on_shutdown} (once, within a time limit; {@link #close}
- * runs them first if nobody did).
+ * runs them first if nobody did), after stopping the script's {@code timer} jobs ({@link #stopTimers},
+ * {@link ScriptTimers}).
  * A watchdog thread interrupts a worker whose Python code keeps running {@value #CANCEL_GRACE_MS}
  * ms past a request's deadline ({@code request_timeout_ms}) or cancellation without coming back
  * to its loop ({@link PythonWorker#overran}): a CPU-bound or blocking handler that will never
@@ -87,7 +88,7 @@ public final class WorkerPool implements AutoCloseable {
     static final boolean FAST_JSON = !"false".equals(System.getProperty("siphon.python.fastJson"));
 
     private static final String[] MODULES = {"siphon", "siphon._java", "siphon.http", "siphon.log", "siphon.cache",
-        "siphon.metrics",
+        "siphon.metrics", "siphon.timer",
         "siphon._json", "siphon._runtime", "siphon._aio"};
     /** The importer of the siphon package (a resource, evaluated first in every context; see {@link #bootstrap}). */
     private static final String BOOT = "dev/siphon/http/py/boot.py";
@@ -106,6 +107,8 @@ public final class WorkerPool implements AutoCloseable {
     private final AtomicLong dispatched = new AtomicLong();
     private final dev.siphon.http.metrics.Counter scriptErrors;
     private final ClientMetrics clientMetrics;
+    /** {@code from siphon import timer}: the jobs' and one-shots' schedule, one per process. */
+    private final ScriptTimers timers;
     private final Thread watchdog;
     private volatile boolean closed;
     private final java.util.concurrent.atomic.AtomicBoolean shutdownHooksRun = new java.util.concurrent.atomic.AtomicBoolean();
@@ -137,6 +140,7 @@ public final class WorkerPool implements AutoCloseable {
         this.scriptErrors = registerMetrics(scriptMetrics.registry());
         this.clientMetrics = new ClientMetrics(scriptMetrics.registry(), clients);
         caches.metrics(new CacheMetrics(scriptMetrics.registry()));
+        this.timers = new ScriptTimers(this, scriptMetrics.registry());
     }
 
     /** The workers' families in the process's registry (docs/operations.md lists them); returns the error counter. */
@@ -454,7 +458,7 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     /** Logs an Error that ended a pool thread other than a worker's (they log their own), then {@link #fatal}. */
-    private void fatalHere(Throwable error) {
+    void fatalHere(Throwable error) {
         String thread = Thread.currentThread().getName();
         LOG.log(System.Logger.Level.ERROR, "fatal error on " + thread + ": " + error, error);
         fatal(thread, error);
@@ -541,6 +545,9 @@ public final class WorkerPool implements AutoCloseable {
      * {@link #close}; the outbound clients and the cache stay usable until then.
      */
     public void runShutdownHooks(long timeoutMs) {
+        // the timer jobs first: none starts from here on, and a run under way ends before the hooks
+        timers.stop(timeoutMs);
+        timers.finish();
         if (!shutdownHooksRun.compareAndSet(false, true) || registrations == null
                 || registrations.shutdownHooks() == 0) {
             return;
@@ -600,6 +607,17 @@ public final class WorkerPool implements AutoCloseable {
             }
         }
         return late;
+    }
+
+    /**
+     * Shutdown starts: no {@code @timer.every} run and no {@code timer.set} handler starts from
+     * now on, and the armed one-shots are dropped. A run under way may go on for {@code graceMs}
+     * (the requests in flight get {@code engine.shutdown_grace_ms} too); {@link #runShutdownHooks}
+     * then cancels it at its await before the hooks run. {@link PythonServer#close} calls it first;
+     * {@link #runShutdownHooks} calls it (with its own time limit as the grace) if nobody did.
+     */
+    public void stopTimers(long graceMs) {
+        timers.stop(graceMs);
     }
 
     /** The engine handler for route {@code index} of {@link #registrations()}. */
@@ -694,6 +712,10 @@ public final class WorkerPool implements AutoCloseable {
 
     Caches caches() {
         return caches;
+    }
+
+    ScriptTimers timers() {
+        return timers;
     }
 
     /** The outbound clients behind {@code http.Client}, shared by every worker. */
@@ -803,7 +825,7 @@ public final class WorkerPool implements AutoCloseable {
         if (closed) {
             return;
         }
-        runShutdownHooks(dev.siphon.http.config.EngineSettings.DEFAULT_SHUTDOWN_HOOKS_TIMEOUT_MS);
+        runShutdownHooks(dev.siphon.http.config.EngineSettings.DEFAULT_SHUTDOWN_HOOKS_TIMEOUT_MS); // stops the timers
         closed = true;
         List<PythonWorker> list = new ArrayList<>(List.of(workers));
         for (PythonWorker w : list) {

@@ -304,6 +304,40 @@ class ExamplesTest {
     }
 
     @Test
+    void jobsRunOncePerProcessAndRemindersFireOrCancel(@TempDir Path dir) throws Exception {
+        try (Server s = Server.start(dir, "jobs.py", Map.of())) {
+            List<String> commands = cookbookCommands("jobs.py");
+            assertEquals(7, commands.size(), commands.toString());
+            List<Curl.Result> r = new ArrayList<>();
+            for (int i = 0; i < commands.size(); i++) {
+                if (i == 4) {
+                    Thread.sleep(1000); // the section's `sleep 1`
+                }
+                r.add(Curl.shell(commands.get(i).replace(DOC_ADDRESS, s.hostPort())));
+            }
+            assertJson(r.get(0), 202, "{\"id\": \"r1\", \"state\": \"pending\", \"in_ms\": 300}");
+            assertJson(r.get(1), 202, "{\"id\": \"r2\", \"state\": \"pending\", \"in_ms\": 60000}");
+            assertEquals(204, r.get(2).status());
+            assertJson(r.get(3), 404, "{\"error\": \"no pending reminder r2\"}");
+            assertJson(r.get(4), 200, "{\"id\": \"r1\", \"state\": \"sent\"}");
+            assertJson(r.get(5), 200, "{\"id\": \"r2\", \"state\": \"cancelled\"}");
+            Matcher m = Pattern.compile("\\{\"heartbeats\": (\\d+), \"armed\": 0}").matcher(r.get(6).body());
+            assertTrue(m.matches(), r.get(6).body());
+            assertTrue(s.log().contains("reminder r1 sent"), s.log());
+
+            // one heartbeat a second in the process, not one per worker (two here)
+            long t0 = System.nanoTime();
+            Thread.sleep(3000);
+            Matcher later = Pattern.compile("\"heartbeats\": (\\d+)").matcher(
+                    Curl.run(s.base() + "/jobs").body());
+            assertTrue(later.find());
+            long beats = Long.parseLong(later.group(1)) - Long.parseLong(m.group(1));
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            assertTrue(beats >= 1 && beats <= seconds + 1, beats + " heartbeats in " + seconds + " s");
+        }
+    }
+
+    @Test
     void scriptFromTheOriginalRunsUnchanged(@TempDir Path dir) throws Exception {
         String text = Files.readString(LauncherTest.EXAMPLES.resolve("original.py"));
         assertTrue(text.contains("from siphon import http, log\n"), text);

@@ -116,7 +116,7 @@ class SiphonImportsTest {
 
     @Test
     void httpCacheLogAndTheRuntimeReachJavaThroughTheBridgeModule() {
-        for (String m : List.of("http", "cache", "log", "metrics", "_runtime", "_aio", "_json")) {
+        for (String m : List.of("http", "cache", "log", "metrics", "timer", "_runtime", "_aio", "_json")) {
             assertTrue(imports.get(m).contains("_java"), m + " imports " + imports.get(m));
         }
     }
