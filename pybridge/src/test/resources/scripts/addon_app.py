@@ -1,6 +1,12 @@
 # The script of AddonNamespaceTest: it uses siphon.echo, a namespace the Java host adds
-# (PythonServer.builder(...).namespace("echo", ...)), from routes.
-from siphon import http, echo
+# (PythonServer.builder(...).namespace("echo", ...)), from routes and from a timer job.
+from siphon import http, echo, timer
+
+
+@timer.every(seconds=0.1, name="echo-tick")
+async def tick():
+    # once per process, on the worker that owns the job: the host's future awaited there too
+    echo.record(await echo.shout("tick"))
 
 
 @http.route("/upper/{text}")
