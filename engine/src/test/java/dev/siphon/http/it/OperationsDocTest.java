@@ -69,8 +69,10 @@ class OperationsDocTest {
         undocumented.removeAll(documented);
         Set<String> missing = new LinkedHashSet<>(documented);
         missing.removeAll(exported);
-        // the Python workers' and scripts' clients' families come with the launcher's server: ScriptMetricsTest checks those
-        missing.removeIf(n -> n.startsWith("siphon_python_") || n.startsWith("siphon_client_"));
+        // the Python workers', scripts' clients' and caches' families come with the launcher's server:
+        // ScriptMetricsTest and CacheRedisTest check those
+        missing.removeIf(n -> n.startsWith("siphon_python_") || n.startsWith("siphon_client_")
+                || n.startsWith("siphon_cache_"));
         assertEquals(Set.of(), undocumented, "exported but not in docs/operations.md");
         assertEquals(Set.of(), missing, "in docs/operations.md but not exported");
     }
