@@ -22,9 +22,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -38,31 +35,17 @@ import org.junit.jupiter.api.io.TempDir;
 class ShutdownHooksTest {
     static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
-    /** Held so that the logging framework does not drop the logger and its handler. */
-    private final Logger pythonLog = Logger.getLogger("siphon.python");
-    private final List<String> log = Collections.synchronizedList(new ArrayList<>());
-    private final Handler capture = new Handler() {
-        @Override
-        public void publish(LogRecord r) {
-            log.add(r.getLevel() + " " + r.getMessage()
-                    + (r.getThrown() == null ? "" : " " + r.getThrown()));
-        }
-
-        @Override
-        public void flush() {}
-
-        @Override
-        public void close() {}
-    };
+    private final LogCapture capture = new LogCapture("siphon.python");
+    private final List<String> log = capture.lines();
 
     @BeforeEach
     void captureLog() {
-        pythonLog.addHandler(capture);
+        capture.start();
     }
 
     @AfterEach
     void releaseLog() {
-        pythonLog.removeHandler(capture);
+        capture.stop();
     }
 
     static HttpConfig config(String yaml) throws Exception {
