@@ -66,9 +66,10 @@ async def search(req):
 async def one(req):
     reg_id = req.path_params["id"]
     if req.method == "DELETE":
-        if await cache.delete("registrations", reg_id):
-            return http.Response(status=204)
-        return _error(404, f"no registration {reg_id}")
+        if not await cache.exists("registrations", reg_id):
+            return _error(404, f"no registration {reg_id}")
+        await cache.delete("registrations", reg_id)
+        return http.Response(status=204)
     text = await cache.fetch("registrations", reg_id)
     if text is None:
         return _error(404, f"no registration {reg_id}")

@@ -41,9 +41,10 @@ async def put_item(req):
 async def item(req):
     item_id = req.path_params["id"]
     if req.method == "DELETE":
-        if await cache.delete("items", item_id):
-            return http.Response(status=204)
-        return _error(404, f"no item {item_id}")
+        if not await cache.exists("items", item_id):
+            return _error(404, f"no item {item_id}")
+        await cache.delete("items", item_id)
+        return http.Response(status=204)
     text = await cache.fetch("items", item_id)
     if text is None:
         return _error(404, f"no item {item_id}")

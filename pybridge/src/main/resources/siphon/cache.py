@@ -137,9 +137,11 @@ async def exists(name, key):
 
 
 async def delete(name, key):
-    """Removes ``name``/``key``; True when there was a live value to remove."""
+    """Removes ``name``/``key``. True when ``name`` is a cache, whether or not the key held a value
+    (siphon's answer); False when it is not. ``exists`` first tells whether there was a value."""
     _check(name, key)
-    return bool(await _call(_DELETE, name, key))
+    await _call(_DELETE, name, key)
+    return has_cache(name)
 
 
 async def expire(name, key, ttl):
