@@ -6,12 +6,12 @@ from siphon import http, log
 
 
 @http.route("/hello/{name}")
-def hello(req):
+def hello(req: http.Request) -> http.Response:
     return http.Response(body=f"hi {req.path_params['name']}")
 
 
 @http.route("/orders/{id}", methods=["GET", "DELETE"])
-async def order(req):
+async def order(req: http.Request) -> http.Response:
     oid = req.path_params["id"]
     if req.method == "DELETE":
         log.info(f"order {oid} deleted")

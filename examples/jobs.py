@@ -15,25 +15,25 @@ from siphon import cache, http, log, timer
 MAX_DELAY_MS = 86_400_000
 
 
-def _json(status, doc):
+def _json(status: int, doc: object) -> http.Response:
     return http.Response(status=status, headers={"Content-Type": "application/json"}, body=json.dumps(doc))
 
 
 @timer.every(seconds=1, name="heartbeat")
-async def heartbeat():
+async def heartbeat() -> None:
     n = await cache.incr("jobs", "heartbeats")
-    if n % 60 == 0:
+    if n is not None and n % 60 == 0:
         log.info(f"heartbeat {n}")
 
 
-async def remind(key):
+async def remind(key: str) -> None:
     rid = key.removeprefix("reminder-")
     await cache.store("reminders", rid, "sent")
     log.info(f"reminder {rid} sent")
 
 
 @http.route("/reminders/{id}", methods=["POST"])
-async def arm(req):
+async def arm(req: http.Request) -> http.Response:
     rid = req.path_params["id"]
     try:
         in_ms = int(req.query_params.get("in_ms", "1000"))
@@ -47,7 +47,7 @@ async def arm(req):
 
 
 @http.route("/reminders/{id}", methods=["DELETE"])
-async def cancel(req):
+async def cancel(req: http.Request) -> http.Response:
     rid = req.path_params["id"]
     if not timer.cancel("reminder-" + rid):
         return _json(404, {"error": f"no pending reminder {rid}"})
@@ -56,7 +56,7 @@ async def cancel(req):
 
 
 @http.route("/reminders/{id}")
-async def show(req):
+async def show(req: http.Request) -> http.Response:
     rid = req.path_params["id"]
     state = await cache.fetch("reminders", rid)
     if state is None:
@@ -65,5 +65,5 @@ async def show(req):
 
 
 @http.route("/jobs")
-async def jobs(req):
+async def jobs(req: http.Request) -> http.Response:
     return _json(200, {"heartbeats": await cache.fetch("jobs", "heartbeats", 0), "armed": timer.active_count})

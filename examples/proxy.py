@@ -30,7 +30,7 @@ RELAYED = ("content-type", "content-encoding", "content-language", "content-disp
            "etag", "last-modified", "expires", "location", "vary", "retry-after")
 
 
-def client_address(client):
+def client_address(client: str) -> str:
     """The address of ``req.client`` without its port: "ip:port" and "[v6]:port" lose the port;
     a client read from X-Forwarded-For has none ("203.0.113.7", "2001:db8::7")."""
     if client.startswith("["):
@@ -42,7 +42,7 @@ def client_address(client):
 
 @http.route("/", methods=METHODS)
 @http.route("/{*rest}", methods=METHODS)
-async def proxy(req):
+async def proxy(req: http.Request) -> http.Response:
     # exactly one leading "/": the path is appended to the upstream's base_url as it is written
     target = "/" + req.path.lstrip("/")
     if req.query_string:

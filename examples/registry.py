@@ -15,19 +15,19 @@ from siphon import cache, http
 MAX_LIMIT = 1000
 
 
-def _json(status, doc, headers=None):
+def _json(status: int, doc: object, headers: dict[str, str] | None = None) -> http.Response:
     h = {"Content-Type": "application/json"}
     if headers:
         h.update(headers)
     return http.Response(status=status, headers=h, body=json.dumps(doc))
 
 
-def _error(status, message):
+def _error(status: int, message: str) -> http.Response:
     return _json(status, {"error": message})
 
 
 @http.route("/registrations", methods=["POST"])
-async def create(req):
+async def create(req: http.Request) -> http.Response:
     try:
         doc = json.loads(req.body())
     except ValueError as e:
@@ -41,7 +41,7 @@ async def create(req):
 
 
 @http.route("/registrations")
-async def search(req):
+async def search(req: http.Request) -> http.Response:
     kind = req.query_params.get("kind")
     try:
         limit = int(req.query_params.get("limit", "100"))
@@ -63,7 +63,7 @@ async def search(req):
 
 
 @http.route("/registrations/{id}", methods=["GET", "DELETE"])
-async def one(req):
+async def one(req: http.Request) -> http.Response:
     reg_id = req.path_params["id"]
     if req.method == "DELETE":
         if not await cache.exists("registrations", reg_id):

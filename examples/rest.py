@@ -15,16 +15,16 @@ from siphon import cache, http
 MAX_LIMIT = 1000
 
 
-def _json(status, doc):
+def _json(status: int, doc: object) -> http.Response:
     return http.Response(status=status, headers={"Content-Type": "application/json"}, body=json.dumps(doc))
 
 
-def _error(status, message):
+def _error(status: int, message: str) -> http.Response:
     return _json(status, {"error": message})
 
 
 @http.route("/items/{id}", methods=["PUT"])
-async def put_item(req):
+async def put_item(req: http.Request) -> http.Response:
     item_id = req.path_params["id"]
     try:
         doc = json.loads(req.body())
@@ -38,7 +38,7 @@ async def put_item(req):
 
 
 @http.route("/items/{id}", methods=["GET", "DELETE"])
-async def item(req):
+async def item(req: http.Request) -> http.Response:
     item_id = req.path_params["id"]
     if req.method == "DELETE":
         if not await cache.exists("items", item_id):
@@ -52,7 +52,7 @@ async def item(req):
 
 
 @http.route("/items")
-async def list_items(req):
+async def list_items(req: http.Request) -> http.Response:
     prefix = req.query_params.get("prefix", "")
     try:
         limit = int(req.query_params.get("limit", "100"))

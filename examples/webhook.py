@@ -17,7 +17,7 @@ TOKEN = os.environ.get("WEBHOOK_TOKEN", "s3cr3t")
 KEEP_SECONDS = 3600  # how long a received event is kept
 
 
-def _json(status, doc, headers=None):
+def _json(status: int, doc: object, headers: dict[str, str] | None = None) -> http.Response:
     h = {"Content-Type": "application/json"}
     if headers:
         h.update(headers)
@@ -25,14 +25,14 @@ def _json(status, doc, headers=None):
 
 
 @http.middleware
-def require_token(req):
+def require_token(req: http.Request) -> http.Response | None:
     if req.header("authorization") != f"Bearer {TOKEN}":
         return _json(401, {"error": "missing or wrong bearer token"}, {"WWW-Authenticate": "Bearer"})
     return None
 
 
 @http.route("/webhooks/{source}", methods=["POST"])
-async def receive(req):
+async def receive(req: http.Request) -> http.Response:
     source = req.path_params["source"]
     try:
         event = json.loads(req.body())
@@ -47,7 +47,7 @@ async def receive(req):
 
 
 @http.route("/webhooks/{source}", methods=["GET"])
-async def summary(req):
+async def summary(req: http.Request) -> http.Response:
     source = req.path_params["source"]
     received = await cache.fetch("webhook-counts", source, 0)
     last = None
