@@ -34,7 +34,8 @@ async def exists(name: str, key: str) -> bool:
     """True when ``name``/``key`` holds a value (or list) that has not expired."""
 
 async def delete(name: str, key: str) -> bool:
-    """Removes ``name``/``key``; True when there was a live value to remove."""
+    """Removes ``name``/``key``. True when ``name`` is a cache, whether or not the key held a value
+    (siphon's answer); False when it is not. ``exists`` first tells whether there was a value."""
 
 async def expire(name: str, key: str, ttl: float) -> bool:
     """Makes ``name``/``key`` expire ``ttl`` seconds from now; True when the key exists."""
