@@ -62,6 +62,19 @@ class ScriptTimersTest {
                 """ + engine, "timers.yaml", System::getenv);
     }
 
+    /** Two workers, and the client {@code api} of the upstream on {@code port}. */
+    static HttpConfig configWithApi(int port) throws Exception {
+        return ConfigLoader.parse("""
+                servers:
+                  - listen: 127.0.0.1:0
+                clients:
+                  api:
+                    base_url: http://127.0.0.1:%d
+                engine:
+                  workers: 2
+                """.formatted(port), "timers.yaml", System::getenv);
+    }
+
     /** A script with {@code mark(text)}, {@code WORKER} (1, 2: numbered by on_startup) and {@code GET /count/{key}}. */
     static Path script(Path dir, Path marks, String body) throws Exception {
         Path p = dir.resolve("timers.py");
@@ -180,15 +193,7 @@ class ScriptTimersTest {
                 .settings(EngineSettings.defaults().withIoLoops(1))
                 .route("GET", "/token", req -> Response.text(200, "token-" + hits.incrementAndGet()))
                 .start();
-        PythonServer server = PythonServer.start(ConfigLoader.parse("""
-                servers:
-                  - listen: 127.0.0.1:0
-                clients:
-                  api:
-                    base_url: http://127.0.0.1:%d
-                engine:
-                  workers: 2
-                """.formatted(api.port()), "timers.yaml", System::getenv), script(dir, dir.resolve("m.txt"), """
+        PythonServer server = PythonServer.start(configWithApi(api.port()), script(dir, dir.resolve("m.txt"), """
                 api = http.Client("api")
 
 
@@ -578,15 +583,7 @@ class ScriptTimersTest {
                 .settings(EngineSettings.defaults().withIoLoops(1))
                 .route("POST", "/oauth/token", req -> Response.text(200, "{\"access_token\": \"t\"}"))
                 .start();
-        PythonServer server = PythonServer.start(ConfigLoader.parse("""
-                servers:
-                  - listen: 127.0.0.1:0
-                clients:
-                  api:
-                    base_url: http://127.0.0.1:%d
-                engine:
-                  workers: 2
-                """.formatted(api.port()), "timers.yaml", System::getenv), p);
+        PythonServer server = PythonServer.start(configWithApi(api.port()), p);
         try {
             HttpResponse<String> r = CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
                     + "/orders/7")).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
