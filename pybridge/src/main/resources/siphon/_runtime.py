@@ -595,14 +595,19 @@ async def _run_shutdown_hooks():
 
 # --- http.Client: the request runs in Java while the calling coroutine awaits a loop future ---
 
-def _new_call(what):
-    """A new call id and the loop future its result will resolve."""
-    global _next_call
+def _on_worker_loop(what):
+    """Raises RuntimeError unless the caller runs on the worker's asyncio loop (started here if need be)."""
     if loop is None:
         _start_asyncio()
     if _aio.running_loop() is not loop:
-        raise RuntimeError(what + " run on the worker's event loop (in a handler, middleware, "
-                           "on_startup or on_shutdown hook), not on another loop or thread")
+        raise RuntimeError(what + " run on the worker's event loop (in a handler, middleware, hook or "
+                           "timer job), not at import time, on another loop or on another thread")
+
+
+def _new_call(what):
+    """A new call id and the loop future its result will resolve."""
+    global _next_call
+    _on_worker_loop(what)
     _next_call += 1
     return _next_call, loop.create_future()
 
@@ -685,34 +690,20 @@ def _install_namespaces():
         setattr(siphon, name, m)
 
 
-class _Pending:
-    """What a namespace method that returned a Java future gives the script: await it once."""
-
-    __slots__ = ("_cid", "_fut")
-
-    def __init__(self, cid, fut):
-        self._cid = cid
-        self._fut = fut
-
-    def __await__(self):
-        return _await_java(self._cid, self._fut).__await__()
-
-
 def _namespace_result(qualname, result):
     global _next_call
     _next_call += 1
     cid = _next_call
     if not _java.bridge.awaitIfPending(cid, result):
         return result
-    if loop is None:
-        _start_asyncio()
-    if _aio.running_loop() is not loop:
+    try:
+        _on_worker_loop(qualname + "() results")
+    except RuntimeError:
         _java.bridge.clientCancel(cid)
-        raise RuntimeError(qualname + "(): its result is awaited on the worker's event loop (in a handler, "
-                           "middleware, hook or timer job), not at import time or on another thread")
+        raise
     fut = loop.create_future()
     _calls[cid] = fut  # from now: a result that arrives before the await is kept
-    return _Pending(cid, fut)
+    return _await_java(cid, fut)
 
 
 def stage_done(cid, value):
