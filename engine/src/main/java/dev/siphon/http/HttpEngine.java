@@ -408,6 +408,18 @@ public final class HttpEngine implements AutoCloseable {
         }
 
         /**
+         * The engine without a listener: requests given as HTTP/1.1 bytes are parsed, limited,
+         * routed and answered as on a connection of the first listener's configuration (or the
+         * defaults when none is given), and the answer comes back as the bytes a connection
+         * would write. For test harnesses; see {@link InProcess} for what a connection does and
+         * this does not. Neither binds nor starts the admin listener.
+         */
+        public InProcess startInProcess() {
+            ServerConfig server = servers.isEmpty() ? ServerConfig.listen("127.0.0.1:0") : servers.get(0);
+            return TheBackend.INSTANCE.inProcess(server, settings, routes.build(), fatalErrorHandler);
+        }
+
+        /**
          * Starts the loops and binds every listener. Either all listeners are bound and serving,
          * or nothing is left running and the exception names the address that failed.
          */
@@ -451,6 +463,30 @@ public final class HttpEngine implements AutoCloseable {
      * ({@code dev.siphon.http.server.ServerBackend}) as a service, found once with
      * {@link ServiceLoader} (module path or class path alike). Not for applications.
      */
+    /**
+     * An engine with no listener ({@link Builder#startInProcess()}): each {@link #exchange} is one
+     * request on a fresh HTTP/1.1 connection, read by the same head parser under the same limits
+     * ({@code max_header_bytes}, {@code max_header_count}, {@code max_body_bytes}), routed by the
+     * same router (404, 405 with {@code allow}, 400 for a malformed path) and answered through
+     * the same exchange, with its deadline ({@code request_timeout_ms}: 504) and request id.
+     * Not done here: the shared body budget, request metrics, the access log, chunked request
+     * bodies (411: give a {@code content-length}) and pipelining.
+     */
+    public interface InProcess extends AutoCloseable {
+        /**
+         * Serves one request: {@code request} is its head and body as a client writes them
+         * ({@code content-length} for a body); the future completes with the response's bytes
+         * (no body for HEAD) as they would be written to the connection.
+         *
+         * @param remote the client's address; {@code tls} the TLS it came over, or null for cleartext
+         */
+        java.util.concurrent.CompletableFuture<byte[]> exchange(byte[] request, InetSocketAddress remote, TlsInfo tls);
+
+        /** Stops its loop: an exchange still waiting for its handler then never completes. */
+        @Override
+        void close();
+    }
+
     @SuppressWarnings("exports") // Bound names internal types: the one implementation is in this module
     public interface Backend {
         /** {@link Builder#validate()}: reads what {@link #bind} reads, binding and starting nothing. */
@@ -466,6 +502,10 @@ public final class HttpEngine implements AutoCloseable {
         Bound bind(List<ServerConfig> servers, EngineSettings settings, Router<AsyncHandler> routes,
                    FatalErrorHandler loopFailed, AdminConfig admin, Router<AsyncHandler> adminRoutes,
                    MetricsRegistry metrics, AccessLogConfig accessLog) throws IOException;
+
+        /** {@link Builder#startInProcess()}: the engine without listeners, its loop started. */
+        InProcess inProcess(ServerConfig server, EngineSettings settings, Router<AsyncHandler> routes,
+                            FatalErrorHandler loopFailed);
 
         /** A bound engine: {@link #start()} once, then {@link #stop} once (by close or by a fatal error). */
         interface Bound {

@@ -16,6 +16,7 @@ import dev.siphon.http.dispatch.AccessLog;
 import dev.siphon.http.dispatch.Dispatcher;
 import dev.siphon.http.dispatch.ListenerContext;
 import dev.siphon.http.dispatch.RequestMetrics;
+import dev.siphon.http.h1.Http1InProcess;
 import dev.siphon.http.h1.Http1Session;
 import dev.siphon.http.h2.server.Http2Session;
 import dev.siphon.http.internal.ConnectionLimiter;
@@ -60,6 +61,12 @@ public final class ServerBackend implements HttpEngine.Backend {
             trustedProxies(s);
             InetAddress.getByName(s.host());
         }
+    }
+
+    @Override
+    public HttpEngine.InProcess inProcess(ServerConfig server, EngineSettings settings, Router<AsyncHandler> routes,
+                                          FatalErrorHandler loopFailed) {
+        return new Http1InProcess(server, settings, routes, loopFailed);
     }
 
     @Override

@@ -30,6 +30,10 @@ public final class Bridge {
     /** Per thread: json.loads may run on a Python thread a script started, too. */
     private final ThreadLocal<JsonTape> jsonTape = ThreadLocal.withInitial(JsonTape::new);
 
+    /**
+     * @param worker the worker whose context this is; null for a test's context ({@link ScriptHarness}),
+     *     which calls only the cache methods, from its own thread
+     */
     Bridge(PythonWorker worker, Caches caches, ClientPools clients, ScriptMetrics metrics) {
         this.worker = worker;
         this.caches = caches;
@@ -416,7 +420,12 @@ public final class Bridge {
     @HostAccess.Export
     public void log(int level, String message) {
         try {
-            SCRIPT_LOG.log(LEVELS[Math.max(0, Math.min(3, level))], message);
+            int l = Math.max(0, Math.min(3, level));
+            SCRIPT_LOG.log(LEVELS[l], message);
+            java.util.function.ObjIntConsumer<String> tap = worker.pool().logTap();
+            if (tap != null) {
+                tap.accept(message, l);
+            }
         } catch (Error error) {
             throw worker.fatal(error);
         }
@@ -434,12 +443,12 @@ public final class Bridge {
     public long cacheCall(int op, String name, String key, int kind, String text, long n) {
         try {
             java.util.concurrent.CompletableFuture<Object> f = caches.call(op, name, key, kind, text, n);
-            if (!f.isDone() && worker.onWorkerThread()) {
+            if (!f.isDone() && worker != null && worker.onWorkerThread()) {
                 return worker.awaitCache(f);
             }
             return settle(f);
         } catch (Error error) {
-            throw worker.fatal(error);
+            throw worker == null ? error : worker.fatal(error);
         }
     }
 

@@ -129,6 +129,11 @@ final class Caches implements AutoCloseable {
         return declared == null ? List.of() : List.copyOf(declared.keySet());
     }
 
+    /** The caches that exist now: the declared ones, or those made on first use so far. */
+    List<String> names() {
+        return declared != null ? List.copyOf(declared.keySet()) : List.copyOf(implicit.keySet());
+    }
+
     /** The cache {@code name}, or null when there is no such cache. */
     Named get(String name) {
         if (declared != null) {

@@ -60,6 +60,9 @@ enum ClientErrorKind {
 
     /** The kind of {@code failure}, the cause a send's future completed with. */
     static ClientErrorKind of(Throwable failure) {
+        if (failure instanceof HarnessOutbound.CannedFailure canned) {
+            return canned.kind;
+        }
         Class<?> c = failure.getClass();
         for (ClientErrorKind k : ALL) {
             if (k.type == c) {

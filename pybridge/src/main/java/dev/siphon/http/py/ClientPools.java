@@ -188,6 +188,16 @@ final class ClientPools implements AutoCloseable {
         return INLINE;
     }
 
+    /** The name under {@code clients:} of the client at {@code id}, or null for an inline one. */
+    String nameOf(int id) {
+        for (Map.Entry<String, Integer> e : named.entrySet()) {
+            if (e.getValue() == id) {
+                return e.getKey();
+            }
+        }
+        return null;
+    }
+
     /** The client at {@code id} (from {@link #named} or {@link #inline}). */
     HttpClient get(int id) {
         return clients.get(id);

@@ -20,6 +20,7 @@ import java.util.List;
  * <pre>
  * siphon-http --config http.yaml --script app.py [--check]
  * siphon-http --siphon-config siphon.yaml [--check]
+ * siphon-http test [--workers N] [-k TEXT] PATH...   (ScriptTestRunner: a script's tests)
  * siphon-http --help | --version
  * </pre>
  *
@@ -38,6 +39,7 @@ public final class Launcher {
     static final String USAGE = """
             usage: siphon-http --config http.yaml --script app.py [--check]
                    siphon-http --siphon-config siphon.yaml [--check]
+                   siphon-http test [--workers N] [-k TEXT] PATH...
                    siphon-http --help | --version
 
               --config FILE          the http.yaml: servers, clients, engine settings
@@ -66,6 +68,9 @@ public final class Launcher {
 
     /** Runs the command; returns the exit status. Serving returns only when the server was closed (SIGTERM). */
     static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length > 0 && args[0].equals("test")) {
+            return ScriptTestRunner.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
+        }
         Path config = null;
         Path script = null;
         Path siphon = null;

@@ -888,8 +888,9 @@ final class PythonWorker {
             }
         }
         CompletableFuture<ClientResponse> f;
+        HarnessOutbound canned = pool.outbound();
         try {
-            f = c.send(method, url, h, bytes);
+            f = canned == null ? c.send(method, url, h, bytes) : canned.send(pool.clients(), client, method, url, h, bytes);
         } catch (IllegalArgumentException e) {
             return e.getMessage();
         }

@@ -87,7 +87,7 @@ public final class WorkerPool implements AutoCloseable {
      */
     static final boolean FAST_JSON = !"false".equals(System.getProperty("siphon.python.fastJson"));
 
-    private static final String[] MODULES = {"siphon", "siphon._java", "siphon.http", "siphon.log", "siphon.cache",
+    static final String[] MODULES = {"siphon", "siphon._java", "siphon.http", "siphon.log", "siphon.cache",
         "siphon.metrics", "siphon.timer",
         "siphon._json", "siphon._runtime", "siphon._aio"};
     /** The importer of the siphon package (a resource, evaluated first in every context; see {@link #bootstrap}). */
@@ -116,6 +116,10 @@ public final class WorkerPool implements AutoCloseable {
     private volatile FatalErrorHandler fatalHandler = FatalErrorHandler.NONE;
     /** The host's namespaces ({@link PythonServer.Builder#namespace}): {@code siphon.<name>} in every context. */
     private final Map<String, Object> namespaces;
+    /** A {@link ScriptHarness}'s answers to {@code http.Client} calls; null when they go to the network. */
+    private volatile HarnessOutbound outbound;
+    /** A {@link ScriptHarness}'s copy of what the script logs (level 0-3, message); null when none. */
+    private volatile java.util.function.ObjIntConsumer<String> logTap;
 
     private WorkerPool(Path script, int workers, int queueCapacity, ClientPools clients, Caches caches,
                        Map<String, Object> namespaces) {
@@ -292,6 +296,28 @@ public final class WorkerPool implements AutoCloseable {
     public static WorkerPool loadFirst(Path script, int workers, int queueCapacity, Map<String, ClientConfig> clients,
                                        List<CacheConfig> caches, Map<String, Object> namespaces) throws ScriptException {
         WorkerPool pool = create(script, workers, queueCapacity, clients, caches, namespaces);
+        pool.startFirst();
+        return pool;
+    }
+
+    /**
+     * As {@link #loadFirst(Path, int, int, Map, List, Map)} for a {@link ScriptHarness}, whose
+     * canned outbound answers and log tap must be in place before the script's module code runs.
+     */
+    static WorkerPool loadFirst(Path script, int workers, Map<String, ClientConfig> clients, List<CacheConfig> caches,
+                                Map<String, Object> namespaces, HarnessOutbound outbound,
+                                java.util.function.ObjIntConsumer<String> logTap) throws ScriptException {
+        WorkerPool pool = create(script, workers, DEFAULT_QUEUE_CAPACITY, clients, caches, namespaces);
+        pool.outbound = outbound;
+        pool.logTap = logTap;
+        pool.startFirst();
+        return pool;
+    }
+
+    /** Starts worker 0 and waits until it loaded the script; closes the pool and throws when it did not. */
+    private void startFirst() throws ScriptException {
+        WorkerPool pool = this;
+        int workers = this.workers.length;
         try {
             long t0 = System.nanoTime();
             PythonWorker first = pool.workers[0];
@@ -305,7 +331,6 @@ public final class WorkerPool implements AutoCloseable {
             pool.close();
             throw e;
         }
-        return pool;
     }
 
     /**
@@ -754,6 +779,16 @@ public final class WorkerPool implements AutoCloseable {
         return java.util.Collections.unmodifiableMap(checked);
     }
 
+    /** Where {@code http.Client} calls go instead of the network (a test harness's canned answers), or null. */
+    HarnessOutbound outbound() {
+        return outbound;
+    }
+
+    /** What also gets every line the script logs (level 0 debug .. 3 error), or null. */
+    java.util.function.ObjIntConsumer<String> logTap() {
+        return logTap;
+    }
+
     /** The host's namespaces, by name ({@link Bridge#namespaces}). */
     Map<String, Object> namespaces() {
         return namespaces;
@@ -763,7 +798,7 @@ public final class WorkerPool implements AutoCloseable {
         return ctx.eval(boot).execute(MODULES, sources, bridge);
     }
 
-    private static String resource(String name) {
+    static String resource(String name) {
         try (InputStream in = WorkerPool.class.getClassLoader().getResourceAsStream(name)) {
             if (in == null) {
                 throw new IllegalStateException("resource " + name + " is missing from the siphon-http jar");

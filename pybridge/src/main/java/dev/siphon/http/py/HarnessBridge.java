@@ -1,0 +1,259 @@
+package dev.siphon.http.py;
+
+import dev.siphon.http.ClientCert;
+import dev.siphon.http.TlsInfo;
+import dev.siphon.http.config.CacheConfig;
+import dev.siphon.http.config.ConfigException;
+import dev.siphon.http.config.ConfigLoader;
+import dev.siphon.http.config.HttpConfig;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.graalvm.polyglot.HostAccess;
+import org.graalvm.polyglot.Value;
+
+/**
+ * The Java side of one {@code siphon_testing.HttpTestHarness} in a test's context ({@code
+ * siphon-http test}): a {@link ScriptHarness} once a script is loaded, its canned outbound
+ * answers before and after. Strings cross as in {@link Bridge}: flat String arrays for pairs,
+ * bytes as Latin-1 strings. Failures the test should see come back as a message (null: none).
+ */
+public final class HarnessBridge implements AutoCloseable {
+    private final HarnessOutbound outbound = new HarnessOutbound();
+    private final int workers;
+    private ScriptHarness harness;
+    private Bridge caches;
+
+    HarnessBridge(int workers) {
+        this.workers = workers;
+    }
+
+    /**
+     * Loads the script; null when it loaded, else why not (the script's traceback when it raised).
+     *
+     * @param httpYaml the http.yaml text to run under (JSON is YAML), or null for the defaults
+     * @param cacheNames the caches to declare (as siphon.yaml's {@code cache:} would, local), or none
+     */
+    @HostAccess.Export
+    public String load(String script, String httpYaml, Value cacheNames) {
+        if (harness != null) {
+            return "a script is loaded already: one script per harness";
+        }
+        try {
+            HttpConfig config = httpYaml == null ? HttpConfig.defaults()
+                    : ConfigLoader.parse(httpYaml, "harness config", Path.of(script).toAbsolutePath().getParent(),
+                            System::getenv);
+            List<CacheConfig> declared = new ArrayList<>();
+            for (long i = 0; i < cacheNames.getArraySize(); i++) {
+                declared.add(CacheConfig.local(cacheNames.getArrayElement(i).asString()));
+            }
+            harness = ScriptHarness.builder(Path.of(script)).config(config).caches(declared).workers(workers)
+                    .outbound(outbound).start();
+            caches = new Bridge(null, harness.caches(), harness.pool().clients(), harness.pool().scriptMetrics());
+            return null;
+        } catch (ConfigException | ScriptException | IllegalArgumentException e) {
+            return e.getMessage();
+        }
+    }
+
+    private ScriptHarness harness() {
+        if (harness == null) {
+            throw new IllegalStateException("no script loaded: call load_script or load_source first");
+        }
+        return harness;
+    }
+
+    /** Runs the on_startup hooks; null, or the first hook's failure. */
+    @HostAccess.Export
+    public String runStartup() {
+        try {
+            harness().runStartup();
+            return null;
+        } catch (ScriptException | IllegalStateException e) {
+            return e.getMessage();
+        }
+    }
+
+    @HostAccess.Export
+    public void runShutdown() {
+        harness().runShutdown();
+    }
+
+    /**
+     * One request; the answer as {status, name, value, ..., body (Latin-1)}.
+     *
+     * @param tls  {protocol, cipher suite, ALPN or null, server name or null}, or null for cleartext
+     * @param cert {subject, issuer, SAN...}, or null for no client certificate
+     */
+    @HostAccess.Export
+    public String[] request(String method, String target, Value headers, String body, String client, Value tls,
+                            Value cert) {
+        Map<String, String> h = new LinkedHashMap<>();
+        for (long i = 0; i + 1 < headers.getArraySize(); i += 2) {
+            h.merge(headers.getArrayElement(i).asString(), headers.getArrayElement(i + 1).asString(),
+                    (a, b) -> a + ", " + b);
+        }
+        TlsInfo t = null;
+        if (!tls.isNull()) {
+            ClientCert c = null;
+            if (!cert.isNull()) {
+                List<String> sans = new ArrayList<>();
+                for (long i = 2; i < cert.getArraySize(); i++) {
+                    sans.add(cert.getArrayElement(i).asString());
+                }
+                c = new ClientCert(cert.getArrayElement(0).asString(), cert.getArrayElement(1).asString(), sans,
+                        List.of());
+            }
+            t = new TlsInfo(tls.getArrayElement(0).asString(), tls.getArrayElement(1).asString(),
+                    str(tls.getArrayElement(2)), str(tls.getArrayElement(3)), c);
+        }
+        ScriptHarness.Answer a = harness().request(method, target, h,
+                body == null ? null : body.getBytes(StandardCharsets.ISO_8859_1), client, t);
+        String[] out = new String[2 + 2 * a.headers().size()];
+        out[0] = Integer.toString(a.status());
+        int k = 1;
+        for (Map.Entry<String, String> e : a.headers()) {
+            out[k++] = e.getKey();
+            out[k++] = e.getValue();
+        }
+        out[k] = new String(a.body(), StandardCharsets.ISO_8859_1);
+        return out;
+    }
+
+    private static String str(Value v) {
+        return v.isNull() ? null : v.asString();
+    }
+
+    // ---- canned answers ----
+
+    private static HarnessOutbound.Canned canned(int status, Value headers, String body, String kind, String message) {
+        if (kind != null) {
+            return HarnessOutbound.Canned.failure(kind, message);
+        }
+        Map<String, String> h = new LinkedHashMap<>();
+        for (long i = 0; i + 1 < headers.getArraySize(); i += 2) {
+            h.put(headers.getArrayElement(i).asString(), headers.getArrayElement(i + 1).asString());
+        }
+        return HarnessOutbound.Canned.response(status, h, body.getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    /**
+     * Queues ({@code path} null and {@code fallback} false), sets for a path, or sets the default
+     * answer: a response, or with {@code kind} not null a failure of that error kind.
+     */
+    @HostAccess.Export
+    public void answer(String path, boolean fallback, int status, Value headers, String body, String kind,
+                       String message) {
+        HarnessOutbound.Canned c = canned(status, headers, body, kind, message);
+        if (fallback) {
+            outbound.setDefault(c);
+        } else if (path != null) {
+            outbound.set(path, c);
+        } else {
+            outbound.add(c);
+        }
+    }
+
+    @HostAccess.Export
+    public void passThrough(String prefix) {
+        outbound.passThrough(prefix);
+    }
+
+    /** The calls made, each {method, path, url, name, base URL, body (Latin-1), header name, value, ...}. */
+    @HostAccess.Export
+    public String[][] sent() {
+        List<HarnessOutbound.Sent> s = outbound.sent();
+        String[][] out = new String[s.size()][];
+        for (int i = 0; i < out.length; i++) {
+            HarnessOutbound.Sent x = s.get(i);
+            String[] a = new String[6 + 2 * x.headers().size()];
+            a[0] = x.method();
+            a[1] = x.path();
+            a[2] = x.url();
+            a[3] = x.name();
+            a[4] = x.baseUrl();
+            a[5] = new String(x.body(), StandardCharsets.ISO_8859_1);
+            int k = 6;
+            for (Map.Entry<String, String> e : x.headers().entrySet()) {
+                a[k++] = e.getKey();
+                a[k++] = e.getValue();
+            }
+            out[i] = a;
+        }
+        return out;
+    }
+
+    /** The queued answers not taken yet, each {status or -1 for a failure, body or message}. */
+    @HostAccess.Export
+    public String[][] pending() {
+        return outbound.pending().stream()
+                .map(c -> new String[] {Integer.toString(c.errorKind() == null ? c.status() : -1),
+                    c.errorKind() == null ? new String(c.body(), StandardCharsets.ISO_8859_1) : c.errorMessage()})
+                .toArray(String[][]::new);
+    }
+
+    @HostAccess.Export
+    public String[] unexpected() {
+        return outbound.unexpected().toArray(String[]::new);
+    }
+
+    @HostAccess.Export
+    public void clearUnexpected() {
+        outbound.clearUnexpected();
+    }
+
+    @HostAccess.Export
+    public void resetOutbound() {
+        outbound.reset();
+    }
+
+    // ---- log ----
+
+    /** {level, message, level, message, ...}, oldest first. */
+    @HostAccess.Export
+    public String[] log() {
+        if (harness == null) {
+            return new String[0];
+        }
+        List<ScriptHarness.LogLine> lines = harness.log();
+        String[] out = new String[2 * lines.size()];
+        for (int i = 0; i < lines.size(); i++) {
+            out[2 * i] = lines.get(i).level();
+            out[2 * i + 1] = lines.get(i).message();
+        }
+        return out;
+    }
+
+    @HostAccess.Export
+    public void clearLog() {
+        if (harness != null) {
+            harness.clearLog();
+        }
+    }
+
+    // ---- cache: the worker's cache calls, from the test's thread ----
+
+    /** The bridge whose cacheCall, cacheResult, cacheError and cacheHas the test's {@code harness.cache} calls. */
+    @HostAccess.Export
+    public Bridge caches() {
+        harness();
+        return caches;
+    }
+
+    /** The names of the caches that exist now (declared, or made on first use). */
+    @HostAccess.Export
+    public String[] cacheNames() {
+        return harness().caches().names().toArray(String[]::new);
+    }
+
+    @Override
+    @HostAccess.Export
+    public void close() {
+        if (harness != null) {
+            harness.close();
+        }
+    }
+}

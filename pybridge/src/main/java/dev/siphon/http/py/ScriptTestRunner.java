@@ -1,0 +1,143 @@
+package dev.siphon.http.py;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import org.graalvm.polyglot.Context;
+import org.graalvm.polyglot.HostAccess;
+import org.graalvm.polyglot.PolyglotException;
+import org.graalvm.polyglot.Source;
+import org.graalvm.polyglot.Value;
+import org.graalvm.polyglot.io.IOAccess;
+
+/**
+ * {@code siphon-http test [--workers N] [-k TEXT] PATH...}: runs pytest-style test files in a
+ * GraalPy context of their own, where {@code siphon_testing.HttpTestHarness} serves each script
+ * under test through the real engine ({@link ScriptHarness}) and a small {@code pytest} module
+ * gives the fixtures and assertions test files use (docs/testing.md). The test context shares
+ * nothing with the scripts' worker contexts but Java: each harness starts its own workers.
+ *
+ * <p>Exit status as pytest's: 0 every test passed, 1 one failed (or a file could not be
+ * imported), 4 a usage error, 5 no test was collected.
+ */
+public final class ScriptTestRunner {
+    static final String USAGE = """
+            usage: siphon-http test [--workers N] [-k TEXT] PATH...
+
+              PATH          a test file, or a directory searched for test_*.py and *_test.py
+              --workers N   worker contexts per harness (default 1)
+              -k TEXT       only the tests whose id (file::name) contains TEXT
+            """;
+
+    private static final String[] TESTING = {"siphon_testing", "pytest", "runner"};
+    private static final String DIR = "dev/siphon/http/py/testing/";
+
+    private ScriptTestRunner() {}
+
+    /** The Java object the test context's siphon_testing calls: it makes one {@link HarnessBridge} per harness. */
+    public static final class Host {
+        private final int workers;
+        private final List<HarnessBridge> made = new ArrayList<>();
+
+        Host(int workers) {
+            this.workers = workers;
+        }
+
+        @HostAccess.Export
+        public HarnessBridge harness() {
+            HarnessBridge b = new HarnessBridge(workers);
+            synchronized (made) {
+                made.add(b);
+            }
+            return b;
+        }
+
+        /** Closes what tests left open (a harness they did not close). */
+        void closeAll() {
+            synchronized (made) {
+                for (HarnessBridge b : made) {
+                    try {
+                        b.close();
+                    } catch (RuntimeException e) {
+                        // already closed, or closing failed: nothing more to do at the end of the run
+                    }
+                }
+            }
+        }
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        int workers = 1;
+        String keyword = null;
+        List<String> paths = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            switch (a) {
+                case "--help", "-h" -> {
+                    out.print(USAGE);
+                    return 0;
+                }
+                case "--workers", "-k" -> {
+                    if (i + 1 >= args.length) {
+                        err.println("siphon-http test: " + a + " needs a value\n" + USAGE);
+                        return 4;
+                    }
+                    String v = args[++i];
+                    if (a.equals("-k")) {
+                        keyword = v;
+                    } else {
+                        try {
+                            workers = Integer.parseInt(v);
+                        } catch (NumberFormatException e) {
+                            workers = 0;
+                        }
+                        if (workers < 1 || workers > 64) {
+                            err.println("siphon-http test: --workers takes 1 to 64, was " + v);
+                            return 4;
+                        }
+                    }
+                }
+                default -> {
+                    if (a.startsWith("-")) {
+                        err.println("siphon-http test: unknown argument " + a + "\n" + USAGE);
+                        return 4;
+                    }
+                    paths.add(a);
+                }
+            }
+        }
+        if (paths.isEmpty()) {
+            err.println("siphon-http test: give the test files or directories\n" + USAGE);
+            return 4;
+        }
+        Host host = new Host(workers);
+        try (Context ctx = Context.newBuilder("python")
+                .allowHostAccess(WorkerPool.HOST_ACCESS)
+                .allowIO(IOAccess.ALL)
+                .allowCreateThread(true)
+                .allowEnvironmentAccess(org.graalvm.polyglot.EnvironmentAccess.INHERIT)
+                .option("engine.WarnInterpreterOnly", "false")
+                .out(out)
+                .err(err)
+                .build()) {
+            List<String> names = new ArrayList<>(List.of(WorkerPool.MODULES));
+            List<String> sources = new ArrayList<>();
+            for (String m : WorkerPool.MODULES) {
+                sources.add(WorkerPool.resource(m.equals("siphon") ? "siphon/__init__.py" : m.replace('.', '/') + ".py"));
+            }
+            for (String m : TESTING) {
+                names.add(m);
+                sources.add(WorkerPool.resource(DIR + m + ".py"));
+            }
+            Source boot = Source.newBuilder("python", WorkerPool.resource(DIR + "boot.py"), "testing/boot.py").buildLiteral();
+            Value main = ctx.eval(boot).execute(names.toArray(String[]::new), sources.toArray(String[]::new), host);
+            Value status = main.execute(paths.toArray(String[]::new), keyword);
+            return status.asInt();
+        } catch (PolyglotException e) {
+            err.println("siphon-http test: " + e.getMessage());
+            return 1;
+        } finally {
+            host.closeAll();
+        }
+    }
+}

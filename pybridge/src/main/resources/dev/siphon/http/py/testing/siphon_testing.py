@@ -1,0 +1,278 @@
+"""siphon_testing inside the engine (``siphon-http test``): the harness API of docs/testing.md.
+
+The same names and meanings as the CPython package of python/siphon-testing, but each request
+goes through the real engine: the script runs in real worker contexts, the request is parsed,
+limited, routed, queued and answered as on an HTTP/1.1 connection, without a socket
+(dev.siphon.http.py.ScriptHarness). ``_host`` is the runner's Java object, set by its boot.
+"""
+
+import json as _json
+import os as _os
+import tempfile as _tempfile
+import types as _types
+from urllib.parse import quote as _quote, urlencode as _urlencode
+
+from siphon import http as _http
+
+__all__ = ["HttpTestHarness", "HarnessError", "UnexpectedRequest"]
+
+_host = None      # dev.siphon.http.py.ScriptTestRunner's host object (boot)
+_sources = None   # {module name: source} of the siphon package (boot), for harness.cache
+
+# what may stay unescaped in a request-target (RFC 3986 pchar, "/" and "?", and "%" of an escape already made)
+_TARGET_SAFE = "/?%:@!$&'()*+,;=-._~"
+
+
+class HarnessError(Exception):
+    """The script could not be loaded or a hook failed; the message holds the script's traceback."""
+
+
+class UnexpectedRequest(AssertionError):
+    """The script made an outbound call that no canned response answers (method and URL named)."""
+
+
+def _kind_of(exc):
+    for kind, cls in _http._ERROR_KINDS.items():
+        if type(exc) is cls:
+            return kind
+    raise TypeError(f"a canned failure is one of the http client errors (http.ConnectError, ...), not "
+                    f"{type(exc).__name__}")
+
+
+def _flat(d):
+    out = []
+    for k, v in (d or {}).items():
+        out.append(str(k))
+        out.append(str(v))
+    return out
+
+
+class _Log:
+    """What the script logged: ``messages`` is a list of (level, message)."""
+
+    def __init__(self, harness):
+        self._h = harness
+
+    @property
+    def messages(self):
+        a = self._h._j.log()
+        return [(str(a[i]), str(a[i + 1])) for i in range(0, len(a), 2)]
+
+    def clear(self):
+        self._h._j.clearLog()
+
+
+def _cache_module(bridge):
+    """The runtime's siphon.cache, bound to the harness's caches (calls complete at once, from the test)."""
+    m = _types.ModuleType("siphon.cache")
+    exec(compile(_sources["siphon.cache"], "siphon/cache.py", "exec"), m.__dict__)
+    m._java = _types.SimpleNamespace(bridge=bridge)
+
+    async def _no_wait(call):  # never reached: a test's thread waits in cacheCall itself
+        raise RuntimeError("cache call left pending")
+    m._rt = _types.SimpleNamespace(cache_wait=_no_wait)
+    return m
+
+
+class _Cache:
+    """``harness.cache``: the script's caches, with siphon.cache's calls plus set_data and clear."""
+
+    def __init__(self, harness):
+        self._h = harness
+        self._m = None
+
+    def _module(self):
+        if self._m is None:
+            self._m = _cache_module(self._h._j.caches())
+        return self._m
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._module(), name)
+
+    def set_data(self, name, data):
+        """Stores every key/value of ``data`` in cache ``name`` (a test's setup)."""
+        import asyncio
+        m = self._module()
+
+        async def put():
+            for k, v in data.items():
+                await m.store(name, k, v)
+        asyncio.run(put())
+
+    def clear(self):
+        """Empties every cache."""
+        import asyncio
+        m = self._module()
+
+        async def wipe():
+            for name in self._h._j.cacheNames():
+                for k in await m.keys(str(name)):
+                    await m.delete(str(name), k)
+        asyncio.run(wipe())
+
+
+class HttpTestHarness:
+    """A script under test in the real engine: see docs/testing.md."""
+
+    def __init__(self, config=None):
+        self._config = dict(config or {})
+        self._j = _host.harness()
+        self._tmp = None
+        self._loaded = False
+        self._reported = []
+        self.log = _Log(self)
+        self.cache = _Cache(self)
+
+    # -- loading --
+
+    def load_script(self, path):
+        path = _os.path.abspath(_os.fspath(path))
+        if not _os.path.isfile(path):
+            raise FileNotFoundError(f"Script not found: {path}")
+        cfg = {k: v for k, v in self._config.items() if k != "caches"}
+        err = self._j.load(path, _json.dumps(cfg) if cfg else None, list(self._config.get("caches", [])))
+        if err is not None:
+            raise HarnessError(str(err))
+        self._loaded = True
+
+    def load_source(self, source, name="<test>"):
+        if self._tmp is None:
+            self._tmp = _tempfile.mkdtemp(prefix="siphon-test-")
+        base = "".join(c if c.isalnum() or c == "_" else "_" for c in _os.path.basename(name)) or "script"
+        if not base.endswith(".py"):
+            base = base.strip("_") + ".py" if base.strip("_") else "script.py"
+        path = _os.path.join(self._tmp, base)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(source)
+        self.load_script(path)
+
+    def run_startup(self):
+        err = self._j.runStartup()
+        if err is not None:
+            raise HarnessError(str(err))
+
+    def run_shutdown(self):
+        self._j.runShutdown()
+
+    # -- requests --
+
+    def request(self, method="GET", path="/", *, headers=None, query_params=None, path_params=None, body=None,
+                client="127.0.0.1:0", tls=None, client_cert=None):
+        if not self._loaded:
+            raise HarnessError("no script loaded: call load_script or load_source first")
+        method = method.upper()
+        target = _quote(path, safe=_TARGET_SAFE)
+        if query_params:
+            target += ("&" if "?" in target else "?") + _urlencode(query_params)
+        h = dict(headers or {})
+        if isinstance(body, (dict, list)):
+            body = _json.dumps(body)
+            if not any(k.lower() == "content-type" for k in h):
+                h["content-type"] = "application/json"
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        elif isinstance(body, (bytearray, memoryview)):
+            body = bytes(body)
+        t = None
+        c = None
+        if tls is not None or client_cert is not None:
+            tls = dict(tls or {})
+            t = [tls.get("protocol", "TLSv1.3"), tls.get("cipher_suite", "TLS_AES_128_GCM_SHA256"),
+                 tls.get("alpn"), tls.get("server_name")]
+        if client_cert is not None:
+            c = [client_cert.get("subject", ""), client_cert.get("issuer", "")] + list(client_cert.get("sans", ()))
+        a = self._j.request(method, target, _flat(h), None if body is None else body.decode("latin-1"), client, t, c)
+        n = len(a)
+        resp_headers = {}
+        for i in range(1, n - 1, 2):
+            k, v = str(a[i]), str(a[i + 1])
+            resp_headers[k] = resp_headers[k] + ", " + v if k in resp_headers else v
+        resp = _http.Response(int(a[0]), headers=resp_headers, body=str(a[n - 1]).encode("latin-1"))
+        new = [str(u) for u in self._j.unexpected()]
+        if new:
+            self._reported += new
+            self._j.clearUnexpected()
+            raise UnexpectedRequest("no canned response for " + "; ".join(new)
+                                    + " (add_response, set_response, set_default_response or pass_through)")
+        return resp
+
+    # -- outbound --
+
+    def _answer(self, path, fallback, response):
+        if isinstance(response, BaseException):
+            self._j.answer(path, fallback, 0, [], "", _kind_of(response), str(response))
+            return
+        body = response.body
+        self._j.answer(path, fallback, response.status, _flat(response.headers), body.decode("latin-1"), None, None)
+
+    def add_response(self, response):
+        """Queues the answer of the next outbound call (FIFO); an http client error instance is raised there."""
+        self._answer(None, False, response)
+
+    def set_response(self, path, response):
+        """The answer of calls to ``path`` (once the queue is empty)."""
+        self._answer(path, False, response)
+
+    def set_default_response(self, response):
+        """The answer of calls nothing else answers."""
+        self._answer(None, True, response)
+
+    def pass_through(self, prefix=None):
+        """Calls whose URL starts with ``prefix`` (every call when None) go to the network."""
+        self._j.passThrough(prefix)
+
+    @property
+    def sent_requests(self):
+        out = []
+        for a in self._j.sent():
+            headers = {str(a[i]): str(a[i + 1]) for i in range(6, len(a), 2)}
+            out.append({"method": str(a[0]), "path": str(a[1]), "url": str(a[2]),
+                        "name": None if a[3] is None else str(a[3]),
+                        "base_url": None if a[4] is None else str(a[4]),
+                        "headers": headers, "body": str(a[5]).encode("latin-1")})
+        return out
+
+    @property
+    def pending_responses(self):
+        out = []
+        for status, text in self._j.pending():
+            if int(status) < 0:
+                out.append(str(text))
+            else:
+                out.append(_http.Response(int(status), body=str(text).encode("latin-1")))
+        return out
+
+    @property
+    def unexpected_requests(self):
+        """"METHOD URL" of every call no canned response answered (request() raised for those it made)."""
+        return self._reported + [str(u) for u in self._j.unexpected()]
+
+    def assert_no_unexpected(self):
+        u = self.unexpected_requests
+        if u:
+            raise UnexpectedRequest("no canned response for " + "; ".join(u))
+
+    # -- the rest --
+
+    def reset(self):
+        self._reported = []
+        self._j.resetOutbound()
+        self._j.clearLog()
+        if self._loaded:
+            self.cache.clear()
+
+    def close(self):
+        u = [str(x) for x in self._j.unexpected()]
+        self._j.close()
+        if u:
+            self._j.clearUnexpected()
+            raise UnexpectedRequest("no canned response for " + "; ".join(u))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, et, ev, tb):
+        self.close()
+        return False
