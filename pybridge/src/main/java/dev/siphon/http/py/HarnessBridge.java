@@ -24,11 +24,14 @@ import org.graalvm.polyglot.Value;
 public final class HarnessBridge implements AutoCloseable {
     private final HarnessOutbound outbound = new HarnessOutbound();
     private final int workers;
+    private final org.graalvm.polyglot.Engine engine;
     private ScriptHarness harness;
     private Bridge caches;
 
-    HarnessBridge(int workers) {
+    /** @param engine the test run's polyglot engine, which every harness's worker contexts share */
+    HarnessBridge(int workers, org.graalvm.polyglot.Engine engine) {
         this.workers = workers;
+        this.engine = engine;
     }
 
     /**
@@ -51,7 +54,7 @@ public final class HarnessBridge implements AutoCloseable {
                 declared.add(CacheConfig.local(cacheNames.getArrayElement(i).asString()));
             }
             harness = ScriptHarness.builder(Path.of(script)).config(config).caches(declared).workers(workers)
-                    .outbound(outbound).start();
+                    .outbound(outbound).engine(engine).start();
             caches = new Bridge(null, harness.caches(), harness.pool().clients(), harness.pool().scriptMetrics());
             return null;
         } catch (ConfigException | ScriptException | IllegalArgumentException e) {

@@ -41,8 +41,9 @@ import java.util.concurrent.TimeoutException;
  * }</pre>
  *
  * The {@code on_startup} hooks run only when asked ({@link #runStartup}), as in the siphon SDK's
- * harness, so a test can queue answers for them first; {@code on_shutdown} hooks likewise
- * ({@link #runShutdown}).
+ * harness, so a test can queue answers for them first; the {@code on_shutdown} hooks run when
+ * asked ({@link #runShutdown}) or at {@link #close}, as when a server stops, in the workers whose
+ * {@code on_startup} hooks ran.
  */
 public final class ScriptHarness implements AutoCloseable {
     /** How long {@link #request} waits past the route's request_timeout_ms for the engine's answer. */
@@ -103,6 +104,7 @@ public final class ScriptHarness implements AutoCloseable {
         private final Map<String, Object> namespaces = new LinkedHashMap<>();
         private int workers = 1;
         private HarnessOutbound outbound = new HarnessOutbound();
+        private org.graalvm.polyglot.Engine engine;
 
         private Builder(Path script) {
             this.script = Objects.requireNonNull(script, "script");
@@ -141,6 +143,12 @@ public final class ScriptHarness implements AutoCloseable {
             return this;
         }
 
+        /** The polyglot engine to make the worker contexts on, which outlives the harness (a test run's). */
+        Builder engine(org.graalvm.polyglot.Engine shared) {
+            this.engine = shared;
+            return this;
+        }
+
         /**
          * Loads the script in the first worker and registers its routes.
          *
@@ -150,7 +158,7 @@ public final class ScriptHarness implements AutoCloseable {
         public ScriptHarness start() throws ScriptException {
             List<LogLine> log = java.util.Collections.synchronizedList(new ArrayList<>());
             WorkerPool pool = WorkerPool.loadFirst(script, workers, config.clients(), caches, namespaces, outbound,
-                    (message, level) -> log.add(new LogLine(LEVELS[level], message)));
+                    (message, level) -> log.add(new LogLine(LEVELS[level], message)), engine);
             try {
                 HttpEngine.Builder b = HttpEngine.builder().config(config);
                 PythonServer.register(b, pool, script);
@@ -340,7 +348,7 @@ public final class ScriptHarness implements AutoCloseable {
         return pool;
     }
 
-    /** Stops the engine and the workers; {@code on_shutdown} hooks run only if {@link #runShutdown} was called. */
+    /** Stops the engine, runs the {@code on_shutdown} hooks (unless they ran, or no {@code on_startup} hook did), stops the workers. */
     @Override
     public void close() {
         try {

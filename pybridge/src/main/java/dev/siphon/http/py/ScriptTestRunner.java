@@ -37,15 +37,17 @@ public final class ScriptTestRunner {
     /** The Java object the test context's siphon_testing calls: it makes one {@link HarnessBridge} per harness. */
     public static final class Host {
         private final int workers;
+        private final org.graalvm.polyglot.Engine engine;
         private final List<HarnessBridge> made = new ArrayList<>();
 
-        Host(int workers) {
+        Host(int workers, org.graalvm.polyglot.Engine engine) {
             this.workers = workers;
+            this.engine = engine;
         }
 
         @HostAccess.Export
         public HarnessBridge harness() {
-            HarnessBridge b = new HarnessBridge(workers);
+            HarnessBridge b = new HarnessBridge(workers, engine);
             synchronized (made) {
                 made.add(b);
             }
@@ -110,13 +112,15 @@ public final class ScriptTestRunner {
             err.println("siphon-http test: give the test files or directories\n" + USAGE);
             return 4;
         }
-        Host host = new Host(workers);
+        // one polyglot engine for the run: the harnesses' worker contexts and the tests' share its code
+        org.graalvm.polyglot.Engine engine = WorkerPool.newEngine();
+        Host host = new Host(workers, engine);
         try (Context ctx = Context.newBuilder("python")
+                .engine(engine)
                 .allowHostAccess(WorkerPool.HOST_ACCESS)
                 .allowIO(IOAccess.ALL)
                 .allowCreateThread(true)
                 .allowEnvironmentAccess(org.graalvm.polyglot.EnvironmentAccess.INHERIT)
-                .option("engine.WarnInterpreterOnly", "false")
                 .out(out)
                 .err(err)
                 .build()) {
@@ -138,6 +142,7 @@ public final class ScriptTestRunner {
             return 1;
         } finally {
             host.closeAll();
+            engine.close(true);
         }
     }
 }

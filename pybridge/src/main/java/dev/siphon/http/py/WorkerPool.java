@@ -94,6 +94,8 @@ public final class WorkerPool implements AutoCloseable {
     private static final String BOOT = "dev/siphon/http/py/boot.py";
 
     private final Engine engine;
+    /** False when the engine is a test run's, shared by its harnesses' pools ({@link ScriptTestRunner}). */
+    private final boolean ownEngine;
     private final PythonWorker[] workers;
     private final Caches caches;
     /** {@code from siphon import metrics}: one registry per process, which the admin listener's /metrics serves. */
@@ -122,13 +124,14 @@ public final class WorkerPool implements AutoCloseable {
     private volatile java.util.function.ObjIntConsumer<String> logTap;
 
     private WorkerPool(Path script, int workers, int queueCapacity, ClientPools clients, Caches caches,
-                       Map<String, Object> namespaces) {
+                       Map<String, Object> namespaces, Engine shared) {
         long t0 = System.nanoTime();
         this.clients = clients;
         this.caches = caches;
         this.namespaces = namespaces;
         clients.onFatalError(this::fatal);
-        this.engine = newEngine();
+        this.ownEngine = shared == null;
+        this.engine = shared != null ? shared : newEngine();
         LOG.log(System.Logger.Level.INFO, () -> "start-up: polyglot engine " + (System.nanoTime() - t0) / 1_000_000
                 + " ms (" + engine.getImplementationName() + ")");
         this.sources = new String[MODULES.length];
@@ -196,7 +199,7 @@ public final class WorkerPool implements AutoCloseable {
             "engine.LastTierCompilationThreshold", "20000",
             "engine.DynamicCompilationThresholds", "false");
 
-    private static Engine newEngine() {
+    static Engine newEngine() {
         Engine.Builder b = Engine.newBuilder("python").allowExperimentalOptions(true);
         for (Map.Entry<String, String> o : ENGINE_OPTIONS.entrySet()) {
             if (System.getProperty("polyglot." + o.getKey()) == null) {
@@ -253,6 +256,13 @@ public final class WorkerPool implements AutoCloseable {
     /** The pool with its engine and outbound clients, no worker started yet. */
     private static WorkerPool create(Path script, int workers, int queueCapacity, Map<String, ClientConfig> clients,
                                      List<CacheConfig> caches, Map<String, Object> namespaces) throws ScriptException {
+        return create(script, workers, queueCapacity, clients, caches, namespaces, null);
+    }
+
+    /** As above; {@code shared} is the polyglot engine to make the contexts on (null: one of the pool's own). */
+    private static WorkerPool create(Path script, int workers, int queueCapacity, Map<String, ClientConfig> clients,
+                                     List<CacheConfig> caches, Map<String, Object> namespaces, Engine shared)
+            throws ScriptException {
         Objects.requireNonNull(script, "script");
         if (workers < 1) {
             throw new IllegalArgumentException("workers must be >= 1, was " + workers);
@@ -270,7 +280,7 @@ public final class WorkerPool implements AutoCloseable {
         }
         try {
             return new WorkerPool(script.toAbsolutePath().normalize(), workers, queueCapacity, pools, c,
-                    checkNamespaces(namespaces));
+                    checkNamespaces(namespaces), shared);
         } catch (RuntimeException e) {
             pools.close();
             c.close();
@@ -306,8 +316,8 @@ public final class WorkerPool implements AutoCloseable {
      */
     static WorkerPool loadFirst(Path script, int workers, Map<String, ClientConfig> clients, List<CacheConfig> caches,
                                 Map<String, Object> namespaces, HarnessOutbound outbound,
-                                java.util.function.ObjIntConsumer<String> logTap) throws ScriptException {
-        WorkerPool pool = create(script, workers, DEFAULT_QUEUE_CAPACITY, clients, caches, namespaces);
+                                java.util.function.ObjIntConsumer<String> logTap, Engine shared) throws ScriptException {
+        WorkerPool pool = create(script, workers, DEFAULT_QUEUE_CAPACITY, clients, caches, namespaces, shared);
         pool.outbound = outbound;
         pool.logTap = logTap;
         pool.startFirst();
@@ -867,7 +877,9 @@ public final class WorkerPool implements AutoCloseable {
             w.stop(5000);
         }
         try {
-            engine.close(true);
+            if (ownEngine) {
+                engine.close(true);
+            }
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.DEBUG, "closing the polyglot engine", e);
         }

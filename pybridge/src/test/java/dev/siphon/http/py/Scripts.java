@@ -18,6 +18,15 @@ final class Scripts {
         }
     }
 
+    /** The script the harness tests share (src/test/resources/harness/app.py). */
+    static Path harnessApp() {
+        try {
+            return Path.of(Scripts.class.getResource("/harness/app.py").toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /**
      * Closes {@code server} (null: nothing) and checks that its outbound clients left no
      * connection open and no buffer taken.
