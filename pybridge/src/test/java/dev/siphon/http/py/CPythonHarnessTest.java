@@ -201,6 +201,21 @@ class CPythonHarnessTest {
         assertTrue(r.output().contains("1 difference(s)"), r.output());
     }
 
+    /** docs/testing.md's script and test, as the page shows them, pass. */
+    @Test
+    void theTestingPagesExamplePasses(@TempDir Path dir) throws Exception {
+        String doc = Files.readString(ROOT.resolve("docs/testing.md"));
+        Matcher m = Pattern.compile("```python\n(.*?)```", Pattern.DOTALL).matcher(doc);
+        assertTrue(m.find(), "no python block in docs/testing.md");
+        Files.writeString(dir.resolve("hello.py"), m.group(1));
+        assertTrue(m.find(), "no second python block in docs/testing.md");
+        Files.writeString(dir.resolve("test_hello.py"), m.group(1));
+        Result r = run(List.of(PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_hello.py"), dir,
+                Map.of("PYTHONPATH", HARNESS.toString()));
+        assertEquals(0, r.status(), r.output());
+        assertTrue(r.output().contains("4 passed"), r.output());
+    }
+
     static String pyString(String s) {
         return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'";
     }
