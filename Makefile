@@ -13,7 +13,7 @@ STAMP := engine/target/.built
 ENGINE_CP = engine/target/siphon-engine.jar:engine/target/lib/*
 JAVA_FLAGS ?= -XX:+UseParallelGC
 
-.PHONY: build run test fuzz bench bench-e2e bench-python bench-cold bench-soak deploy-check clean jdk
+.PHONY: build run test python-dist fuzz bench bench-e2e bench-python bench-cold bench-soak deploy-check clean jdk
 
 jdk:
 	@echo "$(JDK)"
@@ -34,6 +34,12 @@ test:
 	rm -rf */target/surefire-reports
 	$(MVN) -B -ntp -Dstyle.color=never install; status=$$?; bin/test-summary || status=1; exit $$status
 	@touch $(STAMP)
+
+## Builds the CPython test harness siphon-http-testing (python/siphon-testing, docs/testing.md):
+## its wheel and sdist into dist/python, offline, with Debian's python3-setuptools and python3-wheel.
+python-dist:
+	rm -rf dist/python
+	/usr/bin/python3 python/siphon-testing/build_dist.py dist/python
 
 ## Fuzzes the parsers with Jazzer (docs/fuzzing.md), one target after another, FUZZ_SECONDS each;
 ## FUZZ_TARGET picks one, e.g. make fuzz FUZZ_TARGET=HpackDecoderFuzzTest FUZZ_SECONDS=600.

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The type stubs of the {@code siphon} namespace (python/siphon-stubs, docs/python.md "Type
+ * The type stubs of the {@code siphon} namespace (python/siphon-testing, docs/python.md "Type
  * stubs"): they declare exactly the runtime's public API (check_parity.py, which parses both
  * sides with {@code ast}), and Debian's mypy (python3-mypy, installed by bin/ensure-tools)
  * passes {@code --strict} with them on the example scripts. A missing mypy fails the test.
@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class StubsTest {
     static final Path ROOT = LauncherTest.ROOT;
-    static final Path STUBS = ROOT.resolve("python/siphon-stubs");
+    static final Path STUBS = ROOT.resolve("python/siphon-testing");
     static final Path RUNTIME = ROOT.resolve("pybridge/src/main/resources/siphon");
     static final Path ORIGINAL = ROOT.resolve("pybridge/src/test/resources/original");
     static final String PYTHON = "/usr/bin/python3"; // Debian's, with python3-mypy
@@ -170,10 +170,19 @@ class StubsTest {
     }
 
     static Path copy(Path from, Path to, String ext) throws IOException {
+        return copy(from, to, ext, false);
+    }
+
+    /** Copies the files of {@code from} ending in {@code ext} into {@code to}; {@code replace}: over existing ones. */
+    static Path copy(Path from, Path to, String ext, boolean replace) throws IOException {
         Files.createDirectories(to);
         try (Stream<Path> s = Files.list(from)) {
             for (Path p : s.filter(p -> p.toString().endsWith(ext)).toList()) {
-                Files.copy(p, to.resolve(p.getFileName()));
+                if (replace) {
+                    Files.copy(p, to.resolve(p.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                } else {
+                    Files.copy(p, to.resolve(p.getFileName()));
+                }
             }
         }
         return to;

@@ -1,19 +1,21 @@
 #!/usr/bin/env python3
-"""Checks that the type stubs (siphon/*.pyi) declare exactly the runtime's public Python API.
+"""Checks that the type stubs (siphon/*.pyi) and the CPython stand-ins (siphon/*.py) declare
+exactly the runtime's public Python API.
 
-    python3 check_parity.py RUNTIME_DIR STUBS_DIR
-    (RUNTIME_DIR: pybridge/src/main/resources/siphon; STUBS_DIR: python/siphon-stubs/siphon)
+    python3 check_parity.py RUNTIME_DIR STUBS_DIR [STANDINS_DIR]
+    (RUNTIME_DIR: pybridge/src/main/resources/siphon; STUBS_DIR: python/siphon-testing/siphon;
+    STANDINS_DIR: python/siphon-testing/siphon too, where the .py stand-ins sit beside the .pyi stubs)
 
-The runtime modules import siphon._java (the Java bridge), so nothing is imported: both sides
-are parsed with ``ast``. Compared, per public module (a name not starting with "_"):
+The runtime modules import siphon._java (the Java bridge), so nothing is imported: every side
+is parsed with ``ast``. Compared, per public module (a name not starting with "_"):
 ``__all__``; module functions (``def`` or ``async def``, each parameter's kind, name and
 default); classes (their bases, so the exception hierarchy; their methods, dunders included
 but ``__repr__``; properties and whether they have a setter; data attributes: the runtime's
-public ``__slots__`` and ``self.x = ...`` against the stub's annotated class attributes);
-aliases (``warning = warn``); module attributes (the stub's ``x: T``, the runtime's names
-answered by a module ``__getattr__``). A private class that a public class derives from is
-compared too. Any member present on one side only, or any difference, is printed and the exit
-status is 1.
+public ``__slots__`` and ``self.x = ...`` against the stub's annotated class attributes, and
+against the stand-in's own ``__slots__`` and ``self.x = ...``); aliases (``warning = warn``);
+module attributes (the stub's ``x: T``, the names a module ``__getattr__`` answers). A private
+class that a public class derives from is compared too. Any member present on one side only,
+or any difference, is printed and the exit status is 1.
 """
 
 import ast
@@ -167,44 +169,50 @@ def show(d):
     return " ".join(str(x) for x in d)
 
 
-def compare(runtime_dir, stubs_dir):
+def compare(runtime_dir, stubs_dir, other="stub", ext=".pyi"):
+    """The differences between the runtime and ``other`` ("stub": the .pyi files; "stand-in": .py files)."""
+    stub = ext == ".pyi"
     problems = []
     rt_mods = {p.stem for p in runtime_dir.glob("*.py") if public(p.stem) or p.stem == "__init__"}
-    st_mods = {p.stem for p in stubs_dir.glob("*.pyi") if public(p.stem) or p.stem == "__init__"}
+    st_mods = {p.stem for p in stubs_dir.glob("*" + ext) if public(p.stem) or p.stem == "__init__"}
     for m in sorted(rt_mods - st_mods):
-        problems.append(f"siphon.{m}: a runtime module without a stub ({stubs_dir / (m + '.pyi')} is missing)")
+        problems.append(f"siphon.{m}: a runtime module without a {other} ({stubs_dir / (m + ext)} is missing)")
     for m in sorted(st_mods - rt_mods):
-        problems.append(f"siphon.{m}: a stub without a runtime module ({runtime_dir / (m + '.py')} is missing)")
+        problems.append(f"siphon.{m}: a {other} without a runtime module ({runtime_dir / (m + '.py')} is missing)")
     for m in sorted(rt_mods & st_mods):
         rt = module_api(runtime_dir / f"{m}.py", stub=False)
-        st = module_api(stubs_dir / f"{m}.pyi", stub=True)
+        st = module_api(stubs_dir / f"{m}{ext}", stub=stub)
         mod = "siphon" if m == "__init__" else f"siphon.{m}"
         for name in sorted(set(rt) | set(st)):
             if name not in st:
-                problems.append(f"{mod}.{name}: in the runtime ({show(rt[name])}) but not in the stub")
+                problems.append(f"{mod}.{name}: in the runtime ({show(rt[name])}) but not in the {other}")
             elif name not in rt:
-                problems.append(f"{mod}.{name}: in the stub ({show(st[name])}) but not in the runtime")
+                problems.append(f"{mod}.{name}: in the {other} ({show(st[name])}) but not in the runtime")
             elif rt[name] != st[name]:
-                problems.append(f"{mod}.{name}: differs: runtime {show(rt[name])}, stub {show(st[name])}")
+                problems.append(f"{mod}.{name}: differs: runtime {show(rt[name])}, {other} {show(st[name])}")
     return problems
 
 
 def main(argv):
-    if len(argv) != 3:
-        print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
+    if len(argv) not in (3, 4):
+        print(__doc__.strip().splitlines()[3].strip(), file=sys.stderr)
         return 2
-    runtime_dir, stubs_dir = pathlib.Path(argv[1]), pathlib.Path(argv[2])
-    for d in (runtime_dir, stubs_dir):
+    dirs = [pathlib.Path(a) for a in argv[1:]]
+    for d in dirs:
         if not d.is_dir():
             print(f"check_parity: {d} is not a directory", file=sys.stderr)
             return 2
+    runtime_dir, stubs_dir = dirs[0], dirs[1]
     problems = compare(runtime_dir, stubs_dir)
+    if len(dirs) == 3:
+        problems += compare(runtime_dir, dirs[2], "stand-in", ".py")
     for p in problems:
         print(p)
+    what = "the stubs in " + str(stubs_dir) + ("" if len(dirs) == 2 else " and the stand-ins in " + str(dirs[2]))
     if problems:
-        print(f"check_parity: {len(problems)} difference(s) between {runtime_dir} and {stubs_dir}", file=sys.stderr)
+        print(f"check_parity: {len(problems)} difference(s) between {runtime_dir} and {what}", file=sys.stderr)
         return 1
-    print(f"check_parity: the stubs in {stubs_dir} match the runtime in {runtime_dir}")
+    print(f"check_parity: {what} match the runtime in {runtime_dir}")
     return 0
 
 

@@ -1,0 +1,703 @@
+"""HttpTestHarness: a script's requests answered as siphon-http's engine answers them, in CPython.
+
+See docs/testing.md for the API. What the engine does and the harness reproduces:
+
+- routing (``siphon_testing._router``): 404 for an unmatched path, 405 with ``allow`` for a
+  method the path lacks, 400 for a path parameter that is malformed percent-encoding, HEAD
+  served by the GET route without a body; these answers have the engine's body
+  ("404 Not Found\\n", ``text/plain; charset=utf-8``) and never reach the script;
+- the middleware in registration order (a Response answers at once, None goes on), then the
+  handler, each ``def`` or ``async def``; one that raises, or returns anything but an
+  ``http.Response`` (a middleware: anything but a Response or None), answers 500, and the
+  traceback is printed to stderr as the engine logs it;
+- the response as the engine writes it: header names lower-case, a list value one field line
+  per item (joined with ", " in the result, as a client reads it), ``date``, ``connection``,
+  ``keep-alive``, ``content-length`` and ``transfer-encoding`` of the script dropped,
+  ``content-length`` added (not for 204 and 304, which carry no body), ``x-request-id`` added
+  unless the script set it; an invalid header name or value answers 500.
+"""
+
+import asyncio
+import inspect
+import json
+import os
+import random
+import sys
+import traceback
+from collections import deque
+from urllib.parse import quote, urlencode, urlsplit
+
+from siphon import cache as _cache
+from siphon import http as _http
+from siphon import log as _log
+from siphon import metrics as _metrics
+from siphon import timer as _timer
+from siphon_testing import _router
+
+_REASONS = {200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 400: "Bad Request",
+            401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
+            413: "Content Too Large", 500: "Internal Server Error", 503: "Service Unavailable"}
+_FRAMING = ("date", "connection", "keep-alive", "content-length", "transfer-encoding")
+_OWN_FILES = (os.path.abspath(__file__), os.path.abspath(_router.__file__))
+# what a client percent-encodes in a path it is given (RFC 3986 pchar, "/" and existing escapes stay)
+_PATH_SAFE = "/%!$&'()*+,;=:@-._~"
+_QUERY_SAFE = "/?%!$&'()*+,;=:@-._~"
+
+
+class HarnessError(Exception):
+    """The script cannot be served: it raised while loading (the message holds its traceback),
+    or registered routes the engine would refuse."""
+
+
+class UnexpectedRequest(AssertionError):
+    """The script made an outbound call no canned response answers (an AssertionError: it fails the test)."""
+
+
+def _engine_answer(status, extra=None):
+    headers = {"content-type": "text/plain; charset=utf-8"}
+    if extra:
+        headers.update(extra)
+    return status, headers, f"{status} {_REASONS.get(status, '')}\n".encode("utf-8")
+
+
+def _script_traceback():
+    """The current exception's traceback without the harness's own frames."""
+    et, ev, tb = sys.exc_info()
+    while tb is not None and (os.path.abspath(tb.tb_frame.f_code.co_filename) in _OWN_FILES
+                              or tb.tb_frame.f_code.co_filename.startswith("<frozen ")):
+        tb = tb.tb_next
+    return "".join(traceback.format_exception(et, ev, tb))
+
+
+def _lower_headers(headers):
+    """A response's headers as a client reads them: lower-case names, repeated fields joined with ", "."""
+    out = {}
+    for k, v in (headers or {}).items():
+        values = v if isinstance(v, (list, tuple)) else [v]
+        for one in values:
+            k2 = str(k).lower()
+            one = one if isinstance(one, str) else str(one)
+            out[k2] = one if k2 not in out else out[k2] + ", " + one
+    return out
+
+
+def _copy_response(r):
+    return _http.Response._received(r.status, _lower_headers(r.headers), r.body)
+
+
+def _resolve(base, path):
+    """The URL a call goes to, joined as the client does (UrlResolver): an http(s) URL as it is,
+    anything else appended to base_url without its trailing slashes; dot segments removed."""
+    low = path.lower()
+    if low.startswith("http://") or low.startswith("https://"):
+        url = path
+    else:
+        if base is None:
+            raise ValueError(f'relative URL "{path}" needs a base_url on the client; '
+                             'give an absolute http:// or https:// URL')
+        url = base.rstrip("/") + path
+    u = urlsplit(url)
+    return u._replace(path=_remove_dot_segments(u.path), fragment="").geturl()
+
+
+def _remove_dot_segments(p):
+    out = []
+    segs = p.split("/")
+    for i, s in enumerate(segs):
+        if s == ".":
+            if i == len(segs) - 1:
+                out.append("")
+        elif s == "..":
+            if len(out) > 1:
+                out.pop()
+            if i == len(segs) - 1:
+                out.append("")
+        else:
+            out.append(s)
+    return "/".join(out)
+
+
+def _origin(url):
+    u = urlsplit(url)
+    scheme = u.scheme.lower()
+    port = u.port or (443 if scheme == "https" else 80)
+    return scheme, (u.hostname or "").lower(), port
+
+
+class _Outbound:
+    """The answers to a script's http.Client calls: canned (queue, per path, default) or the network."""
+
+    def __init__(self, sdk=False):
+        self.sdk = sdk
+        self.sent_requests = []
+        self.unexpected_requests = []
+        self.queue = deque()
+        self.per_path = {}
+        self.default = None
+        self.pass_prefixes = []
+        self.clear()
+
+    def clear(self):
+        self.sent_requests.clear()
+        self.unexpected_requests.clear()
+        self.queue.clear()
+        self.per_path.clear()
+        # the SDK's mock answers an uncanned call with an empty 200
+        self.default = _http.Response(200) if self.sdk else None
+
+    async def call(self, client, method, path, headers, body):
+        settings = client._settings
+        base = client.base_url if client.name is None else settings.get("base_url")
+        if self.sdk and base is None and not path.lower().startswith(("http://", "https://")):
+            url = path  # the SDK's mock: a path without base_url is its own URL
+        else:
+            url = _resolve(base, path)
+            if base is not None and not settings.get("allow_other_origins") and _origin(url) != _origin(base):
+                raise _http.OriginNotAllowedError(
+                    f"{url} is not on the origin of base_url {base} (allow_other_origins is off); nothing was sent")
+        self.sent_requests.append({"method": method, "path": path, "url": url, "name": client.name,
+                                   "base_url": base, "headers": dict(headers), "body": body or b""})
+        if any(p is None or url.startswith(p) for p in self.pass_prefixes):
+            return await asyncio.get_running_loop().run_in_executor(
+                None, _network_call, method, url, headers, body, settings)
+        if self.queue:
+            answer = self.queue.popleft()
+        elif path in self.per_path:
+            answer = self.per_path[path]
+        elif url in self.per_path:
+            answer = self.per_path[url]
+        elif self.default is not None:
+            answer = self.default
+        else:
+            what = f"{method} {url}"
+            self.unexpected_requests.append(what)
+            raise UnexpectedRequest(f"no canned response for {what} (give one with add_response, set_response "
+                                    "or set_default_response)")
+        if isinstance(answer, BaseException) or (isinstance(answer, type) and issubclass(answer, BaseException)):
+            raise answer
+        return _copy_response(answer)
+
+
+def _network_call(method, url, headers, body, settings):
+    """One real request with urllib (pass_through); errors mapped onto the http.Client error types."""
+    import http.client
+    import socket
+    import ssl
+    import urllib.error
+    import urllib.request
+
+    handlers = []
+    if not settings.get("follow_redirects", True):
+        class _NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *a, **kw):
+                return None
+        handlers.append(_NoRedirect())
+    opener = urllib.request.build_opener(*handlers)
+    req = urllib.request.Request(url, data=body, headers=headers, method=method)
+    timeout = settings.get("timeout_ms", 5000) / 1000
+    try:
+        try:
+            r = opener.open(req, timeout=timeout)
+        except urllib.error.HTTPError as e:
+            r = e
+        with r:
+            status = r.status if hasattr(r, "status") else r.code
+            data = r.read(settings.get("max_response_bytes", 64 << 20) + 1)
+            if len(data) > settings.get("max_response_bytes", 64 << 20):
+                raise _http.ResponseTooLargeError(f"{method} {url}: the response body passed max_response_bytes")
+            h = {}
+            for k, v in r.headers.items():
+                k = k.lower()
+                h[k] = v if k not in h else h[k] + ", " + v
+        return _http.Response._received(status, h, data)
+    except _http.ClientError:
+        raise
+    except (socket.timeout, TimeoutError) as e:
+        raise _http.TimeoutError(f"{method} {url}: no complete response within {timeout:g} s") from e
+    except urllib.error.URLError as e:
+        reason = e.reason
+        if isinstance(reason, ssl.SSLError):
+            raise _http.TLSError(f"{method} {url}: {reason}") from e
+        if isinstance(reason, (socket.timeout, TimeoutError)):
+            raise _http.ConnectTimeoutError(f"{method} {url}: the connection did not open in time") from e
+        raise _http.ConnectError(f"{method} {url}: {reason}") from e
+    except ssl.SSLError as e:
+        raise _http.TLSError(f"{method} {url}: {e}") from e
+    except (http.client.HTTPException, ConnectionError) as e:
+        raise _http.ConnectionClosedError(f"{method} {url}: {e}") from e
+
+
+class _Log:
+    """What the script logged: ``messages`` as (level, message), level "debug", "info", "warn" or "error"."""
+
+    @property
+    def messages(self):
+        return _log._messages
+
+    def clear(self):
+        del _log._messages[:]
+
+
+class _Cache:
+    """The caches the script sees (the ``siphon.cache`` calls), plus ``set_data`` and ``clear``."""
+
+    fetch = staticmethod(_cache.fetch)
+    store = staticmethod(_cache.store)
+    exists = staticmethod(_cache.exists)
+    delete = staticmethod(_cache.delete)
+    expire = staticmethod(_cache.expire)
+    incr = staticmethod(_cache.incr)
+    keys = staticmethod(_cache.keys)
+    has_cache = staticmethod(_cache.has_cache)
+    list_push = staticmethod(_cache.list_push)
+    list_pop_all = staticmethod(_cache.list_pop_all)
+    list_len = staticmethod(_cache.list_len)
+    list_len_sum = staticmethod(_cache.list_len_sum)
+
+    def set_data(self, name, data=None):
+        """Makes ``name`` a cache holding exactly ``data`` ({key: value}; values as ``store`` takes them)."""
+        if not isinstance(name, str):
+            raise TypeError(f"cache name must be str, not {type(name).__name__}")
+        entries = {}
+        for k, v in (data or {}).items():
+            _cache._check(name, k)
+            entries[k] = [_cache._check_value(v), False, 0]
+        if _cache._declared is not None and name not in _cache._declared:
+            _cache._declared.append(name)
+        _cache._caches[name] = entries
+
+    def clear(self):
+        """Empties every cache (the declared names stay caches)."""
+        _cache._caches.clear()
+
+
+class _Metrics:
+    """Reads what the script's metrics recorded (docs/testing.md)."""
+
+    def _family(self, name):
+        f = _metrics._families.get(name)
+        if f is None and name.endswith("_total"):
+            f = _metrics._families.get(name[:-len("_total")])
+        if f is None:
+            raise KeyError(f"no metric {name!r} (registered: {', '.join(sorted(_metrics._families)) or 'none'})")
+        return f
+
+    def _key(self, f, labels):
+        if set(labels) != set(f.labels):
+            raise KeyError(f"{f.name} has labels {list(f.labels)}, given {sorted(labels)}")
+        return tuple(str(labels[n]) for n in f.labels)
+
+    def names(self):
+        """The registered metrics' names (a counter's without ``_total``), sorted."""
+        return sorted(_metrics._families)
+
+    def value(self, name, **labels):
+        """A counter's or gauge's value for these labels (0.0 when never touched)."""
+        f = self._family(name)
+        if f.kind == "histogram":
+            raise TypeError(f"{name} is a histogram: read observations({name!r}, ...)")
+        return f.series.get(self._key(f, labels), 0.0)
+
+    def observations(self, name, **labels):
+        """A histogram's observed values for these labels, in order ([] when none)."""
+        f = self._family(name)
+        if f.kind != "histogram":
+            raise TypeError(f"{name} is a {f.kind}: read value({name!r}, ...)")
+        return list(f.series.get(self._key(f, labels), []))
+
+    def clear(self):
+        """Forgets the recorded values (the metrics stay registered)."""
+        for f in _metrics._families.values():
+            f.series.clear()
+
+
+def _set_headers_from(body, headers):
+    if isinstance(body, (dict, list)):
+        if "content-type" not in headers:
+            headers["content-type"] = "application/json"
+        return json.dumps(body).encode("utf-8")
+    if body is None:
+        return b""
+    if isinstance(body, str):
+        return body.encode("utf-8")
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        return bytes(body)
+    raise TypeError(f"request body must be bytes, str, a dict or list (JSON) or None, not {type(body).__name__}")
+
+
+def _request_id(given):
+    if given and len(given) <= 128 and all("\x21" <= c <= "\x7e" for c in given):
+        return given
+    _request_id.n += 1
+    return f"{_request_id.prefix}{_request_id.n:x}"
+
+
+_request_id.prefix = f"{random.getrandbits(64):016x}-"
+_request_id.n = 0
+
+
+class HttpTestHarness:
+    """Loads a script and answers its requests as siphon-http does (docs/testing.md).
+
+    ``config``: what the script's http.yaml / siphon.yaml would declare: ``{"clients": {name:
+    {base_url: ..., ...}}, "caches": [names]}``. Without ``caches`` every name is a cache.
+    One harness is active at a time: making one forgets the previous one's script.
+    """
+
+    _sdk = False  # siphon_sdk.http_testing's subclass keeps the SDK's answers where they differ
+
+    def __init__(self, config=None):
+        config = {} if config is None else config
+        if not isinstance(config, dict):
+            raise TypeError(f"config must be a dict, not {type(config).__name__}")
+        unknown = [k for k in config if k not in ("clients", "caches")]
+        if unknown:
+            raise ValueError(f"config: unknown key(s) {', '.join(map(repr, unknown))} (known: 'clients', 'caches')")
+        clients = config.get("clients")
+        if clients is not None:
+            if not isinstance(clients, dict):
+                raise TypeError("config['clients'] must be a dict {name: {base_url: ..., ...}}")
+            for name, settings in clients.items():
+                bad = [k for k in (settings or {}) if k not in _http._CLIENT_SETTINGS]
+                if bad:
+                    raise ValueError(f"config: clients.{name}: unknown key(s) {', '.join(bad)} "
+                                     f"(known: {', '.join(_http._CLIENT_SETTINGS)})")
+                _http._settings(dict(settings or {}))  # the engine refuses to start on a bad one
+        caches = config.get("caches")
+        if caches is not None and (isinstance(caches, str) or not all(isinstance(c, str) for c in caches)):
+            raise TypeError("config['caches'] must be a list of cache names")
+        self._config = config
+        self._closed = False
+        self._reset_namespaces(clients, caches)
+        self._out = self._outbound()
+        _http._client_call = self._out.call
+        self._loop = asyncio.new_event_loop()
+        self._router = None
+        self._routed = -1
+        self.log = _Log()
+        self.cache = _Cache()
+        self.metrics = _Metrics()
+
+    def _reset_namespaces(self, clients, caches):
+        _http._reset()
+        _http._named_clients = dict(clients) if clients is not None else (None if self._sdk else {})
+        _cache._reset(caches)
+        del _log._messages[:]
+        _metrics._reset()
+        _timer._reset()
+
+    def _outbound(self):
+        return _Outbound(sdk=self._sdk)
+
+    # -- the script ------------------------------------------------------------------------
+
+    def load_script(self, path):
+        """Imports the script at ``path`` (its directory goes on sys.path, as in siphon-http)."""
+        path = os.path.abspath(os.fspath(path))
+        if not os.path.isfile(path):
+            raise FileNotFoundError(f"Script not found: {path}")
+        d = os.path.dirname(path)
+        if d not in sys.path:
+            sys.path.insert(0, d)
+        name = os.path.splitext(os.path.basename(path))[0]
+        if name in sys.stdlib_module_names or (name in sys.modules and not getattr(
+                sys.modules[name], "__siphon_script__", False)):
+            name = "__siphon_script__"
+        with open(path, encoding="utf-8") as f:
+            source = f.read()
+        self._exec(source, path, name)
+
+    def load_source(self, text, name="<test>"):
+        """Runs ``text`` as the script (``name`` is its file name in tracebacks)."""
+        self._exec(text, name, "__siphon_script__")
+
+    def _exec(self, source, filename, module_name):
+        import types
+        mod = types.ModuleType(module_name)
+        mod.__file__ = filename
+        mod.__siphon_script__ = True
+        previous = sys.modules.get(module_name)
+        sys.modules[module_name] = mod
+        try:
+            code = compile(source, filename, "exec")
+            exec(code, mod.__dict__)
+        except BaseException as e:
+            if isinstance(e, KeyboardInterrupt):
+                raise
+            tb = _script_traceback()
+            if previous is not None:
+                sys.modules[module_name] = previous
+            else:
+                sys.modules.pop(module_name, None)
+            raise HarnessError(f"the script {filename} raised while loading:\n{tb}") from None
+        self._build_router()
+
+    def _build_router(self):
+        r = _router.Router()
+        try:
+            for pattern, methods, fn in _http._routes:
+                r.add(methods, pattern, fn)
+        except _router.RouteError as e:
+            raise HarnessError(f"the engine would refuse the script's routes: {e}") from None
+        self._router = r
+        self._routed = len(_http._routes)
+
+    def _run(self, awaitable):
+        return self._loop.run_until_complete(awaitable)
+
+    def _run_hooks(self, hooks):
+        for fn in list(hooks):
+            r = fn()
+            if inspect.isawaitable(r):
+                self._run(_await(r))
+
+    def run_startup(self):
+        """Runs every @http.on_startup hook to completion, in order; one that raises raises here."""
+        self._run_hooks(_http._startup)
+
+    def run_shutdown(self):
+        """Runs every @http.on_shutdown hook to completion, in order; one that raises raises here."""
+        self._run_hooks(_http._shutdown)
+
+    # -- requests --------------------------------------------------------------------------
+
+    def request(self, method="GET", path="/", *, headers=None, query_params=None, body=None,
+                client="127.0.0.1:0", tls=None, client_cert=None):
+        """Sends one request through the engine's rules and the script; returns an http.Response."""
+        if not isinstance(method, str) or not method:
+            raise TypeError(f"method must be a non-empty str, not {method!r}")
+        if self._sdk:
+            method = method.upper()
+        if not isinstance(path, str):
+            raise TypeError(f"path must be a str, not {type(path).__name__}")
+        raw_path, _, raw_query = path.partition("?")
+        raw_path = quote(raw_path, safe=_PATH_SAFE)
+        raw_query = quote(raw_query, safe=_QUERY_SAFE)
+        if query_params:
+            extra = urlencode({str(k): str(v) for k, v in query_params.items()})
+            raw_query = raw_query + "&" + extra if raw_query else extra
+        hdrs = {}
+        for k, v in (headers or {}).items():
+            k = str(k).lower()
+            v = v if isinstance(v, str) else str(v)
+            hdrs[k] = v if k not in hdrs else hdrs[k] + ", " + v
+        data = _set_headers_from(body, hdrs)
+        if data and "content-length" not in hdrs:
+            hdrs["content-length"] = str(len(data))
+        rid = _request_id(hdrs.get("x-request-id"))
+        status, out_headers, out_body = self._serve(method, raw_path, raw_query, hdrs, data, client,
+                                                    self._tls(tls, client_cert), rid)
+        if "x-request-id" not in out_headers:
+            out_headers["x-request-id"] = rid
+        if status in (204, 304):
+            out_body = b""
+        else:
+            out_headers["content-length"] = str(len(out_body))
+        if method == "HEAD":
+            out_body = b""
+        return _http.Response._received(status, out_headers, out_body)
+
+    @staticmethod
+    def _tls(tls, client_cert):
+        if tls is None and client_cert is None:
+            return None
+        t = dict(tls or {})
+        unknown = [k for k in t if k not in ("protocol", "cipher_suite", "alpn", "server_name")]
+        if unknown:
+            raise TypeError(f"tls: unknown key(s) {', '.join(unknown)} (protocol, cipher_suite, alpn, server_name)")
+        cert = None
+        if client_cert is not None:
+            c = dict(client_cert)
+            cert = _http.ClientCert(c.get("subject", ""), c.get("issuer", ""), c.get("sans", ()))
+        return _http.TlsInfo(t.get("protocol", "TLSv1.3"), t.get("cipher_suite", "TLS_AES_128_GCM_SHA256"),
+                             t.get("alpn"), t.get("server_name"), cert)
+
+    def _match(self, method, raw_path):
+        if self._router is None or self._routed != len(_http._routes):
+            self._build_router()
+        m = self._router.match(method, raw_path)
+        if self._sdk and m[0] == "method_not_allowed":
+            return ("not_found",)  # the SDK's harness: a route without the method does not match
+        return m
+
+    def _serve(self, method, raw_path, raw_query, headers, body, client, tls, rid):
+        m = self._match(method, raw_path)
+        if m[0] == "not_found":
+            return _engine_answer(404)
+        if m[0] == "method_not_allowed":
+            return _engine_answer(405, {"allow": m[1]})
+        if m[0] == "bad_path":
+            return _engine_answer(400)
+        handler, params = m[1], m[2]
+        req = _http.Request(method, raw_path, params, headers, _router.parse_query(raw_query), client, body, tls,
+                            raw_query, rid)
+        r = self._run(self._chain(req, handler))
+        if r is None:
+            return _engine_answer(500)
+        return self._written(r, req)
+
+    async def _chain(self, req, handler):
+        who = _name(handler)
+        try:
+            for m in list(_http._middleware):
+                who = _name(m)
+                r = m(req)
+                if inspect.isawaitable(r):
+                    r = await r
+                if r is None:
+                    continue
+                if isinstance(r, _http.Response):
+                    return r
+                self._failed(who, req, f"middleware {who} returned {type(r).__name__}; "
+                                       "it must return an http.Response or None")
+                return None
+            who = _name(handler)
+            r = handler(req)
+            if inspect.isawaitable(r):
+                r = await r
+        except KeyboardInterrupt:
+            raise
+        except BaseException:
+            self._failed(who, req, _script_traceback())
+            return None
+        if not isinstance(r, _http.Response):
+            self._failed(who, req, f"{who} returned {'None' if r is None else type(r).__name__}; "
+                                   "a handler must return an http.Response")
+            return None
+        return r
+
+    def _failed(self, who, req, detail):
+        print(f"siphon_testing: {who} failed on {req.method} {req.path}: answered 500\n{detail.rstrip()}",
+              file=sys.stderr)
+
+    def _written(self, r, req):
+        """The script's response as the engine writes it; 500 where the engine could not."""
+        s = r.status
+        if s.__class__ is not int or s < 200 or s > 599:
+            self._failed("handler", req, f"answered with status {s!r}; a response status must be an int "
+                                         "from 200 to 599")
+            return _engine_answer(500)
+        out = {}
+        for k, v in (r.headers or {}).items():
+            k = k if isinstance(k, str) else str(k)
+            values = v if isinstance(v, (list, tuple)) else [v]
+            for one in values:
+                one = one if isinstance(one, str) else str(one)
+                if not _router.valid_field_name(k) or not _router.valid_field_value(one):
+                    self._failed("handler", req, f"the response has an invalid header: {k!r}: {one!r}")
+                    return _engine_answer(500)
+                name = k.lower()
+                if name in _FRAMING:
+                    continue
+                out[name] = one if name not in out else out[name] + ", " + one
+        return s, out, r.body
+
+    # -- outbound calls --------------------------------------------------------------------
+
+    def add_response(self, response):
+        """Queues an answer (an http.Response, or an exception to raise) for the next outbound call."""
+        self._out.queue.append(response)
+
+    def set_response(self, path, response):
+        """The answer for outbound calls to ``path`` (as the script passes it, or the absolute URL)."""
+        self._out.per_path[path] = response
+
+    def set_default_response(self, response):
+        """The answer for outbound calls nothing else answers."""
+        self._out.default = response
+
+    def pass_through(self, prefix=None):
+        """Outbound calls whose URL starts with ``prefix`` (every call when None) go to the real network."""
+        self._out.pass_prefixes.append(prefix)
+
+    @property
+    def sent_requests(self):
+        """One dict per outbound call, in order: method, path, url, name, base_url, headers, body."""
+        return self._out.sent_requests
+
+    @property
+    def pending_responses(self):
+        """The queued (add_response) answers not used yet."""
+        return list(self._out.queue)
+
+    @property
+    def unexpected_requests(self):
+        """The outbound calls no canned response answered, as "METHOD URL"."""
+        return self._out.unexpected_requests
+
+    def assert_no_unexpected(self):
+        """Raises UnexpectedRequest naming the outbound calls no canned response answered (then forgets them)."""
+        if self._out.unexpected_requests:
+            calls = list(self._out.unexpected_requests)
+            self._out.unexpected_requests.clear()
+            raise UnexpectedRequest("no canned response for " + "; ".join(calls))
+
+    # -- timers ----------------------------------------------------------------------------
+
+    @property
+    def timers(self):
+        """The @timer.every jobs: {name: (period seconds, jitter seconds)}."""
+        return {n: (p, j) for n, (fn, p, j) in _timer._jobs.items()}
+
+    @property
+    def armed_timers(self):
+        """The timer.set timers armed now: {key: delay_ms}."""
+        return {k: d for k, (h, d) in _timer._one_shots.items()}
+
+    def run_timer(self, name):
+        """Runs the @timer.every job ``name`` once, to completion; raises what it raises."""
+        job = _timer._jobs.get(name)
+        if job is None:
+            raise KeyError(f"no @timer.every job {name!r} (registered: {', '.join(map(repr, _timer._jobs)) or 'none'})")
+        r = job[0]()
+        if inspect.isawaitable(r):
+            self._run(_await(r))
+
+    def fire_timer(self, key):
+        """Fires the timer.set timer armed under ``key`` now (it is disarmed first, as when it is due)."""
+        entry = _timer._one_shots.pop(key, None)
+        if entry is None:
+            raise KeyError(f"no timer armed under {key!r} (armed: {', '.join(map(repr, _timer._one_shots)) or 'none'})")
+        r = entry[0](key)
+        if inspect.isawaitable(r):
+            self._run(_await(r))
+
+    # -- life cycle ------------------------------------------------------------------------
+
+    def reset(self):
+        """Forgets outbound calls, canned answers, log messages, unexpected calls, cache contents and metric
+        values; the script and its routes stay."""
+        self._out.clear()
+        self.log.clear()
+        self.cache.clear()
+        self.metrics.clear()
+
+    def close(self):
+        """Ends the harness; raises UnexpectedRequest if unexpected outbound calls were not asserted."""
+        if not self._closed:
+            self._closed = True
+            if _http._client_call == self._out.call:
+                _http._client_call = None
+            self._loop.close()
+        self.assert_no_unexpected()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, et, ev, tb):
+        if et is None:
+            self.close()
+        else:
+            try:
+                self.close()
+            except UnexpectedRequest:
+                pass  # the test failed already; that failure is the one to see
+        return False
+
+
+async def _await(awaitable):
+    return await awaitable
+
+
+def _name(fn):
+    return (getattr(fn, "__module__", None) or "?") + "." + getattr(fn, "__qualname__", repr(fn))
