@@ -131,6 +131,7 @@ class _Outbound:
         self.sdk = sdk
         self.sent_requests = []
         self.unexpected_requests = []
+        self.reported = []  # unexpected calls request() already raised UnexpectedRequest for
         self.queue = deque()
         self.per_path = {}
         self.default = None
@@ -140,6 +141,7 @@ class _Outbound:
     def clear(self):
         self.sent_requests.clear()
         self.unexpected_requests.clear()
+        self.reported.clear()
         self.queue.clear()
         self.per_path.clear()
         # the SDK's mock answers an uncanned call with an empty 200
@@ -171,7 +173,8 @@ class _Outbound:
         else:
             what = f"{method} {url}"
             self.unexpected_requests.append(what)
-            raise UnexpectedRequest(f"no canned response for {what} (give one with add_response, set_response "
+            # what the script sees, as in the engine; request() then raises UnexpectedRequest in the test
+            raise _http.ClientError(f"no canned response for {what} (give one with add_response, set_response "
                                     "or set_default_response)")
         if isinstance(answer, BaseException) or (isinstance(answer, type) and issubclass(answer, BaseException)):
             raise answer
@@ -485,6 +488,7 @@ class HttpTestHarness:
         if data and "content-length" not in hdrs:
             hdrs["content-length"] = str(len(data))
         rid = _request_id(hdrs.get("x-request-id"))
+        before = len(self._out.unexpected_requests)
         status, out_headers, out_body = self._serve(method, raw_path, raw_query, hdrs, data, client,
                                                     self._tls(tls, client_cert), rid)
         if "x-request-id" not in out_headers:
@@ -495,6 +499,13 @@ class HttpTestHarness:
             out_headers["content-length"] = str(len(out_body))
         if method == "HEAD":
             out_body = b""
+        new = self._out.unexpected_requests[before:]
+        if new and not self._sdk:
+            # the test fails here, naming the calls (the script saw http.ClientError and answered)
+            self._out.reported += new
+            del self._out.unexpected_requests[before:]
+            raise UnexpectedRequest("no canned response for " + "; ".join(new)
+                                    + " (give one with add_response, set_response or set_default_response)")
         return _http.Response._received(status, out_headers, out_body)
 
     @staticmethod
@@ -622,8 +633,8 @@ class HttpTestHarness:
 
     @property
     def unexpected_requests(self):
-        """The outbound calls no canned response answered, as "METHOD URL"."""
-        return self._out.unexpected_requests
+        """The outbound calls no canned response answered, as "METHOD URL" (request() raised for those it made)."""
+        return self._out.reported + self._out.unexpected_requests
 
     def assert_no_unexpected(self):
         """Raises UnexpectedRequest naming the outbound calls no canned response answered (then forgets them)."""
