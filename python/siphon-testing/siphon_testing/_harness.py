@@ -308,6 +308,14 @@ class _Metrics:
             raise TypeError(f"{name} is a {f.kind}: read value({name!r}, ...)")
         return list(f.series.get(self._key(f, labels), []))
 
+    def count(self, name, **labels):
+        """How many values a histogram observed for these labels."""
+        return len(self.observations(name, **labels))
+
+    def sum(self, name, **labels):
+        """The sum of the values a histogram observed for these labels."""
+        return float(sum(self.observations(name, **labels)))
+
     def clear(self):
         """Forgets the recorded values (the metrics stay registered)."""
         for f in _metrics._families.values():
@@ -410,9 +418,9 @@ class HttpTestHarness:
             source = f.read()
         self._exec(source, path, name)
 
-    def load_source(self, text, name="<test>"):
-        """Runs ``text`` as the script (``name`` is its file name in tracebacks)."""
-        self._exec(text, name, "__siphon_script__")
+    def load_source(self, source, name="<test>"):
+        """Runs ``source`` as the script (``name`` is its file name in tracebacks)."""
+        self._exec(source, name, "__siphon_script__")
 
     def _exec(self, source, filename, module_name):
         import types
@@ -448,19 +456,29 @@ class HttpTestHarness:
     def _run(self, awaitable):
         return self._loop.run_until_complete(awaitable)
 
-    def _run_hooks(self, hooks):
+    def _run_hooks(self, hooks, what="hook"):
         for fn in list(hooks):
-            r = fn()
+            self._call_script(fn, (), f"{what} {_name(fn)}")
+
+    def _call_script(self, fn, args, what):
+        """Runs a hook, job or timer handler to completion; what it raises is a HarnessError with its
+        traceback (as in the engine, where it ran in a worker), or itself in the SDK's harness."""
+        try:
+            r = fn(*args)
             if inspect.isawaitable(r):
                 self._run(_await(r))
+        except Exception as e:
+            if self._sdk:
+                raise
+            raise HarnessError(f"{what} raised:\n{traceback.format_exc().rstrip()}") from e
 
     def run_startup(self):
-        """Runs every @http.on_startup hook to completion, in order; one that raises raises here."""
-        self._run_hooks(_http._startup)
+        """Runs every @http.on_startup hook to completion, in order; one that raises: HarnessError with its traceback."""
+        self._run_hooks(_http._startup, "@http.on_startup hook")
 
     def run_shutdown(self):
-        """Runs every @http.on_shutdown hook to completion, in order; one that raises raises here."""
-        self._run_hooks(_http._shutdown)
+        """Runs every @http.on_shutdown hook to completion, in order; one that raises: HarnessError with its traceback."""
+        self._run_hooks(_http._shutdown, "@http.on_shutdown hook")
 
     # -- requests --------------------------------------------------------------------------
 
@@ -656,22 +674,18 @@ class HttpTestHarness:
         return {k: d for k, (h, d) in _timer._one_shots.items()}
 
     def run_timer(self, name):
-        """Runs the @timer.every job ``name`` once, to completion; raises what it raises."""
+        """Runs the @timer.every job ``name`` once, to completion; one that raises: HarnessError with its traceback."""
         job = _timer._jobs.get(name)
         if job is None:
-            raise KeyError(f"no @timer.every job {name!r} (registered: {', '.join(map(repr, _timer._jobs)) or 'none'})")
-        r = job[0]()
-        if inspect.isawaitable(r):
-            self._run(_await(r))
+            raise HarnessError(f"no @timer.every job {name!r} (registered: {', '.join(map(repr, _timer._jobs)) or 'none'})")
+        self._call_script(job[0], (), f"@timer.every job '{name}'")
 
     def fire_timer(self, key):
         """Fires the timer.set timer armed under ``key`` now (it is disarmed first, as when it is due)."""
         entry = _timer._one_shots.pop(key, None)
         if entry is None:
-            raise KeyError(f"no timer armed under {key!r} (armed: {', '.join(map(repr, _timer._one_shots)) or 'none'})")
-        r = entry[0](key)
-        if inspect.isawaitable(r):
-            self._run(_await(r))
+            raise HarnessError(f"no timer armed under {key!r} (armed: {', '.join(map(repr, _timer._one_shots)) or 'none'})")
+        self._call_script(entry[0], (key,), f"the timer.set handler for '{key}'")
 
     # -- life cycle ------------------------------------------------------------------------
 

@@ -336,7 +336,7 @@ def test_timers(h):
     assert h.armed_timers == {"order-1": 20000}
     h.fire_timer("order-1")
     assert ("info", "order-1 expired") in h.log.messages and h.armed_timers == {}
-    with pytest.raises(KeyError):
+    with pytest.raises(HarnessError, match="order-1"):
         h.fire_timer("order-1")
 
 

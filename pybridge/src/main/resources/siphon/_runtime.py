@@ -797,8 +797,7 @@ def timer_fire(tid, fire):
     key, handler = entry
 
     def done(tb, cancelled):
-        if tb is not None:
-            _java.bridge.timerSetFailed(key, _name(handler), tb)
+        _java.bridge.timerSetDone(tid, key, _name(handler), tb)
 
     _run_timer(-tid, handler, (key,), done)
 

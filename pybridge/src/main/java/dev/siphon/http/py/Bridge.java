@@ -292,11 +292,11 @@ public final class Bridge {
         }
     }
 
-    /** A {@code timer.set} handler raised. */
+    /** The {@code timer.set} handler of timer {@code id} ended; {@code traceback} is null unless it raised. */
     @HostAccess.Export
-    public void timerSetFailed(String key, String handler, String traceback) {
+    public void timerSetDone(long id, String key, String handler, String traceback) {
         try {
-            worker.timers().oneShotFailed(worker.index, key, handler, traceback);
+            worker.timers().oneShotDone(id, worker.index, key, handler, traceback);
         } catch (Error e) {
             throw worker.fatal(e);
         }

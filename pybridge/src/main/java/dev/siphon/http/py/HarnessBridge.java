@@ -237,6 +237,58 @@ public final class HarnessBridge implements AutoCloseable {
         }
     }
 
+    // ---- timers and metrics ----
+
+    /** {name, period ms, jitter ms, ...} of the @timer.every jobs. */
+    @HostAccess.Export
+    public String[] timers() {
+        List<String> out = new ArrayList<>();
+        harness().timers().forEach((n, v) -> {
+            out.add(n);
+            out.add(Long.toString(v[0]));
+            out.add(Long.toString(v[1]));
+        });
+        return out.toArray(String[]::new);
+    }
+
+    /** {key, delay ms, ...} of the timer.set timers armed now. */
+    @HostAccess.Export
+    public String[] armedTimers() {
+        List<String> out = new ArrayList<>();
+        harness().armedTimers().forEach((k, d) -> {
+            out.add(k);
+            out.add(Long.toString(d));
+        });
+        return out.toArray(String[]::new);
+    }
+
+    /** Runs a job now; null, or why it failed (its traceback). */
+    @HostAccess.Export
+    public String runTimer(String name) {
+        try {
+            harness().runTimer(name);
+            return null;
+        } catch (ScriptException e) {
+            return e.getMessage();
+        }
+    }
+
+    /** Fires an armed timer now; null, or why it failed (its traceback). */
+    @HostAccess.Export
+    public String fireTimer(String key) {
+        try {
+            harness().fireTimer(key);
+            return null;
+        } catch (ScriptException e) {
+            return e.getMessage();
+        }
+    }
+
+    @HostAccess.Export
+    public String metricsText() {
+        return harness().metricsText();
+    }
+
     // ---- cache: the worker's cache calls, from the test's thread ----
 
     /** The bridge whose cacheCall, cacheResult, cacheError and cacheHas the test's {@code harness.cache} calls. */

@@ -339,6 +339,53 @@ public final class ScriptHarness implements AutoCloseable {
         return -1;
     }
 
+    /** The script's {@code @timer.every} jobs: name to {period ms, jitter ms}. */
+    public Map<String, long[]> timers() {
+        return pool.timers().jobs();
+    }
+
+    /** The {@code timer.set} timers armed now: key to the delay they were armed with (ms). */
+    public Map<String, Long> armedTimers() {
+        return pool.timers().armed();
+    }
+
+    /**
+     * Runs {@code @timer.every} job {@code name} once now, on its worker, to completion (time does
+     * not pass for its schedule, which goes on as it was).
+     *
+     * @throws ScriptException when the job raised (its traceback), or there is no such job
+     */
+    public void runTimer(String name) throws ScriptException {
+        awaitRun(pool.timers().runNow(name), "@timer.every job '" + name + "'");
+    }
+
+    /** Fires the {@code timer.set} timer armed under {@code key} now, to the end of its handler; as {@link #runTimer}. */
+    public void fireTimer(String key) throws ScriptException {
+        awaitRun(pool.timers().fireNow(key), "the timer.set handler for '" + key + "'");
+    }
+
+    private void awaitRun(java.util.concurrent.CompletableFuture<String> run, String what) throws ScriptException {
+        String traceback;
+        try {
+            traceback = run.get(answerTimeoutMs, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ScriptException("interrupted while " + what + " ran", e);
+        } catch (ExecutionException e) {
+            throw new ScriptException(e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new ScriptException(what + " did not end within " + answerTimeoutMs + " ms", e);
+        }
+        if (traceback != null) {
+            throw new ScriptException(what + " raised:\n" + traceback.stripTrailing());
+        }
+    }
+
+    /** What the script's metrics ({@code from siphon import metrics}) hold now, in Prometheus' text format. */
+    public String metricsText() {
+        return pool.scriptMetrics().registry().scrape(dev.siphon.http.metrics.Exposition.negotiate("text/plain"));
+    }
+
     /** The caches the script sees (for a test context's {@code harness.cache}). */
     Caches caches() {
         return pool.caches();

@@ -8,6 +8,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
@@ -48,6 +49,10 @@ final class ScriptTimers {
     private final Map<String, Job> byName = new HashMap<>();
     private final Map<Long, Job> jobs = new HashMap<>();
     private final Map<String, OneShot> armed = new HashMap<>();
+    /** Runs a test harness waits for, by job or timer id ({@link #runNow}, {@link #fireNow}). */
+    private final Map<Long, CompletableFuture<String>> waiting = new HashMap<>();
+    /** The run (seq) of a job that {@link #runNow} started, by job id: it leaves the schedule as it was. */
+    private final Map<Long, Long> manual = new HashMap<>();
     private ScheduledThreadPoolExecutor executor;
     private long nextId;
     private volatile boolean stopped;
@@ -83,12 +88,14 @@ final class ScriptTimers {
         final long id;
         final String key;
         final PythonWorker owner;
+        final long delayMs;
         ScheduledFuture<?> future;
 
-        OneShot(long id, String key, PythonWorker owner) {
+        OneShot(long id, String key, PythonWorker owner, long delayMs) {
             this.id = id;
             this.key = key;
             this.owner = owner;
+            this.delayMs = delayMs;
         }
     }
 
@@ -206,6 +213,7 @@ final class ScriptTimers {
     void done(long id, long seq, String traceback, boolean cancelled) {
         Job j;
         long next;
+        CompletableFuture<String> waiter;
         synchronized (this) {
             j = jobs.get(id);
             if (j == null || !j.running || (seq >= 0 && j.seq != seq)) {
@@ -214,7 +222,16 @@ final class ScriptTimers {
             j.running = false;
             notifyAll();
             next = j.periodMs;
-            scheduleNext(j);
+            Long manualSeq = manual.get(id);
+            if (manualSeq != null && manualSeq == j.seq) {
+                manual.remove(id); // a harness's run: the job's own schedule goes on as it was
+            } else {
+                scheduleNext(j);
+            }
+            waiter = waiting.remove(id);
+        }
+        if (waiter != null) {
+            waiter.complete(traceback);
         }
         runs.labels(j.name).inc();
         if (traceback != null) {
@@ -263,7 +280,7 @@ final class ScriptTimers {
             throw new IllegalStateException("timer.set: " + MAX_ARMED + " timers are armed already (in all "
                     + "workers); cancel some, or reuse keys");
         }
-        OneShot t = new OneShot(++nextId, key, w);
+        OneShot t = new OneShot(++nextId, key, w, delayMs);
         armed.put(key, t);
         if (old != null) {
             drop(old);
@@ -309,11 +326,93 @@ final class ScriptTimers {
         }
     }
 
-    /** A timer.set handler raised (the worker's thread). */
-    void oneShotFailed(int worker, String key, String handler, String traceback) {
-        errors.labels(ONE_SHOT_LABEL).inc();
-        LOG.log(System.Logger.Level.ERROR, "timer.set handler " + handler + " for key '" + key + "' raised (worker "
-                + worker + "):\n" + (traceback == null ? "" : traceback.stripTrailing()));
+    /** The handler of timer.set timer {@code id} ended (the worker's thread); {@code traceback}: null, or what it raised. */
+    void oneShotDone(long id, int worker, String key, String handler, String traceback) {
+        CompletableFuture<String> waiter;
+        synchronized (this) {
+            waiter = waiting.remove(id);
+        }
+        if (traceback != null) {
+            errors.labels(ONE_SHOT_LABEL).inc();
+            LOG.log(System.Logger.Level.ERROR, "timer.set handler " + handler + " for key '" + key + "' raised (worker "
+                    + worker + "):\n" + traceback.stripTrailing());
+        }
+        if (waiter != null) {
+            waiter.complete(traceback);
+        }
+    }
+
+    // ---- a test harness's runs (ScriptHarness): now, not when due ----
+
+    /** The {@code @timer.every} jobs: name to {period ms, jitter ms}. */
+    synchronized Map<String, long[]> jobs() {
+        Map<String, long[]> m = new java.util.TreeMap<>();
+        byName.forEach((n, j) -> m.put(n, new long[] {j.periodMs, j.jitterMs}));
+        return m;
+    }
+
+    /** The {@code timer.set} timers armed now: key to the delay they were armed with (ms). */
+    synchronized Map<String, Long> armed() {
+        Map<String, Long> m = new java.util.TreeMap<>();
+        armed.forEach((k, t) -> m.put(k, t.delayMs));
+        return m;
+    }
+
+    /**
+     * Runs job {@code name} now, on its worker as when it is due (its schedule is left as it
+     * was); completes with null when the run ended, or with its traceback when it raised.
+     */
+    CompletableFuture<String> runNow(String name) {
+        Job j;
+        long seq;
+        CompletableFuture<String> f = new CompletableFuture<>();
+        synchronized (this) {
+            j = byName.get(name);
+            if (j == null) {
+                return CompletableFuture.failedFuture(new IllegalArgumentException("no @timer.every job '" + name
+                        + "' (registered: " + (byName.isEmpty() ? "none" : String.join(", ", new java.util.TreeSet<>(byName.keySet())))
+                        + ")"));
+            }
+            if (stopped || j.running) {
+                return CompletableFuture.failedFuture(new IllegalStateException("@timer.every job '" + name
+                        + "' is " + (stopped ? "stopped" : "running now")));
+            }
+            j.running = true;
+            seq = ++j.seq;
+            waiting.put(j.id, f);
+            manual.put(j.id, seq);
+        }
+        if (!j.owner.postTimerRun(j, seq)) {
+            synchronized (this) {
+                j.running = false;
+                waiting.remove(j.id);
+                manual.remove(j.id);
+            }
+            return CompletableFuture.failedFuture(new IllegalStateException("the worker of job '" + name + "' has stopped"));
+        }
+        return f;
+    }
+
+    /** Fires the timer.set timer armed under {@code key} now (it is disarmed, as when due); as {@link #runNow}. */
+    CompletableFuture<String> fireNow(String key) {
+        OneShot t;
+        CompletableFuture<String> f = new CompletableFuture<>();
+        synchronized (this) {
+            t = armed.get(key);
+            if (t == null || stopped) {
+                return CompletableFuture.failedFuture(new IllegalArgumentException("no timer armed under '" + key
+                        + "' (armed: " + (armed.isEmpty() ? "none" : String.join(", ", new java.util.TreeSet<>(armed.keySet())))
+                        + ")"));
+            }
+            armed.remove(key);
+            if (t.future != null) {
+                t.future.cancel(false);
+            }
+            waiting.put(t.id, f);
+        }
+        runs.labels(ONE_SHOT_LABEL).inc();
+        t.owner.postTimerFire(t.id, true);
+        return f;
     }
 
     // ---- shutdown ----

@@ -146,6 +146,52 @@ class CPythonHarnessTest {
         assertTrue(r.output().contains("the stubs in") && r.output().contains("and the stand-ins in"), r.output());
     }
 
+    static final Path ENGINE_HARNESS = ROOT.resolve("pybridge/src/main/resources/dev/siphon/http/py/testing/siphon_testing.py");
+
+    /**
+     * The two siphon_testing implementations offer one API (check_harness_parity.py): this
+     * package's and the one siphon-http test gives; a method added to, or a parameter changed
+     * in, either one alone is caught.
+     */
+    @Test
+    void theTwoHarnessesOfferOneApi(@TempDir Path dir) throws Exception {
+        String check = HARNESS.resolve("check_harness_parity.py").toString();
+        Result same = run(List.of(PYTHON, check, HARNESS.resolve("siphon_testing").toString(), ENGINE_HARNESS.toString()),
+                ROOT, Map.of());
+        assertEquals(0, same.status(), same.output());
+
+        Path engine = dir.resolve("siphon_testing.py");
+        String source = Files.readString(ENGINE_HARNESS);
+        Files.writeString(engine, source.replace("    def pass_through(self, prefix=None):",
+                "    def pass_through(self, prefix=None, strict=False):"));
+        Result changed = run(List.of(PYTHON, check, HARNESS.resolve("siphon_testing").toString(), engine.toString()),
+                ROOT, Map.of());
+        assertEquals(1, changed.status(), changed.output());
+        assertTrue(changed.output().contains("HttpTestHarness.pass_through: CPython"), changed.output());
+
+        Files.writeString(engine, source.replace("    def run_timer(self, name):",
+                "    def run_all_timers(self):\n        pass\n\n    def run_timer(self, name):"));
+        Result added = run(List.of(PYTHON, check, HARNESS.resolve("siphon_testing").toString(), engine.toString()),
+                ROOT, Map.of());
+        assertEquals(1, added.status(), added.output());
+        assertTrue(added.output().contains("HttpTestHarness.run_all_timers: in the engine's harness only"),
+                added.output());
+
+        Path cpy = dir.resolve("cpython");
+        Files.createDirectories(cpy);
+        try (var files = Files.list(HARNESS.resolve("siphon_testing"))) {
+            for (Path f : files.filter(f -> f.toString().endsWith(".py") || f.toString().endsWith(".pyi")).toList()) {
+                String text = Files.readString(f);
+                Files.writeString(cpy.resolve(f.getFileName()), text.replace("    def clear(self):\n        \"\"\"Forgets the recorded",
+                        "    def reset_all(self):\n        pass\n\n    def clear(self):\n        \"\"\"Forgets the recorded"));
+            }
+        }
+        Result extra = run(List.of(PYTHON, check, cpy.toString(), ENGINE_HARNESS.toString()), ROOT, Map.of());
+        assertEquals(1, extra.status(), extra.output());
+        assertTrue(extra.output().contains("HttpTestHarness.metrics.reset_all: in the CPython harness only"),
+                extra.output());
+    }
+
     /** A member added to, or changed in, any one of the three is caught. */
     @Test
     void parityCatchesAMemberAddedToAnyOfTheThree(@TempDir Path dir) throws Exception {

@@ -161,6 +161,30 @@ class ScriptHarnessTest {
         }
     }
 
+    /** docs/testing.md's Java example, word for word (ScriptTestCommandTest checks that it is). */
+    @Test
+    void theTestingPagesJavaExample(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("app.py"), """
+                from siphon import http
+
+                @http.route("/users/{id}")
+                async def user(req):
+                    async with http.Client(base_url="https://users.example") as c:
+                        r = await c.get("/v1/" + req.path_params["id"])
+                    return http.Response(status=r.status, body=r.body)
+                """);
+        Path script = dir.resolve("app.py");
+        dev.siphon.http.config.HttpConfig httpConfig = dev.siphon.http.config.ConfigLoader.parse("{}", "http.yaml",
+                dir, System::getenv);
+        try (ScriptHarness h = ScriptHarness.builder(script).config(httpConfig).start()) {
+            h.outbound().add(HarnessOutbound.Canned.response(200, Map.of(), "{}".getBytes()));
+            h.runStartup();
+            ScriptHarness.Answer a = h.request("GET", "/users/42", Map.of(), null);
+            assertEquals(200, a.status());
+            assertEquals(List.of(), h.outbound().unexpected());
+        }
+    }
+
     @Test
     void aScriptThatRaisesAtImportNamesItsOwnLine(@TempDir Path dir) throws Exception {
         Path bad = dir.resolve("bad.py");

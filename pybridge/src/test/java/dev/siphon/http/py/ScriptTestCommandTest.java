@@ -36,8 +36,8 @@ class ScriptTestCommandTest {
     void theHarnessTestsPassInTheEngine() throws Exception {
         LauncherTest.Run r = LauncherTest.run("test", HARNESS.resolve("tests").toString());
         assertEquals(0, r.status(), r.out() + r.err());
-        assertEquals(11, count(r.out(), "PASSED"), r.out());
-        assertTrue(r.out().contains("==== 11 passed in "), r.out());
+        assertEquals(14, count(r.out(), "PASSED"), r.out());
+        assertTrue(r.out().contains("==== 14 passed in "), r.out());
     }
 
     @Test
@@ -50,7 +50,33 @@ class ScriptTestCommandTest {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(120, TimeUnit.SECONDS), "pytest did not exit");
         assertEquals(0, p.exitValue(), out);
-        assertTrue(out.contains("11 passed"), out);
+        assertTrue(out.contains("14 passed"), out);
+    }
+
+    /** docs/testing.md's script and test, as the page shows them, pass in the engine too. */
+    @Test
+    void theTestingPagesExamplePassesInTheEngine(@TempDir Path dir) throws Exception {
+        String doc = Files.readString(LauncherTest.ROOT.resolve("docs/testing.md"));
+        Matcher m = Pattern.compile("```python\n(.*?)```", Pattern.DOTALL).matcher(doc);
+        assertTrue(m.find(), "no python block in docs/testing.md");
+        Files.writeString(dir.resolve("hello.py"), m.group(1));
+        assertTrue(m.find(), "no second python block in docs/testing.md");
+        Files.writeString(dir.resolve("test_hello.py"), m.group(1));
+        LauncherTest.Run r = LauncherTest.run("test", dir.resolve("test_hello.py").toString());
+        assertEquals(0, r.status(), r.out() + r.err());
+        assertEquals(4, count(r.out(), "PASSED"), r.out());
+    }
+
+    /** docs/testing.md's Java example is the body of ScriptHarnessTest#theTestingPagesJavaExample, word for word. */
+    @Test
+    void theTestingPagesJavaExampleIsTested() throws Exception {
+        String doc = Files.readString(LauncherTest.ROOT.resolve("docs/testing.md"));
+        Matcher m = Pattern.compile("```java\n(.*?)```", Pattern.DOTALL).matcher(doc);
+        assertTrue(m.find(), "no java block in docs/testing.md");
+        String test = Files.readString(LauncherTest.ROOT.resolve(
+                "pybridge/src/test/java/dev/siphon/http/py/ScriptHarnessTest.java"));
+        assertTrue(test.replaceAll("\\s+", " ").contains(m.group(1).replaceAll("\\s+", " ").strip()),
+                "docs/testing.md's java block is not in ScriptHarnessTest:\n" + m.group(1));
     }
 
     @Test

@@ -91,13 +91,15 @@ class _Cache:
             raise AttributeError(name)
         return getattr(self._module(), name)
 
-    def set_data(self, name, data):
-        """Stores every key/value of ``data`` in cache ``name`` (a test's setup)."""
+    def set_data(self, name, data=None):
+        """Makes cache ``name`` hold exactly ``data`` ({key: value}; values as ``store`` takes them)."""
         import asyncio
         m = self._module()
 
         async def put():
-            for k, v in data.items():
+            for k in await m.keys(name):
+                await m.delete(name, k)
+            for k, v in (data or {}).items():
                 await m.store(name, k, v)
         asyncio.run(put())
 
@@ -113,6 +115,73 @@ class _Cache:
         asyncio.run(wipe())
 
 
+def _series(text):
+    """{(name, frozenset of (label, value)): float} and {family: kind} of a Prometheus text exposition."""
+    import re
+    values, kinds = {}, {}
+    label = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
+    for line in str(text).splitlines():
+        if line.startswith("# TYPE "):
+            _, _, name, kind = line.split(" ", 3)
+            kinds[name] = kind
+            continue
+        if not line or line.startswith("#"):
+            continue
+        head, _, value = line.rpartition(" ")
+        name, _, rest = head.partition("{")
+        labels = frozenset((k, v.replace('\\"', '"').replace("\\n", "\n").replace("\\\\", "\\"))
+                           for k, v in label.findall(rest))
+        values[(name, labels)] = float(value)
+    return values, kinds
+
+
+class _Metrics:
+    """Reads what the script's metrics hold, from the engine's own exposition of them."""
+
+    def __init__(self, harness):
+        self._h = harness
+
+    def _read(self):
+        return _series(self._h._j.metricsText())
+
+    def names(self):
+        """The registered metrics' names (a counter's without ``_total``), sorted."""
+        _, kinds = self._read()
+        return sorted(n[:-6] if k == "counter" and n.endswith("_total") else n for n, k in kinds.items())
+
+    def _get(self, series, labels, default=0.0):
+        values, _ = self._read()
+        return values.get((series, frozenset((k, str(v)) for k, v in labels.items())), default)
+
+    def value(self, name, **labels):
+        """A counter's or gauge's value for these labels (0.0 when never touched)."""
+        values, kinds = self._read()
+        base = name[:-6] if name.endswith("_total") else name
+        if kinds.get(base) == "histogram":
+            raise TypeError(f"{name} is a histogram: read count({name!r}, ...) and sum({name!r}, ...)")
+        key = frozenset((k, str(v)) for k, v in labels.items())
+        for series in (name, base + "_total", base):
+            if (series, key) in values:
+                return values[(series, key)]
+        return 0.0
+
+    def count(self, name, **labels):
+        """How many values a histogram observed for these labels."""
+        return int(self._get(name + "_count", labels))
+
+    def sum(self, name, **labels):
+        """The sum of the values a histogram observed for these labels."""
+        return self._get(name + "_sum", labels)
+
+    def observations(self, name, **labels):
+        raise HarnessError("metrics.observations() is the CPython harness's: the engine keeps a histogram's "
+                           "buckets, count and sum, not each value (read count() and sum())")
+
+    def clear(self):
+        raise HarnessError("metrics.clear() is the CPython harness's: the engine's metrics are not reset "
+                           "(start a new HttpTestHarness for fresh ones)")
+
+
 class HttpTestHarness:
     """A script under test in the real engine: see docs/testing.md."""
 
@@ -124,6 +193,7 @@ class HttpTestHarness:
         self._reported = []
         self.log = _Log(self)
         self.cache = _Cache(self)
+        self.metrics = _Metrics(self)
 
     # -- loading --
 
@@ -158,7 +228,7 @@ class HttpTestHarness:
 
     # -- requests --
 
-    def request(self, method="GET", path="/", *, headers=None, query_params=None, path_params=None, body=None,
+    def request(self, method="GET", path="/", *, headers=None, query_params=None, body=None,
                 client="127.0.0.1:0", tls=None, client_cert=None):
         if not self._loaded:
             raise HarnessError("no script loaded: call load_script or load_source first")
@@ -253,6 +323,32 @@ class HttpTestHarness:
         u = self.unexpected_requests
         if u:
             raise UnexpectedRequest("no canned response for " + "; ".join(u))
+
+    # -- timers --
+
+    @property
+    def timers(self):
+        """The @timer.every jobs: {name: (period seconds, jitter seconds)}."""
+        a = self._j.timers()
+        return {str(a[i]): (int(a[i + 1]) / 1000, int(a[i + 2]) / 1000) for i in range(0, len(a), 3)}
+
+    @property
+    def armed_timers(self):
+        """The timer.set timers armed now: {key: delay_ms}."""
+        a = self._j.armedTimers()
+        return {str(a[i]): int(a[i + 1]) for i in range(0, len(a), 2)}
+
+    def run_timer(self, name):
+        """Runs the @timer.every job ``name`` once now, on its worker, to completion."""
+        err = self._j.runTimer(name)
+        if err is not None:
+            raise HarnessError(str(err))
+
+    def fire_timer(self, key):
+        """Fires the timer.set timer armed under ``key`` now (it is disarmed, as when it is due), to its end."""
+        err = self._j.fireTimer(key)
+        if err is not None:
+            raise HarnessError(str(err))
 
     # -- the rest --
 
