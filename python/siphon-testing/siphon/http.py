@@ -60,11 +60,43 @@ def route(path, methods=None):
 
 
 def middleware(fn):
-    """Registers a request guard: it returns a Response to answer at once, or None to go on."""
+    """Registers a middleware; they run in registration order, before the route's handler.
+
+    ``(req)``: a guard. It returns a Response to answer at once, or None to go on.
+    ``(req, call_next)``: it wraps what comes after it. ``resp = await call_next(req)`` runs the
+    rest of the middleware and the handler and gives their Response, which the middleware may
+    change (``resp.headers[...] = ...``) or replace; it returns the Response to send.
+    """
     if not callable(fn):
         raise TypeError(f"http.middleware decorates a function, not {type(fn).__name__}")
+    _wraps(fn)
     _middleware.append(fn)
     return fn
+
+
+def _wraps(fn):
+    """True for a ``(req, call_next)`` middleware, False for a ``(req)`` guard; TypeError otherwise."""
+    code = getattr(fn, "__code__", None)
+    if code is not None and not hasattr(fn, "__wrapped__"):
+        n = code.co_argcount - len(getattr(fn, "__defaults__", None) or ())
+        if hasattr(fn, "__self__"):  # a bound method: self is given
+            n -= 1
+        varargs = bool(code.co_flags & 0x04)
+    else:
+        import inspect
+        try:
+            ps = list(inspect.signature(fn).parameters.values())
+        except (TypeError, ValueError):
+            return False
+        n = sum(1 for p in ps if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty)
+        varargs = any(p.kind == p.VAR_POSITIONAL for p in ps)
+    if n == 2:
+        return True
+    if n == 1 or (varargs and n < 2):
+        return False
+    name = getattr(fn, "__qualname__", repr(fn))
+    raise TypeError(f"http.middleware: {name} takes {n} parameters; a middleware takes (req), a guard, "
+                    "or (req, call_next), one that wraps the rest of the chain")
 
 
 def on_startup(fn):

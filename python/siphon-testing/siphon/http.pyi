@@ -15,7 +15,10 @@ __all__ = ["route", "middleware", "on_startup", "on_shutdown", "Request", "Respo
            "OriginNotAllowedError", "TooManyRedirectsError", "HTTPStatusError", "HTTPError"]
 
 _Handler = TypeVar("_Handler", bound=Callable[[Request], Response | Awaitable[Response]])
-_Middleware = TypeVar("_Middleware", bound=Callable[[Request], Response | None | Awaitable[Response | None]])
+_Guard = Callable[[Request], Response | None | Awaitable[Response | None]]
+_CallNext = Callable[[Request], Awaitable[Response]]
+_Wrapper = Callable[[Request, _CallNext], Response | Awaitable[Response]]
+_Middleware = TypeVar("_Middleware", bound=_Guard | _Wrapper)
 _Hook = TypeVar("_Hook", bound=Callable[[], Any])
 _Body = bytes | str | bytearray | memoryview | None
 _Setting = str | int | bool | os.PathLike[str] | tuple[str | os.PathLike[str], str | os.PathLike[str]] | None
@@ -27,7 +30,13 @@ def route(path: str, methods: Iterable[str] | None = None) -> Callable[[_Handler
     """
 
 def middleware(fn: _Middleware) -> _Middleware:
-    """Registers a request guard: it returns a Response to answer at once, or None to go on."""
+    """Registers a middleware; they run in registration order, before the route's handler.
+
+    ``(req)``: a guard. It returns a Response to answer at once, or None to go on.
+    ``(req, call_next)``: it wraps what comes after it. ``resp = await call_next(req)`` runs the
+    rest of the middleware and the handler and gives their Response, which the middleware may
+    change (``resp.headers[...] = ...``) or replace; it returns the Response to send.
+    """
 
 def on_startup(fn: _Hook) -> _Hook:
     """Registers a hook run once per worker, to completion, before any listener accepts."""

@@ -566,34 +566,80 @@ class HttpTestHarness:
         return self._written(r, req)
 
     async def _chain(self, req, handler):
-        who = _name(handler)
-        try:
-            for m in list(_http._middleware):
-                who = _name(m)
+        """The middleware in registration order, then the handler, as the engine runs them: a
+        (req) guard's Response answers at once; a (req, call_next) middleware gets the rest of
+        the chain as call_next and returns the Response to send. None: answered 500."""
+        chain = [(m, _name(m), _http._wraps(m)) for m in list(_http._middleware)]
+        hname = _name(handler)
+        running = [hname]
+
+        class Failed(Exception):
+            def __init__(self, who, detail):
+                super().__init__(detail)
+                self.who = who
+
+        class Next:
+            def __init__(self, coro, who):
+                self._coro, self._who = coro, who
+
+            def __await__(self):
+                return self._coro.__await__()
+
+            def __getattr__(self, name):
+                self._coro.close()
+                raise TypeError(f"middleware {self._who}: call_next(req) gives an awaitable, not the Response; "
+                                f"write resp = await call_next(req) in an async def middleware")
+
+        async def rest(i, r, caller):
+            try:
+                return await run(i, r)
+            finally:
+                running[0] = caller
+
+        async def run(i, req):
+            while i < len(chain):
+                m, who, wraps = chain[i]
+                running[0] = who
+                if wraps:
+                    def call_next(r, _i=i + 1, _who=who):
+                        if not isinstance(r, _http.Request):
+                            raise TypeError(f"middleware {_who}: call_next takes the request, not {type(r).__name__}")
+                        return Next(rest(_i, r, _who), _who)
+                    r = m(req, call_next)
+                    if isinstance(r, Next) or inspect.isawaitable(r):
+                        r = await r
+                    if not isinstance(r, _http.Response):
+                        raise Failed(who, f"middleware {who} returned {type(r).__name__}; a (req, call_next) "
+                                          "middleware must return an http.Response")
+                    return r
                 r = m(req)
                 if inspect.isawaitable(r):
                     r = await r
                 if r is None:
+                    i += 1
                     continue
                 if isinstance(r, _http.Response):
                     return r
-                self._failed(who, req, f"middleware {who} returned {type(r).__name__}; "
-                                       "it must return an http.Response or None")
-                return None
-            who = _name(handler)
+                raise Failed(who, f"middleware {who} returned {type(r).__name__}; it must return an "
+                                  "http.Response or None")
+            running[0] = hname
             r = handler(req)
             if inspect.isawaitable(r):
                 r = await r
+            if not isinstance(r, _http.Response):
+                raise Failed(hname, f"{hname} returned {'None' if r is None else type(r).__name__}; "
+                                    "a handler must return an http.Response")
+            return r
+
+        try:
+            return await run(0, req)
         except KeyboardInterrupt:
             raise
+        except Failed as e:
+            self._failed(e.who, req, str(e))
         except BaseException:
-            self._failed(who, req, _script_traceback())
-            return None
-        if not isinstance(r, _http.Response):
-            self._failed(who, req, f"{who} returned {'None' if r is None else type(r).__name__}; "
-                                   "a handler must return an http.Response")
-            return None
-        return r
+            self._failed(running[0], req, _script_traceback())
+        return None
 
     def _failed(self, who, req, detail):
         print(f"siphon_testing: {who} failed on {req.method} {req.path}: answered 500\n{detail.rstrip()}",

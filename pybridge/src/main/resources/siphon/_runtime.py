@@ -36,6 +36,7 @@ _starting_aio = False
 _stopping = False
 _routes = []    # route index (as registered with the engine) -> _Route
 _middleware = ()  # (function, name) of each @http.middleware, in order; fixed by prepare()
+_wrapping = None  # (function, name, wraps) of each, when one is a (req, call_next) middleware
 _tasks = {}     # request id -> asyncio.Task of a request that suspended
 _calls = {}     # outbound call id -> asyncio.Future the calling coroutine awaits
 _next_call = 0
@@ -244,9 +245,12 @@ _IDLE_IMPORT_S = 0.2
 
 def prepare():
     """Fixes the dispatch table after loading."""
-    global _middleware
+    global _middleware, _wrapping
     _middleware = tuple((m, _name(m)) for m in http._middleware)
-    mw_sync = all(_plain_function(m) for m in http._middleware)
+    kinds = tuple(http._wraps(m) for m in http._middleware)
+    # with a (req, call_next) middleware every request runs through _wrapped; without, as before
+    _wrapping = tuple((m, who, k) for (m, who), k in zip(_middleware, kinds)) if any(kinds) else None
+    mw_sync = _wrapping is None and all(_plain_function(m) for m in http._middleware)
     _routes.clear()
     for pattern, methods, fn in http._routes:
         _routes.append(_Route(fn, mw_sync and _plain_function(fn), bool(http._middleware)))
@@ -511,6 +515,8 @@ async def _finish(awaitable):
 
 async def _chain(rid, route, req):
     """The middleware in order, then the handler; returns the Response to send, or _ANSWERED."""
+    if _wrapping is not None:
+        return await _wrapped(rid, route, req)
     who = route.name
     try:
         for m, who in _middleware:
@@ -529,6 +535,92 @@ async def _chain(rid, route, req):
         _java.bridge.fail(rid, who, _script_traceback())
         return _ANSWERED
     return r
+
+
+class _ChainError(Exception):
+    """A middleware or handler answered with something that is no Response (reported, not a traceback)."""
+
+    def __init__(self, who, message):
+        super().__init__(message)
+        self.who = who
+
+
+class _Next:
+    """What ``call_next(req)`` returns: the rest of the chain, run when awaited."""
+
+    __slots__ = ("_coro", "_who")
+
+    def __init__(self, coro, who):
+        self._coro = coro
+        self._who = who
+
+    def __await__(self):
+        return self._coro.__await__()
+
+    def __getattr__(self, name):
+        self._coro.close()
+        raise TypeError(f"middleware {self._who}: call_next(req) gives an awaitable, not the Response; "
+                        f"write resp = await call_next(req) in an async def middleware")
+
+
+async def _wrapped(rid, route, req):
+    """The chain when a (req, call_next) middleware is in it: each such middleware gets the rest
+    of the chain as ``call_next``; a guard's Response or the handler's goes back up through the
+    wrapping middleware before it is sent. Returns the Response to send, or _ANSWERED."""
+    chain = _wrapping
+    n = len(chain)
+    running = [route.name]  # who runs now: the name a failure is logged under
+
+    async def rest(i, req, caller):
+        try:
+            return await run(i, req)
+        finally:
+            running[0] = caller
+
+    async def run(i, req):
+        while i < n:
+            m, who, wraps = chain[i]
+            running[0] = who
+            if wraps:
+                def call_next(r, _i=i + 1, _who=who):
+                    if not isinstance(r, http.Request):
+                        raise TypeError(f"middleware {_who}: call_next takes the request, not {type(r).__name__}")
+                    return _Next(rest(_i, r, _who), _who)
+                r = m(req, call_next)
+                if r.__class__ is _Next or _iscoro(r):
+                    r = await r
+                if not isinstance(r, _Response):
+                    raise _ChainError(who, f"middleware {who} returned {type(r).__name__}; a (req, call_next) "
+                                           "middleware must return an http.Response")
+                return r
+            r = m(req)
+            if _iscoro(r):
+                r = await r
+            if r is None:
+                i += 1
+                continue
+            if isinstance(r, _Response):
+                return r
+            raise _ChainError(who, f"middleware {who} returned {type(r).__name__}; it must return an "
+                                   "http.Response or None")
+        running[0] = route.name
+        r = route.fn(req)
+        if _iscoro(r):
+            r = await r
+        if not isinstance(r, _Response):
+            raise _ChainError(route.name, f"{route.name} returned {'None' if r is None else type(r).__name__}; "
+                                          "a handler must return an http.Response")
+        return r
+
+    try:
+        return await run(0, req)
+    except _CancelledError:
+        raise
+    except _ChainError as e:
+        _java.bridge.fail(rid, e.who, str(e))
+    except BaseException:
+        _java.bridge.fail(rid, running[0], _script_traceback())
+    return _ANSWERED
 
 
 # --- hooks: run like requests, inline until they suspend ---
