@@ -169,6 +169,25 @@ class ExamplesTest {
     }
 
     @Test
+    void middlewareExampleTimesGuardsAndAnswersPreflights(@TempDir Path dir) throws Exception {
+        try (Server s = Server.start(dir, "middleware.py", Map.of())) {
+            List<Curl.Result> r = runCookbook("middleware.py", s, 5);
+            assertJson(r.get(0), 200, "{\"id\": \"7\"}");
+            assertTrue(r.get(0).header("server-timing").matches("app;dur=\\d+\\.\\d"), r.get(0).header("server-timing"));
+            assertEquals(null, r.get(0).header("access-control-allow-origin"));
+            assertEquals("https://app.example", r.get(1).header("access-control-allow-origin"));
+            assertEquals("Origin", r.get(1).header("vary"));
+            assertEquals(204, r.get(2).status());
+            assertEquals("GET, DELETE", r.get(2).header("access-control-allow-methods"));
+            assertTrue(r.get(2).header("server-timing") != null, "the preflight is timed too");
+            assertEquals(403, r.get(3).status());
+            assertTrue(r.get(3).header("server-timing") != null, "the guard's answer is timed too");
+            assertEquals(204, r.get(4).status());
+            assertTrue(s.log().contains("GET /api/notes/7 -> 200 in "), s.log());
+        }
+    }
+
+    @Test
     void webhookReceiverChecksTheTokenParsesJsonAndCounts(@TempDir Path dir) throws Exception {
         try (Server s = Server.start(dir, "webhook.py", Map.of("WEBHOOK_TOKEN", "s3cr3t"))) {
             List<Curl.Result> r = runCookbook("webhook.py", s, 6);
