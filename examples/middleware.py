@@ -6,7 +6,7 @@
 #
 # A middleware with two parameters wraps everything registered after it and the handler:
 # `resp = await call_next(req)` runs them and gives their Response, which it may change.
-# `timing` is registered first, so it sees every answer, the guard's and the CORS preflight's too.
+# `timing` is registered first, so it sees every routed request's answer, the guard's too.
 import json
 import time
 from typing import Awaitable, Callable
@@ -34,7 +34,9 @@ def api_key(req: http.Request) -> http.Response | None:
     return None
 
 
-@http.middleware
+# unmatched=True: it also runs for requests no route matches (only such middleware runs there,
+# and call_next ends at the engine's 404 or 405), so it answers preflight OPTIONS on any path
+@http.middleware(unmatched=True)
 async def cors(req: http.Request, call_next: CallNext) -> http.Response:
     origin = req.header("origin")
     if req.method == "OPTIONS":
@@ -51,9 +53,7 @@ async def cors(req: http.Request, call_next: CallNext) -> http.Response:
     return resp
 
 
-# OPTIONS is registered so that the engine routes preflights here (it answers 405 for a method
-# a route lacks, before any middleware); the cors middleware answers them.
-@http.route("/api/notes/{id}", methods=["GET", "DELETE", "OPTIONS"])
+@http.route("/api/notes/{id}", methods=["GET", "DELETE"])
 async def note(req: http.Request) -> http.Response:
     nid = req.path_params["id"]
     if req.method == "DELETE":

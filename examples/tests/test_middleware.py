@@ -40,7 +40,7 @@ def test_a_preflight_is_answered_by_the_middleware(h: HttpTestHarness) -> None:
     assert r.status == 204
     assert r.headers["access-control-allow-methods"] == "GET, DELETE"
     assert r.headers["access-control-max-age"] == "600"
-    assert "server-timing" in r.headers
+    assert "server-timing" not in r.headers  # no route takes OPTIONS: only unmatched=True middleware ran
 
 
 def test_the_guard_answers_inside_the_timing(h: HttpTestHarness) -> None:
@@ -50,8 +50,10 @@ def test_the_guard_answers_inside_the_timing(h: HttpTestHarness) -> None:
     assert h.request("DELETE", "/api/notes/7", headers={"x-api-key": "k1"}).status == 204
 
 
-def test_the_engine_answers_a_method_no_route_has(h: HttpTestHarness) -> None:
-    r = h.request("POST", "/api/notes/7")
+def test_unmatched_requests_get_the_engines_answer_through_cors(h: HttpTestHarness) -> None:
+    r = h.request("POST", "/api/notes/7", headers=ORIGIN)
     assert r.status == 405
-    assert r.headers["allow"] == "DELETE, GET, HEAD, OPTIONS"
-    assert "server-timing" not in r.headers  # the engine answered: no middleware ran
+    assert r.headers["allow"] == "DELETE, GET, HEAD"
+    assert r.headers["access-control-allow-origin"] == "https://app.example"
+    assert "server-timing" not in r.headers
+    assert h.request("GET", "/nowhere").status == 404

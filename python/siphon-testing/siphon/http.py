@@ -17,6 +17,7 @@ __all__ = ["route", "middleware", "on_startup", "on_shutdown", "Request", "Respo
 # (pattern, methods, function) in registration order; read by siphon_testing.
 _routes = []
 _middleware = []
+_unmatched = []  # the middleware that also runs for requests no route matches, in order
 _startup = []
 _shutdown = []
 _clients_made = False
@@ -29,7 +30,7 @@ _named_clients = {}
 def _reset():
     """Forgets every registration (siphon_testing calls it for each new harness)."""
     global _clients_made
-    del _routes[:], _middleware[:], _startup[:], _shutdown[:]
+    del _routes[:], _middleware[:], _unmatched[:], _startup[:], _shutdown[:]
     _clients_made = False
 
 
@@ -59,18 +60,32 @@ def route(path, methods=None):
     return register
 
 
-def middleware(fn):
+def middleware(fn=None, *, unmatched=False):
     """Registers a middleware; they run in registration order, before the route's handler.
 
     ``(req)``: a guard. It returns a Response to answer at once, or None to go on.
     ``(req, call_next)``: it wraps what comes after it. ``resp = await call_next(req)`` runs the
     rest of the middleware and the handler and gives their Response, which the middleware may
     change (``resp.headers[...] = ...``) or replace; it returns the Response to send.
+
+    ``@http.middleware(unmatched=True)`` also runs it for requests that match no route, which
+    the engine otherwise answers itself (404, or 405 with ``allow``): there only such middleware
+    runs, in registration order, and ``call_next`` ends at that answer.
     """
+    if fn is None:
+        if not isinstance(unmatched, bool):
+            raise TypeError(f"http.middleware: unmatched must be a bool, not {type(unmatched).__name__}")
+        return lambda f: _register_middleware(f, unmatched)
+    return _register_middleware(fn, unmatched)
+
+
+def _register_middleware(fn, unmatched):
     if not callable(fn):
         raise TypeError(f"http.middleware decorates a function, not {type(fn).__name__}")
     _wraps(fn)
     _middleware.append(fn)
+    if unmatched:
+        _unmatched.append(fn)
     return fn
 
 

@@ -7,7 +7,7 @@ its registrations; siphon-http registers the routes with the engine once.
 import builtins as _builtins
 import os
 from types import TracebackType
-from typing import Any, Awaitable, Callable, Iterable, Mapping, TypeVar
+from typing import Any, Awaitable, Callable, Iterable, Mapping, TypeVar, overload
 
 __all__ = ["route", "middleware", "on_startup", "on_shutdown", "Request", "Response", "Client",
            "ClientError", "ConnectError", "ConnectTimeoutError", "TimeoutError", "PoolTimeoutError",
@@ -29,6 +29,7 @@ def route(path: str, methods: Iterable[str] | None = None) -> Callable[[_Handler
     The handler takes the Request and returns a Response (``def`` or ``async def``).
     """
 
+@overload
 def middleware(fn: _Middleware) -> _Middleware:
     """Registers a middleware; they run in registration order, before the route's handler.
 
@@ -37,6 +38,12 @@ def middleware(fn: _Middleware) -> _Middleware:
     rest of the middleware and the handler and gives their Response, which the middleware may
     change (``resp.headers[...] = ...``) or replace; it returns the Response to send.
     """
+
+@overload
+def middleware(fn: None = None, *, unmatched: bool = False) -> Callable[[_Middleware], _Middleware]:
+    """``@http.middleware(unmatched=True)``: the middleware also runs for requests that match no
+    route, which the engine otherwise answers itself (404, or 405 with ``allow``): there only
+    such middleware runs, in registration order, and ``call_next`` ends at that answer."""
 
 def on_startup(fn: _Hook) -> _Hook:
     """Registers a hook run once per worker, to completion, before any listener accepts."""

@@ -551,25 +551,34 @@ class HttpTestHarness:
 
     def _serve(self, method, raw_path, raw_query, headers, body, client, tls, rid):
         m = self._match(method, raw_path)
-        if m[0] == "not_found":
-            return _engine_answer(404)
-        if m[0] == "method_not_allowed":
-            return _engine_answer(405, {"allow": m[1]})
         if m[0] == "bad_path":
             return _engine_answer(400)
-        handler, params = m[1], m[2]
-        req = _http.Request(method, raw_path, params, headers, _router.parse_query(raw_query), client, body, tls,
-                            raw_query, rid)
-        r = self._run(self._chain(req, handler))
+        if m[0] in ("not_found", "method_not_allowed"):
+            answer = _engine_answer(404) if m[0] == "not_found" else _engine_answer(405, {"allow": m[1]})
+            if not _http._unmatched or self._sdk:
+                return answer
+            # the script's @http.middleware(unmatched=True), ending at the engine's answer; no body kept
+            req = _http.Request(method, raw_path, {}, headers, _router.parse_query(raw_query), client, b"", tls,
+                                raw_query, rid)
+
+            def engine(_req):
+                return _http.Response(answer[0], dict(answer[1]), answer[2])
+            engine.__qualname__ = "the engine's answer"
+            r = self._run(self._chain(req, engine, list(_http._unmatched)))
+        else:
+            handler, params = m[1], m[2]
+            req = _http.Request(method, raw_path, params, headers, _router.parse_query(raw_query), client, body, tls,
+                                raw_query, rid)
+            r = self._run(self._chain(req, handler))
         if r is None:
             return _engine_answer(500)
         return self._written(r, req)
 
-    async def _chain(self, req, handler):
+    async def _chain(self, req, handler, middleware=None):
         """The middleware in registration order, then the handler, as the engine runs them: a
         (req) guard's Response answers at once; a (req, call_next) middleware gets the rest of
         the chain as call_next and returns the Response to send. None: answered 500."""
-        chain = [(m, _name(m), _http._wraps(m)) for m in list(_http._middleware)]
+        chain = [(m, _name(m), _http._wraps(m)) for m in list(_http._middleware if middleware is None else middleware)]
         hname = _name(handler)
         running = [hname]
 

@@ -37,6 +37,7 @@ _stopping = False
 _routes = []    # route index (as registered with the engine) -> _Route
 _middleware = ()  # (function, name) of each @http.middleware, in order; fixed by prepare()
 _wrapping = None  # (function, name, wraps) of each, when one is a (req, call_next) middleware
+_unmatched_chain = ()  # (function, name, wraps) of each @http.middleware(unmatched=True)
 _tasks = {}     # request id -> asyncio.Task of a request that suspended
 _calls = {}     # outbound call id -> asyncio.Future the calling coroutine awaits
 _next_call = 0
@@ -235,7 +236,7 @@ def registrations():
 
 
 def counts():
-    return [len(http._middleware), len(http._startup), len(http._shutdown)]
+    return [len(http._middleware), len(http._startup), len(http._shutdown), len(http._unmatched)]
 
 
 # seconds without any event after which a worker whose script made an http.Client imports
@@ -245,11 +246,12 @@ _IDLE_IMPORT_S = 0.2
 
 def prepare():
     """Fixes the dispatch table after loading."""
-    global _middleware, _wrapping
+    global _middleware, _wrapping, _unmatched_chain
     _middleware = tuple((m, _name(m)) for m in http._middleware)
     kinds = tuple(http._wraps(m) for m in http._middleware)
     # with a (req, call_next) middleware every request runs through _wrapped; without, as before
     _wrapping = tuple((m, who, k) for (m, who), k in zip(_middleware, kinds)) if any(kinds) else None
+    _unmatched_chain = tuple((m, _name(m), http._wraps(m)) for m in http._unmatched)
     mw_sync = _wrapping is None and all(_plain_function(m) for m in http._middleware)
     _routes.clear()
     for pattern, methods, fn in http._routes:
@@ -293,8 +295,11 @@ def deliver(rid, index, method, path, params, headers, body_len):
     ``params`` and ``headers`` are flat Java string arrays (name, value, ...); the body, the
     query and the client are fetched from Java only when the handler asks for them.
     """
-    route = _routes[index]
     req = _request_from_java(rid, method, path, params, headers, body_len)
+    if index < 0:  # no route matched: the unmatched middleware, ending at the engine's answer
+        _drive(rid, "the unmatched middleware", _wrapped(rid, _UNMATCHED, req, _unmatched_chain))
+        return
+    route = _routes[index]
     if route.sync:
         _serve_sync(rid, route, req)
         return
@@ -563,11 +568,28 @@ class _Next:
                         f"write resp = await call_next(req) in an async def middleware")
 
 
-async def _wrapped(rid, route, req):
+def _engine_answer(req):
+    """The end of the unmatched middleware's chain: the engine's own answer (404, 405 with allow)."""
+    a = _java.bridge.unmatchedAnswer(req._rid)
+    n = len(a)
+    r = _Response.__new__(_Response)
+    r.status = int(a[0])
+    r.headers = {a[i]: a[i + 1] for i in range(1, n - 1, 2)}
+    r._body = a[n - 1].encode("latin-1")
+    return r
+
+
+_UNMATCHED = _Route(_engine_answer, False, True)
+_UNMATCHED.name = "the engine's answer"
+
+
+async def _wrapped(rid, route, req, chain=None):
     """The chain when a (req, call_next) middleware is in it: each such middleware gets the rest
     of the chain as ``call_next``; a guard's Response or the handler's goes back up through the
-    wrapping middleware before it is sent. Returns the Response to send, or _ANSWERED."""
-    chain = _wrapping
+    wrapping middleware before it is sent. Returns the Response to send, or _ANSWERED.
+    ``chain``: the middleware to run (default: all of the script's)."""
+    if chain is None:
+        chain = _wrapping
     n = len(chain)
     running = [route.name]  # who runs now: the name a failure is logged under
 

@@ -90,3 +90,20 @@ async def slow(req):
 @http.route("/order")
 def show_order(req):
     return http.Response(body=",".join(order))
+
+
+@http.middleware(unmatched=True)
+def retired(req):
+    if req.path == "/old-hello":  # a retired path, which no route matches any more
+        return http.Response(status=308, headers={"location": "/hello"})
+    return None
+
+
+@http.middleware(unmatched=True)
+async def not_found_page(req, call_next):
+    resp = await call_next(req)  # for a request no route matched: the engine's 404 or 405
+    if resp.status == 404:
+        return http.Response(status=404, headers={"content-type": "text/html"},
+                             body=f"<h1>no page at {req.path}</h1>")
+    resp.headers["x-unmatched"] = str(resp.status)
+    return resp

@@ -39,3 +39,14 @@ def test_a_middleware_with_three_parameters_is_refused(tmp_path):
     bad.write_text("from siphon import http\n\n@http.middleware\ndef three(req, call_next, extra):\n    return None\n")
     with pytest.raises(HarnessError, match="three takes 3 parameters"):
         HttpTestHarness().load_script(str(bad))
+
+
+def test_unmatched_requests_reach_the_opted_in_middleware(h):
+    missing = h.request("GET", "/nowhere/x")
+    assert (missing.status, missing.body) == (404, b"<h1>no page at /nowhere/x</h1>")
+    assert "x-timing" not in missing.headers
+    moved = h.request("GET", "/old-hello")
+    assert (moved.status, moved.headers["location"]) == (308, "/hello")
+    wrong = h.request("POST", "/hello", body=b"x")
+    assert (wrong.status, wrong.headers["allow"], wrong.headers["x-unmatched"]) == (405, "GET, HEAD", "405")
+    assert h.request("GET", "/missing/%zz").status == 400

@@ -386,6 +386,17 @@ public final class HttpEngine implements AutoCloseable {
             return routeAsync(methods, pattern, (req, out) -> out.send(handler.handle(req)));
         }
 
+        /**
+         * The handler of requests that match no route (the engine answers 404 or 405 itself
+         * without one): it gets them with {@link Request#unmatchedAnswer()} set to that answer,
+         * which it may send, change or replace. Not for a malformed path (400), and the body of
+         * such a request is not kept.
+         */
+        public Builder unmatched(AsyncHandler handler) {
+            routes.unmatched(Objects.requireNonNull(handler));
+            return this;
+        }
+
         /** A route whose handler answers later, from any thread, through its {@link Responder}. */
         public Builder routeAsync(String method, String pattern, AsyncHandler handler) {
             routes.add(method, pattern, Objects.requireNonNull(handler));

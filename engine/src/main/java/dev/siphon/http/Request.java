@@ -29,6 +29,7 @@ public final class Request {
     private final String routePattern;
     private final TlsInfo tls;
     private final String requestId;
+    private final Response unmatchedAnswer;
     private Map<String, String> queryParams;
     private String client;
 
@@ -51,6 +52,28 @@ public final class Request {
     public Request(String method, String path, String rawQuery, String version, String scheme,
                    Headers headers, byte[] body, InetSocketAddress remote, TrustedProxies trustedProxies,
                    String routePattern, Map<String, String> pathParams, TlsInfo tls, String requestId) {
+        this(method, path, rawQuery, version, scheme, headers, body, remote, trustedProxies, routePattern, pathParams,
+                tls, requestId, null);
+    }
+
+    /**
+     * A request no route matched, for the engine's unmatched handler ({@link
+     * HttpEngine.Builder#unmatched}): no pattern, no parameters, no body (an unmatched request's
+     * body is not kept), and {@code unmatchedAnswer} the engine's own answer (404, or 405 with
+     * {@code allow}).
+     */
+    public static Request unmatched(String method, String path, String rawQuery, String version, String scheme,
+                                    Headers headers, InetSocketAddress remote, TrustedProxies trustedProxies,
+                                    TlsInfo tls, String requestId, Response unmatchedAnswer) {
+        return new Request(method, path, rawQuery, version, scheme, headers, EMPTY, remote, trustedProxies, null,
+                Map.of(), tls, requestId, java.util.Objects.requireNonNull(unmatchedAnswer, "unmatchedAnswer"));
+    }
+
+    private Request(String method, String path, String rawQuery, String version, String scheme,
+                    Headers headers, byte[] body, InetSocketAddress remote, TrustedProxies trustedProxies,
+                    String routePattern, Map<String, String> pathParams, TlsInfo tls, String requestId,
+                    Response unmatchedAnswer) {
+        this.unmatchedAnswer = unmatchedAnswer;
         this.requestId = requestId;
         this.tls = tls;
         this.method = method;
@@ -150,6 +173,14 @@ public final class Request {
 
     public String pathParam(String name) {
         return pathParams.get(name);
+    }
+
+    /**
+     * For a request no route matched, given to the unmatched handler: the answer the engine
+     * would give (404, or 405 with {@code allow}); null for a routed request.
+     */
+    public Response unmatchedAnswer() {
+        return unmatchedAnswer;
     }
 
     /** The pattern of the route that matched, e.g. "/hello/{name}". */

@@ -1,6 +1,7 @@
 package dev.siphon.http.dispatch;
 
 import dev.siphon.http.AsyncHandler;
+import dev.siphon.http.Request;
 import dev.siphon.http.Response;
 import dev.siphon.http.router.RouteMatch;
 import dev.siphon.http.router.Router;
@@ -19,6 +20,21 @@ public final class Dispatcher {
 
     public RouteMatch<AsyncHandler> match(String method, String path) {
         return router.match(method, path);
+    }
+
+    /**
+     * Whether {@code m}, a request no route matched, goes to the unmatched handler ({@link
+     * dev.siphon.http.HttpEngine.Builder#unmatched}) rather than the engine's own answer: a
+     * 404 or 405 when there is one; never a malformed path (400).
+     */
+    public boolean toUnmatched(RouteMatch<AsyncHandler> m) {
+        return router.unmatched() != null
+                && (m instanceof RouteMatch.NotFound<AsyncHandler> || m instanceof RouteMatch.MethodNotAllowed<AsyncHandler>);
+    }
+
+    /** Calls the unmatched handler for a request built with {@link Request#unmatchedAnswer()} set; as {@link #invoke}. */
+    public void invokeUnmatched(Exchange exchange) {
+        invoke(router.unmatched(), exchange);
     }
 
     /** The engine's answer for a request that matched no handler. */

@@ -134,13 +134,13 @@ public final class Http1InProcess implements Exchange.Sink, HttpEngine.InProcess
                     found.params(), tls, ex.requestId);
             ex.route = found.pattern();
             ex.request(request);
-            Executor later = CompletableFuture.delayedExecutor(server.requestTimeoutMs(), TimeUnit.MILLISECONDS);
-            later.execute(() -> loop.submit(() -> {
-                if (ex.cancel()) {
-                    complete(ex, Responses.error(504)); // as a connection answers a request past its deadline
-                }
-            }));
+            later(ex);
             Dispatcher.invoke(found.handler(), ex);
+        } else if (dispatcher.toUnmatched(m)) {
+            ex.request(Request.unmatched(head.method, head.path, head.query, ex.version, tls == null ? "http" : "https",
+                    head.headers, remote, trustedProxies, tls, ex.requestId, Dispatcher.answerFor(m)));
+            later(ex);
+            dispatcher.invokeUnmatched(ex);
         } else {
             ex.send(Dispatcher.answerFor(m));
         }
@@ -148,6 +148,16 @@ public final class Http1InProcess implements Exchange.Sink, HttpEngine.InProcess
 
     private void attach(Exchange ex, Pending p) {
         pending.put(ex, p);
+    }
+
+    /** At the request's deadline: 504, and its handler is cancelled, as on a connection. */
+    private void later(Exchange ex) {
+        Executor at = CompletableFuture.delayedExecutor(server.requestTimeoutMs(), TimeUnit.MILLISECONDS);
+        at.execute(() -> loop.submit(() -> {
+            if (ex.cancel()) {
+                complete(ex, Responses.error(504));
+            }
+        }));
     }
 
     @Override

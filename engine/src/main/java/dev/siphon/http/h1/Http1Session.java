@@ -234,14 +234,21 @@ public final class Http1Session implements Session, Exchange.Sink {
         RouteMatch<AsyncHandler> m = route;
         route = null;
         RouteMatch.Found<AsyncHandler> found = m instanceof RouteMatch.Found<AsyncHandler> f ? f : null;
-        Request request = found == null ? null : new Request(h.method, h.path, h.query,
+        Request request = found != null ? new Request(h.method, h.path, h.query,
                 h.version == 10 ? "HTTP/1.0" : "HTTP/1.1", ctx.scheme(), h.headers, bodyBytes, conn.remoteAddress(),
-                ctx.trustedProxies(), found.pattern(), found.params(), conn.tls(), ex.requestId);
+                ctx.trustedProxies(), found.pattern(), found.params(), conn.tls(), ex.requestId)
+                : ctx.dispatcher().toUnmatched(m) ? Request.unmatched(h.method, h.path, h.query, ex.version,
+                        ctx.scheme(), h.headers, conn.remoteAddress(), ctx.trustedProxies(), conn.tls(), ex.requestId,
+                        Dispatcher.answerFor(m))
+                : null;
         h.reset(); // the request holds what it needs: an idle connection keeps no part of its last head
         if (found != null) {
             ex.route = found.pattern();
             ex.request(request);
             Dispatcher.invoke(found.handler(), ex);
+        } else if (request != null) {
+            ex.request(request);
+            ctx.dispatcher().invokeUnmatched(ex);
         } else {
             ex.send(Dispatcher.answerFor(m));
         }

@@ -134,6 +134,33 @@ class InProcessExchangeTest {
     }
 
     @Test
+    void anUnmatchedHandlerTakesWhatNoRouteMatches() throws Exception {
+        EngineSettings settings = EngineFixture.settings();
+        ServerConfig server = server(64, 30_000);
+        UnaryOperator<HttpEngine.Builder> routes = b -> ROUTES.apply(b).unmatched((req, out) -> {
+            Response engines = req.unmatchedAnswer();
+            out.send(Response.text(engines.status(), "custom " + engines.status() + " for " + req.method() + " "
+                    + req.path() + " body=" + req.body().length + " params=" + req.pathParams()
+                    + " allow=" + engines.headers().get("allow")));
+        });
+        HttpEngine engine = fixture.start(server, settings, routes);
+        inProcess = routes.apply(HttpEngine.builder().listen(server).settings(settings)).startInProcess();
+        for (String raw : List.of("GET /nope HTTP/1.1\r\nhost: a\r\n\r\n",
+                "POST /users/1 HTTP/1.1\r\nhost: a\r\ncontent-length: 3\r\n\r\nabc",
+                "GET /users/%zz HTTP/1.1\r\nhost: a\r\n\r\n",
+                "GET /users/5 HTTP/1.1\r\nhost: a\r\n\r\n")) {
+            assertSameAnswer(engine, raw);
+        }
+        assertEquals("custom 404 for GET /nope body=0 params={} allow=null",
+                new String(parse(inProcess("GET /nope HTTP/1.1\r\nhost: a\r\n\r\n"), false).body(), StandardCharsets.UTF_8));
+        assertEquals("custom 405 for POST /users/1 body=0 params={} allow=GET, HEAD",
+                new String(parse(inProcess("POST /users/1 HTTP/1.1\r\nhost: a\r\ncontent-length: 3\r\n\r\nabc"), false)
+                        .body(), StandardCharsets.UTF_8));
+        assertEquals("HTTP/1.1 400 Bad Request",
+                parse(inProcess("GET /users/%zz HTTP/1.1\r\nhost: a\r\n\r\n"), false).statusLine());
+    }
+
+    @Test
     void tlsDetailsAndClientAddressReachTheHandler() throws Exception {
         inProcess = ROUTES.apply(HttpEngine.builder().listen(server(64, 30_000)).settings(EngineFixture.settings()))
                 .startInProcess();

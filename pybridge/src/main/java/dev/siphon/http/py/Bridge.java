@@ -148,6 +148,16 @@ public final class Bridge {
         }
     }
 
+    /** The engine's answer to a request no route matched (a middleware's call_next ends there). */
+    @HostAccess.Export
+    public String[] unmatchedAnswer(long rid) {
+        try {
+            return worker.unmatchedAnswer(rid);
+        } catch (Error error) {
+            throw worker.fatal(error);
+        }
+    }
+
     @HostAccess.Export
     public String[] query(long rid) {
         try {

@@ -188,6 +188,9 @@ public final class PythonServer implements AutoCloseable {
                         + ") on " + r.handler() + ": " + e.getMessage(), e);
             }
         }
+        if (pool.registrations().unmatched() > 0) {
+            builder.unmatched(pool.unmatchedHandler());
+        }
     }
 
     public HttpEngine engine() {

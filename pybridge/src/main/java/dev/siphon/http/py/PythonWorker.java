@@ -1063,6 +1063,20 @@ final class PythonWorker {
         return new String(b, StandardCharsets.ISO_8859_1);
     }
 
+    /** The engine's answer to request {@code rid}, which matched no route: {status, name, value, ..., body (Latin-1)}. */
+    String[] unmatchedAnswer(long rid) {
+        dev.siphon.http.Response a = live(rid).request.unmatchedAnswer();
+        dev.siphon.http.Headers h = a.headers();
+        String[] out = new String[2 + 2 * h.size()];
+        out[0] = Integer.toString(a.status());
+        for (int i = 0; i < h.size(); i++) {
+            out[1 + 2 * i] = h.name(i);
+            out[2 + 2 * i] = h.value(i);
+        }
+        out[out.length - 1] = new String(a.body(), StandardCharsets.ISO_8859_1);
+        return out;
+    }
+
     String[] query(long rid) {
         return flatten(live(rid).request.queryParams());
     }
@@ -1185,7 +1199,7 @@ final class PythonWorker {
         }
         Value counts = rt.invokeMember("counts");
         return new Registrations(routes, counts.getArrayElement(0).asInt(), counts.getArrayElement(1).asInt(),
-                counts.getArrayElement(2).asInt());
+                counts.getArrayElement(2).asInt(), counts.getArrayElement(3).asInt());
     }
 
     /** The module name the script runs as: its file name without ".py" when that is an identifier. */

@@ -2,6 +2,7 @@ package dev.siphon.http.py;
 
 import dev.siphon.http.AsyncHandler;
 import dev.siphon.http.FatalErrorHandler;
+import dev.siphon.http.HttpEngine;
 import dev.siphon.http.Response;
 import dev.siphon.http.config.CacheConfig;
 import dev.siphon.http.config.ClientConfig;
@@ -454,8 +455,9 @@ public final class WorkerPool implements AutoCloseable {
         if (a.routes().size() != b.routes().size()) {
             return a.routes().size() + " routes in one, " + b.routes().size() + " in the other";
         }
-        if (a.middleware() != b.middleware()) {
-            return a.middleware() + " middleware in one, " + b.middleware() + " in the other";
+        if (a.middleware() != b.middleware() || a.unmatched() != b.unmatched()) {
+            return a.middleware() + " middleware (" + a.unmatched() + " for unmatched requests) in one, "
+                    + b.middleware() + " (" + b.unmatched() + ") in the other";
         }
         return null;
     }
@@ -658,6 +660,25 @@ public final class WorkerPool implements AutoCloseable {
     /** The engine handler for route {@code index} of {@link #registrations()}. */
     public AsyncHandler handler(int index) {
         Objects.checkIndex(index, registrations.routes().size());
+        return dispatcher(index);
+    }
+
+    /**
+     * The engine's handler for requests no route matched ({@link HttpEngine.Builder#unmatched}):
+     * the script's {@code @http.middleware(unmatched=True)} run on them, ending at the engine's
+     * own answer. Only when the script registered such middleware.
+     */
+    public AsyncHandler unmatchedHandler() {
+        if (registrations.unmatched() == 0) {
+            throw new IllegalStateException("the script registered no @http.middleware(unmatched=True)");
+        }
+        return dispatcher(UNMATCHED);
+    }
+
+    /** The route index of a request no route matched (Python's deliver knows it). */
+    static final int UNMATCHED = -1;
+
+    private AsyncHandler dispatcher(int index) {
         return (request, responder) -> {
             Dispatch d = new Dispatch(index, request, responder);
             if (!enqueue(d)) {

@@ -70,6 +70,49 @@ class WrapMiddlewareTest {
     }
 
     @Test
+    void middlewareForUnmatchedRequestsEndsAtTheEnginesAnswer() throws Exception {
+        try (ScriptHarness h = ScriptHarness.builder(Scripts.path("wrap_middleware.py")).start()) {
+            ScriptHarness.Answer missing = h.request("GET", "/nowhere/x", Map.of(), null);
+            assertEquals(404, missing.status());
+            assertEquals("<h1>no page at /nowhere/x</h1>", text(missing));
+            assertEquals("text/html", missing.header("content-type"));
+            assertNull(missing.header("x-timing")); // only the unmatched=True middleware runs here
+            ScriptHarness.Answer moved = h.request("GET", "/old-hello", Map.of(), null);
+            assertEquals(308, moved.status());
+            assertEquals("/hello", moved.header("location"));
+            ScriptHarness.Answer wrongMethod = h.request("POST", "/hello", Map.of(), "x".getBytes(StandardCharsets.UTF_8));
+            assertEquals(405, wrongMethod.status());
+            assertEquals("GET, HEAD", wrongMethod.header("allow"));
+            assertEquals("405", wrongMethod.header("x-unmatched"));
+            assertEquals("405 Method Not Allowed\n", text(wrongMethod));
+            assertEquals(400, h.request("GET", "/missing/%zz", Map.of(), null).status()); // a malformed path stays the engine's
+            ScriptHarness.Answer routed = h.request("GET", "/hello", Map.of(), null);
+            assertEquals("1", routed.header("x-timing"));
+            assertEquals("200", routed.header("x-unmatched")); // it runs for routed requests too, in its place
+        }
+    }
+
+    @Test
+    void unmatchedRequestsReachTheScriptOverHttp1AndH2c(@TempDir Path dir) throws Exception {
+        Path yaml = dir.resolve("http.yaml");
+        Files.writeString(yaml, "servers:\n  - listen: 127.0.0.1:0\nengine:\n  workers: 1\n");
+        try (PythonServer server = PythonServer.start(ConfigLoader.load(yaml), Scripts.path("wrap_middleware.py"))) {
+            String url = "http://127.0.0.1:" + server.port();
+            for (String version : new String[] {"--http1.1", "--http2-prior-knowledge"}) {
+                Curl.Result missing = Curl.run(version, url + "/nowhere");
+                assertEquals(404, missing.status(), version);
+                assertEquals("<h1>no page at /nowhere</h1>", missing.body(), version);
+                Curl.Result moved = Curl.run(version, url + "/old-hello");
+                assertEquals(308, moved.status(), version);
+                assertEquals("/hello", moved.header("location"), version);
+                Curl.Result wrong = Curl.run(version, "-X", "DELETE", url + "/hello");
+                assertEquals(405, wrong.status(), version);
+                assertEquals("405", wrong.header("x-unmatched"), version);
+            }
+        }
+    }
+
+    @Test
     void overASocket(@TempDir Path dir) throws Exception {
         Path yaml = dir.resolve("http.yaml");
         Files.writeString(yaml, "servers:\n  - listen: 127.0.0.1:0\nengine:\n  workers: 1\n");

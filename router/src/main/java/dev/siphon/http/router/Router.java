@@ -55,10 +55,12 @@ public final class Router<H> {
 
     private final Node<H> root;
     private final List<String> patterns;
+    private final H unmatched;
 
-    private Router(Node<H> root, List<String> patterns) {
+    private Router(Node<H> root, List<String> patterns, H unmatched) {
         this.root = root;
         this.patterns = patterns;
+        this.unmatched = unmatched;
     }
 
     public static <H> Builder<H> builder() {
@@ -83,6 +85,11 @@ public final class Router<H> {
         return patterns;
     }
 
+    /** The handler for a request no route matched ({@link Builder#unmatched}), or null. */
+    public H unmatched() {
+        return unmatched;
+    }
+
     @SuppressWarnings("unchecked")
     private static <H> RouteMatch<H> notFound() {
         return (RouteMatch<H>) NOT_FOUND;
@@ -96,8 +103,19 @@ public final class Router<H> {
 
         private final RouteTrie<H> trie = new RouteTrie<>();
         private final Set<String> patterns = new LinkedHashSet<>();
+        private H unmatched;
 
         private Builder() {}
+
+        /**
+         * The handler a dispatcher may give the requests that match no route, instead of
+         * answering them itself (null: none). The router only carries it: {@link #match} is
+         * unchanged.
+         */
+        public Builder<H> unmatched(H handler) {
+            this.unmatched = handler;
+            return this;
+        }
 
         public Builder<H> add(String method, String pattern, H handler) {
             return add(List.of(method), pattern, handler);
@@ -127,7 +145,7 @@ public final class Router<H> {
 
         /** An immutable router over the routes added so far; the builder stays usable. */
         public Router<H> build() {
-            return new Router<>(trie.compile(), List.copyOf(patterns));
+            return new Router<>(trie.compile(), List.copyOf(patterns), unmatched);
         }
 
         // RFC 9110 §5.6.2: token = 1*tchar

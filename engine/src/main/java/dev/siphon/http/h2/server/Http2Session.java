@@ -752,6 +752,12 @@ public final class Http2Session implements Session {
                     conn.remoteAddress(), ctx.trustedProxies(), found.pattern(), found.params(), conn.tls(), s.requestId));
             s.headers = null; // the handler's now: nothing on this loop changes them after hand-off
             Dispatcher.invoke(found.handler(), ex);
+        } else if (s.route != null && ctx.dispatcher().toUnmatched(s.route)) {
+            releaseBody(s);
+            ex.request(Request.unmatched(s.method, s.path, s.query, "HTTP/2", ctx.scheme(), s.headers,
+                    conn.remoteAddress(), ctx.trustedProxies(), conn.tls(), s.requestId, Dispatcher.answerFor(s.route)));
+            s.headers = null;
+            ctx.dispatcher().invokeUnmatched(ex);
         } else {
             releaseBody(s);
             ex.send(answerWithoutHandler(s));
