@@ -12,7 +12,8 @@
 #     SIPHON_SCRIPT=bench/python/cold_async.py SIPHON_CONFIG=bench/python/cold.yaml bench/py-ab.sh
 #
 # SERVERS names siphon and one other server of bench/py-e2e.sh (siphon-nometrics: this build
-# with metrics recording off; siphon-baseline: SIPHON_BASELINE's build); every other variable
+# with metrics recording off; siphon-baseline: SIPHON_BASELINE's build; siphon-mw3: the async
+# routes behind three (req, call_next) middlewares); every other variable
 # goes to bench/py-e2e.sh (CORE_SETS defaults to 1 here). Results: bench/target/py-ab/.
 set -euo pipefail
 

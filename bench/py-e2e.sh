@@ -51,7 +51,10 @@
 #                  cold_async.py (it declares the client that script makes)
 #   SERVERS        the servers to run, instead of every one of the core set (siphon,
 #                  siphon-baseline, siphon-nometrics, uvicorn, uvicorn-2w); siphon-nometrics is
-#                  this build with -Dsiphon.metrics.record=false (what recording metrics costs)
+#                  this build with -Dsiphon.metrics.record=false (what recording metrics costs);
+#                  siphon-mw3 serves bench/python/cold_async_mw3.py, the async routes behind three
+#                  (req, call_next) middlewares (what such a chain costs; with SIPHON_SCRIPT=
+#                  bench/python/cold_async.py and SIPHON_CONFIG=bench/python/cold.yaml)
 #   PYTHON         the interpreter for uvicorn [/usr/bin/python3]
 #   RESULTS        markdown results [bench/target/py-e2e-results.md]
 set -euo pipefail
@@ -122,7 +125,7 @@ LOAD_PID=
 server_command() {
   local name=$1 port=$2 cores=$3
   case $name in
-    siphon|siphon-baseline|siphon-nometrics)
+    siphon|siphon-baseline|siphon-nometrics|siphon-mw3)
       # one worker context and one I/O loop per core (the engine's defaults under taskset)
       CMD_ENV=(SIPHON_LISTEN="127.0.0.1:$port" SIPHON_WORKERS="$cores" SIPHON_IO_LOOPS="$cores")
       local home=.
@@ -133,7 +136,9 @@ server_command() {
       if [ "$name" = siphon-nometrics ]; then
         CMD_ENV+=(SIPHON_JAVA_OPTS="${SIPHON_JAVA_OPTS:-} -Dsiphon.metrics.record=false")
       fi
-      CMD=("$home/bin/siphon-http" --config "$SIPHON_CONFIG" --script "$SIPHON_SCRIPT") ;;
+      local script=$SIPHON_SCRIPT
+      if [ "$name" = siphon-mw3 ]; then script=$APP_DIR/cold_async_mw3.py; fi
+      CMD=("$home/bin/siphon-http" --config "$SIPHON_CONFIG" --script "$script") ;;
     uvicorn|uvicorn-2w)
       CMD_ENV=()
       CMD=("$PYTHON" -m uvicorn --app-dir "$APP_DIR" starlette_app:app --host 127.0.0.1 --port "$port"
