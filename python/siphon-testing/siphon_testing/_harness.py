@@ -19,6 +19,7 @@ See docs/testing.md for the API. What the engine does and the harness reproduces
 
 import asyncio
 import inspect
+import ipaddress
 import json
 import os
 import random
@@ -328,6 +329,31 @@ def _set_headers_from(body, headers):
     raise TypeError(f"request body must be bytes, str, a dict or list (JSON) or None, not {type(body).__name__}")
 
 
+def _client_address(client):
+    """``client`` as the engine gives it to the script (``req.client``): "ip:port", an IPv6 address as
+    "[a:b:0:0:0:0:0:c]:port" (Java's form: every group, no "::"), an IPv4-mapped one as IPv4, the port
+    0 when none is given; anything but an IP address raises ValueError."""
+    if not isinstance(client, str):
+        raise TypeError(f"client must be a str, ip:port, not {type(client).__name__}")
+    host, sep, port = client.rpartition(":")
+    if not sep:
+        host, port = client, "0"
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    try:
+        p = int(port)
+        if not 0 <= p <= 65535:
+            raise ValueError(port)
+        ip = ipaddress.ip_address(host.split("%", 1)[0])  # an IPv6 zone is not part of req.client
+    except ValueError:
+        raise ValueError(f"client must be an IP address and port, ip:port, was {client}") from None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        return "[" + ":".join(f"{int(g, 16):x}" for g in ip.exploded.split(":")) + f"]:{p}"
+    return f"{ip}:{p}"
+
+
 def _request_id(given):
     if given and len(given) <= 128 and all("\x21" <= c <= "\x7e" for c in given):
         return given
@@ -487,6 +513,8 @@ class HttpTestHarness:
         data = _set_headers_from(body, hdrs)
         if data and "content-length" not in hdrs:
             hdrs["content-length"] = str(len(data))
+        if not self._sdk:
+            client = _client_address(client)
         rid = _request_id(hdrs.get("x-request-id"))
         before = len(self._out.unexpected_requests)
         status, out_headers, out_body = self._serve(method, raw_path, raw_query, hdrs, data, client,
