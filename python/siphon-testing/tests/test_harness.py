@@ -183,6 +183,21 @@ def test_request_fields(h):
     assert t["tls"] == ["TLSv1.3", "h2"] and t["cert"] is None
 
 
+def test_the_request_reaches_the_script_as_the_engine_reads_it():
+    with HttpTestHarness() as h:
+        h.load_source("from siphon import http\n\n@http.route('/', methods=['GET', 'POST', 'DELETE'])\n"
+                      "def x(req):\n    return http.Response(body=repr(list(req.headers.items())))\n")
+        assert h.request("GET", "/").body == b"[('host', 'localhost')]"
+        assert h.request("POST", "/").body == b"[('host', 'localhost'), ('content-length', '0')]"
+        assert h.request("DELETE", "/", headers={"Transfer-Encoding": "chunked"}).body == b"[('host', 'localhost')]"
+        r = h.request("POST", "/", headers={"X-A": "1", "Host": "a.example", "Content-Length": "99", "x-a": "2"},
+                      body=b"x")
+        assert r.body == b"[('x-a', '1, 2'), ('host', 'a.example'), ('content-length', '1')]"
+        r = h.request("POST", "/", headers={"X-A": "1"}, body={"a": 1})
+        assert r.body == (b"[('x-a', '1'), ('content-type', 'application/json'), ('host', 'localhost'), "
+                          b"('content-length', '8')]")
+
+
 @pytest.mark.parametrize("given, seen", [
     ("10.0.0.1:5000", "10.0.0.1:5000"),
     ("10.0.0.1", "10.0.0.1:0"),
