@@ -175,8 +175,8 @@ class _Outbound:
             what = f"{method} {url}"
             self.unexpected_requests.append(what)
             # what the script sees, as in the engine; request() then raises UnexpectedRequest in the test
-            raise _http.ClientError(f"no canned response for {what} (give one with add_response, set_response "
-                                    "or set_default_response)")
+            raise _http.ClientError(f"no canned response for {what} (add_response, set_response or "
+                                    "set_default_response, or pass_through)")
         if isinstance(answer, BaseException) or (isinstance(answer, type) and issubclass(answer, BaseException)):
             raise answer
         return _copy_response(answer)
