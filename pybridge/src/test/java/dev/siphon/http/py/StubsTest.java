@@ -102,6 +102,46 @@ class StubsTest {
         assertEquals(0, w.status(), "mypy --strict " + WHATSAPP + " on " + whatsapp + ":\n" + w.output());
     }
 
+    /**
+     * The cookbook's tests (examples/tests, CookbookTestsTest) pass plain {@code --strict} against the
+     * stubs of siphon and of siphon_testing (siphon_testing/__init__.pyi) and pytest's own types.
+     */
+    @Test
+    void mypyStrictPassesOnTheCookbookTests(@TempDir Path cache) throws Exception {
+        List<Path> tests = scripts(ROOT.resolve("examples/tests"));
+        assertEquals(CookbookTestsTest.EXPECTED.size(), tests.size(), "examples/tests: " + tests);
+        Result r = mypy(cache, List.of(), tests);
+        assertEquals(0, r.status(), "mypy --strict on " + tests + ":\n" + r.output());
+        assertTrue(r.output().contains("Success: no issues found in " + tests.size() + " source files"), r.output());
+    }
+
+    /** The harness's stubs catch a test's misuse of the harness. */
+    @Test
+    void mypyFindsMisuseOfTheHarness(@TempDir Path dir) throws Exception {
+        Path test = Files.writeString(dir.resolve("test_misuse.py"), """
+                from siphon_testing import HttpTestHarness
+
+
+                def test_misuse() -> None:
+                    h = HttpTestHarness(config=["clients"])
+                    h.add_response(200)
+                    r = h.request("GET", "/x", body=7)
+                    sent: str = h.sent_requests[0]["body"]
+                    assert r.status == "200"
+                """);
+        Result r = mypy(dir.resolve("cache"), List.of(), List.of(test));
+        assertEquals(1, r.status(), r.output());
+        for (String expected : new String[] {
+            "Argument \"config\" to \"HttpTestHarness\" has incompatible type \"List[str]\"",
+            "Argument 1 to \"add_response\" of \"HttpTestHarness\" has incompatible type \"int\"",
+            "Argument \"body\" to \"request\" of \"HttpTestHarness\" has incompatible type \"int\"",
+            "Incompatible types in assignment (expression has type \"bytes\", variable has type \"str\")",
+            "Non-overlapping equality check (left operand type: \"int\"",
+            "Found 5 errors"}) {
+            assertTrue(r.output().contains(expected), "expected «" + expected + "» in:\n" + r.output());
+        }
+    }
+
     /** The stubs are what mypy reads, and they catch a script's misuse of the API. */
     @Test
     void mypyFindsMisuseThroughTheStubs(@TempDir Path dir) throws Exception {
