@@ -60,10 +60,10 @@ class CookbookTestsTest {
         return r;
     }
 
-    /** The PASSED tests of each test file in a run's output ("...test_x.py::name PASSED"). */
+    /** The PASSED tests of each test file in a run's output ("...test_x.py::name[params] PASSED"; pytest's ids may hold spaces). */
     static Map<String, Integer> passed(String output) {
         Map<String, Integer> n = new TreeMap<>();
-        Matcher m = Pattern.compile("(?m)(test_\\w+\\.py)::\\S+ PASSED").matcher(output);
+        Matcher m = Pattern.compile("(?m)(test_\\w+\\.py)::[^\\n]*? PASSED").matcher(output);
         while (m.find()) {
             n.merge(m.group(1), 1, Integer::sum);
         }
