@@ -142,6 +142,47 @@ class StubsTest {
         }
     }
 
+    static final Path HARNESS_STUB = STUBS.resolve("siphon_testing/__init__.pyi");
+    static final Path CPYTHON_HARNESS = STUBS.resolve("siphon_testing/_harness.py");
+    static final Path ENGINE_HARNESS = ROOT.resolve("pybridge/src/main/resources/dev/siphon/http/py/testing/siphon_testing.py");
+
+    static Result checkHarnessApi(Path stub, Path cpython, Path engine) throws Exception {
+        return run(List.of(PYTHON, STUBS.resolve("check_harness_api.py").toString(), stub.toString(), cpython.toString(),
+                engine.toString()), null);
+    }
+
+    /**
+     * siphon_testing's stub declares HttpTestHarness as the CPython harness has it (members and
+     * signatures) and every member of the in-engine one (check_harness_api.py).
+     */
+    @Test
+    void theHarnessStubMatchesBothHarnesses() throws Exception {
+        Result r = checkHarnessApi(HARNESS_STUB, CPYTHON_HARNESS, ENGINE_HARNESS);
+        assertEquals(0, r.status(), r.output());
+        assertTrue(r.output().contains("0 difference(s)"), r.output());
+        assertTrue(Files.exists(STUBS.resolve("siphon_testing/py.typed")));
+    }
+
+    @Test
+    void theHarnessCheckCatchesADrift(@TempDir Path dir) throws Exception {
+        Path stub = Files.copy(HARNESS_STUB, dir.resolve("stub.pyi"));
+        Path cpython = Files.copy(CPYTHON_HARNESS, dir.resolve("harness.py"));
+        Path engine = Files.copy(ENGINE_HARNESS, dir.resolve("engine.py"));
+        edit(stub, "    def reset(self) -> None: ...\n", "");
+        edit(cpython, "def pass_through(self, prefix=None):", "def pass_through(self, prefix):");
+        edit(engine, "    def close(self):", "    def flush(self):\n        pass\n\n    def close(self):");
+        Result r = checkHarnessApi(stub, cpython, engine);
+        assertEquals(1, r.status(), r.output());
+        for (String expected : new String[] {
+            "HttpTestHarness.reset: in the CPython harness (self) but not in the stub",
+            "HttpTestHarness.pass_through: differs: stub (self, prefix=None), CPython harness (self, prefix)",
+            "HttpTestHarness.flush: in the in-engine harness (self) but not in the stub",
+            "HttpTestHarness.reset: in the in-engine harness (self) but not in the stub",
+            "4 difference(s)"}) {
+            assertTrue(r.output().contains(expected), "expected «" + expected + "» in:\n" + r.output());
+        }
+    }
+
     /** The stubs are what mypy reads, and they catch a script's misuse of the API. */
     @Test
     void mypyFindsMisuseThroughTheStubs(@TempDir Path dir) throws Exception {
