@@ -542,7 +542,7 @@ class HttpTestHarness:
             self._out.reported += new
             del self._out.unexpected_requests[before:]
             raise UnexpectedRequest("no canned response for " + "; ".join(new)
-                                    + " (give one with add_response, set_response or set_default_response)")
+                                    + " (add_response, set_response, set_default_response or pass_through)")
         return _http.Response._received(status, out_headers, out_body)
 
     @staticmethod
