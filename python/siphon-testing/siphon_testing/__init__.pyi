@@ -1,8 +1,9 @@
 """Type stubs of siphon_testing (docs/testing.md): what a test file written against the harness uses.
 
-The same API under CPython (this package) and inside the engine (``siphon-http test``); the
-metrics and timer helpers (``metrics``, ``timers``, ``run_timer``, ``armed_timers``,
-``fire_timer``) are this package's (docs/testing.md says which the engine's harness offers).
+The same API under CPython (this package) and inside the engine (``siphon-http test``). The
+stub declares this package's HttpTestHarness; check_harness_api.py checks it against both
+implementations and names what the in-engine one does not offer yet (the metrics and timer
+helpers: ``metrics``, ``timers``, ``run_timer``, ``armed_timers``, ``fire_timer``).
 """
 
 import os
