@@ -19,6 +19,7 @@ See docs/testing.md for the API. What the engine does and the harness reproduces
 
 import asyncio
 import inspect
+import ipaddress
 import json
 import os
 import random
@@ -174,8 +175,8 @@ class _Outbound:
             what = f"{method} {url}"
             self.unexpected_requests.append(what)
             # what the script sees, as in the engine; request() then raises UnexpectedRequest in the test
-            raise _http.ClientError(f"no canned response for {what} (give one with add_response, set_response "
-                                    "or set_default_response)")
+            raise _http.ClientError(f"no canned response for {what} (add_response, set_response or "
+                                    "set_default_response, or pass_through)")
         if isinstance(answer, BaseException) or (isinstance(answer, type) and issubclass(answer, BaseException)):
             raise answer
         return _copy_response(answer)
@@ -334,6 +335,31 @@ def _set_headers_from(body, headers):
     if isinstance(body, (bytes, bytearray, memoryview)):
         return bytes(body)
     raise TypeError(f"request body must be bytes, str, a dict or list (JSON) or None, not {type(body).__name__}")
+
+
+def _client_address(client):
+    """``client`` as the engine gives it to the script (``req.client``): "ip:port", an IPv6 address as
+    "[a:b:0:0:0:0:0:c]:port" (Java's form: every group, no "::"), an IPv4-mapped one as IPv4, the port
+    0 when none is given; anything but an IP address raises ValueError."""
+    if not isinstance(client, str):
+        raise TypeError(f"client must be a str, ip:port, not {type(client).__name__}")
+    host, sep, port = client.rpartition(":")
+    if not sep:
+        host, port = client, "0"
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    try:
+        p = int(port)
+        if not 0 <= p <= 65535:
+            raise ValueError(port)
+        ip = ipaddress.ip_address(host.split("%", 1)[0])  # an IPv6 zone is not part of req.client
+    except ValueError:
+        raise ValueError(f"client must be an IP address and port, ip:port, was {client}") from None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        return "[" + ":".join(f"{int(g, 16):x}" for g in ip.exploded.split(":")) + f"]:{p}"
+    return f"{ip}:{p}"
 
 
 def _request_id(given):
@@ -503,8 +529,19 @@ class HttpTestHarness:
             v = v if isinstance(v, str) else str(v)
             hdrs[k] = v if k not in hdrs else hdrs[k] + ", " + v
         data = _set_headers_from(body, hdrs)
-        if data and "content-length" not in hdrs:
-            hdrs["content-length"] = str(len(data))
+        if self._sdk:
+            if data and "content-length" not in hdrs:
+                hdrs["content-length"] = str(len(data))
+        else:
+            # as the request reaches the engine: the body's own length (a given one is not sent), and
+            # content-length: 0 on a POST, PUT or PATCH without one; host: localhost unless given
+            hdrs.pop("content-length", None)
+            hdrs.pop("transfer-encoding", None)
+            hdrs.setdefault("host", "localhost")
+            if data or method in ("POST", "PUT", "PATCH"):
+                hdrs["content-length"] = str(len(data))
+        if not self._sdk:
+            client = _client_address(client)
         rid = _request_id(hdrs.get("x-request-id"))
         before = len(self._out.unexpected_requests)
         status, out_headers, out_body = self._serve(method, raw_path, raw_query, hdrs, data, client,
@@ -523,7 +560,7 @@ class HttpTestHarness:
             self._out.reported += new
             del self._out.unexpected_requests[before:]
             raise UnexpectedRequest("no canned response for " + "; ".join(new)
-                                    + " (give one with add_response, set_response or set_default_response)")
+                                    + " (add_response, set_response, set_default_response or pass_through)")
         return _http.Response._received(status, out_headers, out_body)
 
     @staticmethod

@@ -183,6 +183,40 @@ def test_request_fields(h):
     assert t["tls"] == ["TLSv1.3", "h2"] and t["cert"] is None
 
 
+def test_the_request_reaches_the_script_as_the_engine_reads_it():
+    with HttpTestHarness() as h:
+        h.load_source("from siphon import http\n\n@http.route('/', methods=['GET', 'POST', 'DELETE'])\n"
+                      "def x(req):\n    return http.Response(body=repr(list(req.headers.items())))\n")
+        assert h.request("GET", "/").body == b"[('host', 'localhost')]"
+        assert h.request("POST", "/").body == b"[('host', 'localhost'), ('content-length', '0')]"
+        assert h.request("DELETE", "/", headers={"Transfer-Encoding": "chunked"}).body == b"[('host', 'localhost')]"
+        r = h.request("POST", "/", headers={"X-A": "1", "Host": "a.example", "Content-Length": "99", "x-a": "2"},
+                      body=b"x")
+        assert r.body == b"[('x-a', '1, 2'), ('host', 'a.example'), ('content-length', '1')]"
+        r = h.request("POST", "/", headers={"X-A": "1"}, body={"a": 1})
+        assert r.body == (b"[('x-a', '1'), ('content-type', 'application/json'), ('host', 'localhost'), "
+                          b"('content-length', '8')]")
+
+
+@pytest.mark.parametrize("given, seen", [
+    ("10.0.0.1:5000", "10.0.0.1:5000"),
+    ("10.0.0.1", "10.0.0.1:0"),
+    ("[2001:db8::7]:443", "[2001:db8:0:0:0:0:0:7]:443"),
+    ("[::1]:80", "[0:0:0:0:0:0:0:1]:80"),
+    ("[FE80::1%1]:7", "[fe80:0:0:0:0:0:0:1]:7"),
+    ("[::ffff:1.2.3.4]:9", "1.2.3.4:9"),
+])
+def test_client_as_the_engine_writes_it(h, given, seen):
+    # req.client is the engine's: Java's form of the address (IPv6 in full, no "::"), and a port
+    assert json.loads(h.request("GET", "/echo", client=given).body)["client"] == seen
+
+
+@pytest.mark.parametrize("bad", ["x:1", "2001:db8::7", "10.0.0.1:99999", "10.0.0.1:x"])
+def test_a_client_that_is_not_ip_and_port_raises(h, bad):
+    with pytest.raises(ValueError, match="client must be an IP address and port"):
+        h.request("GET", "/echo", client=bad)
+
+
 def test_json_body_headers_and_cache(h):
     r = h.request("POST", "/items", body={"n": 1})
     assert r.status == 201

@@ -21,10 +21,11 @@ public final class Bridge {
     private static final System.Logger.Level[] LEVELS = {
         System.Logger.Level.DEBUG, System.Logger.Level.INFO, System.Logger.Level.WARNING, System.Logger.Level.ERROR};
 
-    private final PythonWorker worker;
-    private final Caches caches;
-    private final ClientPools clients;
-    private final ScriptMetrics metrics;
+    // not final: detach() lets go of them when the worker's context is closed
+    private PythonWorker worker;
+    private Caches caches;
+    private ClientPools clients;
+    private ScriptMetrics metrics;
     private final ThreadLocal<Object> cacheResult = new ThreadLocal<>();
     private final ThreadLocal<String> error = new ThreadLocal<>();
     /** Per thread: json.loads may run on a Python thread a script started, too. */
@@ -39,6 +40,18 @@ public final class Bridge {
         this.caches = caches;
         this.clients = clients;
         this.metrics = metrics;
+    }
+
+    /**
+     * Lets go of the worker and what it shares, once its context is closed: the polyglot engine
+     * may keep a closed context's shell (and the host objects it was given) for a while, and it
+     * must not keep a stopped pool alive with it. Worker thread, after the context closed.
+     */
+    void detach() {
+        worker = null;
+        caches = null;
+        clients = null;
+        metrics = null;
     }
 
     /**

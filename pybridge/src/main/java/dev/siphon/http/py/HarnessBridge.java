@@ -25,13 +25,18 @@ public final class HarnessBridge implements AutoCloseable {
     private final HarnessOutbound outbound = new HarnessOutbound();
     private final int workers;
     private final org.graalvm.polyglot.Engine engine;
+    private final Runnable onClose;
     private ScriptHarness harness;
     private Bridge caches;
 
-    /** @param engine the test run's polyglot engine, which every harness's worker contexts share */
-    HarnessBridge(int workers, org.graalvm.polyglot.Engine engine) {
+    /**
+     * @param engine  the test run's polyglot engine, which every harness's worker contexts share
+     * @param onClose what the test run does when this harness closes (it forgets it)
+     */
+    HarnessBridge(int workers, org.graalvm.polyglot.Engine engine, Runnable onClose) {
         this.workers = workers;
         this.engine = engine;
+        this.onClose = onClose;
     }
 
     /**
@@ -64,7 +69,8 @@ public final class HarnessBridge implements AutoCloseable {
 
     private ScriptHarness harness() {
         if (harness == null) {
-            throw new IllegalStateException("no script loaded: call load_script or load_source first");
+            throw new IllegalStateException("no script loaded (or the harness is closed): call load_script or "
+                    + "load_source first");
         }
         return harness;
     }
@@ -113,8 +119,13 @@ public final class HarnessBridge implements AutoCloseable {
             t = new TlsInfo(tls.getArrayElement(0).asString(), tls.getArrayElement(1).asString(),
                     str(tls.getArrayElement(2)), str(tls.getArrayElement(3)), c);
         }
-        ScriptHarness.Answer a = harness().request(method, target, h,
-                body == null ? null : body.getBytes(StandardCharsets.ISO_8859_1), client, t);
+        ScriptHarness.Answer a;
+        try {
+            a = harness().request(method, target, h, body == null ? null : body.getBytes(StandardCharsets.ISO_8859_1),
+                    client, t);
+        } catch (IllegalArgumentException e) {
+            return new String[] {"error", e.getMessage()};
+        }
         String[] out = new String[2 + 2 * a.headers().size()];
         out[0] = Integer.toString(a.status());
         int k = 1;
@@ -189,13 +200,24 @@ public final class HarnessBridge implements AutoCloseable {
         return out;
     }
 
-    /** The queued answers not taken yet, each {status or -1 for a failure, body or message}. */
+    /**
+     * The queued answers not taken yet: {status, body (Latin-1), header name, value, ...} for a
+     * response, {"-1", error kind, message} for a failure.
+     */
     @HostAccess.Export
     public String[][] pending() {
-        return outbound.pending().stream()
-                .map(c -> new String[] {Integer.toString(c.errorKind() == null ? c.status() : -1),
-                    c.errorKind() == null ? new String(c.body(), StandardCharsets.ISO_8859_1) : c.errorMessage()})
-                .toArray(String[][]::new);
+        return outbound.pending().stream().map(c -> {
+            if (c.errorKind() != null) {
+                return new String[] {"-1", c.errorKind(), c.errorMessage()};
+            }
+            List<String> a = new ArrayList<>(List.of(Integer.toString(c.status()),
+                    new String(c.body(), StandardCharsets.ISO_8859_1)));
+            c.headers().forEach((k, v) -> {
+                a.add(k);
+                a.add(v);
+            });
+            return a.toArray(String[]::new);
+        }).toArray(String[][]::new);
     }
 
     @HostAccess.Export
@@ -304,11 +326,19 @@ public final class HarnessBridge implements AutoCloseable {
         return harness().caches().names().toArray(String[]::new);
     }
 
+    /**
+     * Closes the harness and lets go of it: the test's Python object may outlive its test (a
+     * fixture's value, a traceback), and must not keep a closed pool's workers alive with it.
+     */
     @Override
     @HostAccess.Export
     public void close() {
-        if (harness != null) {
-            harness.close();
+        ScriptHarness h = harness;
+        harness = null;
+        caches = null;
+        if (h != null) {
+            h.close();
         }
+        onClose.run();
     }
 }

@@ -185,6 +185,8 @@ final class PythonWorker {
     private volatile Throwable unreported;
 
     private volatile Context context;
+    /** The context's Java object (worker thread only); detached once the context is closed. */
+    private Bridge bridge;
     private Value fDeliver;
     private Value fCancel;
     private Value fServe;
@@ -536,7 +538,8 @@ final class PythonWorker {
             context = ctx;
             ctx.initialize("python");
             long t1 = System.nanoTime();
-            Value rt = pool.bootstrap(ctx, new Bridge(this, pool.caches(), pool.clients(), pool.scriptMetrics()));
+            bridge = new Bridge(this, pool.caches(), pool.clients(), pool.scriptMetrics());
+            Value rt = pool.bootstrap(ctx, bridge);
             long t2 = System.nanoTime();
             Value err = rt.invokeMember("load_script", script.toString(), moduleName(script));
             long t3 = System.nanoTime();
@@ -607,6 +610,11 @@ final class PythonWorker {
                 } catch (RuntimeException ce) {
                     LOG.log(System.Logger.Level.DEBUG, "closing worker " + index, ce);
                 }
+                context = null; // a closed context is dead weight for whatever still holds this worker
+            }
+            if (bridge != null) {
+                bridge.detach();
+                bridge = null;
             }
         }
     }

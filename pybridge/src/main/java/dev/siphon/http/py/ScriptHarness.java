@@ -300,6 +300,10 @@ public final class ScriptHarness implements AutoCloseable {
         if (host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1);
         }
+        // a literal only: InetAddress.getByName would look a host name up in DNS
+        if (!(host.matches("\\d{1,3}(\\.\\d{1,3}){3}") || (host.indexOf(':') >= 0 && host.matches("[0-9A-Fa-f:.]+")))) {
+            throw new IllegalArgumentException("client must be an IP address and port, ip:port, was " + client);
+        }
         try {
             return new InetSocketAddress(InetAddress.getByName(host), port);
         } catch (UnknownHostException | IllegalArgumentException e) {

@@ -47,7 +47,13 @@ public final class ScriptTestRunner {
 
         @HostAccess.Export
         public HarnessBridge harness() {
-            HarnessBridge b = new HarnessBridge(workers, engine);
+            HarnessBridge[] self = new HarnessBridge[1];
+            HarnessBridge b = new HarnessBridge(workers, engine, () -> {
+                synchronized (made) {
+                    made.remove(self[0]);
+                }
+            });
+            self[0] = b;
             synchronized (made) {
                 made.add(b);
             }
@@ -56,13 +62,15 @@ public final class ScriptTestRunner {
 
         /** Closes what tests left open (a harness they did not close). */
         void closeAll() {
+            List<HarnessBridge> open;
             synchronized (made) {
-                for (HarnessBridge b : made) {
-                    try {
-                        b.close();
-                    } catch (RuntimeException e) {
-                        // already closed, or closing failed: nothing more to do at the end of the run
-                    }
+                open = List.copyOf(made);
+            }
+            for (HarnessBridge b : open) {
+                try {
+                    b.close();
+                } catch (RuntimeException e) {
+                    // closing failed: nothing more to do at the end of the run
                 }
             }
         }

@@ -83,6 +83,7 @@ class CPythonHarnessTest {
         try (ZipFile z = new ZipFile(wheel.toFile())) {
             for (String f : new String[] {"siphon/http.py", "siphon/http.pyi", "siphon/py.typed", "siphon/cache.py",
                 "siphon/timer.pyi", "siphon_testing/__init__.py", "siphon_testing/_router.py",
+                "siphon_testing/__init__.pyi", "siphon_testing/py.typed",
                 "siphon_sdk/http_testing.py", "siphon_sdk/mock_module.py"}) {
                 assertTrue(z.getEntry(f) != null, f + " is not in the wheel");
             }

@@ -102,6 +102,87 @@ class StubsTest {
         assertEquals(0, w.status(), "mypy --strict " + WHATSAPP + " on " + whatsapp + ":\n" + w.output());
     }
 
+    /**
+     * The cookbook's tests (examples/tests, CookbookTestsTest) pass plain {@code --strict} against the
+     * stubs of siphon and of siphon_testing (siphon_testing/__init__.pyi) and pytest's own types.
+     */
+    @Test
+    void mypyStrictPassesOnTheCookbookTests(@TempDir Path cache) throws Exception {
+        List<Path> tests = scripts(ROOT.resolve("examples/tests"));
+        assertEquals(CookbookTestsTest.EXPECTED.size(), tests.size(), "examples/tests: " + tests);
+        Result r = mypy(cache, List.of(), tests);
+        assertEquals(0, r.status(), "mypy --strict on " + tests + ":\n" + r.output());
+        assertTrue(r.output().contains("Success: no issues found in " + tests.size() + " source files"), r.output());
+    }
+
+    /** The harness's stubs catch a test's misuse of the harness. */
+    @Test
+    void mypyFindsMisuseOfTheHarness(@TempDir Path dir) throws Exception {
+        Path test = Files.writeString(dir.resolve("test_misuse.py"), """
+                from siphon_testing import HttpTestHarness
+
+
+                def test_misuse() -> None:
+                    h = HttpTestHarness(config=["clients"])
+                    h.add_response(200)
+                    r = h.request("GET", "/x", body=7)
+                    sent: str = h.sent_requests[0]["body"]
+                    assert r.status == "200"
+                """);
+        Result r = mypy(dir.resolve("cache"), List.of(), List.of(test));
+        assertEquals(1, r.status(), r.output());
+        for (String expected : new String[] {
+            "Argument \"config\" to \"HttpTestHarness\" has incompatible type \"List[str]\"",
+            "Argument 1 to \"add_response\" of \"HttpTestHarness\" has incompatible type \"int\"",
+            "Argument \"body\" to \"request\" of \"HttpTestHarness\" has incompatible type \"int\"",
+            "Incompatible types in assignment (expression has type \"bytes\", variable has type \"str\")",
+            "Non-overlapping equality check (left operand type: \"int\"",
+            "Found 5 errors"}) {
+            assertTrue(r.output().contains(expected), "expected «" + expected + "» in:\n" + r.output());
+        }
+    }
+
+    static final Path HARNESS_STUB = STUBS.resolve("siphon_testing/__init__.pyi");
+    static final Path CPYTHON_HARNESS = STUBS.resolve("siphon_testing/_harness.py");
+    static final Path ENGINE_HARNESS = ROOT.resolve("pybridge/src/main/resources/dev/siphon/http/py/testing/siphon_testing.py");
+
+    static Result checkHarnessApi(Path stub, Path cpython, Path engine) throws Exception {
+        return run(List.of(PYTHON, STUBS.resolve("check_harness_api.py").toString(), "--strict-engine", stub.toString(),
+                cpython.toString(), engine.toString()), null);
+    }
+
+    /**
+     * siphon_testing's stub declares HttpTestHarness as the CPython harness has it (members and
+     * signatures) and every member of the in-engine one (check_harness_api.py).
+     */
+    @Test
+    void theHarnessStubMatchesBothHarnesses() throws Exception {
+        Result r = checkHarnessApi(HARNESS_STUB, CPYTHON_HARNESS, ENGINE_HARNESS);
+        assertEquals(0, r.status(), r.output());
+        assertTrue(r.output().contains("0 difference(s)"), r.output());
+        assertTrue(Files.exists(STUBS.resolve("siphon_testing/py.typed")));
+    }
+
+    @Test
+    void theHarnessCheckCatchesADrift(@TempDir Path dir) throws Exception {
+        Path stub = Files.copy(HARNESS_STUB, dir.resolve("stub.pyi"));
+        Path cpython = Files.copy(CPYTHON_HARNESS, dir.resolve("harness.py"));
+        Path engine = Files.copy(ENGINE_HARNESS, dir.resolve("engine.py"));
+        edit(stub, "    def reset(self) -> None: ...\n", "");
+        edit(cpython, "def pass_through(self, prefix=None):", "def pass_through(self, prefix):");
+        edit(engine, "    def close(self):", "    def flush(self):\n        pass\n\n    def close(self):");
+        Result r = checkHarnessApi(stub, cpython, engine);
+        assertEquals(1, r.status(), r.output());
+        for (String expected : new String[] {
+            "HttpTestHarness.reset: in the CPython harness (self) but not in the stub",
+            "HttpTestHarness.pass_through: differs: stub (self, prefix=None), CPython harness (self, prefix)",
+            "HttpTestHarness.flush: in the in-engine harness (self) but not in the stub",
+            "HttpTestHarness.reset: in the in-engine harness (self) but not in the stub",
+            "4 difference(s)"}) {
+            assertTrue(r.output().contains(expected), "expected «" + expected + "» in:\n" + r.output());
+        }
+    }
+
     /** The stubs are what mypy reads, and they catch a script's misuse of the API. */
     @Test
     void mypyFindsMisuseThroughTheStubs(@TempDir Path dir) throws Exception {

@@ -254,6 +254,8 @@ class HttpTestHarness:
         if client_cert is not None:
             c = [client_cert.get("subject", ""), client_cert.get("issuer", "")] + list(client_cert.get("sans", ()))
         a = self._j.request(method, target, _flat(h), None if body is None else body.decode("latin-1"), client, t, c)
+        if len(a) == 2 and str(a[0]) == "error":
+            raise ValueError(str(a[1]))
         n = len(a)
         resp_headers = {}
         for i in range(1, n - 1, 2):
@@ -306,12 +308,14 @@ class HttpTestHarness:
 
     @property
     def pending_responses(self):
+        """The queued (add_response) answers not used yet: responses, and the errors queued to raise."""
         out = []
-        for status, text in self._j.pending():
-            if int(status) < 0:
-                out.append(str(text))
+        for a in self._j.pending():
+            if int(a[0]) < 0:
+                out.append(_http._ERROR_KINDS[str(a[1])](str(a[2])))
             else:
-                out.append(_http.Response(int(status), body=str(text).encode("latin-1")))
+                headers = {str(a[i]): str(a[i + 1]) for i in range(2, len(a), 2)}
+                out.append(_http.Response(int(a[0]), headers=headers, body=str(a[1]).encode("latin-1")))
         return out
 
     @property
@@ -320,8 +324,10 @@ class HttpTestHarness:
         return self._reported + [str(u) for u in self._j.unexpected()]
 
     def assert_no_unexpected(self):
-        u = self.unexpected_requests
+        """Raises UnexpectedRequest naming the unanswered calls request() did not raise for (then forgets them)."""
+        u = [str(x) for x in self._j.unexpected()]
         if u:
+            self._j.clearUnexpected()
             raise UnexpectedRequest("no canned response for " + "; ".join(u))
 
     # -- timers --
