@@ -87,13 +87,14 @@ class _Route:
     the request runs through ``_chain``. Otherwise the handler's own coroutine is driven.
     """
 
-    __slots__ = ("fn", "name", "sync", "chain")
+    __slots__ = ("fn", "name", "sync", "chain", "wrapped")
 
     def __init__(self, fn, sync, chain):
         self.fn = fn
         self.name = _name(fn)
         self.sync = sync
         self.chain = chain
+        self.wrapped = None  # with a (req, call_next) middleware: the chain's first step (_steps)
 
 
 def install():
@@ -249,13 +250,17 @@ def prepare():
     global _middleware, _wrapping, _unmatched_chain
     _middleware = tuple((m, _name(m)) for m in http._middleware)
     kinds = tuple(http._wraps(m) for m in http._middleware)
-    # with a (req, call_next) middleware every request runs through _wrapped; without, as before
+    # with a (req, call_next) middleware every request runs through its route's _steps; without, as before
     _wrapping = tuple((m, who, k) for (m, who), k in zip(_middleware, kinds)) if any(kinds) else None
     _unmatched_chain = tuple((m, _name(m), http._wraps(m)) for m in http._unmatched)
     mw_sync = _wrapping is None and all(_plain_function(m) for m in http._middleware)
     _routes.clear()
     for pattern, methods, fn in http._routes:
-        _routes.append(_Route(fn, mw_sync and _plain_function(fn), bool(http._middleware)))
+        route = _Route(fn, mw_sync and _plain_function(fn), bool(http._middleware))
+        if _wrapping is not None:
+            route.wrapped = _steps(route, _wrapping)
+        _routes.append(route)
+    _UNMATCHED.wrapped = _steps(_UNMATCHED, _unmatched_chain) if _unmatched_chain else None
 
 
 def serve():
@@ -296,16 +301,16 @@ def deliver(rid, index, method, path, params, headers, body_len):
     query and the client are fetched from Java only when the handler asks for them.
     """
     req = _request_from_java(rid, method, path, params, headers, body_len)
-    if index < 0:  # no route matched: the unmatched middleware, ending at the engine's answer
-        _drive(rid, "the unmatched middleware", _wrapped(rid, _UNMATCHED, req, _unmatched_chain))
-        return
-    route = _routes[index]
+    route = _routes[index] if index >= 0 else _UNMATCHED  # -1: no route matched (unmatched=True middleware)
     if route.sync:
         _serve_sync(rid, route, req)
         return
     who = route.name
     try:
-        coro = _chain(rid, route, req) if route.chain else route.fn(req)
+        if route.wrapped is not None:
+            coro = route.wrapped(req)
+        else:
+            coro = _chain(rid, route, req) if route.chain else route.fn(req)
     except BaseException:
         _java.bridge.fail(rid, who, _script_traceback())
         return
@@ -347,6 +352,8 @@ def _drive(rid, who, coro):
             _aio.end_first_step(e)
         if tb is None:
             _java.bridge.cancelled(rid)
+        elif e.__class__ is _ChainError:
+            _java.bridge.fail(rid, e.who, str(e))
         else:
             _java.bridge.fail(rid, who, tb)
         return
@@ -368,6 +375,9 @@ def _run_rest(rid, who, coro, value):
         except (_CancelledError, GeneratorExit):
             _java.bridge.cancelled(rid)
             raise
+        except _ChainError as e:
+            _java.bridge.fail(rid, e.who, str(e))
+            return
         except BaseException:
             _java.bridge.fail(rid, who, _script_traceback())
             return
@@ -520,8 +530,6 @@ async def _finish(awaitable):
 
 async def _chain(rid, route, req):
     """The middleware in order, then the handler; returns the Response to send, or _ANSWERED."""
-    if _wrapping is not None:
-        return await _wrapped(rid, route, req)
     who = route.name
     try:
         for m, who in _middleware:
@@ -583,66 +591,70 @@ _UNMATCHED = _Route(_engine_answer, False, True)
 _UNMATCHED.name = "the engine's answer"
 
 
-async def _wrapped(rid, route, req, chain=None):
-    """The chain when a (req, call_next) middleware is in it: each such middleware gets the rest
-    of the chain as ``call_next``; a guard's Response or the handler's goes back up through the
-    wrapping middleware before it is sent. Returns the Response to send, or _ANSWERED.
-    ``chain``: the middleware to run (default: all of the script's)."""
-    if chain is None:
-        chain = _wrapping
-    n = len(chain)
-    running = [route.name]  # who runs now: the name a failure is logged under
+def _steps(route, chain):
+    """The chain of a route with a (req, call_next) middleware in it, built once by prepare():
+    returns the coroutine function that runs a request through it. Each step runs one middleware
+    and, through ``call_next`` (made here, once), the steps after it; the last runs the handler.
+    A guard's Response or the handler's goes back up through the wrapping middleware before it is
+    sent. What is not a Response raises _ChainError (reported by _drive and _run_rest)."""
+    fn = route.fn
+    hname = route.name
 
-    async def rest(i, req, caller):
-        try:
-            return await run(i, req)
-        finally:
-            running[0] = caller
-
-    async def run(i, req):
-        while i < n:
-            m, who, wraps = chain[i]
-            running[0] = who
-            if wraps:
-                def call_next(r, _i=i + 1, _who=who):
-                    if not isinstance(r, http.Request):
-                        raise TypeError(f"middleware {_who}: call_next takes the request, not {type(r).__name__}")
-                    return _Next(rest(_i, r, _who), _who)
-                r = m(req, call_next)
-                if r.__class__ is _Next or _iscoro(r):
-                    r = await r
-                if not isinstance(r, _Response):
-                    raise _ChainError(who, f"middleware {who} returned {type(r).__name__}; a (req, call_next) "
-                                           "middleware must return an http.Response")
-                return r
-            r = m(req)
-            if _iscoro(r):
-                r = await r
-            if r is None:
-                i += 1
-                continue
-            if isinstance(r, _Response):
-                return r
-            raise _ChainError(who, f"middleware {who} returned {type(r).__name__}; it must return an "
-                                   "http.Response or None")
-        running[0] = route.name
-        r = route.fn(req)
-        if _iscoro(r):
+    async def handler(req):
+        r = fn(req)
+        if r.__class__ is _coroutine or _iscoro(r):
             r = await r
-        if not isinstance(r, _Response):
-            raise _ChainError(route.name, f"{route.name} returned {'None' if r is None else type(r).__name__}; "
-                                          "a handler must return an http.Response")
+        if r.__class__ is not _Response and not isinstance(r, _Response):
+            raise _ChainError(hname, f"{hname} returned {'None' if r is None else type(r).__name__}; "
+                                     "a handler must return an http.Response")
         return r
 
-    try:
-        return await run(0, req)
-    except _CancelledError:
-        raise
-    except _ChainError as e:
-        _java.bridge.fail(rid, e.who, str(e))
-    except BaseException:
-        _java.bridge.fail(rid, running[0], _script_traceback())
-    return _ANSWERED
+    step = handler
+    for m, who, wraps in reversed(chain):
+        step = _wrapper_step(m, who, step) if wraps else _guard_step(m, who, step)
+    return step
+
+
+def _wrapper_step(m, who, rest):
+    if _plain_function(m) or not _iscoroutinefunction(m):
+        def call_next(r):  # a def middleware cannot await: what it does with the result is checked
+            if not isinstance(r, http.Request):
+                raise TypeError(f"middleware {who}: call_next takes the request, not {type(r).__name__}")
+            return _Next(rest(r), who)
+    else:
+        def call_next(r):
+            if r.__class__ is not http.Request and not isinstance(r, http.Request):
+                raise TypeError(f"middleware {who}: call_next takes the request, not {type(r).__name__}")
+            return rest(r)
+
+    async def step(req):
+        r = m(req, call_next)
+        if r.__class__ is _coroutine or r.__class__ is _Next or _iscoro(r):
+            r = await r
+        if r.__class__ is not _Response and not isinstance(r, _Response):
+            raise _ChainError(who, f"middleware {who} returned {type(r).__name__}; a (req, call_next) "
+                                   "middleware must return an http.Response")
+        return r
+    return step
+
+
+def _guard_step(m, who, rest):
+    async def step(req):
+        r = m(req)
+        if r.__class__ is _coroutine or _iscoro(r):
+            r = await r
+        if r is None:
+            return await rest(req)
+        if r.__class__ is _Response or isinstance(r, _Response):
+            return r
+        raise _ChainError(who, f"middleware {who} returned {type(r).__name__}; it must return an "
+                               "http.Response or None")
+    return step
+
+
+def _iscoroutinefunction(fn):
+    code = getattr(fn, "__code__", None)
+    return code is not None and bool(code.co_flags & 0x80)  # CO_COROUTINE
 
 
 # --- hooks: run like requests, inline until they suspend ---
