@@ -609,23 +609,37 @@ def _steps(route, chain):
                                      "a handler must return an http.Response")
         return r
 
-    step = handler
+    # an async def handler is its own last step: the Response check is _reply's (or the wrapper's)
+    step = fn if _iscoroutinefunction(fn) else handler
     for m, who, wraps in reversed(chain):
-        step = _wrapper_step(m, who, step) if wraps else _guard_step(m, who, step)
+        if wraps and _iscoroutinefunction(m):
+            step = _async_wrapper_entry(m, who, step)
+        else:
+            step = _wrapper_step(m, who, step) if wraps else _guard_step(m, who, step)
     return step
 
 
+def _async_wrapper_entry(m, who, rest):
+    """An ``async def`` (req, call_next) middleware's step is its own coroutine: no coroutine of
+    ours between it and the next step (what it returns is checked by the step above it, or by
+    _reply at the top)."""
+    def call_next(r):
+        if r.__class__ is not http.Request and not isinstance(r, http.Request):
+            raise TypeError(f"middleware {who}: call_next takes the request, not {type(r).__name__}")
+        return rest(r)
+
+    def entry(req):
+        return m(req, call_next)
+    return entry
+
+
 def _wrapper_step(m, who, rest):
-    if _plain_function(m) or not _iscoroutinefunction(m):
-        def call_next(r):  # a def middleware cannot await: what it does with the result is checked
-            if not isinstance(r, http.Request):
-                raise TypeError(f"middleware {who}: call_next takes the request, not {type(r).__name__}")
-            return _Next(rest(r), who)
-    else:
-        def call_next(r):
-            if r.__class__ is not http.Request and not isinstance(r, http.Request):
-                raise TypeError(f"middleware {who}: call_next takes the request, not {type(r).__name__}")
-            return rest(r)
+    """A ``def`` (req, call_next) middleware: it cannot await, so call_next gives it an awaitable
+    that says so when used as a Response (_Next); it may return it as it is."""
+    def call_next(r):
+        if not isinstance(r, http.Request):
+            raise TypeError(f"middleware {who}: call_next takes the request, not {type(r).__name__}")
+        return _Next(rest(r), who)
 
     async def step(req):
         r = m(req, call_next)
