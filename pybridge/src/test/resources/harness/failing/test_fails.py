@@ -19,3 +19,11 @@ def test_wrong_expectation():
     status = h.request("GET", "/nope").status
     h.close()
     assert status == 200, f"got {status}"
+
+
+def test_bare_assert():
+    h = HttpTestHarness()
+    h.load_script(APP)
+    status = h.request("GET", "/nope").status
+    h.close()
+    assert status == 200

@@ -87,14 +87,17 @@ class ScriptTestCommandTest {
         assertTrue(r.out().contains("failing/test_fails.py::test_wrong_expectation FAILED"), r.out());
         assertTrue(r.out().contains("test_fails.py\", line 21, in test_wrong_expectation")
                 && r.out().contains("AssertionError: got 404"), r.out());
-        assertTrue(r.out().contains("==== 1 failed, 1 passed in "), r.out());
+        // an assert without a message shows the values of the names in it
+        assertTrue(r.out().contains("where:\n  status = 404\n"), r.out());
+        assertTrue(r.out().contains("failing/test_fails.py::test_bare_assert FAILED"), r.out());
+        assertTrue(r.out().contains("==== 2 failed, 1 passed in "), r.out());
     }
 
     @Test
     void selectionUsageAndEmptyRuns(@TempDir Path dir) throws Exception {
         LauncherTest.Run k = LauncherTest.run("test", "-k", "wrong", HARNESS.resolve("failing").toString());
         assertEquals(1, k.status(), k.out());
-        assertEquals(List.of(0, 1), List.of(count(k.out(), "PASSED"), count(k.out(), "FAILED")), k.out());
+        assertEquals(List.of(0, 1), List.of(count(k.out(), "PASSED"), count(k.out(), "FAILED")), k.out()); // -k wrong
 
         assertEquals(5, LauncherTest.run("test", dir.toString()).status()); // nothing collected, as pytest
         LauncherTest.Run missing = LauncherTest.run("test", dir.resolve("nope").toString());

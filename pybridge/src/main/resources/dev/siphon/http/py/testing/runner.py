@@ -105,6 +105,39 @@ class _Run:
         return errors
 
 
+def _explain(exc_info):
+    """For an ``assert`` that failed without a message: the values of the plain names in it, read
+    from the test's frame (never by calling anything again, so nothing runs twice)."""
+    import ast
+    import linecache
+    et, ev, tb = exc_info
+    if et is not AssertionError or ev.args:
+        return ""
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    frame = tb.tb_frame
+    line = linecache.getline(frame.f_code.co_filename, tb.tb_lineno).strip()
+    try:
+        node = ast.parse(line)
+    except SyntaxError:
+        return ""
+    names = []
+    for n in ast.walk(node):
+        if isinstance(n, ast.Name) and n.id not in names:
+            names.append(n.id)
+    shown = []
+    for name in names:
+        if name in frame.f_locals:
+            value = frame.f_locals[name]
+        else:
+            continue  # module globals and builtins say little about this failure
+        if callable(value) or isinstance(value, type(sys)):
+            continue
+        text = repr(value)
+        shown.append(f"  {name} = {text if len(text) <= 200 else text[:200] + '...'}")
+    return ("where:\n" + "\n".join(shown) + "\n") if shown else ""
+
+
 def _expand(fn):
     """(id suffix, parameter values) for each run of a test: one, or one per parametrize row."""
     runs = [("", {})]
@@ -175,7 +208,7 @@ def main(paths, keyword=None, out=None):
                 except pytest.Skipped as e:
                     outcome, detail = "SKIPPED", str(e)
                 except BaseException:  # noqa: BLE001 (the test's failure)
-                    outcome, detail = "FAILED", traceback.format_exc()
+                    outcome, detail = "FAILED", traceback.format_exc() + _explain(sys.exc_info())
                 errors = run.teardown()
                 if errors and outcome != "FAILED":
                     outcome = "FAILED"
