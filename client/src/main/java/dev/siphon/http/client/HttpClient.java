@@ -246,6 +246,17 @@ public final class HttpClient implements AutoCloseable {
         return result;
     }
 
+    /**
+     * The absolute URL a {@link #send} of {@code url} goes to, joined onto the base URL as a send
+     * joins it (what a test harness records of a call it answers itself).
+     *
+     * @throws IllegalArgumentException as {@link #send} does for a URL it cannot send to
+     */
+    public String resolve(String url) {
+        UrlResolver.Target t = UrlResolver.resolve(settings.baseUrl(), Objects.requireNonNull(url, "url"));
+        return t.origin().scheme() + "://" + t.origin().authority() + t.requestTarget();
+    }
+
     /** One request on its origin's pool, with {@code timeoutMs} to complete. */
     private CompletableFuture<ClientResponse> exchange(String m, UrlResolver.Target t, String[] names, String[] values,
                                                        byte[] body, long timeoutMs) {

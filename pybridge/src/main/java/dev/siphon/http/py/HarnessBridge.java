@@ -25,7 +25,7 @@ public final class HarnessBridge implements AutoCloseable {
     private final HarnessOutbound outbound = new HarnessOutbound();
     private final int workers;
     private final org.graalvm.polyglot.Engine engine;
-    private final Runnable onClose;
+    private final java.util.function.Consumer<HarnessBridge> onClose;
     private ScriptHarness harness;
     private Bridge caches;
 
@@ -33,7 +33,7 @@ public final class HarnessBridge implements AutoCloseable {
      * @param engine  the test run's polyglot engine, which every harness's worker contexts share
      * @param onClose what the test run does when this harness closes (it forgets it)
      */
-    HarnessBridge(int workers, org.graalvm.polyglot.Engine engine, Runnable onClose) {
+    HarnessBridge(int workers, org.graalvm.polyglot.Engine engine, java.util.function.Consumer<HarnessBridge> onClose) {
         this.workers = workers;
         this.engine = engine;
         this.onClose = onClose;
@@ -339,6 +339,6 @@ public final class HarnessBridge implements AutoCloseable {
         if (h != null) {
             h.close();
         }
-        onClose.run();
+        onClose.accept(this);
     }
 }

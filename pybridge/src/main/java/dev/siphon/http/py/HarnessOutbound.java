@@ -120,7 +120,7 @@ public final class HarnessOutbound {
                                            Map<String, String> headers, byte[] body) {
         HttpClient c = clients.get(client);
         String base = c.settings().baseUrl();
-        String url = absolute(base, path);
+        String url = c.resolve(path);
         String m = method.toUpperCase(Locale.ROOT);
         Canned answer;
         synchronized (this) {
@@ -152,19 +152,6 @@ public final class HarnessOutbound {
         }
         return CompletableFuture.completedFuture(new ClientResponse(answer.status(), answer.headers(), answer.body(),
                 "HTTP/1.1"));
-    }
-
-    /** The URL a call goes to: an absolute one as given, else the base URL (trailing slashes dropped) with the path appended, as the client joins them. */
-    static String absolute(String base, String path) {
-        String p = path.toLowerCase(Locale.ROOT);
-        if (p.startsWith("http://") || p.startsWith("https://") || base == null) {
-            return path;
-        }
-        int end = base.length();
-        while (end > 0 && base.charAt(end - 1) == '/') {
-            end--;
-        }
-        return base.substring(0, end) + path;
     }
 
     private static ClientErrorKind kindOf(String kind) {

@@ -38,7 +38,8 @@ public final class ScriptTestRunner {
     public static final class Host {
         private final int workers;
         private final org.graalvm.polyglot.Engine engine;
-        private final List<HarnessBridge> made = new ArrayList<>();
+        /** The harnesses not closed yet. */
+        private final java.util.Set<HarnessBridge> made = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
         Host(int workers, org.graalvm.polyglot.Engine engine) {
             this.workers = workers;
@@ -47,26 +48,14 @@ public final class ScriptTestRunner {
 
         @HostAccess.Export
         public HarnessBridge harness() {
-            HarnessBridge[] self = new HarnessBridge[1];
-            HarnessBridge b = new HarnessBridge(workers, engine, () -> {
-                synchronized (made) {
-                    made.remove(self[0]);
-                }
-            });
-            self[0] = b;
-            synchronized (made) {
-                made.add(b);
-            }
+            HarnessBridge b = new HarnessBridge(workers, engine, made::remove);
+            made.add(b);
             return b;
         }
 
         /** Closes what tests left open (a harness they did not close). */
         void closeAll() {
-            List<HarnessBridge> open;
-            synchronized (made) {
-                open = List.copyOf(made);
-            }
-            for (HarnessBridge b : open) {
+            for (HarnessBridge b : List.copyOf(made)) {
                 try {
                     b.close();
                 } catch (RuntimeException e) {
@@ -133,16 +122,17 @@ public final class ScriptTestRunner {
                 .err(err)
                 .build()) {
             List<String> names = new ArrayList<>(List.of(WorkerPool.MODULES));
-            List<String> sources = new ArrayList<>();
-            for (String m : WorkerPool.MODULES) {
-                sources.add(WorkerPool.resource(m.equals("siphon") ? "siphon/__init__.py" : m.replace('.', '/') + ".py"));
-            }
+            List<String> sources = new ArrayList<>(List.of(WorkerPool.moduleSources()));
             for (String m : TESTING) {
                 names.add(m);
                 sources.add(WorkerPool.resource(DIR + m + ".py"));
             }
-            Source boot = Source.newBuilder("python", WorkerPool.resource(DIR + "boot.py"), "testing/boot.py").buildLiteral();
-            Value main = ctx.eval(boot).execute(names.toArray(String[]::new), sources.toArray(String[]::new), host);
+            String[] n = names.toArray(String[]::new);
+            String[] src = sources.toArray(String[]::new);
+            ctx.eval(WorkerPool.importer()).execute(n, src, null); // no Bridge: the importer only
+            Source start = Source.newBuilder("python", WorkerPool.resource(DIR + "boot.py"), "testing/boot.py")
+                    .buildLiteral();
+            Value main = ctx.eval(start).execute(host, n, src);
             Value status = main.execute(paths.toArray(String[]::new), keyword);
             return status.asInt();
         } catch (PolyglotException e) {

@@ -102,7 +102,7 @@ public final class WorkerPool implements AutoCloseable {
     /** {@code from siphon import metrics}: one registry per process, which the admin listener's /metrics serves. */
     private final ScriptMetrics scriptMetrics = new ScriptMetrics(new dev.siphon.http.metrics.MetricsRegistry());
     private final ClientPools clients;
-    private final Source boot = Source.newBuilder("python", resource(BOOT), "boot.py").buildLiteral();
+    private final Source boot = importer();
     private final String[] sources;
     /** The workers that take requests, in index order; replaced (never changed) as workers become ready. */
     private volatile PythonWorker[] ready = new PythonWorker[0];
@@ -135,11 +135,7 @@ public final class WorkerPool implements AutoCloseable {
         this.engine = shared != null ? shared : newEngine();
         LOG.log(System.Logger.Level.INFO, () -> "start-up: polyglot engine " + (System.nanoTime() - t0) / 1_000_000
                 + " ms (" + engine.getImplementationName() + ")");
-        this.sources = new String[MODULES.length];
-        for (int i = 0; i < MODULES.length; i++) {
-            sources[i] = resource(MODULES[i].equals("siphon") ? "siphon/__init__.py"
-                    : MODULES[i].replace('.', '/') + ".py");
-        }
+        this.sources = moduleSources();
         this.workers = new PythonWorker[workers];
         for (int i = 0; i < workers; i++) {
             this.workers[i] = new PythonWorker(i, this, script, queueCapacity);
@@ -827,6 +823,20 @@ public final class WorkerPool implements AutoCloseable {
 
     Value bootstrap(Context ctx, Bridge bridge) {
         return ctx.eval(boot).execute(MODULES, sources, bridge);
+    }
+
+    /** The sources of {@link #MODULES}, in that order, from the jar's resources. */
+    static String[] moduleSources() {
+        String[] out = new String[MODULES.length];
+        for (int i = 0; i < MODULES.length; i++) {
+            out[i] = resource(MODULES[i].equals("siphon") ? "siphon/__init__.py" : MODULES[i].replace('.', '/') + ".py");
+        }
+        return out;
+    }
+
+    /** The importer of the siphon package (boot.py), as a worker's and a test's context evaluate it. */
+    static Source importer() {
+        return Source.newBuilder("python", resource(BOOT), "boot.py").buildLiteral();
     }
 
     static String resource(String name) {

@@ -1,8 +1,9 @@
-# The importer of the siphon package: evaluated once per worker context by WorkerPool.bootstrap,
-# before anything else of siphon exists there. Its value (the last expression) is the function
-# that WorkerPool calls with the package's module names, their sources (read from the jar's
-# resources) and the worker's Bridge; it hands the Bridge to siphon._java, the one module that
-# holds it, and returns siphon._runtime.
+# The importer of the siphon package: evaluated once per context, before anything else of
+# siphon exists there. Its value (the last expression) is the function that Java calls with the
+# module names, their sources (read from the jar's resources) and the context's Bridge:
+# WorkerPool.bootstrap for a worker, which hands the Bridge to siphon._java (the one module that
+# holds it) and gets siphon._runtime back; ScriptTestRunner for a test's context, with no Bridge
+# (None) and the testing modules among the sources, which gets None back and imports them itself.
 #
 # Plain classes for the finder and loader: importlib.abc would import importlib.resources and
 # some fifty modules with it (typing, inspect, tempfile).
@@ -22,17 +23,19 @@ def _siphon_boot(names, sources, bridge):
     loader = Loader()
 
     class Finder:
-        # the siphon package, from the jar's resources
+        # the siphon package (and a test context's modules), from the jar's resources
         def find_spec(self, fullname, path=None, target=None):
             if fullname not in srcs:
                 return None
             pkg = fullname == "siphon"
-            origin = "siphon/__init__.py" if pkg else "siphon/" + fullname[7:] + ".py"
+            origin = "siphon/__init__.py" if pkg else fullname.replace(".", "/") + ".py"
             spec = spec_from_loader(fullname, loader, origin=origin, is_package=pkg)
             spec.has_location = True
             return spec
 
     sys.meta_path.insert(0, Finder())
+    if bridge is None:
+        return None
     import siphon._java as java
     java.install(bridge)
     import siphon._runtime as rt
