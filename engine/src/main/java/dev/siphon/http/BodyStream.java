@@ -41,6 +41,24 @@ public final class BodyStream {
         }
     }
 
+    /**
+     * Why a request body stopped short: {@code status} is what the engine answered (or would
+     * have: 408 for a client that stalled, 413 for a body past its cap, 400 for malformed
+     * chunking) or 0 when the client went away or reset the stream.
+     */
+    public static final class BodyFailedException extends java.io.IOException {
+        private final int status;
+
+        public BodyFailedException(int status, String message) {
+            super(message);
+            this.status = status;
+        }
+
+        public int status() {
+            return status;
+        }
+    }
+
     private final int window;
     private final ArrayDeque<byte[]> chunks = new ArrayDeque<>();
     private long buffered;

@@ -30,6 +30,7 @@ public final class Request {
     private final TlsInfo tls;
     private final String requestId;
     private final Response unmatchedAnswer;
+    private final BodyStream bodyStream;
     private Map<String, String> queryParams;
     private String client;
 
@@ -53,7 +54,7 @@ public final class Request {
                    Headers headers, byte[] body, InetSocketAddress remote, TrustedProxies trustedProxies,
                    String routePattern, Map<String, String> pathParams, TlsInfo tls, String requestId) {
         this(method, path, rawQuery, version, scheme, headers, body, remote, trustedProxies, routePattern, pathParams,
-                tls, requestId, null);
+                tls, requestId, null, null);
     }
 
     /**
@@ -66,13 +67,28 @@ public final class Request {
                                     Headers headers, InetSocketAddress remote, TrustedProxies trustedProxies,
                                     TlsInfo tls, String requestId, Response unmatchedAnswer) {
         return new Request(method, path, rawQuery, version, scheme, headers, EMPTY, remote, trustedProxies, null,
-                Map.of(), tls, requestId, java.util.Objects.requireNonNull(unmatchedAnswer, "unmatchedAnswer"));
+                Map.of(), tls, requestId, java.util.Objects.requireNonNull(unmatchedAnswer, "unmatchedAnswer"), null);
+    }
+
+    /**
+     * A request to a streaming route ({@link StreamingRoute}), handed to its handler as soon as
+     * its head is read: its body arrives through {@code bodyStream} ({@link #bodyStream()}) while
+     * the handler runs, and {@link #body()} is empty.
+     */
+    public static Request streaming(String method, String path, String rawQuery, String version, String scheme,
+                                    Headers headers, BodyStream bodyStream, InetSocketAddress remote,
+                                    TrustedProxies trustedProxies, String routePattern, Map<String, String> pathParams,
+                                    TlsInfo tls, String requestId) {
+        return new Request(method, path, rawQuery, version, scheme, headers, EMPTY, remote, trustedProxies,
+                routePattern, pathParams, tls, requestId, null,
+                java.util.Objects.requireNonNull(bodyStream, "bodyStream"));
     }
 
     private Request(String method, String path, String rawQuery, String version, String scheme,
                     Headers headers, byte[] body, InetSocketAddress remote, TrustedProxies trustedProxies,
                     String routePattern, Map<String, String> pathParams, TlsInfo tls, String requestId,
-                    Response unmatchedAnswer) {
+                    Response unmatchedAnswer, BodyStream bodyStream) {
+        this.bodyStream = bodyStream;
         this.unmatchedAnswer = unmatchedAnswer;
         this.requestId = requestId;
         this.tls = tls;
@@ -122,9 +138,22 @@ public final class Request {
         return headers.get(name);
     }
 
-    /** The whole buffered body; empty when there was none. */
+    /** The whole buffered body; empty when there was none, and for a streaming route (see {@link #bodyStream()}). */
     public byte[] body() {
         return body;
+    }
+
+    /**
+     * The body as it arrives, for a request to a streaming route ({@link StreamingRoute}); null
+     * for a buffered request. The handler reads it ({@link BodyStream#read}) or {@linkplain
+     * BodyStream#cancel cancels} it; the connection reads the socket (HTTP/1.1) or opens the
+     * stream's window (HTTP/2) only as fast as the handler takes the chunks. It ends once the
+     * whole body arrived, and fails with {@link BodyStream.BodyFailedException} when it cannot
+     * (the client stalled past {@code request_timeout_ms}: 408; longer than the route's cap:
+     * 413; the client went away or reset the stream).
+     */
+    public BodyStream bodyStream() {
+        return bodyStream;
     }
 
     public InetSocketAddress remoteAddress() {

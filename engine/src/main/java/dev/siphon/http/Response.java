@@ -19,6 +19,7 @@ public final class Response {
     private final int status;
     private final Headers headers;
     private byte[] body;
+    private BodyStream bodyStream;
 
     public Response(int status) {
         this(status, new Headers(4), EMPTY);
@@ -48,6 +49,26 @@ public final class Response {
         r.headers.add("content-type", "text/plain; charset=utf-8");
         r.body = body.getBytes(StandardCharsets.UTF_8);
         return r;
+    }
+
+    /**
+     * A response whose body is produced while it is sent: the engine writes the head, then each
+     * chunk {@code body} yields as it comes (HTTP/1.1 chunked, or exactly the {@code
+     * content-length} the headers give; HTTP/2 DATA frames under flow control), taking chunks
+     * only as fast as the client reads them. When the client goes away the engine {@linkplain
+     * BodyStream#cancel cancels} {@code body}; when the producer {@linkplain BodyStream#fail
+     * fails} it, HTTP/1.1 closes the connection without the last chunk and HTTP/2 resets the
+     * stream (INTERNAL_ERROR), so a client never takes a truncated body for a whole one.
+     */
+    public static Response streaming(int status, Headers headers, BodyStream body) {
+        Response r = new Response(status, headers, null);
+        r.bodyStream = java.util.Objects.requireNonNull(body, "body");
+        return r;
+    }
+
+    /** The body of a {@link #streaming} response; null for a whole one ({@link #body()}). */
+    public BodyStream bodyStream() {
+        return bodyStream;
     }
 
     public static Response of(int status, byte[] body) {
@@ -82,6 +103,6 @@ public final class Response {
 
     @Override
     public String toString() {
-        return "Response[" + status + ", " + headers + ", " + body.length + " bytes]";
+        return "Response[" + status + ", " + headers + ", " + (bodyStream != null ? "streaming" : body.length + " bytes") + "]";
     }
 }

@@ -27,12 +27,20 @@ public final class BodyBuffer {
     /** The budget each growth is reserved in; null for none. */
     private final BodyBudget budget;
     private final boolean discard;
+    /** A streaming route's body: each append goes on to the handler as a chunk; null when buffered. */
+    private final dev.siphon.http.BodyStream stream;
     private byte[] data;
     private int size;
+    private long streamed; // a streaming buffer's octets so far
     /** Octets reserved in {@link #budget} for this body: its capacity, trimmed to its size once handed over. */
     private long reserved;
 
     private BodyBuffer(int initial, long cap, BodyBudget budget, boolean discard) {
+        this(initial, cap, budget, discard, null);
+    }
+
+    private BodyBuffer(int initial, long cap, BodyBudget budget, boolean discard, dev.siphon.http.BodyStream stream) {
+        this.stream = stream;
         this.cap = cap;
         this.budget = budget;
         this.discard = discard;
@@ -53,7 +61,31 @@ public final class BodyBuffer {
         return new BodyBuffer(0, cap, null, true);
     }
 
+    /**
+     * A streaming route's body of at most {@code cap} octets: what arrives is counted and handed
+     * on to {@code stream} as it comes (a copy of each read's octets), or dropped once the
+     * handler cancelled the stream. Nothing is kept here; the stream's window bounds what is held.
+     */
+    public static BodyBuffer streaming(long cap, dev.siphon.http.BodyStream stream) {
+        return new BodyBuffer(0, cap, null, false, java.util.Objects.requireNonNull(stream, "stream"));
+    }
+
+    /** The stream a {@link #streaming} buffer feeds; null for the others. */
+    public dev.siphon.http.BodyStream stream() {
+        return stream;
+    }
+
     public void append(byte[] b, int off, int len) throws CodecException {
+        if (stream != null) {
+            if (streamed + len > cap) {
+                throw tooLarge();
+            }
+            streamed += len;
+            if (len > 0 && !stream.isCancelled()) {
+                stream.offer(Arrays.copyOfRange(b, off, off + len));
+            }
+            return;
+        }
         if (size + (long) len > cap) {
             throw tooLarge();
         }
@@ -85,7 +117,7 @@ public final class BodyBuffer {
 
     /** Checks that {@code more} bytes would still fit, before they arrive. */
     public void ensureFits(long more) throws CodecException {
-        if (size + more > cap) {
+        if (size + streamed + more > cap) {
             throw tooLarge();
         }
     }

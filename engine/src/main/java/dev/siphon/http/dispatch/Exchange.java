@@ -35,7 +35,7 @@ public final class Exchange implements Responder {
 
     private final EventLoop loop;
     private final Sink sink;
-    private final long deadlineNanos;
+    private volatile long deadlineNanos;
     private volatile int state;
     private Request request;
     private Runnable cancelAction; // loop thread only
@@ -61,6 +61,10 @@ public final class Exchange implements Responder {
     public long bodyBytesIn;
     /** The request's id, sent back in {@code x-request-id} ({@link RequestIds}). */
     public String requestId;
+    /** A streaming route's request body, while the connection still feeds it; else null. */
+    public dev.siphon.http.BodyStream requestStream;
+    /** Octets of a streaming response's body written so far. */
+    public long bodyBytesOut;
     /** The request's path and protocol version, for the access log. */
     public String path;
     public String version;
@@ -84,6 +88,14 @@ public final class Exchange implements Responder {
         return deadlineNanos;
     }
 
+    /**
+     * Moves the deadline: a streaming route's request has none while its body arrives (the
+     * body's stall timeout governs that), and gets one when the body has ended. Loop thread.
+     */
+    public void deadline(long nanos) {
+        deadlineNanos = nanos;
+    }
+
     public boolean isPending() {
         return state == PENDING;
     }
@@ -100,6 +112,10 @@ public final class Exchange implements Responder {
             } else {
                 loop.submit(() -> sink.complete(this, r));
             }
+        } else if (r.bodyStream() != null) {
+            // answered already (504) or cancelled: the streaming body's producer must not wait for a reader
+            r.bodyStream().cancel(new dev.siphon.http.BodyStream.CancelledException(
+                    state == CANCELLED ? "the request was cancelled" : "the request was answered already"));
         }
     }
 

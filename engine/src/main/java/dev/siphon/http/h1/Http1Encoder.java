@@ -13,7 +13,8 @@ import java.util.Locale;
 
 /**
  * Writes HTTP/1.1 responses (RFC 9112 §4, §6). Response framing is decided here and only here:
- * the engine always sends {@code Content-Length} (the body is whole), never the handler's
+ * the engine sends {@code Content-Length} for a whole body and chunked framing for a streaming
+ * one (or the handler's own {@code content-length}, checked), never the handler's other
  * framing fields, and no body for HEAD, 1xx, 204 and 304. Loop thread only; stateless.
  */
 public final class Http1Encoder {
@@ -21,6 +22,7 @@ public final class Http1Encoder {
     private static final byte[] DATE = "date: ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] REQUEST_ID = (RequestIds.FIELD + ": ").getBytes(StandardCharsets.US_ASCII);
     private static final byte[] CONTENT_LENGTH = "content-length: ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] TRANSFER_CHUNKED = "transfer-encoding: chunked\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] CONNECTION_CLOSE = "connection: close\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] CONNECTION_KEEP_ALIVE = "connection: keep-alive\r\n".getBytes(StandardCharsets.US_ASCII);
     static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
@@ -60,9 +62,61 @@ public final class Http1Encoder {
      */
     static boolean encode(Response r, boolean headRequest, boolean close, boolean keepAlive10, String requestId,
                           OutboundQueue out) throws InvalidHeaderException {
+        byte[] body = r.body();
+        boolean handlerClose = encodeHead(r, body.length, close, keepAlive10, requestId, out);
+        if (!Status.bodyless(r.status()) && !headRequest) {
+            out.add(body);
+        }
+        return handlerClose;
+    }
+
+    /** {@link #encodeHead}'s {@code length} for a body sent in chunks (RFC 9112 §7.1). */
+    static final long CHUNKED = -1;
+    /** {@link #encodeHead}'s {@code length} for a body delimited by closing the connection (an HTTP/1.0 client's stream). */
+    static final long UNTIL_CLOSE = -2;
+
+    /**
+     * The length a streaming response's handler declared in {@code content-length}, or -1 when
+     * it declared none.
+     *
+     * @throws InvalidHeaderException for a value that is not one decimal length
+     */
+    static long declaredLength(Response r) throws InvalidHeaderException {
+        String v = r.headers().get("content-length");
+        if (v == null) {
+            return -1;
+        }
+        String t = v.strip();
+        if (t.isEmpty() || t.length() > 18 || !t.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            throw new InvalidHeaderException("invalid content-length for a streaming response: " + v);
+        }
+        return Long.parseLong(t);
+    }
+
+    /** The framing of one chunk of a chunked body: its size line, the data, CRLF (RFC 9112 §7.1). */
+    static void chunk(byte[] data, OutboundQueue out) {
+        String size = Integer.toHexString(data.length);
+        ByteBuffer b = out.reserve(size.length() + 2);
+        for (int i = 0; i < size.length(); i++) {
+            b.put((byte) size.charAt(i));
+        }
+        b.put((byte) '\r').put((byte) '\n');
+        out.add(data);
+        out.reserve(2).put((byte) '\r').put((byte) '\n');
+    }
+
+    /** The last chunk of a chunked body, with no trailer fields. */
+    static final byte[] LAST_CHUNK = "0\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+
+    /**
+     * Appends the status line and header fields, with {@code length} as the framing: a
+     * content-length (also for HEAD: the length the GET would have sent), {@link #CHUNKED} or
+     * {@link #UNTIL_CLOSE}; none for a bodyless status.
+     */
+    static boolean encodeHead(Response r, long length, boolean close, boolean keepAlive10, String requestId,
+                              OutboundQueue out) throws InvalidHeaderException {
         int status = r.status();
         Headers h = r.headers();
-        byte[] body = r.body();
         int estimate = FIXED_OVERHEAD + (requestId == null ? 0 : REQUEST_ID.length + requestId.length() + 2);
         for (int i = 0; i < h.size(); i++) {
             estimate += h.name(i).length() + 3 * h.value(i).length() + 4;
@@ -104,12 +158,14 @@ public final class Http1Encoder {
         a[p++] = '\r';
         a[p++] = '\n';
         boolean bodyless = Status.bodyless(status);
-        if (!bodyless) {
+        if (!bodyless && length >= 0) {
             // RFC 9110 §8.6: also for HEAD, the length the GET would have sent
             p = put(a, p, CONTENT_LENGTH);
-            p = putDecimal(a, p, body.length);
+            p = putDecimal(a, p, length);
             a[p++] = '\r';
             a[p++] = '\n';
+        } else if (!bodyless && length == CHUNKED) {
+            p = put(a, p, TRANSFER_CHUNKED);
         }
         if (close || handlerClose) {
             p = put(a, p, CONNECTION_CLOSE);
@@ -120,9 +176,6 @@ public final class Http1Encoder {
         a[p++] = '\n';
         // Only now is the position moved: an invalid header above leaves the queue untouched.
         buf.position(p - buf.arrayOffset());
-        if (!bodyless && !headRequest) {
-            out.add(body);
-        }
         return handlerClose;
     }
 
@@ -188,13 +241,13 @@ public final class Http1Encoder {
         return p;
     }
 
-    private static int putDecimal(byte[] a, int p, int v) {
+    private static int putDecimal(byte[] a, int p, long v) {
         if (v == 0) {
             a[p] = '0';
             return p + 1;
         }
         int digits = 0;
-        for (int x = v; x > 0; x /= 10) {
+        for (long x = v; x > 0; x /= 10) {
             digits++;
         }
         int end = p + digits;

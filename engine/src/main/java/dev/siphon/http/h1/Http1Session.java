@@ -1,6 +1,8 @@
 package dev.siphon.http.h1;
 
 import dev.siphon.http.AsyncHandler;
+import dev.siphon.http.BodyStream;
+import dev.siphon.http.StreamingRoute;
 import dev.siphon.http.Request;
 import dev.siphon.http.Response;
 import dev.siphon.http.codec.BodyBuffer;
@@ -76,6 +78,16 @@ public final class Http1Session implements Session, Exchange.Sink {
     private long headAt; // System.nanoTime() when the current request's head was complete
     private long lastActivity;
     private boolean shuttingDown;
+    /** The exchange whose request body streams in now (a {@link StreamingRoute}'s); null otherwise. */
+    private Exchange streamIn;
+    /** The exchange whose response body streams out now: the head of {@link #inflight}; null otherwise. */
+    private Exchange streamOut;
+    /** {@link #streamOut}'s framing: a declared length, {@link Http1Encoder#CHUNKED} or {@link Http1Encoder#UNTIL_CLOSE}. */
+    private long streamOutLength;
+    private boolean resumeArmed; // a request stream's onDemand is registered
+    private boolean pumpArmed; // a response stream's onAvailable is registered
+    private boolean writing; // inside writeReady
+    private boolean writeAgain; // writeReady was asked for again while inside it
 
     public Http1Session(Connection conn, ListenerContext ctx) {
         this.conn = conn;
@@ -123,6 +135,9 @@ public final class Http1Session implements Session, Exchange.Sink {
                         onHead(now);
                     }
                     case BODY_FIXED -> {
+                        if (streamIn != null && streamFull()) {
+                            break loop;
+                        }
                         int take = (int) Math.min(bodyRemaining, end - p);
                         body.append(a, p, take);
                         p += take;
@@ -132,6 +147,9 @@ public final class Http1Session implements Session, Exchange.Sink {
                         }
                     }
                     case BODY_CHUNKED -> {
+                        if (streamIn != null && streamFull()) {
+                            break loop;
+                        }
                         p = chunked.decode(a, p, end, body);
                         if (chunked.done()) {
                             dispatchBody();
@@ -163,6 +181,11 @@ public final class Http1Session implements Session, Exchange.Sink {
         headAt = now;
         bodyDeadline = now + requestTimeoutNanos;
         route = ctx.dispatcher().match(head.method, head.path);
+        if ((head.chunked || head.contentLength > 0) && route instanceof RouteMatch.Found<AsyncHandler> f
+                && f.handler() instanceof StreamingRoute sr) {
+            startStream(sr);
+            return;
+        }
         if (head.chunked) {
             body = newBody(ctx.server().maxBodyBytes());
             chunked = new ChunkedDecoder(ctx.settings().maxHeaderBytes());
@@ -185,15 +208,83 @@ public final class Http1Session implements Session, Exchange.Sink {
         return route instanceof RouteMatch.Found ? BodyBuffer.reserving(cap, budget) : BodyBuffer.discarding(cap);
     }
 
+    /**
+     * A streaming route's request: its handler is called now, and the body goes on to it as it
+     * arrives ({@link BodyBuffer#streaming}); the request's deadline starts once the body ended.
+     */
+    private void startStream(StreamingRoute sr) throws RequestError {
+        boolean isChunked = head.chunked;
+        long length = head.contentLength;
+        boolean expectContinue = head.expectContinue;
+        if (!isChunked && length > sr.maxBodyBytes()) {
+            throw new RequestError(413, "Content-Length exceeds the route's max_body_bytes", Limit.BODY_BYTES);
+        }
+        BodyStream stream = new BodyStream(sr.window());
+        Exchange ex = dispatch(EMPTY, 0, stream); // the handler runs now; the head is reset
+        ex.deadline(Long.MAX_VALUE);
+        ex.requestStream = stream;
+        streamIn = ex;
+        body = BodyBuffer.streaming(sr.maxBodyBytes(), stream);
+        if (isChunked) {
+            chunked = new ChunkedDecoder(ctx.settings().maxHeaderBytes());
+        } else {
+            bodyRemaining = length;
+        }
+        startBody(isChunked ? State.BODY_CHUNKED : State.BODY_FIXED, expectContinue);
+    }
+
+    /** The handler has not taken enough of the streamed body: stop reading until it has. */
+    private boolean streamFull() {
+        BodyStream s = streamIn.requestStream;
+        if (s.isCancelled() || s.buffered() < s.window()) {
+            return false;
+        }
+        conn.pauseReading();
+        if (!resumeArmed) {
+            resumeArmed = true;
+            s.onDemand(() -> conn.loop().submit(this::onStreamDemand));
+        }
+        return true;
+    }
+
+    private void onStreamDemand() {
+        resumeArmed = false;
+        if (!conn.isClosed()) {
+            bodyDeadline = System.nanoTime() + requestTimeoutNanos; // the stall clock restarts with reading
+            afterProgress();
+        }
+    }
+
     private void dispatchBody() {
+        if (streamIn != null) {
+            endStream();
+            return;
+        }
         byte[] bytes = body.toArray();
         dispatch(bytes, body.transferReservation());
     }
 
+    /** The streamed body arrived whole: the handler reads its end, and the request's deadline starts. */
+    private void endStream() {
+        Exchange ex = streamIn;
+        streamIn = null;
+        ex.bodyBytesIn = body.stream().produced();
+        body.stream().end();
+        ex.requestStream = null;
+        ex.deadline(System.nanoTime() + requestTimeoutNanos);
+        body = null;
+        chunked = null;
+        state = ex.closeAfter ? State.DONE : State.HEAD;
+    }
+
     private void startBody(State bodyState) {
-        if (!head.expectContinue) {
+        startBody(bodyState, head.expectContinue);
+    }
+
+    private void startBody(State bodyState, boolean expectContinue) {
+        if (!expectContinue) {
             state = bodyState;
-        } else if (inflight.isEmpty()) {
+        } else if (!earlierPending()) {
             sendContinue();
             state = bodyState;
         } else {
@@ -202,6 +293,11 @@ public final class Http1Session implements Session, Exchange.Sink {
             afterContinue = bodyState;
             state = State.AWAIT_CONTINUE;
         }
+    }
+
+    /** Responses before the current request's are still to be written (a streaming request's own exchange is in flight already). */
+    private boolean earlierPending() {
+        return !inflight.isEmpty() && inflight.peekFirst() != streamIn;
     }
 
     private void sendContinue() {
@@ -214,6 +310,11 @@ public final class Http1Session implements Session, Exchange.Sink {
 
     /** @param reservation octets of {@code bodyBytes} reserved in the body budget, now the exchange's */
     private void dispatch(byte[] bodyBytes, long reservation) {
+        dispatch(bodyBytes, reservation, null);
+    }
+
+    /** @param stream a streaming route's body, still to arrive; null for a buffered one */
+    private Exchange dispatch(byte[] bodyBytes, long reservation, BodyStream stream) {
         RequestHead h = head;
         boolean close = !h.persistent() || shuttingDown;
         Exchange ex = new Exchange(conn.loop(), this, bodyDeadline);
@@ -234,7 +335,10 @@ public final class Http1Session implements Session, Exchange.Sink {
         RouteMatch<AsyncHandler> m = route;
         route = null;
         RouteMatch.Found<AsyncHandler> found = m instanceof RouteMatch.Found<AsyncHandler> f ? f : null;
-        Request request = found != null ? new Request(h.method, h.path, h.query,
+        Request request = stream != null ? Request.streaming(h.method, h.path, h.query, ex.version, ctx.scheme(),
+                h.headers, stream, conn.remoteAddress(), ctx.trustedProxies(), found.pattern(), found.params(), conn.tls(),
+                ex.requestId)
+                : found != null ? new Request(h.method, h.path, h.query,
                 h.version == 10 ? "HTTP/1.0" : "HTTP/1.1", ctx.scheme(), h.headers, bodyBytes, conn.remoteAddress(),
                 ctx.trustedProxies(), found.pattern(), found.params(), conn.tls(), ex.requestId)
                 : ctx.dispatcher().toUnmatched(m) ? Request.unmatched(h.method, h.path, h.query, ex.version,
@@ -252,6 +356,7 @@ public final class Http1Session implements Session, Exchange.Sink {
         } else {
             ex.send(Dispatcher.answerFor(m));
         }
+        return ex;
     }
 
     /** Answers a request that cannot be served with its status, after earlier responses; then closes. */
@@ -264,6 +369,10 @@ public final class Http1Session implements Session, Exchange.Sink {
         LOG.log(System.Logger.Level.DEBUG, () -> "rejecting request from " + conn.remoteAddress() + ": "
                 + e.status() + " " + e.getMessage());
         state = State.DONE;
+        if (streamIn != null) {
+            rejectStream(e);
+            return;
+        }
         releaseBody();
         Exchange ex = new Exchange(conn.loop(), this, Long.MAX_VALUE);
         ex.closeAfter = true;
@@ -271,6 +380,28 @@ public final class Http1Session implements Session, Exchange.Sink {
         ex.requestId = RequestIds.next();
         inflight.addLast(ex);
         ex.send(e.status() == 503 ? Responses.overloaded() : Responses.error(e.status()));
+    }
+
+    /**
+     * A streamed request body cannot complete (408, 413, malformed chunking): the handler's
+     * stream fails, and the request is answered with the error unless the handler answered
+     * first; the connection closes after that answer.
+     */
+    private void rejectStream(RequestError e) {
+        Exchange ex = streamIn;
+        streamIn = null;
+        BodyStream s = body.stream();
+        body = null;
+        chunked = null;
+        route = null;
+        ex.requestStream = null;
+        s.fail(new BodyStream.BodyFailedException(e.status(), e.getMessage()));
+        ex.closeAfter = true;
+        if (ex.isPending()) {
+            ex.send(e.status() == 503 ? Responses.overloaded() : Responses.error(e.status()));
+        } else if (!inflight.contains(ex)) {
+            closeAfterResponses(); // its answer is written already: nothing more to say
+        }
     }
 
     @Override
@@ -281,40 +412,84 @@ public final class Http1Session implements Session, Exchange.Sink {
     @Override
     public void complete(Exchange ex, Response response) {
         if (conn.isClosed()) {
+            if (response.bodyStream() != null) {
+                response.bodyStream().cancel(new BodyStream.CancelledException("the client closed the connection"));
+            }
             return;
         }
         ex.response = response;
         writeReady();
     }
 
-    /** Writes every response whose predecessors are written, in request order. */
+    /**
+     * Writes every response whose predecessors are written, in request order. Not re-entered: a
+     * flush that drains at once ({@link #onDrained}) while a streaming body is written asks for
+     * one more pass instead.
+     */
     private void writeReady() {
+        if (writing) {
+            writeAgain = true;
+            return;
+        }
+        writing = true;
+        try {
+            do {
+                writeAgain = false;
+                writePass();
+            } while (writeAgain && !conn.isClosed());
+        } finally {
+            writing = false;
+        }
+    }
+
+    private void writePass() {
         Exchange ex;
         boolean wrote = false;
         while ((ex = inflight.peekFirst()) != null && ex.response != null) {
+            boolean close = ex.closeAfter || shuttingDown;
+            Response written = ex.response;
+            if (ex != streamOut) {
+                boolean keepAlive10 = !close && ex.keepAlive10;
+                try {
+                    if (written.bodyStream() == null) {
+                        close |= Http1Encoder.encode(written, ex.head, close, keepAlive10, ex.requestId, conn.out());
+                    } else {
+                        close |= startStreamOut(ex, written, close, keepAlive10);
+                    }
+                } catch (Http1Encoder.InvalidHeaderException bad) {
+                    ex.fail(bad); // already answered, so this only logs
+                    LOG.log(System.Logger.Level.ERROR, "handler response has an invalid header: " + bad.getMessage());
+                    if (written.bodyStream() != null) {
+                        written.bodyStream().cancel(new BodyStream.CancelledException("invalid response header"));
+                    }
+                    written = Responses.error(500);
+                    ex.response = written;
+                    close |= encodeQuietly(written, ex.head, close, keepAlive10, ex.requestId);
+                }
+                ex.closeAfter = close;
+                wrote = true;
+            }
+            if (ex == streamOut) {
+                wrote = true;
+                int outcome = pumpStreamOut(ex);
+                if (outcome == STREAM_WAITING) {
+                    break;
+                }
+                streamOut = null;
+                if (outcome == STREAM_FAILED) {
+                    // RFC 9112 §7.1 / §6.3: a body cut short must not look complete: no last chunk, close
+                    inflight.pollFirst();
+                    done(ex);
+                    logStreamFailure(ex);
+                    responded(ex, written, ex.bodyBytesOut);
+                    closeAfterResponses(); // what was written leaves, then the connection closes
+                    return;
+                }
+            }
             inflight.pollFirst();
             done(ex);
-            wrote = true;
-            boolean close = ex.closeAfter || shuttingDown;
-            boolean keepAlive10 = !close && ex.keepAlive10;
-            Response written = ex.response;
-            try {
-                close |= Http1Encoder.encode(written, ex.head, close, keepAlive10, ex.requestId, conn.out());
-            } catch (Http1Encoder.InvalidHeaderException bad) {
-                ex.fail(bad); // already answered, so this only logs
-                LOG.log(System.Logger.Level.ERROR, "handler response has an invalid header: " + bad.getMessage());
-                written = Responses.error(500);
-                close |= encodeQuietly(written, ex.head, close, keepAlive10, ex.requestId);
-            }
-            long bodyOut = ex.head ? 0 : written.body().length;
-            long took = System.nanoTime() - ex.startNanos;
-            ctx.metrics().responded(ex.method, ex.route, written.status(), took, ex.bodyBytesIn, bodyOut);
-            if (ctx.accessLog() != null) {
-                ctx.accessLog().log(ex.request(), conn.remoteAddress(), conn.tls(), ex.method, ex.path, ex.route,
-                        ex.version == null ? "HTTP/1.1" : ex.version, written.status(), ex.bodyBytesIn, bodyOut, took,
-                        ex.requestId);
-            }
-            if (close) {
+            responded(ex, written, written.bodyStream() != null ? ex.bodyBytesOut : ex.head ? 0 : written.body().length);
+            if (ex.closeAfter || shuttingDown) {
                 closeAfterResponses();
                 return;
             }
@@ -323,6 +498,100 @@ public final class Http1Session implements Session, Exchange.Sink {
             conn.flush();
         }
         afterProgress();
+    }
+
+    private void responded(Exchange ex, Response written, long bodyOut) {
+        long took = System.nanoTime() - ex.startNanos;
+        ctx.metrics().responded(ex.method, ex.route, written.status(), took, ex.bodyBytesIn, bodyOut);
+        if (ctx.accessLog() != null) {
+            ctx.accessLog().log(ex.request(), conn.remoteAddress(), conn.tls(), ex.method, ex.path, ex.route,
+                    ex.version == null ? "HTTP/1.1" : ex.version, written.status(), ex.bodyBytesIn, bodyOut, took,
+                    ex.requestId);
+        }
+    }
+
+    private static final int STREAM_WAITING = 0;
+    private static final int STREAM_DONE = 1;
+    private static final int STREAM_FAILED = 2;
+
+    /**
+     * Writes a streaming response's head and makes it {@link #streamOut}: chunked framing, the
+     * handler's own {@code content-length}, or (for an HTTP/1.0 client) a body the connection's
+     * close ends. A HEAD request or a bodyless status takes no body: the stream is cancelled.
+     */
+    private boolean startStreamOut(Exchange ex, Response r, boolean close, boolean keepAlive10)
+            throws Http1Encoder.InvalidHeaderException {
+        long declared = Http1Encoder.declaredLength(r);
+        long length = declared >= 0 ? declared : "HTTP/1.0".equals(ex.version) ? Http1Encoder.UNTIL_CLOSE
+                : Http1Encoder.CHUNKED;
+        boolean mustClose = close || length == Http1Encoder.UNTIL_CLOSE;
+        boolean handlerClose = Http1Encoder.encodeHead(r, length, mustClose, keepAlive10 && !mustClose, ex.requestId,
+                conn.out());
+        ex.bodyBytesOut = 0;
+        if (ex.head || dev.siphon.http.internal.Status.bodyless(r.status())) {
+            r.bodyStream().cancel(new BodyStream.CancelledException("the response takes no body"));
+            return handlerClose || mustClose; // written whole: streamOut stays null
+        }
+        streamOut = ex;
+        streamOutLength = length;
+        return handlerClose || mustClose;
+    }
+
+    /** Writes what the response's stream has ready, while the client keeps up. */
+    private int pumpStreamOut(Exchange ex) {
+        BodyStream s = ex.response.bodyStream();
+        while (!conn.isWriteBlocked()) {
+            byte[] c = s.poll();
+            if (c == null) {
+                if (!s.isDone()) {
+                    if (!pumpArmed) {
+                        pumpArmed = true;
+                        s.onAvailable(() -> conn.loop().submit(this::onStreamOutReady));
+                    }
+                    conn.flush(); // each chunk leaves at once (server-sent events)
+                    return STREAM_WAITING;
+                }
+                if (s.failure() != null) {
+                    return STREAM_FAILED;
+                }
+                if (streamOutLength == Http1Encoder.CHUNKED) {
+                    conn.out().add(Http1Encoder.LAST_CHUNK);
+                } else if (streamOutLength >= 0 && ex.bodyBytesOut != streamOutLength) {
+                    return STREAM_FAILED; // shorter than its content-length
+                }
+                return STREAM_DONE;
+            }
+            ex.bodyBytesOut += c.length;
+            if (streamOutLength >= 0 && ex.bodyBytesOut > streamOutLength) {
+                s.cancel(new BodyStream.CancelledException("the body is longer than its content-length"));
+                return STREAM_FAILED;
+            }
+            if (streamOutLength == Http1Encoder.CHUNKED) {
+                Http1Encoder.chunk(c, conn.out());
+            } else {
+                conn.out().add(c);
+            }
+            lastActivity = System.nanoTime();
+        }
+        conn.flush();
+        return STREAM_WAITING; // onDrained goes on
+    }
+
+    private void onStreamOutReady() {
+        pumpArmed = false;
+        if (!conn.isClosed() && streamOut != null) {
+            writeReady();
+        }
+    }
+
+    private void logStreamFailure(Exchange ex) {
+        BodyStream s = ex.response.bodyStream();
+        Throwable cause = s.failure() != null ? s.failure() : s.cancelCause();
+        Request r = ex.request();
+        LOG.log(System.Logger.Level.ERROR, () -> "streaming response of " + (r == null ? "?" : r.method() + " "
+                + r.path() + (r.routePattern() == null ? "" : " (route " + r.routePattern() + ")"))
+                + " ended after " + ex.bodyBytesOut + " bytes: " + (cause == null ? "its length did not match content-length"
+                : cause.getMessage()) + "; the connection is closed without completing the body", cause);
     }
 
     private boolean encodeQuietly(Response r, boolean headRequest, boolean close, boolean keepAlive10, String id) {
@@ -336,8 +605,7 @@ public final class Http1Session implements Session, Exchange.Sink {
     private void closeAfterResponses() {
         state = State.DONE;
         for (Exchange rest : inflight) {
-            rest.cancel();
-            done(rest);
+            drop(rest, "the connection is closing");
         }
         inflight.clear();
         conn.closeAfterFlush();
@@ -348,7 +616,7 @@ public final class Http1Session implements Session, Exchange.Sink {
         if (conn.isClosed()) {
             return;
         }
-        if (state == State.AWAIT_CONTINUE && inflight.isEmpty()) {
+        if (state == State.AWAIT_CONTINUE && !earlierPending()) {
             state = afterContinue;
             sendContinue();
         }
@@ -369,6 +637,10 @@ public final class Http1Session implements Session, Exchange.Sink {
     @Override
     public void onDrained() {
         lastActivity = System.nanoTime();
+        if (streamOut != null) {
+            writeReady(); // the client read: more of the streaming body may go
+            return;
+        }
         afterProgress();
     }
 
@@ -404,7 +676,10 @@ public final class Http1Session implements Session, Exchange.Sink {
                 }
             }
             case BODY_FIXED, BODY_CHUNKED -> {
-                if (now - bodyDeadline >= 0) {
+                if (streamIn != null && (streamIn.requestStream.isCancelled()
+                        || streamIn.requestStream.buffered() >= streamIn.requestStream.window())) {
+                    bodyDeadline = now + requestTimeoutNanos; // we stopped reading, not the client
+                } else if (now - bodyDeadline >= 0) {
                     timeout(Limit.BODY_TIMEOUT);
                     return;
                 }
@@ -432,9 +707,15 @@ public final class Http1Session implements Session, Exchange.Sink {
 
     @Override
     public void onClosed() {
+        if (streamIn != null) {
+            BodyStream in = streamIn.requestStream;
+            streamIn = null;
+            if (in != null) {
+                in.fail(new BodyStream.BodyFailedException(0, "the client closed the connection before the body ended"));
+            }
+        }
         for (Exchange ex : inflight) {
-            ex.cancel();
-            done(ex);
+            drop(ex, "the client closed the connection");
         }
         inflight.clear();
         releaseBody();
@@ -450,10 +731,23 @@ public final class Http1Session implements Session, Exchange.Sink {
         route = null;
     }
 
+    /** An exchange that will not be written: its handler is cancelled, and a streaming response's producer told. */
+    private void drop(Exchange ex, String why) {
+        ex.cancel();
+        if (ex.response != null && ex.response.bodyStream() != null) {
+            ex.response.bodyStream().cancel(new BodyStream.CancelledException(why));
+        }
+        done(ex);
+    }
+
     /** The exchange is over (written, or dropped with the connection): its body's reservation goes back. */
     private void done(Exchange ex) {
         budget.release(ex.bodyReservation);
         ex.bodyReservation = 0;
+        if (ex.requestStream != null) {
+            // answered before its body ended: the rest is read and dropped (up to the route's cap)
+            ex.requestStream.cancel(new BodyStream.CancelledException("the request was answered"));
+        }
     }
 
     @Override
