@@ -43,6 +43,7 @@ _calls = {}     # outbound call id -> asyncio.Future the calling coroutine await
 _next_call = 0
 _request_from_java = http.Request._from_java
 _Response = http.Response
+_StreamingResponse = http.StreamingResponse
 _coroutine = types.CoroutineType
 _NO_HEADERS = ()
 
@@ -101,6 +102,7 @@ def install():
     """Called once per context by the importer, after it handed the worker's Bridge to ``_java``."""
     global _Coroutine
     http._client_call = client_call
+    http._stream_read = stream_read
     _install_namespaces()
     import _collections_abc
     _Coroutine = _collections_abc.Coroutine
@@ -229,11 +231,17 @@ _OWN_FILES = (__file__, __file__.replace("_runtime.py", "_aio.py"))
 def registrations():
     """Flat description for Java: [pattern, [methods...], handler name, ...], then middleware/hook counts."""
     out = []
-    for pattern, methods, fn in http._routes:
+    streams = http._stream_routes
+    for i, (pattern, methods, fn) in enumerate(http._routes):
         out.append(pattern)
         out.append(list(methods))
         out.append(_name(fn))
+        cap = streams.get(i, -1)  # -1: the body is buffered; else the stream=True route's cap
+        out.append(_UNLIMITED_JAVA if cap == http._UNLIMITED else cap)
     return out
+
+
+_UNLIMITED_JAVA = 0x7FFFFFFFFFFFFFFF  # StreamingRoute.UNLIMITED
 
 
 def counts():
@@ -491,6 +499,9 @@ def _reply(rid, who, r):
                 flat.append(str(v))
     else:
         flat = _NO_HEADERS
+    if r.__class__ is _StreamingResponse or isinstance(r, _StreamingResponse):
+        _reply_stream(rid, who, r, flat)
+        return
     _java.bridge.reply(rid, r.status, flat, r._body)
 
 
@@ -788,6 +799,104 @@ def client_failed(cid, kind, message):
     if fut is None or fut.done():
         return
     fut.set_exception(http._ERROR_KINDS.get(kind, http.ClientError)(str(message)))
+
+
+# --- streamed bodies: req.stream() reads a Java BodyStream, a StreamingResponse fills one ---
+
+_pumps = {}  # token -> asyncio.Task filling a StreamingResponse's body
+_next_pump = 0
+
+
+async def stream_read(stream):
+    """The next chunk of Java body stream ``stream`` as bytes, or None at its end."""
+    global _next_call
+    _next_call += 1
+    cid = _next_call
+    chunk = _java.bridge.streamRead(stream, cid)
+    if chunk is not None:
+        return chunk.encode("latin-1")
+    _on_worker_loop("req.stream()")
+    fut = loop.create_future()
+    _calls[cid] = fut
+    chunk = await _await_java(cid, fut)
+    return None if chunk is None else chunk.encode("latin-1")
+
+
+def stream_failed(cid, status, message):
+    """Called by Java from ``_java.bridge.poll``: the body stream of call ``cid`` stopped short."""
+    fut = _calls.pop(cid, None)
+    if fut is not None and not fut.done():
+        fut.set_exception(http.StreamError(str(message), status))
+
+
+def stream_cancelled(token):
+    """Called by Java from ``_java.bridge.poll``: the client of StreamingResponse ``token`` went away."""
+    t = _pumps.get(token)
+    if t is not None:
+        t.cancel()
+
+
+def _reply_stream(rid, who, r, flat):
+    """Answers with a StreamingResponse: Java sends the head, a task of its own sends the body."""
+    global _next_pump
+    it = r.body_iterator
+    _next_pump += 1
+    token = _next_pump
+    stream = _java.bridge.replyStream(rid, r.status, flat, token)
+    if _aio is None:
+        _start_asyncio()
+    if stream is None:  # answered already (timeout, client gone): the iterator is closed unread
+        if hasattr(it, "aclose"):
+            loop.create_task(it.aclose())
+        elif hasattr(it, "close"):
+            it.close()
+        return
+    _pumps[token] = loop.create_task(_pump(token, stream, it, who))
+
+
+async def _pump(token, stream, it, who):
+    """Sends each chunk of ``it`` as the client takes them; closes ``it`` however it ends."""
+    global _next_call
+    bridge = _java.bridge
+    aiter = hasattr(it, "__aiter__")
+    src = it.__aiter__() if aiter else iter(it)
+    try:
+        while True:
+            try:
+                chunk = (await src.__anext__()) if aiter else next(src)
+            except (StopAsyncIteration, StopIteration):
+                break
+            if chunk.__class__ is not bytes:
+                if isinstance(chunk, str):
+                    chunk = chunk.encode("utf-8")
+                elif isinstance(chunk, (bytes, bytearray, memoryview)):
+                    chunk = bytes(chunk)
+                else:
+                    raise TypeError(f"a StreamingResponse body yielded {type(chunk).__name__}; "
+                                    "it must yield bytes or str")
+            if not chunk:
+                continue
+            _next_call += 1
+            cid = _next_call
+            if not bridge.streamWrite(stream, cid, chunk):
+                fut = loop.create_future()
+                _calls[cid] = fut
+                await _await_java(cid, fut)
+        bridge.streamEnd(stream)
+    except (_CancelledError, http.StreamError):
+        pass  # the client went away: nothing more to send, nobody to tell
+    except BaseException:
+        bridge.streamFail(stream, who, _script_traceback())
+    finally:
+        _pumps.pop(token, None)
+        closer = getattr(src, "aclose", None) if aiter else getattr(src, "close", None)
+        if closer is not None:
+            try:
+                r = closer()
+                if aiter:
+                    await r
+            except BaseException:
+                pass
 
 
 # --- a Java host's namespaces (siphon.<name>): its methods' futures are awaited like http.Client ---

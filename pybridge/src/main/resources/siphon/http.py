@@ -10,13 +10,17 @@ import builtins as _builtins
 
 from siphon import _java
 
-__all__ = ["route", "middleware", "on_startup", "on_shutdown", "Request", "Response", "Client",
+__all__ = ["route", "middleware", "on_startup", "on_shutdown", "Request", "Response", "StreamingResponse", "Client",
+           "StreamError",
            "ClientError", "ConnectError", "ConnectTimeoutError", "TimeoutError", "PoolTimeoutError",
            "PoolExhaustedError", "TLSError", "ProtocolError", "ConnectionClosedError", "ResponseTooLargeError",
            "OriginNotAllowedError", "TooManyRedirectsError", "HTTPStatusError", "HTTPError"]
 
 # (pattern, methods, function) in registration order; read by siphon._runtime.
 _routes = []
+# route index -> max_body_bytes (-2: none) of the routes registered with stream=True
+_stream_routes = {}
+_UNLIMITED = -2
 _middleware = []
 _unmatched = []  # the middleware that also runs for requests no route matches, in order
 _startup = []
@@ -28,8 +32,22 @@ _clients_made = False  # an http.Client was constructed (siphon._runtime sets up
 _client_call = None
 
 
-def route(path, methods=None):
-    """Registers the decorated function for ``path`` and ``methods`` (default ["GET"])."""
+def route(path, methods=None, *, stream=False, max_body_bytes=None):
+    """Registers the decorated function for ``path`` and ``methods`` (default ["GET"]).
+
+    ``stream=True``: the handler runs as soon as the request's head has arrived and reads the body
+    as it comes, ``async for chunk in req.stream()``; the connection reads only as fast as the
+    handler takes the chunks. Such a route accepts bodies up to ``max_body_bytes`` (default: no
+    cap) instead of the listener's ``max_body_bytes``.
+    """
+    if not isinstance(stream, bool):
+        raise TypeError(f"http.route({path!r}): stream must be True or False, not {stream!r}")
+    if max_body_bytes is not None:
+        if isinstance(max_body_bytes, bool) or not isinstance(max_body_bytes, int) or max_body_bytes < 0:
+            raise TypeError(f"http.route({path!r}): max_body_bytes must be an int >= 0 or None, not {max_body_bytes!r}")
+        if not stream:
+            raise ValueError(f"http.route({path!r}): max_body_bytes= is for stream=True routes; the others "
+                             "take the listener's max_body_bytes (http.yaml)")
     if not isinstance(path, str):
         raise TypeError(f"http.route: path must be a str, not {type(path).__name__}")
     if methods is None:
@@ -48,6 +66,8 @@ def route(path, methods=None):
     def register(fn):
         if not callable(fn):
             raise TypeError(f"http.route({path!r}) decorates a function, not {type(fn).__name__}")
+        if stream:
+            _stream_routes[len(_routes)] = _UNLIMITED if max_body_bytes is None else max_body_bytes
         _routes.append((path, ms, fn))
         return fn
 
@@ -185,6 +205,16 @@ class TooManyRedirectsError(ClientError):
     """The request was redirected more than 10 times in a row (a loop, or a longer chain)."""
 
 
+class StreamError(RuntimeError):
+    """A streamed body could not go on: ``req.stream()`` when the request body stopped short (the
+    client stalled past request_timeout_ms: ``status`` 408; longer than the route's
+    max_body_bytes: 413; the client went away: 0), or a StreamingResponse whose client left."""
+
+    def __init__(self, message, status=0):
+        super().__init__(message)
+        self.status = status
+
+
 class HTTPStatusError(ClientError):
     """Raised by ``Response.raise_for_status()`` for a 4xx or 5xx status; ``.response``, ``.status``."""
 
@@ -269,6 +299,40 @@ class Response:
         return f"<Response [{self.status}]>"
 
 
+class StreamingResponse(Response):
+    """A response whose body is sent while it is produced: ``StreamingResponse(body, status=200, headers=None)``.
+
+    ``body`` is an async iterator (an ``async def`` generator) or an iterator of bytes or str
+    (UTF-8); each item is sent as it comes (HTTP/1.1 chunked unless ``headers`` give a
+    content-length; HTTP/2 DATA frames), and the iterator is advanced only as fast as the client
+    reads. When the client goes away the iterator is closed (its ``finally`` runs). An iterator
+    that raises cuts the body short where the client can see it. ``body_iterator`` is the
+    iterator, which a middleware may wrap.
+    """
+
+    __slots__ = ("body_iterator",)
+
+    def __init__(self, body, status=200, headers=None):
+        if isinstance(body, (bytes, bytearray, memoryview, str)) or not (
+                hasattr(body, "__aiter__") or hasattr(body, "__iter__")):
+            raise TypeError("StreamingResponse body must be an async iterator or an iterator of bytes/str, not "
+                            f"{type(body).__name__} (for a whole body use http.Response)")
+        super().__init__(status=status, headers=headers)
+        self.body_iterator = body
+
+    @property
+    def body(self):
+        return b""
+
+    @body.setter
+    def body(self, body):
+        if body is not None and body != b"":
+            raise TypeError("a StreamingResponse's body is its body_iterator; set that instead")
+
+    def __repr__(self):
+        return f"<StreamingResponse [{self.status}]>"
+
+
 class ClientCert:
     """A client certificate verified against the listener's ``tls.client_ca``.
 
@@ -320,7 +384,7 @@ class Request:
     """The inbound request handed to handlers and middleware."""
 
     __slots__ = ("method", "path", "path_params", "_rid", "_hdr", "_headers", "_query", "_qs", "_client", "_tls",
-                 "_body", "_id")
+                 "_body", "_id", "_stream")
 
     def __init__(self, method, path, path_params=None, headers=None, query_params=None, client="", body=b"",
                  tls=None, query_string="", request_id=""):
@@ -336,6 +400,7 @@ class Request:
         self._tls = tls
         self._body = body
         self._id = request_id
+        self._stream = None
 
     @classmethod
     def _from_java(cls, rid, method, path, params, headers, body_len):
@@ -357,6 +422,7 @@ class Request:
         req._tls = _UNKNOWN
         req._body = None if body_len else b""
         req._id = None
+        req._stream = False if body_len >= 0 else None  # a stream=True route's body: None until read
         return req
 
     @property
@@ -440,18 +506,56 @@ class Request:
         return None if t is None else t.client_cert
 
     def body(self):
-        """The whole buffered request body as bytes."""
+        """The whole buffered request body as bytes.
+
+        On a ``stream=True`` route it waits for the whole body (up to the route's max_body_bytes),
+        holding this worker meanwhile: read such a body with ``req.stream()`` instead.
+        """
         b = self._body
         if b is None:
+            if self._stream is not None and self._stream is not False:
+                raise RuntimeError("req.body() after req.stream() began: the body was already read as a stream")
             b = _java.bridge.body(self._rid).encode("latin-1")
             self._body = b
         return b
+
+    def stream(self):
+        """The body as it arrives: ``async for chunk in req.stream()`` gives bytes chunks.
+
+        On a ``stream=True`` route the chunks come as the client sends them, and the server reads
+        from the client only as fast as the handler takes them; on other routes, the whole body as
+        one chunk. It raises ``http.StreamError`` when the body stops short (``.status`` 408 for a
+        client that stalled, 413 past the route's max_body_bytes, 0 for a client that left).
+        """
+        st = self._stream
+        if st is None and self._rid >= 0:  # a stream=True route, not read yet: taken now, so that the
+            st = _java.bridge.requestStream(self._rid)  # chunks can be read after the handler answered
+            self._stream = st
+        elif st is not None and st is not False:
+            raise RuntimeError("req.stream() can be read once")
+        return _body_chunks(self, st)
 
     def __repr__(self):
         return f"<Request {self.method} {self.path}>"
 
 
 _NO_HEADERS = []
+
+# siphon._runtime.stream_read(stream) -> bytes, or None at the end; installed by the runtime
+_stream_read = None
+
+
+async def _body_chunks(req, st):
+    if st is None or st is False:
+        b = req.body()
+        if b:
+            yield b
+        return
+    while True:
+        chunk = await _stream_read(st)
+        if chunk is None:
+            return
+        yield chunk
 
 
 class Client:

@@ -71,6 +71,7 @@ public final class BodyStream {
     private CompletableFuture<Void> pendingWrite;
     private Runnable onDemand;
     private Runnable onAvailable;
+    private Runnable onCancel;
 
     /** @param window octets buffered before the producer is asked to wait; at least 1 */
     public BodyStream(int window) {
@@ -225,6 +226,20 @@ public final class BodyStream {
         runQuietly(run);
     }
 
+    /**
+     * Runs {@code action} once when the consumer {@linkplain #cancel cancels} (at once when it
+     * has): a producer that waits on something else than this pipe learns that nobody reads.
+     */
+    public void onCancel(Runnable action) {
+        synchronized (this) {
+            if (cancelled == null) {
+                onCancel = action;
+                return;
+            }
+        }
+        action.run();
+    }
+
     /** True once the consumer cancelled: whatever the producer adds is dropped. */
     public synchronized boolean isCancelled() {
         return cancelled != null;
@@ -335,6 +350,7 @@ public final class BodyStream {
         Runnable run;
         CompletableFuture<Void> write;
         CompletableFuture<byte[]> read;
+        Runnable cancelAction;
         synchronized (this) {
             if (cancelled != null) {
                 return;
@@ -349,6 +365,8 @@ public final class BodyStream {
             read = pendingRead;
             pendingRead = null;
             onAvailable = null;
+            cancelAction = onCancel;
+            onCancel = null;
         }
         if (write != null) {
             write.completeExceptionally(why);
@@ -357,6 +375,7 @@ public final class BodyStream {
             read.completeExceptionally(why);
         }
         runQuietly(run);
+        runQuietly(cancelAction);
     }
 
     // ---------------------------------------------------------------- both

@@ -87,6 +87,7 @@ public final class Http1Session implements Session, Exchange.Sink {
     private boolean resumeArmed; // a request stream's onDemand is registered
     private boolean pumpArmed; // a response stream's onAvailable is registered
     private boolean writing; // inside writeReady
+    private boolean streamBlocked; // the streaming body's last pass stopped because the client was not reading
     private boolean writeAgain; // writeReady was asked for again while inside it
 
     public Http1Session(Connection conn, ListenerContext ctx) {
@@ -220,6 +221,11 @@ public final class Http1Session implements Session, Exchange.Sink {
             throw new RequestError(413, "Content-Length exceeds the route's max_body_bytes", Limit.BODY_BYTES);
         }
         BodyStream stream = new BodyStream(sr.window());
+        // RFC 9110 §10.1.1: 100 Continue before anything the handler answers (it may answer at once)
+        boolean continueNow = expectContinue && inflight.isEmpty();
+        if (continueNow) {
+            sendContinue();
+        }
         Exchange ex = dispatch(EMPTY, 0, stream); // the handler runs now; the head is reset
         ex.deadline(Long.MAX_VALUE);
         ex.requestStream = stream;
@@ -230,7 +236,13 @@ public final class Http1Session implements Session, Exchange.Sink {
         } else {
             bodyRemaining = length;
         }
-        startBody(isChunked ? State.BODY_CHUNKED : State.BODY_FIXED, expectContinue);
+        State bodyState = isChunked ? State.BODY_CHUNKED : State.BODY_FIXED;
+        if (!expectContinue || continueNow) {
+            state = bodyState;
+        } else {
+            afterContinue = bodyState; // sent once earlier responses are written (afterProgress, writePass)
+            state = State.AWAIT_CONTINUE;
+        }
     }
 
     /** The handler has not taken enough of the streamed body: stop reading until it has. */
@@ -395,13 +407,13 @@ public final class Http1Session implements Session, Exchange.Sink {
         chunked = null;
         route = null;
         ex.requestStream = null;
-        s.fail(new BodyStream.BodyFailedException(e.status(), e.getMessage()));
         ex.closeAfter = true;
         if (ex.isPending()) {
             ex.send(e.status() == 503 ? Responses.overloaded() : Responses.error(e.status()));
         } else if (!inflight.contains(ex)) {
             closeAfterResponses(); // its answer is written already: nothing more to say
         }
+        s.fail(new BodyStream.BodyFailedException(e.status(), e.getMessage())); // after the answer: it wins
     }
 
     @Override
@@ -449,6 +461,10 @@ public final class Http1Session implements Session, Exchange.Sink {
             boolean close = ex.closeAfter || shuttingDown;
             Response written = ex.response;
             if (ex != streamOut) {
+                if (ex == streamIn && state == State.AWAIT_CONTINUE) {
+                    state = afterContinue; // the interim response goes before the final one
+                    sendContinue();
+                }
                 boolean keepAlive10 = !close && ex.keepAlive10;
                 try {
                     if (written.bodyStream() == null) {
@@ -540,6 +556,7 @@ public final class Http1Session implements Session, Exchange.Sink {
     /** Writes what the response's stream has ready, while the client keeps up. */
     private int pumpStreamOut(Exchange ex) {
         BodyStream s = ex.response.bodyStream();
+        streamBlocked = false;
         while (!conn.isWriteBlocked()) {
             byte[] c = s.poll();
             if (c == null) {
@@ -573,6 +590,7 @@ public final class Http1Session implements Session, Exchange.Sink {
             }
             lastActivity = System.nanoTime();
         }
+        streamBlocked = true;
         conn.flush();
         return STREAM_WAITING; // onDrained goes on
     }
@@ -588,10 +606,11 @@ public final class Http1Session implements Session, Exchange.Sink {
         BodyStream s = ex.response.bodyStream();
         Throwable cause = s.failure() != null ? s.failure() : s.cancelCause();
         Request r = ex.request();
-        LOG.log(System.Logger.Level.ERROR, () -> "streaming response of " + (r == null ? "?" : r.method() + " "
+        // the producer logs its own failure (a script's traceback): this says what the client saw
+        LOG.log(System.Logger.Level.WARNING, () -> "streaming response of " + (r == null ? "?" : r.method() + " "
                 + r.path() + (r.routePattern() == null ? "" : " (route " + r.routePattern() + ")"))
                 + " ended after " + ex.bodyBytesOut + " bytes: " + (cause == null ? "its length did not match content-length"
-                : cause.getMessage()) + "; the connection is closed without completing the body", cause);
+                : cause.getMessage()) + "; the connection is closed without completing the body");
     }
 
     private boolean encodeQuietly(Response r, boolean headRequest, boolean close, boolean keepAlive10, String id) {
@@ -638,7 +657,9 @@ public final class Http1Session implements Session, Exchange.Sink {
     public void onDrained() {
         lastActivity = System.nanoTime();
         if (streamOut != null) {
-            writeReady(); // the client read: more of the streaming body may go
+            if (!writing || streamBlocked) {
+                writeReady(); // the client read: more of the streaming body may go
+            }
             return;
         }
         afterProgress();

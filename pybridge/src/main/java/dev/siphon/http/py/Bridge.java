@@ -162,6 +162,68 @@ public final class Bridge {
     }
 
     /** The engine's answer to a request no route matched (a middleware's call_next ends there). */
+    /** Request {@code rid}'s body stream (opaque to Python), or null when its route buffers bodies. */
+    @HostAccess.Export
+    public Object requestStream(long rid) {
+        try {
+            return worker.requestStream(rid);
+        } catch (Error error) {
+            throw worker.fatal(error);
+        }
+    }
+
+    /** The next chunk of a body stream as Latin-1, or null: it comes as call {@code cid}. */
+    @HostAccess.Export
+    public String streamRead(Object stream, long cid) {
+        try {
+            return worker.streamRead((dev.siphon.http.BodyStream) stream, cid);
+        } catch (Error error) {
+            throw worker.fatal(error);
+        }
+    }
+
+    /** Answers {@code rid} with a streaming response; its body stream, or null when answered already. */
+    @HostAccess.Export
+    public Object replyStream(long rid, int status, Value headers, long token) {
+        try {
+            return worker.replyStream(rid, status, headers, token);
+        } catch (Error error) {
+            throw worker.fatal(error);
+        }
+    }
+
+    /** Adds a chunk; false: wait for call {@code cid}. */
+    @HostAccess.Export
+    public boolean streamWrite(Object stream, long cid, Value chunk) {
+        try {
+            return worker.streamWrite((dev.siphon.http.BodyStream) stream, cid, chunk);
+        } catch (Error error) {
+            throw worker.fatal(error);
+        }
+    }
+
+    /** The streaming body is complete. */
+    @HostAccess.Export
+    public void streamEnd(Object stream) {
+        ((dev.siphon.http.BodyStream) stream).end();
+    }
+
+    /** The streaming body's iterator raised: logged, and the client sees the body cut short. */
+    @HostAccess.Export
+    public void streamFail(Object stream, String who, String detail) {
+        try {
+            worker.streamFail((dev.siphon.http.BodyStream) stream, who, detail);
+        } catch (Error error) {
+            throw worker.fatal(error);
+        }
+    }
+
+    /** The reader of a body stream will read no more of it. */
+    @HostAccess.Export
+    public void streamCancel(Object stream) {
+        ((dev.siphon.http.BodyStream) stream).cancel(null);
+    }
+
     @HostAccess.Export
     public String[] unmatchedAnswer(long rid) {
         try {

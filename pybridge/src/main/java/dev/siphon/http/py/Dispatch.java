@@ -13,7 +13,7 @@ final class Dispatch {
     final Request request;
     final Responder responder;
     /** {@link Responder#deadlineNanos()}: when the engine answers 504; {@link Responder#NO_DEADLINE} when never. */
-    final long deadline;
+    private final long deadline;
     /** The worker it was queued to; set before the queue publishes it. */
     PythonWorker worker;
     /** The worker's id for it once delivered to Python; 0 before. Written by the worker thread only. */
@@ -28,7 +28,13 @@ final class Dispatch {
         this.deadline = responder.deadlineNanos();
     }
 
+    /** When the engine answers 504; a streaming route's request gets its deadline once its body has arrived. */
+    long deadline() {
+        return request.bodyStream() == null ? deadline : responder.deadlineNanos();
+    }
+
     boolean pastDeadline(long now) {
+        long deadline = deadline();
         return deadline != Responder.NO_DEADLINE && now - deadline >= 0;
     }
 
@@ -38,6 +44,7 @@ final class Dispatch {
      */
     long limit(long now) {
         long c = cancelledAt;
+        long deadline = deadline();
         if (c != 0 && (deadline == Responder.NO_DEADLINE || c - deadline < 0)) {
             return c;
         }

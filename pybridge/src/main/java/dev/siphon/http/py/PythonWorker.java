@@ -1,5 +1,6 @@
 package dev.siphon.http.py;
 
+import dev.siphon.http.BodyStream;
 import dev.siphon.http.Headers;
 import dev.siphon.http.Request;
 import dev.siphon.http.Response;
@@ -96,7 +97,10 @@ final class PythonWorker {
      * thread by {@link #drainControl} before the requests of the same wake-up.
      */
     private sealed interface Control permits Cancel, Completion, CacheDone, Signal, Task, TimerRun, TimerFire,
-            TimerCancel {}
+            TimerCancel, StreamCancel {}
+
+    /** The client of a streaming response went away: Python cancels the task {@code token} that fills it. */
+    private record StreamCancel(long token) implements Control {}
 
     /** The request timed out or its connection closed: Python cancels its task ({@link #cancel}). */
     private record Cancel(Dispatch dispatch) implements Control {}
@@ -207,6 +211,8 @@ final class PythonWorker {
     private Value fTimerRun;
     private Value fTimerFire;
     private Value fTimerCancel;
+    private Value fStreamCancelled;
+    private Value fStreamFailed;
     /** The timer job whose run's first step runs now (in {@link #drainControl}), and that run; worker thread only. */
     private ScriptTimers.Job runningTimer;
     private long runningTimerSeq;
@@ -569,6 +575,8 @@ final class PythonWorker {
             fTimerRun = rt.getMember("timer_run");
             fTimerFire = rt.getMember("timer_fire");
             fTimerCancel = rt.getMember("timer_cancel");
+            fStreamCancelled = rt.getMember("stream_cancelled");
+            fStreamFailed = rt.getMember("stream_failed");
             loaded.complete(regs);
             serve();
         } catch (Throwable t) {
@@ -827,6 +835,7 @@ final class PythonWorker {
                 case TimerRun run -> runTimer(run);
                 case TimerFire f -> fTimerFire.executeVoid(f.id(), f.fire() && !pool.timers().stopped());
                 case TimerCancel tc -> fTimerCancel.executeVoid(tc.id());
+                case StreamCancel sc -> fStreamCancelled.executeVoid(sc.token());
             }
         }
     }
@@ -862,7 +871,7 @@ final class PythonWorker {
         Request r = d.request;
         // no finally: when an interrupt cuts the handler off, recoverFromInterrupt needs to know whose it was
         fDeliver.executeVoid(rid, d.route, r.method(), r.path(), flatten(r.pathParams()), headers(r),
-                r.body().length);
+                r.bodyStream() != null ? -1 : r.body().length);
         RUNNING.setRelease(this, (Dispatch) null);
         STEP_SINCE.setRelease(this, System.nanoTime() | 1);
     }
@@ -983,6 +992,12 @@ final class PythonWorker {
             Throwable e = unwrap(done.failure());
             if (e == null) {
                 fStageDone.executeVoid(done.call(), done.value());
+            } else if (e instanceof BodyStream.BodyFailedException bf) {
+                fStreamFailed.executeVoid(done.call(), bf.status(), String.valueOf(bf.getMessage()));
+            } else if (e instanceof java.util.concurrent.CancellationException) {
+                fStreamFailed.executeVoid(done.call(), 0, String.valueOf(e.getMessage()));
+            } else if (e instanceof dev.siphon.http.client.ClientException) {
+                fClientFailed.executeVoid(done.call(), ClientErrorKind.of(e).wire, String.valueOf(e.getMessage()));
             } else {
                 fStageFailed.executeVoid(done.call(), e.getClass().getSimpleName() + ": " + e.getMessage());
             }
@@ -1020,11 +1035,7 @@ final class PythonWorker {
         HELD.setRelease(this, inflight.size());
         Response response;
         try {
-            int n = (int) headers.getArraySize();
-            Headers h = new Headers(Math.max(4, n / 2 + 2));
-            for (int i = 0; i + 1 < n; i += 2) {
-                h.add(headers.getArrayElement(i).asString(), headers.getArrayElement(i + 1).asString());
-            }
+            Headers h = headersOf(headers);
             int size = (int) body.getBufferSize();
             byte[] bytes = new byte[size];
             if (size > 0) {
@@ -1037,6 +1048,15 @@ final class PythonWorker {
             response = Responses.error(500);
         }
         d.responder.send(response);
+    }
+
+    private static Headers headersOf(Value headers) {
+        int n = (int) headers.getArraySize();
+        Headers h = new Headers(Math.max(4, n / 2 + 2));
+        for (int i = 0; i + 1 < n; i += 2) {
+            h.add(headers.getArrayElement(i).asString(), headers.getArrayElement(i + 1).asString());
+        }
+        return h;
     }
 
     void fail(long rid, String who, String detail) {
@@ -1067,8 +1087,99 @@ final class PythonWorker {
     }
 
     String body(long rid) {
-        byte[] b = live(rid).request.body();
-        return new String(b, StandardCharsets.ISO_8859_1);
+        Dispatch d = live(rid);
+        BodyStream stream = d.request.bodyStream();
+        if (stream == null) {
+            return new String(d.request.body(), StandardCharsets.ISO_8859_1);
+        }
+        // a streaming route's req.body(): the whole body, waited for here (the connection's loop
+        // feeds the stream; its stall timeout bounds the wait), up to the route's cap
+        long cap = Math.min(pool.registrations().routes().get(d.route).streamCap(), Integer.MAX_VALUE - 16);
+        try {
+            return new String(stream.readAll(cap).get(), StandardCharsets.ISO_8859_1);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while the request body arrived");
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("the request body could not be read whole: " + e.getCause().getMessage());
+        }
+    }
+
+    /** Request {@code rid}'s body as it arrives, for {@code req.stream()}; null when its route buffers bodies. */
+    BodyStream requestStream(long rid) {
+        return live(rid).request.bodyStream();
+    }
+
+    /**
+     * The next chunk of {@code stream} as a Latin-1 string when one is ready; else null, and the
+     * chunk (a string, or None at the end) or the failure arrives as call {@code cid}.
+     */
+    String streamRead(BodyStream stream, long cid) {
+        CompletableFuture<byte[]> f = stream.read();
+        if (f.isDone() && !f.isCompletedExceptionally()) {
+            byte[] c = f.join();
+            if (c != null) {
+                return new String(c, StandardCharsets.ISO_8859_1);
+            }
+        }
+        awaitStage(cid, f.thenApply(c -> c == null ? null : new String(c, StandardCharsets.ISO_8859_1)));
+        return null;
+    }
+
+    /**
+     * Answers request {@code rid} with a streaming response and returns its body's pipe, which
+     * Python fills ({@link #streamWrite}); null when the request was answered already. When the
+     * client goes away, Python's task {@code token} is cancelled ({@code stream_cancelled}).
+     */
+    BodyStream replyStream(long rid, int status, Value headers, long token) {
+        Dispatch d = inflight.remove(rid);
+        if (d == null) {
+            return null;
+        }
+        HELD.setRelease(this, inflight.size());
+        Headers h;
+        try {
+            h = headersOf(headers);
+            BodyStream body = new BodyStream(BodyStream.DEFAULT_WINDOW);
+            Response response = Response.streaming(status, h, body);
+            body.onCancel(() -> {
+                control.add(new StreamCancel(token));
+                wakeup();
+            });
+            d.responder.send(response);
+            return body;
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "the response of " + describe(d) + " cannot be sent", e);
+            d.responder.send(Responses.error(500));
+            return null;
+        }
+    }
+
+    /**
+     * Adds a chunk (Python bytes) to a streaming response's body: true when there is room for
+     * the next one; else false, and call {@code cid} completes when there is (or fails when the
+     * client went away).
+     */
+    boolean streamWrite(BodyStream stream, long cid, Value chunk) {
+        int size = (int) chunk.getBufferSize();
+        byte[] bytes = new byte[size];
+        if (size > 0) {
+            chunk.readBuffer(0, bytes, 0, size);
+        }
+        CompletableFuture<Void> f = stream.write(bytes);
+        if (f.isDone() && !f.isCompletedExceptionally()) {
+            return true;
+        }
+        awaitStage(cid, f);
+        return false;
+    }
+
+    /** A streaming response's iterator raised: logged naming the handler; the client sees the body cut short. */
+    void streamFail(BodyStream stream, String who, String detail) {
+        pool.scriptError(who);
+        LOG.log(System.Logger.Level.ERROR, "the streaming body of " + who + " failed:\n"
+                + (detail == null ? "" : detail.stripTrailing()));
+        stream.fail(new java.io.IOException("the streaming body of " + who + " failed"));
     }
 
     /** The engine's answer to request {@code rid}, which matched no route: {status, name, value, ..., body (Latin-1)}. */
@@ -1196,14 +1307,14 @@ final class PythonWorker {
         Value flat = rt.invokeMember("registrations");
         List<RouteSpec> routes = new ArrayList<>();
         long n = flat.getArraySize();
-        for (long i = 0; i + 2 < n; i += 3) {
+        for (long i = 0; i + 3 < n; i += 4) {
             Value ms = flat.getArrayElement(i + 1);
             List<String> methods = new ArrayList<>();
             for (long j = 0; j < ms.getArraySize(); j++) {
                 methods.add(ms.getArrayElement(j).asString());
             }
             routes.add(new RouteSpec(flat.getArrayElement(i).asString(), methods,
-                    flat.getArrayElement(i + 2).asString()));
+                    flat.getArrayElement(i + 2).asString(), flat.getArrayElement(i + 3).asLong()));
         }
         Value counts = rt.invokeMember("counts");
         return new Registrations(routes, counts.getArrayElement(0).asInt(), counts.getArrayElement(1).asInt(),

@@ -656,7 +656,10 @@ public final class WorkerPool implements AutoCloseable {
     /** The engine handler for route {@code index} of {@link #registrations()}. */
     public AsyncHandler handler(int index) {
         Objects.checkIndex(index, registrations.routes().size());
-        return dispatcher(index);
+        RouteSpec spec = registrations.routes().get(index);
+        // a stream=True route: its handler runs as the head arrives, the body streaming to it
+        return spec.stream() ? new dev.siphon.http.StreamingRoute(dispatcher(index), spec.streamCap())
+                : dispatcher(index);
     }
 
     /**
