@@ -500,6 +500,43 @@ class StreamingClientTest {
     }
 
     @Test
+    void bothWaysOverTlsWithAlpnH2AndHttp1AndASlowReader() throws Exception {
+        dev.siphon.http.tls.TestPki pki = dev.siphon.http.tls.TestPki.get();
+        HttpEngine e = up.engine(ServerConfig.listen("127.0.0.1:0").withTls(new dev.siphon.http.config.TlsConfig(
+                pki.file("server.pem"), pki.file("server.key"), null)), Upstreams.settings());
+        int n = 16 << 20;
+        for (boolean h2 : new boolean[] {true, false}) {
+            HttpClient c = up.client(HttpClient.builder().baseUrl("https://127.0.0.1:" + e.port())
+                    .verify(pki.file("ca.pem")).http2OverTls(h2).timeoutMs(30_000));
+            StreamingResponse r = c.sendStreaming("GET", "/big/" + n, Map.of(), (byte[]) null).get(10, TimeUnit.SECONDS);
+            assertEquals(h2 ? "HTTP/2" : "HTTP/1.1", r.version());
+            BodyStream s = r.body();
+            ByteArrayOutputStream got = new ByteArrayOutputStream();
+            while (got.size() < MIB) {
+                got.writeBytes(s.read().get(10, TimeUnit.SECONDS));
+            }
+            long max = pause(s, 500);
+            long bound = s.window() + (h2 ? Http2Connection.STREAM_CREDIT_STEP : 32 * 1024);
+            assertTrue(max <= bound, (h2 ? "h2" : "h1") + " buffered " + max + ", bound " + bound);
+            for (byte[] chunk; (chunk = s.read().get(10, TimeUnit.SECONDS)) != null; ) {
+                got.writeBytes(chunk);
+            }
+            byte[] body = got.toByteArray();
+            assertEquals(n, body.length);
+            for (int i = 0; i < n; i++) {
+                if (body[i] != (byte) (i * 31)) {
+                    throw new AssertionError("octet " + i + " differs");
+                }
+            }
+            BodyStream upload = new BodyStream();
+            new StreamTestSupport.Producer(upload, 3 * MIB, 20_000, -1);
+            ClientResponse echo = c.sendStream("PUT", "/echo", Map.of(), upload).get(30, TimeUnit.SECONDS);
+            assertArrayEquals(bytes(0, (int) (3 * MIB)), echo.body());
+            assertEquals(1, c.connectionsOpened());
+        }
+    }
+
+    @Test
     void redirectsAreFollowedForAStreamedResponse() throws Exception {
         HttpEngine e = HttpEngine.builder().listen(ServerConfig.listen("127.0.0.1:0"))
                 .settings(Upstreams.settings())
