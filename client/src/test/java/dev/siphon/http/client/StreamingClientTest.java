@@ -537,6 +537,53 @@ class StreamingClientTest {
     }
 
     @Test
+    void aBodyCutByTheOriginFailsTheStreamAfterItsChunks() throws Exception {
+        // HTTP/1.1: the connection ends 10 octets into a body of 1000
+        RawServer cut = up.raw((s, n) -> {
+            StreamTestSupport.head(s.getInputStream());
+            RawServer.write(s, "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n0123456789");
+        });
+        HttpClient c = client(cut.url(), false);
+        StreamingResponse r = c.sendStreaming("GET", "/", Map.of(), (byte[]) null).get(5, TimeUnit.SECONDS);
+        assertEquals("0123456789", new String(r.body().read().get(5, TimeUnit.SECONDS)));
+        ExecutionException e = assertThrows(ExecutionException.class, () -> r.body().read().get(5, TimeUnit.SECONDS));
+        assertInstanceOf(ConnectionClosedException.class, e.getCause());
+        // HTTP/2: the origin resets the stream after 10 octets; the connection stays
+        try (RawH2Server origin = new RawH2Server()) {
+            HttpClient h2 = client(origin.url(), true);
+            var f = h2.sendStreaming("GET", "/", Map.of(), (byte[]) null);
+            RawH2Server.Peer p = origin.accept();
+            p.handshake();
+            p.expect(HEADERS, 1);
+            p.headers(1, false, ":status", "200");
+            p.data(1, false, "0123456789".getBytes());
+            p.rst(1, ErrorCode.INTERNAL_ERROR);
+            StreamingResponse sr = f.get(5, TimeUnit.SECONDS);
+            assertEquals("0123456789", new String(sr.body().read().get(5, TimeUnit.SECONDS)));
+            e = assertThrows(ExecutionException.class, () -> sr.body().read().get(5, TimeUnit.SECONDS));
+            ConnectionClosedException cce = assertInstanceOf(ConnectionClosedException.class, e.getCause());
+            assertTrue(cce.getMessage().contains("INTERNAL_ERROR"), cce.getMessage());
+            var again = h2.get("/again");
+            p.expect(HEADERS, 3);
+            p.respond(3, "again");
+            assertEquals("again", again.get(5, TimeUnit.SECONDS).text());
+        }
+    }
+
+    @Test
+    void timeTheStreamSitsFullIsTheReadersNotTheOrigins() throws Exception {
+        long total = 8 * MIB;
+        RawServer origin = up.raw(StreamTestSupport.source(total, new AtomicLong(), new AtomicBoolean()));
+        HttpClient c = up.client(HttpClient.builder().baseUrl(origin.url()).timeoutMs(300));
+        StreamingResponse r = c.sendStreaming("GET", "/", Map.of(), (byte[]) null).get(5, TimeUnit.SECONDS);
+        CRC32 crc = new CRC32();
+        long first = read(r.body(), 1, crc);
+        pause(r.body(), 1000); // more than three timeouts, the stream full all along
+        assertEquals(total - first, read(r.body(), Long.MAX_VALUE, crc));
+        assertEquals(crc(total), crc.getValue());
+    }
+
+    @Test
     void redirectsAreFollowedForAStreamedResponse() throws Exception {
         HttpEngine e = HttpEngine.builder().listen(ServerConfig.listen("127.0.0.1:0"))
                 .settings(Upstreams.settings())
