@@ -167,7 +167,8 @@ final class ClientExchange {
             case NEW, WAITING -> poolTimeout();
             case CONNECTING -> new ConnectTimeoutException("connection to " + origin + " not established within the "
                     + ms + " ms request timeout");
-            case ACTIVE -> headDelivered ? null : new RequestTimeoutException("no complete response to " + method + " " + target + " from "
+            case ACTIVE -> headDelivered ? null // the idle watch runs now
+                    : new RequestTimeoutException("no complete response to " + method + " " + target + " from "
                     + origin + " within " + ms + " ms (timeout_ms)");
         };
         if (e != null) {
