@@ -25,6 +25,8 @@ import java.io.IOException;
  *       the client does not allow: nothing was sent</td></tr>
  *   <tr><td>{@link TooManyRedirectsException}</td><td>more than {@link HttpClient#MAX_REDIRECTS} redirects in a
  *       row</td></tr>
+ *   <tr><td>{@link RequestBodyException}</td><td>a streamed request body failed (its producer failed) or did not
+ *       match the content-length given: the request was cut off</td></tr>
  *   <tr><td>{@link HttpStatusException}</td><td>only from {@link ClientResponse#raiseForStatus()}: a 4xx or 5xx</td></tr>
  * </table>
  *
@@ -35,7 +37,7 @@ public abstract sealed class ClientException extends IOException
         permits ConnectRefusedException, ConnectTimeoutException, ConnectFailedException, RequestTimeoutException,
         PoolTimeoutException, PoolExhaustedException, MalformedResponseException, ResponseTooLargeException,
         ConnectionClosedException, TlsException, OriginNotAllowedException, TooManyRedirectsException,
-        HttpStatusException {
+        HttpStatusException, RequestBodyException {
 
     protected ClientException(String message, Throwable cause) {
         super(message, cause);

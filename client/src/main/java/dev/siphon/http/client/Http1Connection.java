@@ -1,10 +1,12 @@
 package dev.siphon.http.client;
 
+import dev.siphon.http.BodyStream;
 import dev.siphon.http.codec.CodecException;
 import dev.siphon.http.codec.BodyBuffer;
 import dev.siphon.http.codec.ChunkedDecoder;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Locale;
 
 /**
@@ -13,11 +15,25 @@ import java.util.Locale;
  * {@link #framing} decides, skips interim 1xx responses, and hands the connection back to the
  * pool when the response ended cleanly on a persistent connection. Over TLS when ALPN chose
  * "http/1.1", or chose nothing (RFC 7301 §3.2: the server does not do ALPN). Loop thread only.
+ *
+ * <p><b>Streamed bodies.</b> A request body that is a {@link BodyStream} is sent with the
+ * caller's Content-Length, or else chunked (RFC 9112 §7.1), taken from the stream only while less
+ * than {@link #UPLOAD_HIGH_WATER} octets wait in the socket's queue (then on {@link #onDrained});
+ * a producer failure, or a body that does not match its Content-Length, closes the connection
+ * without ending the body. A streamed response's body goes into the exchange's stream as it is
+ * read; while the stream is full the socket is not read (the bytes wait in the socket, and the
+ * origin's writes block), and reading resumes when the reader made room. A reader that cancels
+ * closes the connection. A response that ends before the request body was sent whole leaves the
+ * connection unusable: it closes.
  */
 final class Http1Connection implements PooledConnection, ClientSocket.Protocol {
     private static final byte[] EMPTY = new byte[0];
     /** Trailer bytes of a chunked response we read and drop (RFC 9112 §7.1.2). */
     private static final int MAX_TRAILER_BYTES = 16 * 1024;
+    /** Octets of a streamed request body queued for the socket before the connection waits for it to drain. */
+    static final int UPLOAD_HIGH_WATER = 64 * 1024;
+    private static final byte[] CRLF = {'\r', '\n'};
+    private static final byte[] LAST_CHUNK = {'0', '\r', '\n', '\r', '\n'};
 
     private enum Stage { HEAD, LENGTH, CHUNKED, UNTIL_CLOSE }
 
@@ -37,6 +53,15 @@ final class Http1Connection implements PooledConnection, ClientSocket.Protocol {
     private ChunkedDecoder chunked;
     private boolean received;
     private boolean keepAlive;
+    // a streamed request body being sent
+    private BodyStream upload; // null when none is being sent
+    private long uploadSent;
+    private boolean uploadWaitsForDrain;
+    private boolean pumping;
+    private boolean pumpAgain;
+    // a streamed response body being received
+    private BodyStream download; // the exchange's stream once its head was handed over, else null
+    private boolean downloadPaused;
 
     Http1Connection(ConnectionPool pool, ClientExchange initiator) {
         this(pool, initiator, null);
@@ -103,8 +128,17 @@ final class Http1Connection implements PooledConnection, ClientSocket.Protocol {
         body = null;
         chunked = null;
         received = false;
+        download = null;
+        downloadPaused = false;
+        upload = x.requestStream;
+        uploadSent = 0;
+        uploadWaitsForDrain = false;
         writeRequest(x);
-        socket.flush();
+        if (upload != null) {
+            pumpUpload();
+        } else {
+            socket.flush();
+        }
     }
 
     /**
@@ -139,15 +173,118 @@ final class Http1Connection implements PooledConnection, ClientSocket.Protocol {
             sb.append(x.headerNames[i]).append(": ").append(x.headerValues[i]).append("\r\n");
         }
         byte[] content = x.body;
-        // RFC 9110 §8.6: a user agent SHOULD send Content-Length for a method that defines a
-        // meaning for content (POST, PUT, PATCH) even when it is empty.
-        if (content.length > 0 || x.method.equals("POST") || x.method.equals("PUT") || x.method.equals("PATCH")) {
+        if (x.requestStream != null) {
+            if (x.requestLength >= 0) {
+                sb.append("Content-Length: ").append(x.requestLength).append("\r\n");
+            } else {
+                sb.append("Transfer-Encoding: chunked\r\n"); // RFC 9112 §7.1: length unknown up front
+            }
+        } else if (content.length > 0 || x.method.equals("POST") || x.method.equals("PUT")
+                || x.method.equals("PATCH")) {
+            // RFC 9110 §8.6: a user agent SHOULD send Content-Length for a method that defines a
+            // meaning for content (POST, PUT, PATCH) even when it is empty.
             sb.append("Content-Length: ").append(content.length).append("\r\n");
         }
         sb.append("\r\n");
         byte[] headBytes = sb.toString().getBytes(StandardCharsets.ISO_8859_1);
         socket.out().add(headBytes);
         socket.out().add(content);
+    }
+
+    /**
+     * Moves chunks of the streamed request body to the socket while its queue is short; waits for
+     * the producer ({@link BodyStream#onAvailable}) or the socket ({@link #onDrained}) otherwise.
+     * Not re-entered: a drain inside its own flush only makes it go round once more.
+     */
+    private void pumpUpload() {
+        if (pumping) {
+            pumpAgain = true;
+            return;
+        }
+        pumping = true;
+        try {
+            do {
+                pumpAgain = false;
+                pumpOnce();
+            } while (pumpAgain && upload != null);
+        } finally {
+            pumping = false;
+        }
+    }
+
+    private void pumpOnce() {
+        BodyStream b = upload;
+        ClientExchange x = current;
+        if (b == null || x == null || socket.isClosed()) {
+            return;
+        }
+        while (true) {
+            if (socket.out().pendingBytes() >= UPLOAD_HIGH_WATER) {
+                uploadWaitsForDrain = true;
+                socket.flush(); // onDrained goes on once the socket took it
+                return;
+            }
+            byte[] c = b.poll();
+            if (c == null) {
+                if (!b.isDone()) {
+                    b.onAvailable(() -> pool.loop.submit(() -> {
+                        if (upload == b && current == x) {
+                            pumpUpload();
+                        }
+                    }));
+                    socket.flush();
+                    return;
+                }
+                Throwable failure = b.failure();
+                if (failure != null) {
+                    abortUpload(new RequestBodyException("the request body of " + x.method + " " + x.target + " to "
+                            + pool.origin + " failed after " + uploadSent + " octets: " + failure, failure));
+                    return;
+                }
+                if (x.requestLength >= 0 && uploadSent != x.requestLength) {
+                    abortUpload(new RequestBodyException("the request body of " + x.method + " " + x.target + " to "
+                            + pool.origin + " ended after " + uploadSent + " octets, short of its content-length "
+                            + x.requestLength, null));
+                    return;
+                }
+                if (x.requestLength < 0) {
+                    socket.out().add(LAST_CHUNK);
+                }
+                upload = null; // sent whole
+                socket.flush();
+                return;
+            }
+            if (x.requestLength >= 0 && uploadSent + c.length > x.requestLength) {
+                abortUpload(new RequestBodyException("the request body of " + x.method + " " + x.target + " to "
+                        + pool.origin + " runs past its content-length " + x.requestLength + " (" + (uploadSent
+                        + c.length) + " octets given)", null));
+                return;
+            }
+            uploadSent += c.length;
+            if (x.requestLength < 0) {
+                socket.out().add((Integer.toHexString(c.length) + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                socket.out().add(c);
+                socket.out().add(CRLF);
+            } else {
+                socket.out().add(c);
+            }
+        }
+    }
+
+    /**
+     * The streamed request body cannot be sent whole: what the socket takes now of what was
+     * queued goes out, then the connection closes without ending the body, so the origin sees it
+     * cut where it stopped.
+     */
+    private void abortUpload(ClientException cause) {
+        ClientExchange x = current;
+        current = null;
+        upload = null;
+        socket.flush(); // no wait: at most the queue's high water, and a full socket drops the rest
+        socket.close();
+        if (x != null) {
+            x.fail(cause);
+        }
     }
 
     @Override
@@ -164,15 +301,25 @@ final class Http1Connection implements PooledConnection, ClientSocket.Protocol {
         int base = in.arrayOffset();
         int p = base + in.position();
         int end = base + in.limit();
-        ClientResponse done;
+        ClientResponse done = null;
+        boolean streamDone = false;
         try {
             int q = consume(a, p, end);
+            if (socket.isClosed()) {
+                return; // closed by the caller's stage on a streamed head: the buffer is gone
+            }
             in.position(q - base);
-            done = stage == null ? response() : null;
-            if (done != null && q < end) {
-                // bytes after a complete response to our only request: not a reusable connection
-                keepAlive = false;
-                in.position(in.limit());
+            if (stage == null) {
+                if (download != null) {
+                    streamDone = true;
+                } else {
+                    done = response();
+                }
+                if (q < end) {
+                    // bytes after a complete response to our only request: not a reusable connection
+                    keepAlive = false;
+                    in.position(in.limit());
+                }
             }
         } catch (ClientException e) {
             in.position(in.limit());
@@ -181,6 +328,8 @@ final class Http1Connection implements PooledConnection, ClientSocket.Protocol {
         }
         if (done != null) {
             complete(done);
+        } else if (streamDone) {
+            completeDownload();
         }
     }
 
@@ -210,10 +359,25 @@ final class Http1Connection implements PooledConnection, ClientSocket.Protocol {
                     }
                     head = h;
                     framing(h);
+                    if (current.responseStream != null) {
+                        ClientExchange x = current;
+                        download = x.responseStream;
+                        x.headArrived(h.status(), h.fields(), h.version()); // the caller's stages run here
+                        if (current != x) {
+                            return end; // the caller ended the exchange (closed the client): nothing more to read
+                        }
+                    }
                 }
                 case LENGTH -> {
                     int take = (int) Math.min(remaining, end - p);
-                    append(a, p, take);
+                    if (take == 0) {
+                        return p;
+                    }
+                    if (download != null) {
+                        offer(Arrays.copyOfRange(a, p, p + take));
+                    } else {
+                        append(a, p, take);
+                    }
                     p += take;
                     remaining -= take;
                     if (remaining == 0) {
@@ -223,10 +387,14 @@ final class Http1Connection implements PooledConnection, ClientSocket.Protocol {
                     }
                 }
                 case CHUNKED -> {
+                    BodyBuffer into = download != null ? BodyBuffer.growable(end - p) : body;
                     try {
-                        p = chunked.decode(a, p, end, body);
+                        p = chunked.decode(a, p, end, into);
                     } catch (CodecException e) {
                         throw bodyError(e);
+                    }
+                    if (download != null && into.size() > 0) {
+                        offer(into.toArray());
                     }
                     if (chunked.done()) {
                         stage = null;
@@ -235,7 +403,13 @@ final class Http1Connection implements PooledConnection, ClientSocket.Protocol {
                     }
                 }
                 case UNTIL_CLOSE -> {
-                    append(a, p, end - p);
+                    if (download != null) {
+                        if (end > p) {
+                            offer(Arrays.copyOfRange(a, p, end));
+                        }
+                    } else {
+                        append(a, p, end - p);
+                    }
                     return end;
                 }
             }
@@ -257,6 +431,7 @@ final class Http1Connection implements PooledConnection, ClientSocket.Protocol {
      */
     private void framing(ResponseHead h) throws ClientException {
         keepAlive = persistent(h);
+        boolean streaming = current.responseStream != null; // no cap: the stream bounds what is held
         int status = h.status();
         if (current.method.equals("HEAD") || status == 204 || status == 304) { // (1)
             stage = null;
@@ -278,24 +453,24 @@ final class Http1Connection implements PooledConnection, ClientSocket.Protocol {
                         + " with Transfer-Encoding (RFC 9112 §6.1)");
             }
             chunked = new ChunkedDecoder(MAX_TRAILER_BYTES); // (4)
-            body = BodyBuffer.growable(maxBodyBytes);
+            body = streaming ? null : BodyBuffer.growable(maxBodyBytes);
             stage = Stage.CHUNKED;
             return;
         }
         if (cl != null) {
             long length = contentLength(cl); // (5)
-            if (length > maxBodyBytes) {
+            if (length > maxBodyBytes && !streaming) {
                 throw new ResponseTooLargeException("response from " + pool.origin + " declares Content-Length "
                         + length + ", over the " + maxBodyBytes + "-byte response body cap");
             }
             remaining = length; // (6)
             stage = length == 0 ? null : Stage.LENGTH;
             // grown as bytes arrive: a declared length costs nothing until the origin sends it
-            body = length == 0 ? null : BodyBuffer.growable(length);
+            body = length == 0 || streaming ? null : BodyBuffer.growable(length);
             return;
         }
         keepAlive = false; // (8)
-        body = BodyBuffer.growable(maxBodyBytes);
+        body = streaming ? null : BodyBuffer.growable(maxBodyBytes);
         stage = Stage.UNTIL_CLOSE;
     }
 
@@ -343,6 +518,63 @@ final class Http1Connection implements PooledConnection, ClientSocket.Protocol {
         return !close && (h.minorVersion() >= 1 || keep);
     }
 
+    /**
+     * Hands a piece of the streamed response body to its reader. A full stream stops the socket
+     * being read until the reader made room; a cancelled one ends the exchange and the connection.
+     */
+    private void offer(byte[] chunk) throws ClientException {
+        BodyStream d = download;
+        current.progress();
+        if (d.offer(chunk)) {
+            return;
+        }
+        if (d.isCancelled()) {
+            throw cancelledByReader();
+        }
+        downloadPaused = true;
+        socket.pauseReading();
+        ClientExchange x = current;
+        d.onDemand(() -> pool.loop.submit(() -> resumeDownload(x, d)));
+    }
+
+    private ConnectionClosedException cancelledByReader() {
+        return new ConnectionClosedException("response body from " + pool.origin + " to " + current.method + " "
+                + current.target + " cancelled by its reader");
+    }
+
+    /** The reader made room (or cancelled): read the socket again. */
+    private void resumeDownload(ClientExchange x, BodyStream d) {
+        if (current != x || download != d || !downloadPaused) {
+            return;
+        }
+        downloadPaused = false;
+        if (d.isCancelled()) {
+            fail(cancelledByReader());
+            return;
+        }
+        x.progress();
+        socket.resumeReading(); // feeds the bytes kept since the pause first
+    }
+
+    /** The streamed response body ended: the connection goes back to the pool as after a whole response. */
+    private void completeDownload() {
+        ClientExchange x = current;
+        current = null;
+        download = null;
+        chunked = null;
+        idleSinceNanos = System.nanoTime();
+        if (upload != null) {
+            keepAlive = false; // the request body is not sent whole: the connection is out of step
+            upload = null;
+        }
+        if (keepAlive && !socket.isClosed()) {
+            pool.onFree(this, null);
+        } else {
+            socket.close();
+        }
+        x.bodyEnded();
+    }
+
     private void append(byte[] a, int p, int n) throws ClientException {
         try {
             body.append(a, p, n);
@@ -383,6 +615,10 @@ final class Http1Connection implements PooledConnection, ClientSocket.Protocol {
         body = null;
         chunked = null;
         idleSinceNanos = System.nanoTime();
+        if (upload != null) {
+            keepAlive = false; // answered before the request body was sent whole: the connection is out of step
+            upload = null;
+        }
         if (keepAlive && !socket.isClosed()) {
             pool.onFree(this, null);
         } else {
@@ -394,6 +630,8 @@ final class Http1Connection implements PooledConnection, ClientSocket.Protocol {
     private void fail(ClientException e) {
         ClientExchange x = current;
         current = null;
+        upload = null;
+        download = null;
         socket.close();
         if (x != null) {
             x.fail(e);
@@ -404,7 +642,11 @@ final class Http1Connection implements PooledConnection, ClientSocket.Protocol {
     public void onInputClosed() {
         if (current != null && stage == Stage.UNTIL_CLOSE) {
             stage = null;
-            complete(response()); // (8): the close ends the body
+            if (download != null) {
+                completeDownload();
+            } else {
+                complete(response()); // (8): the close ends the body
+            }
             return;
         }
         socket.close();
@@ -412,7 +654,11 @@ final class Http1Connection implements PooledConnection, ClientSocket.Protocol {
 
     @Override
     public void onDrained() {
-        // nothing waits on our output: one request at a time, written whole
+        // only a streamed request body waits on our output; any other request is written whole
+        if (uploadWaitsForDrain) {
+            uploadWaitsForDrain = false;
+            pumpUpload();
+        }
     }
 
     @Override
@@ -425,7 +671,7 @@ final class Http1Connection implements PooledConnection, ClientSocket.Protocol {
             // The origin closed a reused connection as our request went out (a keep-alive race):
             // RFC 9110 §9.2.2 / RFC 9112 §9.3.1 let an idempotent request be retried when nothing
             // of the response came back. Once, and on a fresh connection.
-            if (!received && served > 1 && x.idempotent() && !x.retried && socket.failure() == null) {
+            if (!received && served > 1 && x.idempotent() && x.mayRetry() && socket.failure() == null) {
                 x.connection = null;
                 pool.onClosed(this, x);
                 return;
@@ -447,6 +693,8 @@ final class Http1Connection implements PooledConnection, ClientSocket.Protocol {
     public void abandon(ClientExchange x) {
         if (current == x) {
             current = null; // mid-exchange: the rest of the response cannot be told apart, close
+            upload = null;
+            download = null;
             socket.close();
         }
     }
@@ -455,6 +703,8 @@ final class Http1Connection implements PooledConnection, ClientSocket.Protocol {
     public void close(ClientException cause) {
         ClientExchange x = current;
         current = null;
+        upload = null;
+        download = null;
         socket.close();
         if (x != null) {
             x.fail(cause);

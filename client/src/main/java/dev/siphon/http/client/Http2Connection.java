@@ -2,6 +2,7 @@ package dev.siphon.http.client;
 
 import static dev.siphon.http.h2.FrameType.*;
 
+import dev.siphon.http.BodyStream;
 import dev.siphon.http.codec.CodecException;
 import dev.siphon.http.codec.BodyBuffer;
 import dev.siphon.http.h2.ErrorCode;
@@ -24,6 +25,7 @@ import java.nio.BufferOverflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -45,6 +47,16 @@ import java.util.LinkedHashMap;
  * response complete while the request body was still going resets the stream), a RST_STREAM
  * either way, or the connection's end. A stream is in {@link #streams} from HEADERS
  * to closed. Loop thread only.
+ *
+ * <p><b>Streamed bodies.</b> A request body that is a {@link BodyStream} goes out as DATA frames
+ * within both of the peer's windows, taken from the stream only while the socket's queue is
+ * shorter than {@link #UPLOAD_HIGH_WATER} (else after {@link #onDrained}); END_STREAM when the
+ * stream ends; RST_STREAM CANCEL when its producer fails or it misses its content-length. A
+ * streamed response's DATA goes into the exchange's stream. The connection window is credited as
+ * DATA arrives (each stream's window bounds what it holds); the stream's window only as the
+ * reader takes the bytes: the peer may have at most {@code max(window + STREAM_CREDIT_STEP,
+ * LOCAL_STREAM_WINDOW)} octets of the body outstanding beyond what the reader took, whatever its
+ * length. A reader's cancel resets the stream (CANCEL); the connection stays.
  */
 final class Http2Connection implements PooledConnection, ClientSocket.Protocol, FrameHandler {
     private static final byte[] EMPTY = new byte[0];
@@ -59,6 +71,13 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
     private static final int LAST_STREAM = 0;
     /** Encoded octets allowed in one response header block (HEADERS + CONTINUATION). */
     private static final int MAX_HEADER_BLOCK_BYTES = 64 * 1024;
+    /** Octets of streamed request bodies queued for the socket before they wait for it to drain. */
+    static final int UPLOAD_HIGH_WATER = 256 * 1024;
+    /**
+     * A streamed response's stream window is credited in steps of at least this many octets the
+     * reader took; the peer may send the stream's {@code window} plus this beyond what was taken.
+     */
+    static final int STREAM_CREDIT_STEP = 64 * 1024;
 
     /** One request/response on this connection. */
     private static final class Stream {
@@ -72,6 +91,17 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
         LinkedHashMap<String, String> fields;
         BodyBuffer body;
         boolean received;
+        // a streamed request body: the chunk being sent and how far
+        BodyStream upload;
+        byte[] chunk;
+        int chunkOff;
+        long uploadTaken; // octets taken from the stream
+        // a streamed response: the reader's stream once the head was handed over
+        BodyStream download;
+        long credited = LOCAL_STREAM_WINDOW; // flow-controlled octets the peer may send in all
+        long flowReceived; // flow-controlled octets received (padding included)
+        long padding; // of which padding: done with at once
+        long dataReceived;
 
         Stream(int id, ClientExchange exchange, int sendWindow) {
             this.id = id;
@@ -88,6 +118,9 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
     private final long maxBodyBytes;
     private final HashMap<Integer, Stream> streams = new HashMap<>();
     private final WindowWaiters<Stream> blocked = new WindowWaiters<>(); // request bodies waiting for window
+    private final WindowWaiters<Stream> drainWaiters = new WindowWaiters<>(); // streamed bodies waiting for the socket
+    private boolean draining;
+    private boolean drainAgain;
     private ClientExchange initiator;
     private boolean ready; // the peer's SETTINGS arrived
     private boolean goingAway;
@@ -183,12 +216,15 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
         x.phase = ClientExchange.Phase.ACTIVE;
         x.connection = this;
         x.streamId = id;
-        boolean noBody = x.body.length == 0;
+        boolean noBody = x.body.length == 0 && x.requestStream == null;
         writeHeaders(s, noBody);
         if (noBody) {
             s.state = s.state.onSendEndStream();
         }
-        if (!noBody) {
+        if (x.requestStream != null) {
+            s.upload = x.requestStream;
+            pumpUpload(s);
+        } else if (!noBody) {
             sendData(s);
         }
         socket.flush();
@@ -216,7 +252,12 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
                 b = put(b, name, x.headerValues[i]);
             }
         }
-        if (x.body.length > 0 || x.method.equals("POST") || x.method.equals("PUT") || x.method.equals("PATCH")) {
+        if (x.requestStream != null) {
+            if (x.requestLength >= 0) {
+                b = put(b, "content-length", Long.toString(x.requestLength));
+            }
+        } else if (x.body.length > 0 || x.method.equals("POST") || x.method.equals("PUT")
+                || x.method.equals("PATCH")) {
             b = put(b, "content-length", Integer.toString(x.body.length));
         }
         encodeScratch = b;
@@ -244,6 +285,10 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
 
     /** Sends as much of the request body as both windows and the peer's frame size allow. */
     private void sendData(Stream s) {
+        if (s.upload != null) {
+            pumpUpload(s);
+            return;
+        }
         byte[] body = s.exchange.body;
         s.sent = FrameWriter.dataWithinWindows(socket.out(), s.id, body, s.sent, s.sendWindow, sendWindow,
                 peer.maxFrameSize(), Long.MAX_VALUE);
@@ -252,6 +297,87 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
         } else {
             blocked.add(s);
         }
+    }
+
+    /**
+     * Sends what the streamed request body has, within both windows and while the socket's
+     * queue is short; then waits for the producer, a window ({@link #blocked}) or the socket
+     * ({@link #drainWaiters}). The caller flushes.
+     */
+    private void pumpUpload(Stream s) {
+        ClientExchange x = s.exchange;
+        BodyStream u = s.upload;
+        while (u != null) {
+            if (s.chunk == null) {
+                byte[] c = u.poll();
+                if (c == null) {
+                    if (!u.isDone()) {
+                        u.onAvailable(() -> pool.loop.submit(() -> {
+                            if (streams.get(s.id) == s && s.upload == u && s.chunk == null) {
+                                pumpUpload(s);
+                                socket.flush();
+                            }
+                        }));
+                        return;
+                    }
+                    Throwable failure = u.failure();
+                    if (failure != null) {
+                        resetStream(s.id, ErrorCode.CANCEL, new RequestBodyException("the request body of " + x.method
+                                + " " + x.target + " to " + pool.origin + " failed after " + s.uploadTaken
+                                + " octets: " + failure, failure));
+                        return;
+                    }
+                    if (x.requestLength >= 0 && s.uploadTaken != x.requestLength) {
+                        resetStream(s.id, ErrorCode.CANCEL, new RequestBodyException("the request body of " + x.method
+                                + " " + x.target + " to " + pool.origin + " ended after " + s.uploadTaken
+                                + " octets, short of its content-length " + x.requestLength, null));
+                        return;
+                    }
+                    FrameWriter.data(socket.out(), s.id, EMPTY, 0, 0, true); // §8.1: END_STREAM ends the body
+                    uploadSent(s);
+                    return;
+                }
+                if (x.requestLength >= 0 && s.uploadTaken + c.length > x.requestLength) {
+                    resetStream(s.id, ErrorCode.CANCEL, new RequestBodyException("the request body of " + x.method
+                            + " " + x.target + " to " + pool.origin + " runs past its content-length "
+                            + x.requestLength + " (" + (s.uploadTaken + c.length) + " octets given)", null));
+                    return;
+                }
+                s.chunk = c;
+                s.chunkOff = 0;
+                s.uploadTaken += c.length;
+            }
+            if (socket.out().pendingBytes() >= UPLOAD_HIGH_WATER) {
+                drainWaiters.add(s);
+                return;
+            }
+            int n = Math.min(Math.min(s.chunk.length - s.chunkOff, peer.maxFrameSize()),
+                    Math.min(s.sendWindow.available(), sendWindow.available()));
+            if (n == 0) {
+                blocked.add(s);
+                return;
+            }
+            boolean last = s.chunkOff + n == s.chunk.length && u.isDone() && u.failure() == null
+                    && (x.requestLength < 0 || s.uploadTaken == x.requestLength);
+            FrameWriter.data(socket.out(), s.id, s.chunk, s.chunkOff, n, last);
+            s.sendWindow.consume(n);
+            sendWindow.consume(n);
+            s.chunkOff += n;
+            if (s.chunkOff == s.chunk.length) {
+                s.chunk = null;
+            }
+            if (last) {
+                uploadSent(s);
+                return;
+            }
+        }
+    }
+
+    /** The streamed request body went out whole, END_STREAM with it. */
+    private void uploadSent(Stream s) {
+        s.upload = null;
+        s.chunk = null;
+        s.state = s.state.onSendEndStream();
     }
 
     private void resumeBlocked() {
@@ -320,6 +446,10 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
         if (s.status == 0) {
             throw new StreamError(streamId, ErrorCode.PROTOCOL_ERROR, "DATA before the response head"); // §8.1
         }
+        if (s.download != null) {
+            onStreamedData(s, endStream, a, off, len, flowLength);
+            return;
+        }
         if (!s.receiveWindow.take(flowLength)) {
             throw new StreamError(streamId, ErrorCode.FLOW_CONTROL_ERROR, "DATA beyond the stream window");
         }
@@ -344,6 +474,74 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
         if (streamCredit > 0) {
             FrameWriter.windowUpdate(socket.out(), streamId, streamCredit);
         }
+    }
+
+    /** DATA of a streamed response: to the reader's stream; the stream window is credited as the reader takes it. */
+    private void onStreamedData(Stream s, boolean endStream, byte[] a, int off, int len, int flowLength)
+            throws StreamError {
+        if (s.flowReceived + flowLength > s.credited) {
+            throw new StreamError(s.id, ErrorCode.FLOW_CONTROL_ERROR, "DATA beyond the stream window");
+        }
+        s.flowReceived += flowLength;
+        s.padding += flowLength - len;
+        s.dataReceived += len;
+        s.received = true;
+        BodyStream d = s.download;
+        boolean room = true;
+        if (len > 0) {
+            s.exchange.progress();
+            room = d.offer(Arrays.copyOfRange(a, off, off + len));
+            if (!room && d.isCancelled()) {
+                resetStream(s.id, ErrorCode.CANCEL, cancelledByReader(s));
+                return;
+            }
+        }
+        if (endStream) {
+            complete(s);
+            return;
+        }
+        if (room && len > 0) {
+            creditStream(s, false);
+        } else {
+            // full: the reader's taking bytes is what opens the window again
+            d.onDemand(() -> pool.loop.submit(() -> onDemand(s, d)));
+        }
+    }
+
+    /** The reader of a streamed response made room, or cancelled. */
+    private void onDemand(Stream s, BodyStream d) {
+        if (streams.get(s.id) != s || s.download != d) {
+            return;
+        }
+        if (d.isCancelled()) {
+            resetStream(s.id, ErrorCode.CANCEL, cancelledByReader(s));
+        } else {
+            s.exchange.progress();
+            creditStream(s, true);
+        }
+        socket.flush();
+    }
+
+    /**
+     * Lets the peer send up to {@code window + STREAM_CREDIT_STEP} octets beyond what the reader
+     * took: sends the stream's WINDOW_UPDATE when that grew by a step ({@code force}: by anything,
+     * as when the reader made room in a full stream). So a stream whose window is closed is
+     * always full, and its reader's next take reopens it.
+     */
+    private void creditStream(Stream s, boolean force) {
+        BodyStream d = s.download;
+        long target = d.consumed() + s.padding + d.window() + STREAM_CREDIT_STEP;
+        long increment = target - s.credited;
+        if (increment >= (force ? 1 : STREAM_CREDIT_STEP)) {
+            int inc = (int) Math.min(increment, Integer.MAX_VALUE - 1);
+            FrameWriter.windowUpdate(socket.out(), s.id, inc);
+            s.credited += inc;
+        }
+    }
+
+    private ConnectionClosedException cancelledByReader(Stream s) {
+        return new ConnectionClosedException("response body from " + pool.origin + " to " + s.exchange.method + " "
+                + s.exchange.target + " cancelled by its reader");
     }
 
     @Override
@@ -439,9 +637,10 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
         s.status = code;
         s.fields = fields;
         String cl = fields.get("content-length");
+        boolean streaming = s.exchange.responseStream != null;
         if (cl != null && !s.exchange.method.equals("HEAD") && code != 304) {
             try {
-                if (Long.parseLong(cl.trim()) > maxBodyBytes) {
+                if (Long.parseLong(cl.trim()) > maxBodyBytes && !streaming) {
                     resetStream(id, ErrorCode.CANCEL, new ResponseTooLargeException("response from " + pool.origin
                             + " declares content-length " + cl + ", over the " + maxBodyBytes + "-byte cap"));
                     return;
@@ -450,12 +649,23 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
                 throw new StreamError(id, ErrorCode.PROTOCOL_ERROR, "invalid content-length " + cl);
             }
         }
+        if (streaming) {
+            s.download = s.exchange.responseStream;
+            s.exchange.headArrived(code, Collections.unmodifiableMap(fields), "HTTP/2"); // the caller's stages run here
+            if (streams.get(id) != s) {
+                return; // the caller's stage ended it (closed the client)
+            }
+        }
         if (endStream) {
             complete(s);
         }
     }
 
     private void complete(Stream s) throws StreamError {
+        if (s.download != null) {
+            completeDownload(s);
+            return;
+        }
         byte[] bytes = s.body == null ? EMPTY : s.body.toArray();
         String cl = s.fields.get("content-length");
         boolean bodyless = s.exchange.method.equals("HEAD") || s.status == 204 || s.status == 304;
@@ -476,6 +686,25 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
         ClientResponse r = new ClientResponse(s.status, Collections.unmodifiableMap(s.fields), bytes, "HTTP/2");
         streamClosed();
         s.exchange.succeed(r);
+    }
+
+    /** The end of a streamed response's body. */
+    private void completeDownload(Stream s) throws StreamError {
+        String cl = s.fields.get("content-length");
+        boolean bodyless = s.exchange.method.equals("HEAD") || s.status == 204 || s.status == 304;
+        if (cl != null && !bodyless && !cl.trim().equals(Long.toString(s.dataReceived))) {
+            throw new StreamError(s.id, ErrorCode.PROTOCOL_ERROR, "content-length " + cl + " but " + s.dataReceived
+                    + " octets of DATA"); // RFC 9113 §8.1.1
+        }
+        streams.remove(s.id);
+        blocked.remove(s);
+        drainWaiters.remove(s);
+        s.state = s.state.onRecvEndStream();
+        if (s.state != StreamState.CLOSED) {
+            FrameWriter.rstStream(socket.out(), s.id, ErrorCode.CANCEL); // §8.1: the request body is not needed
+        }
+        streamClosed();
+        s.exchange.bodyEnded();
     }
 
     /** A stream left {@link #streams}: give its slot to a waiting request, or wind down after GOAWAY. */
@@ -499,6 +728,8 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
             FrameWriter.rstStream(socket.out(), id, code);
         }
         if (s != null) {
+            blocked.remove(s);
+            drainWaiters.remove(s);
             streamClosed();
             s.exchange.fail(cause);
         }
@@ -518,8 +749,10 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
         if (s == null) {
             return;
         }
+        blocked.remove(s);
+        drainWaiters.remove(s);
         streamClosed();
-        if (errorCode == ErrorCode.REFUSED_STREAM.code() && !s.exchange.retried) {
+        if (errorCode == ErrorCode.REFUSED_STREAM.code() && s.exchange.mayRetry()) {
             pool.retry(s.exchange); // §8.7: REFUSED_STREAM means not processed: safe to send again
             return;
         }
@@ -590,7 +823,9 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
                     + ErrorCode.nameOf(errorCode)));
         }
         for (Stream s : unprocessed) {
-            if (s.exchange.retried) {
+            blocked.remove(s);
+            drainWaiters.remove(s);
+            if (!s.exchange.mayRetry()) {
                 s.exchange.fail(new ConnectionClosedException("HTTP/2 connection to " + pool.origin
                         + " went away before the stream was processed: " + ErrorCode.nameOf(errorCode)));
             } else {
@@ -621,7 +856,7 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
         if (!s.sendWindow.increase(increment)) {
             throw new StreamError(streamId, ErrorCode.FLOW_CONTROL_ERROR, "stream window above 2^31-1");
         }
-        if (s.sent < s.exchange.body.length) {
+        if (s.upload != null || s.sent < s.exchange.body.length) {
             blocked.remove(s);
             sendData(s);
         }
@@ -651,6 +886,8 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
         Stream s = streams.get(x.streamId);
         if (s != null && s.exchange == x) {
             streams.remove(x.streamId);
+            blocked.remove(s);
+            drainWaiters.remove(s);
             if (!socket.isClosed()) {
                 FrameWriter.rstStream(socket.out(), x.streamId, ErrorCode.CANCEL); // §8.7: cancel, keep the connection
                 socket.flush();
@@ -681,7 +918,30 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
 
     @Override
     public void onDrained() {
-        // request bodies wait for flow-control windows, not for the socket
+        // whole request bodies wait for flow-control windows only; streamed ones for the socket too
+        if (draining) {
+            drainAgain = true;
+            return;
+        }
+        draining = true;
+        try {
+            do {
+                drainAgain = false;
+                ArrayList<Stream> waiting = new ArrayList<>();
+                drainWaiters.forEach(waiting::add);
+                drainWaiters.clear();
+                for (Stream s : waiting) {
+                    if (streams.get(s.id) == s && s.upload != null) {
+                        pumpUpload(s);
+                    }
+                }
+                if (!waiting.isEmpty()) {
+                    socket.flush(); // a drain inside it makes this go round again
+                }
+            } while (drainAgain && !drainWaiters.isEmpty());
+        } finally {
+            draining = false;
+        }
     }
 
     @Override
@@ -690,13 +950,14 @@ final class Http2Connection implements PooledConnection, ClientSocket.Protocol, 
         ArrayList<Stream> open = new ArrayList<>(streams.values());
         streams.clear();
         blocked.clear();
+        drainWaiters.clear();
         ClientExchange init = initiator;
         initiator = null;
         pool.onClosed(this, null);
         ClientException cause = closing != null ? closing : socket.failure();
         for (Stream s : open) {
             ClientExchange x = s.exchange;
-            if (cause == null && !s.received && x.idempotent() && !x.retried) {
+            if (cause == null && !s.received && x.idempotent() && x.mayRetry()) {
                 pool.retry(x); // RFC 9110 §9.2.2: nothing came back for an idempotent request
             } else {
                 x.fail(cause != null ? cause : new ConnectionClosedException("HTTP/2 connection to " + pool.origin

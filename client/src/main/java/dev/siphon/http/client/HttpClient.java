@@ -1,5 +1,6 @@
 package dev.siphon.http.client;
 
+import dev.siphon.http.BodyStream;
 import dev.siphon.http.FatalErrorHandler;
 import dev.siphon.http.codec.FieldSyntax;
 import dev.siphon.http.config.Bounds;
@@ -27,6 +28,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 /**
  * An asynchronous HTTP/1.1 and HTTP/2 client (h2 over TLS, h2c with prior knowledge) over an
@@ -60,6 +62,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * its connections close after {@link Builder#idleTimeoutMs} idle, and the pool itself is dropped
  * once it has no connection, no waiter and no request for as long, so a client that calls many
  * origins holds what the recent ones need.
+ *
+ * <p><b>Streamed bodies.</b> {@link #sendStream} sends a request body from a {@link BodyStream}
+ * as it is produced, {@link #sendStreaming} hands back the response once its head arrived, with a
+ * body that flows into a {@link BodyStream} as it arrives ({@link StreamingResponse}); both ways
+ * the client moves bytes only as fast as the other side takes them, so a body of any length
+ * holds about one stream window of memory. See {@link #sendStreaming} for what differs.
  *
  * <p><b>Failures</b> complete the future with a {@link ClientException} subtype (see there).
  * Cancelling a future ({@code cancel}, {@code orTimeout}, {@code completeExceptionally}) frees
@@ -217,16 +225,111 @@ public final class HttpClient implements AutoCloseable {
      */
     public CompletableFuture<ClientResponse> send(String method, String url, Map<String, String> headers,
                                                   byte[] body) {
+        return start(call(method, url, headers, body, null, -1), BUFFERED);
+    }
+
+    /**
+     * Sends one request whose body is produced while it goes out, and buffers the response as
+     * {@link #send} does. Any thread. The client is the stream's reader: it takes chunks only as
+     * fast as the socket (and on HTTP/2 the peer's stream and connection windows) takes them, so
+     * the producer waits ({@link BodyStream#write}, {@link BodyStream#onDemand}) rather than the
+     * body piling up; a stream of any length holds about its window of memory.
+     *
+     * <p>Over HTTP/1.1 the body goes chunked, or with the caller's {@code content-length} when
+     * {@code headers} give one (then exactly that many octets must come: a stream that ends short
+     * or runs long fails the request with {@link RequestBodyException} and the connection closes,
+     * never reused). Over HTTP/2 as DATA frames, END_STREAM at the stream's end. A producer that
+     * {@linkplain BodyStream#fail fails} aborts the request: HTTP/1.1 closes the connection without
+     * the last chunk, HTTP/2 resets the stream (CANCEL); the future fails with
+     * {@link RequestBodyException} (the producer's failure as its cause). When the request fails
+     * or the response ends before the body was sent whole, the stream is
+     * {@linkplain BodyStream#cancel cancelled}: the producer's writes fail from then on.
+     *
+     * <p>Such a request is never sent twice: not retried after a connection failed it (which a
+     * body in bytes may be), and a 307 or 308 redirect is returned as the response, not followed;
+     * 301, 302 and 303 are followed with a GET without a body, as for {@link #send}. The request
+     * timeout covers the whole exchange, upload included.
+     *
+     * @param headers as {@link #send}, but a {@code content-length} field is kept: the body's
+     *                length, 1*DIGIT
+     * @param body    the request body; the client is its only reader
+     * @throws IllegalArgumentException as {@link #send}, and for a content-length that is no number
+     */
+    public CompletableFuture<ClientResponse> sendStream(String method, String url, Map<String, String> headers,
+                                                        BodyStream body) {
+        return start(call(method, url, headers, null, Objects.requireNonNull(body, "body"), -1), BUFFERED);
+    }
+
+    /** {@link #sendStreaming(String, String, Map, BodyStream, int)} with a body in bytes (or none). */
+    public CompletableFuture<StreamingResponse> sendStreaming(String method, String url, Map<String, String> headers,
+                                                              byte[] body) {
+        return start(call(method, url, headers, body, null, BodyStream.DEFAULT_WINDOW), STREAMING);
+    }
+
+    /**
+     * Sends one request and completes the future as soon as the response head arrived; the body
+     * then flows into {@link StreamingResponse#body()} as it arrives, the client its producer.
+     * Any thread. The caller reads the body to its end or cancels it; until then the exchange
+     * holds its HTTP/1.1 connection or HTTP/2 stream.
+     *
+     * <p><b>Backpressure.</b> While the stream holds {@code responseWindow} octets the client
+     * stops taking the origin's: HTTP/1.1 stops reading the socket (the origin's writes block),
+     * HTTP/2 withholds the stream's WINDOW_UPDATE and credits it as the reader takes bytes, so a
+     * stalled reader holds at most {@code responseWindow} plus one socket read (HTTP/1.1), or
+     * {@code responseWindow} plus 64 KiB (HTTP/2; the stream's first MiB, its initial window, may
+     * arrive before the reader took anything). The HTTP/2 connection window is credited as bytes
+     * arrive: other streams go on.
+     *
+     * <p><b>Ending.</b> A body that ends normally ends the stream, and an HTTP/1.1 connection goes
+     * back to the pool. A reader's {@linkplain BodyStream#cancel cancel} closes the HTTP/1.1
+     * connection (never reused) or resets the HTTP/2 stream (CANCEL; the connection stays). A
+     * broken connection, a reset stream or malformed framing fails the stream with a
+     * {@link ClientException} the reader sees after the chunks before it.
+     *
+     * <p><b>Limits and time.</b> {@link Builder#maxResponseBodyBytes} does not apply: the stream,
+     * not the client, holds the body. The request timeout runs until the head arrives (upload
+     * included); from then on the body fails with {@link RequestTimeoutException} when no byte of
+     * it arrives for {@code timeoutMs} while the reader waits for one (time the stream is full is
+     * the reader's, not counted).
+     *
+     * <p><b>Redirects</b> are followed as by {@link #send} (the redirect's own body is read and
+     * dropped, up to 64 KiB, else cancelled), except that with a streamed request body a 307 or
+     * 308 is the response (see {@link #sendStream}).
+     *
+     * @param body           the request body as a stream, or null for none
+     * @param responseWindow the response stream's window, octets (at least 1); {@link
+     *                       BodyStream#DEFAULT_WINDOW} by default
+     * @throws IllegalArgumentException as {@link #send} and {@link #sendStream}, or for a window
+     *     below 1
+     */
+    public CompletableFuture<StreamingResponse> sendStreaming(String method, String url, Map<String, String> headers,
+                                                              BodyStream body, int responseWindow) {
+        if (responseWindow < 1) {
+            throw new IllegalArgumentException("responseWindow must be at least 1, was " + responseWindow);
+        }
+        return start(call(method, url, headers, null, body, responseWindow), STREAMING);
+    }
+
+    /** One request as the caller gave it, checked. */
+    private record Call(String method, UrlResolver.Target target, String[] names, String[] values, byte[] body,
+                        BodyStream stream, long length, int responseWindow) {}
+
+    private Call call(String method, String url, Map<String, String> headers, byte[] body, BodyStream stream,
+                      int responseWindow) {
         String m = checkMethod(method);
         UrlResolver.Target t = UrlResolver.resolve(settings.baseUrl(), Objects.requireNonNull(url, "url"));
         int n = headers == null ? 0 : headers.size();
         String[] names = new String[n];
         String[] values = new String[n];
         int k = 0;
+        long length = -1;
         if (headers != null) {
             for (Map.Entry<String, String> e : headers.entrySet()) {
                 String name = checkFieldName(e.getKey());
                 if (isConnectionField(name)) {
+                    if (stream != null && name.equalsIgnoreCase("content-length")) {
+                        length = contentLength(e.getValue());
+                    }
                     continue;
                 }
                 names[k] = name;
@@ -237,12 +340,36 @@ public final class HttpClient implements AutoCloseable {
             names = java.util.Arrays.copyOf(names, k);
             values = java.util.Arrays.copyOf(values, k);
         }
-        byte[] b = body == null ? EMPTY : body;
-        if (!settings.followRedirects()) {
-            return exchange(m, t, names, values, b, settings.timeoutMs());
+        return new Call(m, t, names, values, stream != null || body == null ? EMPTY : body, stream, length,
+                responseWindow);
+    }
+
+    /** RFC 9110 §8.6: Content-Length = 1*DIGIT. */
+    private static long contentLength(String v) {
+        String s = v == null ? "" : v.strip();
+        if (s.isEmpty() || s.length() > 18 || !s.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            throw new IllegalArgumentException("content-length \"" + v + "\" is not a length (RFC 9110 §8.6: digits)");
         }
-        CompletableFuture<ClientResponse> result = new CompletableFuture<>();
-        hop(result, m, t, names, values, b, 0, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.timeoutMs()));
+        return Long.parseLong(s);
+    }
+
+    /** How the caller gets a response: whole, or as a head and a stream. */
+    private record Kind<R>(Function<ClientExchange, CompletableFuture<R>> future, Function<R, Integer> status,
+                           Function<R, String> location, boolean streaming) {}
+
+    private static final Kind<ClientResponse> BUFFERED = new Kind<>(x -> x.future, ClientResponse::status,
+            r -> r.header("location"), false);
+    private static final Kind<StreamingResponse> STREAMING = new Kind<>(x -> x.headFuture, StreamingResponse::status,
+            r -> r.header("location"), true);
+    /** A redirect's own body read and dropped before the next hop; past this it is cancelled. */
+    private static final int REDIRECT_BODY_DRAIN = 64 * 1024;
+
+    private <R> CompletableFuture<R> start(Call c, Kind<R> kind) {
+        if (!settings.followRedirects()) {
+            return exchange(c, kind, settings.timeoutMs());
+        }
+        CompletableFuture<R> result = new CompletableFuture<>();
+        hop(result, c, kind, 0, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.timeoutMs()));
         return result;
     }
 
@@ -258,44 +385,58 @@ public final class HttpClient implements AutoCloseable {
     }
 
     /** One request on its origin's pool, with {@code timeoutMs} to complete. */
-    private CompletableFuture<ClientResponse> exchange(String m, UrlResolver.Target t, String[] names, String[] values,
-                                                       byte[] body, long timeoutMs) {
+    private <R> CompletableFuture<R> exchange(Call c, Kind<R> kind, long timeoutMs) {
+        UrlResolver.Target t = c.target();
+        ClientException refused = null;
         if (home != null && !home.equals(t.origin())) {
-            return CompletableFuture.failedFuture(otherOrigin(t.origin()));
-        }
-        if (t.origin().secure() && tls == null) {
+            refused = otherOrigin(t.origin());
+        } else if (t.origin().secure() && tls == null) {
             try {
                 tls();
             } catch (TlsException e) {
-                return CompletableFuture.failedFuture(e);
+                refused = e;
             }
         }
-        if (closed) {
-            return CompletableFuture.failedFuture(new ConnectionClosedException("client is closed"));
+        if (refused == null && closed) {
+            refused = new ConnectionClosedException("client is closed");
+        }
+        if (refused != null) {
+            if (c.stream() != null) {
+                c.stream().cancel(refused); // nothing will read it: the producer's writes fail
+            }
+            return CompletableFuture.failedFuture(refused);
         }
         ConnectionPool pool = pool(new ConnectionPool.Route(t.origin(), settings.proxies().select(t.origin())));
-        ClientExchange x = new ClientExchange(pool, m, t.requestTarget(), names, values, body);
+        ClientExchange x = new ClientExchange(pool, c.method(), t.requestTarget(), c.names(), c.values(), c.body(),
+                c.stream(), c.length(), kind.streaming() ? new BodyStream(c.responseWindow()) : null);
         x.arm(timeoutMs);
         pool.loop.execute(() -> pool.arrive(x));
-        return x.future;
+        return kind.future().apply(x);
     }
 
     /**
      * Sends one request of a chain and follows its redirect (RFC 9110 §15.4), as reqwest does: 301,
      * 302 and 303 turn any method but GET and HEAD into GET without a body; 307 and 308 repeat the
      * method and body; a hop to another origin drops Authorization, Cookie and Proxy-Authorization;
-     * the whole chain shares one timeout. Cancelling {@code result} cancels the hop in flight.
+     * the whole chain shares one timeout. Cancelling {@code result} cancels the hop in flight. A
+     * streamed request body is never sent twice: its 307 and 308 are the answer. A streamed
+     * redirect's own body is read and dropped before the next hop.
      */
-    private void hop(CompletableFuture<ClientResponse> result, String m, UrlResolver.Target t, String[] names,
-                     String[] values, byte[] body, int hops, long deadline) {
+    private <R> void hop(CompletableFuture<R> result, Call c, Kind<R> kind, int hops, long deadline) {
+        String m = c.method();
+        UrlResolver.Target t = c.target();
         long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
         if (left <= 0) {
-            result.completeExceptionally(new RequestTimeoutException("no complete response to " + m + " "
+            RequestTimeoutException e = new RequestTimeoutException("no complete response to " + m + " "
                     + t.requestTarget() + " from " + t.origin() + " within " + settings.timeoutMs()
-                    + " ms, redirects included"));
+                    + " ms, redirects included");
+            if (c.stream() != null) {
+                c.stream().cancel(e);
+            }
+            result.completeExceptionally(e);
             return;
         }
-        CompletableFuture<ClientResponse> f = exchange(m, t, names, values, body, left);
+        CompletableFuture<R> f = exchange(c, kind, left);
         result.whenComplete((r, e) -> {
             if (result.isCancelled()) {
                 f.cancel(false);
@@ -303,17 +444,19 @@ public final class HttpClient implements AutoCloseable {
         });
         f.whenComplete((r, e) -> {
             if (e != null) {
-                result.completeExceptionally(e instanceof java.util.concurrent.CompletionException c
-                        && c.getCause() != null ? c.getCause() : e);
+                result.completeExceptionally(e instanceof java.util.concurrent.CompletionException ce
+                        && ce.getCause() != null ? ce.getCause() : e);
                 return;
             }
-            int s = r.status();
-            String location = r.header("location");
-            if (location == null || (s != 301 && s != 302 && s != 303 && s != 307 && s != 308)) {
+            int s = kind.status().apply(r);
+            String location = kind.location().apply(r);
+            if (location == null || (s != 301 && s != 302 && s != 303 && s != 307 && s != 308)
+                    || (c.stream() != null && s >= 307)) { // a streamed body cannot be sent again
                 result.complete(r);
                 return;
             }
             if (hops == MAX_REDIRECTS) {
+                discard(r);
                 result.completeExceptionally(new TooManyRedirectsException(m + " " + t.origin() + t.requestTarget()
                         + " was redirected " + (hops + 1) + " times in a row; the client follows " + MAX_REDIRECTS));
                 return;
@@ -328,6 +471,8 @@ public final class HttpClient implements AutoCloseable {
             boolean toGet = s <= 303;
             String nm = toGet && !m.equals("HEAD") ? "GET" : m;
             boolean crossOrigin = !next.origin().equals(t.origin());
+            String[] names = c.names();
+            String[] values = c.values();
             String[] nn = names;
             String[] nv = values;
             if (toGet || crossOrigin) {
@@ -343,8 +488,23 @@ public final class HttpClient implements AutoCloseable {
                 nn = java.util.Arrays.copyOf(nn, keep);
                 nv = java.util.Arrays.copyOf(nv, keep);
             }
-            hop(result, nm, next, nn, nv, toGet ? EMPTY : body, hops + 1, deadline);
+            Call nextCall = new Call(nm, next, nn, nv, toGet ? EMPTY : c.body(), toGet ? null : c.stream(),
+                    toGet ? -1 : c.length(), c.responseWindow());
+            if (r instanceof StreamingResponse sr && !sr.body().isDone()) {
+                // the redirect's own body: read and dropped (a long one is cancelled), then the next hop
+                sr.body().readAll(REDIRECT_BODY_DRAIN).whenComplete((b, x) -> hop(result, nextCall, kind, hops + 1,
+                        deadline));
+                return;
+            }
+            hop(result, nextCall, kind, hops + 1, deadline);
         });
+    }
+
+    /** A streamed response that will not be handed to the caller: its body is not wanted. */
+    private static void discard(Object r) {
+        if (r instanceof StreamingResponse sr) {
+            sr.body().cancel(new BodyStream.CancelledException("redirect not followed: too many in a row"));
+        }
     }
 
     private static boolean isBodyField(String name) {

@@ -20,14 +20,51 @@ class ClientDocsExampleTest {
 
     @Test
     void embeddingDocShowsTheTestedClientExample() throws Exception {
+        assertDocShows("EmbeddingClientExample.java");
+    }
+
+    @Test
+    void embeddingDocShowsTheTestedStreamingExample() throws Exception {
+        assertDocShows("EmbeddingStreamExample.java");
+    }
+
+    private static void assertDocShows(String file) throws Exception {
         String doc = Files.readString(Path.of("..", "docs", "embedding.md"));
-        String source = Files.readString(Path.of("src/test/java/dev/siphon/http/client/EmbeddingClientExample.java"));
+        String source = Files.readString(Path.of("src/test/java/dev/siphon/http/client/" + file));
         Matcher m = Pattern.compile("// --- example: start ---\\n(.*?)    // --- example: end ---", Pattern.DOTALL)
                 .matcher(source);
-        assertTrue(m.find(), "example markers in EmbeddingClientExample.java");
+        assertTrue(m.find(), "example markers in " + file);
         String example = m.group(1).stripIndent().strip();
         assertTrue(normalise(doc).contains(normalise(example)),
-                "docs/embedding.md must contain the example of EmbeddingClientExample.java verbatim:\n" + example);
+                "docs/embedding.md must contain the example of " + file + " verbatim:\n" + example);
+    }
+
+    @Test
+    void streamingExampleCopiesABodyThroughBothWays() throws Exception {
+        try (HttpEngine e = HttpEngine.builder()
+                .listen(ServerConfig.listen("127.0.0.1:0").withMaxBodyBytes(16 << 20))
+                .settings(EngineSettings.defaults().withIoLoops(1))
+                .route("PUT", "/files/big", req -> Response.of(200, req.body()))
+                .start();
+             HttpClient client = HttpClient.builder().baseUrl("http://127.0.0.1:" + e.port()).build()) {
+            CountingStream out = new CountingStream();
+            assertEquals(10_000_000, EmbeddingStreamExample.putAndCopy(client, "/files/big", 10_000_000, out));
+            assertEquals(10_000_000, out.count);
+        }
+    }
+
+    private static final class CountingStream extends java.io.OutputStream {
+        long count;
+
+        @Override
+        public void write(int b) {
+            count++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            count += len;
+        }
     }
 
     @Test
