@@ -7,6 +7,11 @@ upstream (with X-Forwarded-For/-Proto/-Host set); the status, the body and the
 representation headers (Content-Type and friends) come back. An upstream that cannot be
 reached answers 502, one that does not answer in time 504.
 
+Bodies stream through both ways: the route takes its body as it arrives (``stream=True``) and
+sends it upstream as it comes, and the upstream's answer goes back to the client while it is
+still arriving (``stream=True`` on the call, an ``http.StreamingResponse`` back), each read only
+as fast as the other side takes it. A gigabyte upload or download holds a few hundred KiB here.
+
 X-Forwarded-For is replaced, not appended to: the upstream gets the one address this proxy
 could verify, the address of ``req.client``. That is the socket peer; or, when the peer is in
 the listener's ``trusted_proxies`` (a load balancer in front), the client the engine read from
@@ -20,14 +25,15 @@ upstream = http.Client("upstream")
 
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
-# RFC 9110 §7.6.1: connection-specific fields belong to one hop and are not forwarded;
-# Host and Content-Length are the outbound client's to set.
+# RFC 9110 §7.6.1: connection-specific fields belong to one hop and are not forwarded; Host is
+# the outbound client's to set. A Content-Length goes on: the streamed body is exactly that long.
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization",
-              "te", "trailer", "transfer-encoding", "upgrade", "host", "content-length"}
+              "te", "trailer", "transfer-encoding", "upgrade", "host"}
 
-# what comes back from the upstream besides status and body
-RELAYED = ("content-type", "content-encoding", "content-language", "content-disposition", "cache-control",
-           "etag", "last-modified", "expires", "location", "vary", "retry-after")
+# what comes back from the upstream besides status and body (a content-length too: the body is
+# relayed as it comes, and exactly that long)
+RELAYED = ("content-type", "content-length", "content-encoding", "content-language", "content-disposition",
+           "cache-control", "etag", "last-modified", "expires", "location", "vary", "retry-after")
 
 
 def client_address(client: str) -> str:
@@ -40,8 +46,8 @@ def client_address(client: str) -> str:
     return client
 
 
-@http.route("/", methods=METHODS)
-@http.route("/{*rest}", methods=METHODS)
+@http.route("/", methods=METHODS, stream=True)
+@http.route("/{*rest}", methods=METHODS, stream=True)
 async def proxy(req: http.Request) -> http.Response:
     # exactly one leading "/": the path is appended to the upstream's base_url as it is written
     target = "/" + req.path.lstrip("/")
@@ -59,9 +65,9 @@ async def proxy(req: http.Request) -> http.Response:
     if "host" in req.headers:
         headers["x-forwarded-host"] = req.headers["host"]
 
-    body = req.body() if req.method not in ("GET", "HEAD") else None
+    body = req.stream() if req.method not in ("GET", "HEAD") else None
     try:
-        r = await upstream.request(req.method, target, body=body, headers=headers)
+        r = await upstream.request(req.method, target, body=body, headers=headers, stream=True)
     except http.TimeoutError as e:
         log.warn(f"proxy {req.method} {target}: upstream timed out: {e}")
         return http.Response(status=504, body=b"upstream timed out\n")
@@ -70,4 +76,4 @@ async def proxy(req: http.Request) -> http.Response:
         return http.Response(status=502, body=b"upstream unavailable\n")
 
     out = {name: r.headers[name] for name in RELAYED if name in r.headers}
-    return http.Response(status=r.status, headers=out, body=r.body)
+    return http.StreamingResponse(r.stream(), status=r.status, headers=out)

@@ -103,6 +103,7 @@ def install():
     global _Coroutine
     http._client_call = client_call
     http._stream_read = stream_read
+    http._client_stream_call = client_stream_call
     _install_namespaces()
     import _collections_abc
     _Coroutine = _collections_abc.Coroutine
@@ -785,6 +786,37 @@ async def client_call(client, method, url, headers, body):
     return await _await_java(cid, fut)
 
 
+async def client_stream_call(client, method, url, headers, body, upload, stream):
+    """As ``client_call``, with ``upload`` (an iterator) sent as it is produced, and/or a response
+    whose body is a stream (``stream``)."""
+    global _next_pump
+    cid, fut = _new_call("http.Client requests")
+    bridge = _java.bridge
+    up = None if upload is None else bridge.newStream()
+    err = bridge.clientStream(cid, client, method, url, headers, body, up, stream)
+    if err is not None:
+        raise ValueError(str(err))
+    pump = None
+    if up is not None:
+        _next_pump += 1
+        pump = loop.create_task(_pump(_next_pump, up, upload, "http.Client upload", True))
+    try:
+        return await _await_java(cid, fut)
+    finally:
+        if pump is not None and not pump.done():
+            if not fut.done() or fut.cancelled() or fut.exception() is not None:
+                pump.cancel()  # the call ended without needing the rest of the upload
+
+
+def client_stream_done(cid, status, headers, stream):
+    """Called by Java from ``_java.bridge.poll``: call ``cid`` got a response head; its body is ``stream``."""
+    fut = _calls.get(cid)
+    if fut is None or fut.done():
+        _java.bridge.streamCancel(stream)
+        return
+    fut.set_result(_Response._from_java_stream(status, headers, stream))
+
+
 def client_done(cid, status, headers, body):
     """Called by Java from ``_java.bridge.poll``: call ``cid`` got a response (``body`` as a Latin-1 str)."""
     fut = _calls.get(cid)
@@ -854,8 +886,9 @@ def _reply_stream(rid, who, r, flat):
     _pumps[token] = loop.create_task(_pump(token, stream, it, who))
 
 
-async def _pump(token, stream, it, who):
-    """Sends each chunk of ``it`` as the client takes them; closes ``it`` however it ends."""
+async def _pump(token, stream, it, who, upload=False):
+    """Sends each chunk of ``it`` as the reader takes them (the server's client, or the origin of
+    an upload); closes ``it`` however it ends."""
     global _next_call
     bridge = _java.bridge
     aiter = hasattr(it, "__aiter__")
@@ -884,9 +917,14 @@ async def _pump(token, stream, it, who):
                 await _await_java(cid, fut)
         bridge.streamEnd(stream)
     except (_CancelledError, http.StreamError):
-        pass  # the client went away: nothing more to send, nobody to tell
-    except BaseException:
-        bridge.streamFail(stream, who, _script_traceback())
+        if upload:
+            bridge.streamAbort(stream, "the upload was cancelled")
+        # else the client went away: nothing more to send, nobody to tell
+    except BaseException as e:
+        if upload:  # the outbound call fails with it, where the script sees it
+            bridge.streamAbort(stream, f"the request body's iterator raised {type(e).__name__}: {e}")
+        else:
+            bridge.streamFail(stream, who, _script_traceback())
     finally:
         _pumps.pop(token, None)
         closer = getattr(src, "aclose", None) if aiter else getattr(src, "close", None)

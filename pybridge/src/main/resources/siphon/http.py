@@ -30,6 +30,7 @@ _clients_made = False  # an http.Client was constructed (siphon._runtime sets up
 # worker's loop; installed by the runtime when it starts (this module does not import the
 # runtime: the runtime imports it)
 _client_call = None
+_client_stream_call = None  # siphon._runtime.client_stream_call: the same with a streamed body either way
 
 
 def route(path, methods=None, *, stream=False, max_body_bytes=None):
@@ -243,6 +244,7 @@ _ERROR_KINDS = {
     "response_too_large": ResponseTooLargeError,
     "origin_not_allowed": OriginNotAllowedError,
     "too_many_redirects": TooManyRedirectsError,
+    "request_body": ClientError,  # a streamed request body's iterator raised, or its length was off
     "client_error": ClientError,
 }
 
@@ -250,7 +252,7 @@ _ERROR_KINDS = {
 class Response:
     """A response: ``Response(status=200, headers=None, body=None)``; body is bytes or str (UTF-8)."""
 
-    __slots__ = ("status", "headers", "_body")
+    __slots__ = ("status", "headers", "_body", "_stream")
 
     def __init__(self, status=200, headers=None, body=None):
         if isinstance(status, bool) or not isinstance(status, int):
@@ -261,11 +263,16 @@ class Response:
             raise ValueError(f"Response status must be from 200 to 599 (a final status), was {status}")
         self.status = status
         self.headers = {} if headers is None else headers
+        self._stream = None
         self.body = body
 
     @property
     def body(self):
-        return self._body
+        b = self._body
+        if b is None:
+            raise RuntimeError("this response's body is a stream (http.Client(...).get(..., stream=True)): "
+                               "read it with `async for chunk in resp.stream()` or `await resp.read()`")
+        return b
 
     @body.setter
     def body(self, body):
@@ -287,7 +294,45 @@ class Response:
         r.status = status
         r.headers = _java.pairs(headers)
         r._body = body.encode("latin-1")
+        r._stream = None
         return r
+
+    @classmethod
+    def _from_java_stream(cls, status, headers, stream):
+        """The response of an outbound call with ``stream=True``: its body is Java stream ``stream``."""
+        r = cls.__new__(cls)
+        r.status = status
+        r.headers = _java.pairs(headers)
+        r._body = None
+        r._stream = stream
+        return r
+
+    def stream(self):
+        """The body in chunks: ``async for chunk in resp.stream()``. For a response of
+        ``http.Client(...).get(..., stream=True)`` the chunks come as the origin sends them, read
+        only as fast as the loop takes them; leaving the loop early abandons the rest of the body.
+        For any other response, the whole body as one chunk."""
+        st = getattr(self, "_stream", None)
+        if st is None:
+            return _whole_chunks(self.body)
+        self._stream = _READ
+        if st is _READ:
+            raise RuntimeError("resp.stream() can be read once")
+        return _stream_chunks(st)
+
+    async def read(self):
+        """The whole body as bytes; for a ``stream=True`` response, read to its end first."""
+        if self._body is None:
+            parts = [c async for c in self.stream()]
+            self._body = b"".join(parts)
+        return self._body
+
+    async def aclose(self):
+        """Abandons the rest of a ``stream=True`` response's body (its connection is not reused)."""
+        st = getattr(self, "_stream", None)
+        if st is not None and st is not _READ:
+            self._stream = _READ
+            _java.bridge.streamCancel(st)
 
     def raise_for_status(self):
         """Raises HTTPStatusError when the status is 4xx or 5xx; returns the response otherwise."""
@@ -540,6 +585,26 @@ class Request:
 
 
 _NO_HEADERS = []
+_READ = object()  # Response._stream once its stream was handed out
+
+
+async def _whole_chunks(b):
+    if b:
+        yield b
+
+
+async def _stream_chunks(st):
+    done = False
+    try:
+        while True:
+            chunk = await _stream_read(st)
+            if chunk is None:
+                done = True
+                return
+            yield chunk
+    finally:
+        if not done:
+            _java.bridge.streamCancel(st)  # left early (or failed, or cancelled): the rest is not wanted
 
 # siphon._runtime.stream_read(stream) -> bytes, or None at the end; installed by the runtime
 _stream_read = None
@@ -632,38 +697,49 @@ class Client:
         self.base_url = settings.get("base_url")
         self._closed = False
 
-    async def get(self, path, *, headers=None, body=None):
+    async def get(self, path, *, headers=None, body=None, stream=False):
         """GET ``path`` (joined onto base_url unless absolute)."""
-        return await self.request("GET", path, headers=headers, body=body)
+        return await self.request("GET", path, headers=headers, body=body, stream=stream)
 
-    async def post(self, path, *, body=None, headers=None):
-        return await self.request("POST", path, headers=headers, body=body)
+    async def post(self, path, *, body=None, headers=None, stream=False):
+        return await self.request("POST", path, headers=headers, body=body, stream=stream)
 
-    async def put(self, path, *, body=None, headers=None):
-        return await self.request("PUT", path, headers=headers, body=body)
+    async def put(self, path, *, body=None, headers=None, stream=False):
+        return await self.request("PUT", path, headers=headers, body=body, stream=stream)
 
-    async def patch(self, path, *, body=None, headers=None):
-        return await self.request("PATCH", path, headers=headers, body=body)
+    async def patch(self, path, *, body=None, headers=None, stream=False):
+        return await self.request("PATCH", path, headers=headers, body=body, stream=stream)
 
-    async def delete(self, path, *, headers=None, body=None):
-        return await self.request("DELETE", path, headers=headers, body=body)
+    async def delete(self, path, *, headers=None, body=None, stream=False):
+        return await self.request("DELETE", path, headers=headers, body=body, stream=stream)
 
-    async def request(self, method, path, *, body=None, headers=None):
-        """Any method: ``await c.request("HEAD", "/x")``. Returns a Response with lower-case header names."""
+    async def request(self, method, path, *, body=None, headers=None, stream=False):
+        """Any method: ``await c.request("HEAD", "/x")``. Returns a Response with lower-case header names.
+
+        ``body`` may be an async iterator (or iterator) of bytes/str: it is sent as it is produced
+        (HTTP/1.1 chunked unless ``headers`` give a content-length). ``stream=True`` returns as soon
+        as the response's head arrived; read its body with ``async for chunk in resp.stream()``.
+        """
         if self._closed:
             raise ClientError("http.Client is closed (its async with block ended)")
         if not isinstance(method, str) or not method:
             raise TypeError(f"method must be a non-empty str, not {method!r}")
         if not isinstance(path, str):
             raise TypeError(f"path must be a str, not {type(path).__name__}")
+        upload = None
         if body is None or isinstance(body, bytes):
             data = body
         elif isinstance(body, str):
             data = body.encode("utf-8")
         elif isinstance(body, (bytearray, memoryview)):
             data = bytes(body)
+        elif hasattr(body, "__aiter__") or (hasattr(body, "__iter__") and not isinstance(body, dict)):
+            data = None
+            upload = body
         else:
-            raise TypeError(f"request body must be bytes or str, not {type(body).__name__}")
+            raise TypeError(f"request body must be bytes, str or an (async) iterator of them, not {type(body).__name__}")
+        if not isinstance(stream, bool):
+            raise TypeError(f"stream must be True or False, not {stream!r}")
         if headers:
             flat = []
             for k, v in headers.items():
@@ -671,7 +747,9 @@ class Client:
                 flat.append(v if isinstance(v, str) else str(v))
         else:
             flat = _NO_HEADERS
-        return await _client_call(self._id, method, path, flat, data)
+        if upload is None and not stream:
+            return await _client_call(self._id, method, path, flat, data)
+        return await _client_stream_call(self._id, method, path, flat, data, upload, stream)
 
     async def aclose(self):
         """Ends this handle; the shared pool stays open for other handles (the server closes it)."""

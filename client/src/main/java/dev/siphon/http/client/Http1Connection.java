@@ -387,7 +387,9 @@ final class Http1Connection implements PooledConnection, ClientSocket.Protocol {
                     }
                 }
                 case CHUNKED -> {
-                    BodyBuffer into = download != null ? BodyBuffer.growable(end - p) : body;
+                    // a streamed body has no cap here (the stream bounds what is held); the decoder checks a
+                    // chunk's size against the cap before its data arrives, so it must not be this read's length
+                    BodyBuffer into = download != null ? BodyBuffer.growable(Integer.MAX_VALUE - 16) : body;
                     try {
                         p = chunked.decode(a, p, end, into);
                     } catch (CodecException e) {

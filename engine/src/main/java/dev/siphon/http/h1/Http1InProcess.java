@@ -1,6 +1,8 @@
 package dev.siphon.http.h1;
 
 import dev.siphon.http.AsyncHandler;
+import dev.siphon.http.BodyStream;
+import dev.siphon.http.StreamingRoute;
 import dev.siphon.http.FatalErrorHandler;
 import dev.siphon.http.HttpEngine;
 import dev.siphon.http.Request;
@@ -100,7 +102,12 @@ public final class Http1InProcess implements Exchange.Sink, HttpEngine.InProcess
             if (head.chunked) {
                 throw new RequestError(411, "send the body with a content-length");
             }
-            if (head.contentLength > server.maxBodyBytes()) {
+            long cap = server.maxBodyBytes();
+            RouteMatch<AsyncHandler> early = dispatcher.match(head.method, head.path);
+            if (early instanceof RouteMatch.Found<AsyncHandler> f && f.handler() instanceof StreamingRoute sr) {
+                cap = sr.maxBodyBytes();
+            }
+            if (head.contentLength > cap) {
                 throw new RequestError(413, "Content-Length exceeds max_body_bytes");
             }
             long declared = Math.max(0, head.contentLength); // -1: no content-length
@@ -129,7 +136,12 @@ public final class Http1InProcess implements Exchange.Sink, HttpEngine.InProcess
         attach(ex, p);
         RouteMatch<AsyncHandler> m = dispatcher.match(head.method, head.path);
         if (m instanceof RouteMatch.Found<AsyncHandler> found) {
-            Request request = new Request(head.method, head.path, head.query, ex.version,
+            // a streaming route gets its body as a stream that has all of it already
+            Request request = found.handler() instanceof StreamingRoute && body.length > 0
+                    ? Request.streaming(head.method, head.path, head.query, ex.version, tls == null ? "http" : "https",
+                            head.headers, BodyStream.of(body), remote, trustedProxies, found.pattern(), found.params(),
+                            tls, ex.requestId)
+                    : new Request(head.method, head.path, head.query, ex.version,
                     tls == null ? "http" : "https", head.headers, body, remote, trustedProxies, found.pattern(),
                     found.params(), tls, ex.requestId);
             ex.route = found.pattern();
@@ -162,6 +174,30 @@ public final class Http1InProcess implements Exchange.Sink, HttpEngine.InProcess
 
     @Override
     public void complete(Exchange ex, Response response) {
+        if (response.bodyStream() != null) {
+            // a streaming response is read whole here (the harness answers with whole messages); a
+            // producer that fails answers as a cut connection would: the exchange fails
+            BodyStream stream = response.bodyStream();
+            if (ex.head || dev.siphon.http.internal.Status.bodyless(response.status())) {
+                stream.cancel(new BodyStream.CancelledException("the response takes no body"));
+                complete(ex, new Response(response.status(), response.headers(), null));
+                return;
+            }
+            stream.readAll(Integer.MAX_VALUE - 16).whenComplete((bytes, failed) -> loop.submit(() -> {
+                if (failed != null) {
+                    Pending p = pending.remove(ex);
+                    if (p != null) {
+                        p.answer.completeExceptionally(new IOException("the streaming body ended short: "
+                                + failed.getMessage(), failed));
+                    }
+                    return;
+                }
+                Response whole = new Response(response.status(), response.headers(), bytes);
+                whole.headers().remove("content-length");
+                complete(ex, whole);
+            }));
+            return;
+        }
         Pending p = pending.remove(ex);
         if (p == null) {
             return;

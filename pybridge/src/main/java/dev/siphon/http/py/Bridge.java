@@ -218,6 +218,30 @@ public final class Bridge {
         }
     }
 
+    /** A new body stream for an upload that Python fills ({@link #streamWrite}). */
+    @HostAccess.Export
+    public Object newStream() {
+        return new dev.siphon.http.BodyStream(dev.siphon.http.BodyStream.DEFAULT_WINDOW);
+    }
+
+    /** An upload's iterator raised: the call fails with {@code message}, which the script sees. */
+    @HostAccess.Export
+    public void streamAbort(Object stream, String message) {
+        worker.streamAbort((dev.siphon.http.BodyStream) stream, message);
+    }
+
+    /** An outbound call with a streamed upload ({@code upload}, else null) and/or a streamed response. */
+    @HostAccess.Export
+    public String clientStream(long call, int client, String method, String url, Value headers, Value body,
+                               Object upload, boolean streamResponse) {
+        try {
+            return worker.sendStreaming(call, client, method, url, headers, body,
+                    (dev.siphon.http.BodyStream) upload, streamResponse);
+        } catch (Error error) {
+            throw worker.fatal(error);
+        }
+    }
+
     /** The reader of a body stream will read no more of it. */
     @HostAccess.Export
     public void streamCancel(Object stream) {

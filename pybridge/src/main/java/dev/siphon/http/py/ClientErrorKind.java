@@ -14,6 +14,7 @@ import dev.siphon.http.client.RequestTimeoutException;
 import dev.siphon.http.client.ResponseTooLargeException;
 import dev.siphon.http.client.TlsException;
 import dev.siphon.http.client.TooManyRedirectsException;
+import dev.siphon.http.client.RequestBodyException;
 import java.util.Locale;
 
 /**
@@ -41,6 +42,8 @@ enum ClientErrorKind {
     RESPONSE_TOO_LARGE(ResponseTooLargeException.class),
     ORIGIN_NOT_ALLOWED(OriginNotAllowedException.class),
     TOO_MANY_REDIRECTS(TooManyRedirectsException.class),
+    /** A streamed request body failed (its iterator raised) or did not match its content-length. */
+    REQUEST_BODY(RequestBodyException.class),
     /**
      * Anything else: a failure that is no {@link ClientException} (a bug of the client), or
      * {@link dev.siphon.http.client.HttpStatusException}, which only {@code raiseForStatus} throws.

@@ -212,6 +212,7 @@ final class PythonWorker {
     private Value fTimerFire;
     private Value fTimerCancel;
     private Value fStreamCancelled;
+    private Value fClientStreamDone;
     private Value fStreamFailed;
     /** The timer job whose run's first step runs now (in {@link #drainControl}), and that run; worker thread only. */
     private ScriptTimers.Job runningTimer;
@@ -576,6 +577,7 @@ final class PythonWorker {
             fTimerFire = rt.getMember("timer_fire");
             fTimerCancel = rt.getMember("timer_cancel");
             fStreamCancelled = rt.getMember("stream_cancelled");
+            fClientStreamDone = rt.getMember("client_stream_done");
             fStreamFailed = rt.getMember("stream_failed");
             loaded.complete(regs);
             serve();
@@ -922,6 +924,61 @@ final class PythonWorker {
         return null;
     }
 
+    /**
+     * As {@link #send}, with a streamed request body ({@code upload}, a pipe Python fills; null
+     * for {@code body}) and/or a response whose body is read as it arrives ({@code streamResponse}:
+     * the call completes at the response's head). Under a harness the upload is read whole and
+     * the canned answer's body becomes a stream.
+     */
+    String sendStreaming(long call, int client, String method, String url, Value headers, Value body,
+                         BodyStream upload, boolean streamResponse) {
+        HttpClient c = pool.clients().get(client);
+        Map<String, String> h = new LinkedHashMap<>();
+        int n = (int) headers.getArraySize();
+        for (int i = 0; i + 1 < n; i += 2) {
+            h.put(headers.getArrayElement(i).asString(), headers.getArrayElement(i + 1).asString());
+        }
+        byte[] bytes = null;
+        if (upload == null && body != null && !body.isNull()) {
+            int size = (int) body.getBufferSize();
+            bytes = new byte[size];
+            if (size > 0) {
+                body.readBuffer(0, bytes, 0, size);
+            }
+        }
+        CompletableFuture<?> f;
+        HarnessOutbound canned = pool.outbound();
+        try {
+            if (canned != null) {
+                byte[] known = bytes;
+                CompletableFuture<byte[]> whole = upload == null ? CompletableFuture.completedFuture(known)
+                        : upload.readAll(Integer.MAX_VALUE - 16);
+                f = whole.thenCompose(b -> canned.send(pool.clients(), client, method, url, h, b))
+                        .thenApply(r -> streamResponse ? new dev.siphon.http.client.StreamingResponse(r.status(),
+                                r.headers(), r.version(), BodyStream.of(r.body())) : r);
+            } else if (streamResponse) {
+                f = upload == null ? c.sendStreaming(method, url, h, bytes)
+                        : c.sendStreaming(method, url, h, upload, BodyStream.DEFAULT_WINDOW);
+            } else {
+                f = c.sendStream(method, url, h, upload);
+            }
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+        calls.put(call, f);
+        long started = System.nanoTime();
+        f.whenComplete((r, e) -> {
+            ClientResponse whole = r instanceof ClientResponse cr ? cr : null;
+            if (r instanceof dev.siphon.http.client.StreamingResponse sr) {
+                whole = new ClientResponse(sr.status(), sr.headers(), new byte[0], sr.version());
+            }
+            pool.clientMetrics().completed(client, started, whole, e);
+            control.add(new Completion(call, true, r, e));
+            wakeup();
+        });
+        return null;
+    }
+
     /** Whether the calling thread is this worker's. */
     boolean onWorkerThread() {
         return Thread.currentThread() == thread;
@@ -1001,6 +1058,17 @@ final class PythonWorker {
             } else {
                 fStageFailed.executeVoid(done.call(), e.getClass().getSimpleName() + ": " + e.getMessage());
             }
+            return;
+        }
+        if (done.value() instanceof dev.siphon.http.client.StreamingResponse sr) {
+            Map<String, String> hs = sr.headers();
+            String[] flat = new String[hs.size() * 2];
+            int i = 0;
+            for (Map.Entry<String, String> e : hs.entrySet()) {
+                flat[i++] = e.getKey();
+                flat[i++] = e.getValue();
+            }
+            fClientStreamDone.executeVoid(done.call(), sr.status(), flat, sr.body());
             return;
         }
         ClientResponse r = (ClientResponse) done.value();
@@ -1172,6 +1240,11 @@ final class PythonWorker {
         }
         awaitStage(cid, f);
         return false;
+    }
+
+    /** An upload's iterator raised: the outbound call fails with {@code message} (the script sees it there). */
+    void streamAbort(BodyStream stream, String message) {
+        stream.fail(new java.io.IOException(message));
     }
 
     /** A streaming response's iterator raised: logged naming the handler; the client sees the body cut short. */
