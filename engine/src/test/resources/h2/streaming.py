@@ -14,6 +14,8 @@ Scenarios:
   stall             POST /upload with content-length 1000 and 10 octets, then nothing: "DONE" with
                     the response status.
   no-length N       POST N octets to /capped without content-length: "DONE" with the status.
+  leave N           GET /download/N and POST N octets to /upload, then closes the connection after
+                    100 KB of the download: "LEAVING".
   fair N            three GET /download/N at once behind a 65,535 connection window: "DONE" with
                     what each stream had when the first one ended.
 """
@@ -202,6 +204,15 @@ elif scenario == "fair":
     pump(lambda: len(ended) == 3, seconds=60)
     say("DONE", at_first_end=at_first_end, lengths={sid: len(body_of(sid)) for sid in (1, 3, 5)},
         ok=all(pattern_ok(body_of(sid)) for sid in (1, 3, 5)), statuses=status)
+
+elif scenario == "leave":
+    # a download and an upload under way, then the connection closes under both
+    request(1, "GET", "/download/%d" % arg, end_stream=True)
+    request(3, "POST", "/upload", [("content-length", str(arg))])
+    send_some(3, b"u" * 100000, 0)
+    pump(lambda: len(body_of(1)) >= 100000)
+    say("LEAVING", received=len(body_of(1)))
+    sock.close()
 
 else:
     raise SystemExit("unknown scenario " + scenario)

@@ -77,8 +77,9 @@ import java.util.concurrent.TimeUnit;
  * <p>A request to a {@link StreamingRoute} is the exception to "whole": its handler has it from
  * its HEADERS, and the body flows to it through a {@link BodyStream} whose stream window is given
  * back only as the handler consumes (see {@link #startStreaming}); once the handler's response is
- * written whole before the body ended, the rest is refused with RST_STREAM NO_ERROR as for any
- * early answer (RFC 9113 §8.1). A streaming response ({@link Response#streaming}) goes out as
+ * written whole before the body ended, the handler's stream is cancelled and the rest of the body
+ * drained as after the engine's early answers (up to {@link #discardLimit}, then RST_STREAM
+ * NO_ERROR, RFC 9113 §8.1). A streaming response ({@link Response#streaming}) goes out as
  * DATA frames as its producer yields, taking chunks only while the peer's windows have room; a
  * producer that fails resets the stream with INTERNAL_ERROR.
  *
@@ -1314,6 +1315,13 @@ public final class Http2Session implements Session {
 
     private void sentEndStream(Http2Stream s) {
         s.state = s.state.onSendEndStream();
+        if (s.state == StreamState.HALF_CLOSED_LOCAL && s.in != null && !s.discardBody) {
+            // a streaming route's handler answered before its body ended: the rest is drained
+            // and dropped as for the engine's early answers (clients such as curl report a reset
+            // as a failure while they still send), up to the same limit
+            s.discardBody = true;
+            s.in.cancel(new BodyStream.CancelledException("the request was answered"));
+        }
         if (s.state == StreamState.HALF_CLOSED_LOCAL && !(s.discardBody && s.received <= discardLimit())) {
             stopRequest(s);
         }
