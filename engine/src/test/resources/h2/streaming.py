@@ -16,6 +16,7 @@ Scenarios:
   no-length N       POST N octets to /capped without content-length: "DONE" with the status.
   leave N           GET /download/N and POST N octets to /upload, then closes the connection after
                     100 KB of the download: "LEAVING".
+  events            GET /ticks (an event every 300 ms): "DONE" with when each read brought data.
   fair N            three GET /download/N at once behind a 65,535 connection window: "DONE" with
                     what each stream had when the first one ended.
 """
@@ -213,6 +214,20 @@ elif scenario == "leave":
     pump(lambda: len(body_of(1)) >= 100000)
     say("LEAVING", received=len(body_of(1)))
     sock.close()
+
+elif scenario == "events":
+    arrivals = []
+    started = time.monotonic()
+    request(1, "GET", "/ticks", end_stream=True)
+    while 1 not in ended:
+        before = len(body_of(1))
+        read_once(0.05)
+        if len(body_of(1)) != before:
+            arrivals.append(int((time.monotonic() - started) * 1000))
+        if time.monotonic() - started > 10:
+            break
+    say("DONE", status=status.get(1), chunks=len(arrivals), first_ms=arrivals[0] if arrivals else -1,
+        last_ms=arrivals[-1] if arrivals else -1, body=body_of(1).decode())
 
 else:
     raise SystemExit("unknown scenario " + scenario)

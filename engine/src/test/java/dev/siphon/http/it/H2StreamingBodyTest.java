@@ -82,6 +82,40 @@ class H2StreamingBodyTest {
                                 Thread.ofVirtual().start(() -> consume(req.bodyStream(), res)), 100_000, WINDOW))
                         .routeAsync(List.of("POST"), "/small", new StreamingRoute((req, res) -> res.send(Response.text(200,
                                 "ok")), 1000, WINDOW))
+                        .routeAsync(List.of("POST"), "/echo", new StreamingRoute((req, res) -> {
+                            // full duplex: each chunk of the request goes back as it arrives
+                            BodyStream in = req.bodyStream();
+                            BodyStream out = new BodyStream(WINDOW);
+                            res.send(Response.streaming(200, new Headers(1), out));
+                            Thread.ofVirtual().start(() -> {
+                                try {
+                                    byte[] c;
+                                    while ((c = in.read().get(30, TimeUnit.SECONDS)) != null) {
+                                        out.write(c).get(30, TimeUnit.SECONDS);
+                                    }
+                                    out.end();
+                                } catch (Exception e) {
+                                    out.fail(e);
+                                }
+                            });
+                        }, 1L << 30, WINDOW))
+                        .routeAsync(List.of("GET"), "/ticks", (req, res) -> {
+                            BodyStream out = new BodyStream(WINDOW);
+                            Headers h = new Headers(1);
+                            h.add("content-type", "text/event-stream");
+                            res.send(Response.streaming(200, h, out));
+                            Thread.ofVirtual().start(() -> {
+                                try {
+                                    for (int i = 0; i < 4; i++) {
+                                        out.write(("data: tick " + i + "\n\n").getBytes(StandardCharsets.UTF_8));
+                                        Thread.sleep(300);
+                                    }
+                                    out.end();
+                                } catch (Exception e) {
+                                    out.fail(e);
+                                }
+                            });
+                        })
                         .routeAsync(List.of("POST"), "/early", new StreamingRoute((req, res) -> {
                             lastUpload.set(req.bodyStream());
                             res.send(Response.text(200, "early"));
@@ -277,6 +311,27 @@ class H2StreamingBodyTest {
     }
 
     @Test
+    void aFullDuplexEchoAndPromptEvents() throws Exception {
+        HttpEngine engine = start(30_000);
+        long size = 16L << 20;
+        Path f = file(tmp, size);
+        Curl.Result echo = Curl.ok(tmp, "--http2-prior-knowledge", "--data-binary", "@" + f, "-o", "echo.bin",
+                "-w", "%{http_code}", h2c(engine, "/echo"));
+        assertEquals("200", echo.out());
+        assertEquals(crcOf(f), crcOf(tmp.resolve("echo.bin")), "the echo is the upload");
+        // server-sent events: each chunk leaves when it is written, not with the next one
+        try (Driver d = new Driver(engine.port(), "events", 0)) {
+            String done = d.expect("DONE");
+            assertEquals("200", str(done, "status"), done);
+            assertEquals(4, num(done, "chunks"), "one DATA frame per event: " + done);
+            long firstMs = num(done, "first_ms");
+            long lastMs = num(done, "last_ms");
+            assertTrue(lastMs - firstMs >= 700, "the first event came when written, 900 ms before the last: " + done);
+            assertEquals(0, d.exit());
+        }
+    }
+
+    @Test
     void aDeclaredLengthIsSentAndHeld() throws Exception {
         HttpEngine engine = start(30_000);
         Curl.Result declared = Curl.ok(tmp, "--http2-prior-knowledge", "-D", "-", "-o", "declared.bin",
@@ -368,6 +423,31 @@ class H2StreamingBodyTest {
 
     @Test
     void aFailingProducerResetsItsStreamAndTheConnectionGoesOn() throws Exception {
+        List<String> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger("siphon.http.h2");
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                if (r.getLevel() == java.util.logging.Level.SEVERE) {
+                    errors.add(r.getMessage());
+                }
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        log.addHandler(capture);
+        try {
+            failingProducer(errors);
+        } finally {
+            log.removeHandler(capture);
+        }
+    }
+
+    private void failingProducer(List<String> errors) throws Exception {
         HttpEngine engine = start(30_000);
         try (Driver d = new Driver(engine.port(), "producer-fails", 0)) {
             String done = d.expect("DONE");
@@ -379,6 +459,8 @@ class H2StreamingBodyTest {
             assertEquals("true", str(done, "next_ok"), done);
             assertEquals(0, d.exit());
         }
+        assertTrue(errors.stream().anyMatch(m -> m.contains("(route /download/{n})") && m.contains("the producer broke")
+                && m.contains("INTERNAL_ERROR")), "an ERROR names the route: " + errors);
         // curl sees the cut body as an error, not as a whole one
         Curl.Result cut = Curl.run(tmp, "--http2-prior-knowledge", "-o", "cut.bin", h2c(engine, "/download/3000000?fail"));
         assertEquals(92, cut.exit(), "curl: HTTP/2 stream error: " + cut);
