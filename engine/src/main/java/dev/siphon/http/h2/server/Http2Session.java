@@ -853,8 +853,9 @@ public final class Http2Session implements Session {
                 closeIfDone();
                 return;
             }
-            // the request's deadline runs from now (it had none while the body arrived)
-            s.deadlineNanos = System.nanoTime() + requestTimeoutNanos;
+            // the request's deadline runs from now (it had none while the body arrived); a
+            // response already under way (full duplex) has nothing left to time out
+            s.deadlineNanos = System.nanoTime() + (s.responseStarted ? FAR_FUTURE : requestTimeoutNanos);
             if (s.exchange != null) {
                 s.exchange.deadline(s.deadlineNanos);
             }
