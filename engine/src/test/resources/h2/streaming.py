@@ -6,8 +6,9 @@ phases) and exits 0 when the scenario ran to its end; what it saw is for the tes
 
 Scenarios:
   slow-upload N     POST N octets to /upload (whose handler takes one chunk, then waits for the
-                    test): sends as long as its stream window allows, reports "BLOCKED" after 1.5 s
-                    with nothing more allowed, then (the test opens the gate) sends the rest: "DONE".
+                    test): sends as long as its stream window allows; after 1.5 s with nothing more
+                    allowed, echoes 300 KB through /echo on another stream, reports "BLOCKED", then
+                    (the test opens the gate) sends the rest: "DONE".
   no-window N       GET /download/N and never sends WINDOW_UPDATE: "STALLED" with what arrived
                     after 1.5 s; then resets the stream (CANCEL) and reports "RESET".
   producer-fails    GET /download/3000000?fail, then GET /download/1000 on the same connection.
@@ -134,7 +135,18 @@ if scenario == "slow-upload":
         if sent != before:
             quiet_since = time.monotonic()
         read_once(0.05)
-    say("BLOCKED", sent=sent, window=conn.local_flow_control_window(1), updates=window_updates.get(1, 0))
+    # the stalled stream holds only its own window: another upload on the connection goes through
+    other = bytes(i % 251 for i in range(300000))
+    request(3, "POST", "/echo", [("content-length", str(len(other)))])
+    other_sent = 0
+    while other_sent < len(other):
+        other_sent = send_some(3, other, other_sent)
+        read_once(0.05)
+    conn.end_stream(3)
+    sock.sendall(conn.data_to_send())
+    pump(lambda: 3 in ended or 3 in resets)
+    say("BLOCKED", sent=sent, window=conn.local_flow_control_window(1), updates=window_updates.get(1, 0),
+        other_status=status.get(3), other_echoed=body_of(3) == other)
     sys.stdin.readline()  # the test opened the handler's gate
     while sent < len(payload):
         sent = send_some(1, payload, sent)

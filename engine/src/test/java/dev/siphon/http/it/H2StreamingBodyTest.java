@@ -364,6 +364,8 @@ class H2StreamingBodyTest {
             assertTrue(sent <= Math.max(WINDOW, H2_WINDOW) + 16 * 1024 + 16 * 1024, "sent " + sent + ": " + blocked);
             assertTrue(sent >= H2_WINDOW, "the client could send its initial window: " + blocked);
             assertEquals(0, num(blocked, "window"), "no window left while the handler waits: " + blocked);
+            assertEquals("200", str(blocked, "other_status"), "another stream is not held up: " + blocked);
+            assertEquals("true", str(blocked, "other_echoed"), blocked);
             BodyStream stream = lastUpload.get();
             assertNotNull(stream);
             assertEquals(sent, stream.produced(), "what arrived went to the handler's stream, and no more");
