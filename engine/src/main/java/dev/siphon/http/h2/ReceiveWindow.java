@@ -45,4 +45,18 @@ public final class ReceiveWindow {
         owed = 0;
         return n;
     }
+
+    /** The DATA octets the peer may still send now. */
+    public int window() {
+        return window;
+    }
+
+    /**
+     * Opens the window by {@code n} at once, outside the half-window rule of {@link #credit}: for
+     * a stream whose window is given back as its reader consumes (a streaming request body). The
+     * caller sends the WINDOW_UPDATE of {@code n}.
+     */
+    public void grant(int n) {
+        window += n;
+    }
 }

@@ -3,9 +3,11 @@ package dev.siphon.http.h2.server;
 import static dev.siphon.http.h2.FrameType.*;
 
 import dev.siphon.http.AsyncHandler;
+import dev.siphon.http.BodyStream;
 import dev.siphon.http.Headers;
 import dev.siphon.http.Request;
 import dev.siphon.http.Response;
+import dev.siphon.http.StreamingRoute;
 import dev.siphon.http.codec.BodyBudget;
 import dev.siphon.http.codec.BodyBuffer;
 import dev.siphon.http.codec.CodecException;
@@ -72,6 +74,15 @@ import java.util.concurrent.TimeUnit;
  * hundred streams takes no more of the workers' queues than that, and the rest of the clients
  * find room in them.
  *
+ * <p>A request to a {@link StreamingRoute} is the exception to "whole": its handler has it from
+ * its HEADERS, and the body flows to it through a {@link BodyStream} whose stream window is given
+ * back only as the handler consumes (see {@link #startStreaming}); once the handler's response is
+ * written whole before the body ended, the handler's stream is cancelled and the rest of the body
+ * drained as after the engine's early answers (up to {@link #discardLimit}, then RST_STREAM
+ * NO_ERROR, RFC 9113 §8.1). A streaming response ({@link Response#streaming}) goes out as
+ * DATA frames as its producer yields, taking chunks only while the peer's windows have room; a
+ * producer that fails resets the stream with INTERNAL_ERROR.
+ *
  * <p>Graceful shutdown takes two GOAWAY frames (RFC 9113 §6.8): the first, with 2^31-1, tells the
  * peer to open no more streams, and a PING follows it; once the PING comes back (or after
  * {@code shutdown_ping_timeout_ms}) every stream the peer opened before it saw the first GOAWAY
@@ -84,6 +95,8 @@ public final class Http2Session implements Session {
     /** Opaque data of the PING that follows the first GOAWAY of a graceful shutdown. */
     private static final byte[] SHUTDOWN_PING = "siphon-x".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] EMPTY = new byte[0];
+    /** A deadline that never comes (a century), safe to compare by subtraction. */
+    private static final long FAR_FUTURE = TimeUnit.DAYS.toNanos(36_500);
 
     private final Connection conn;
     private final ListenerContext ctx;
@@ -161,6 +174,8 @@ public final class Http2Session implements Session {
     private boolean deadlineArmed;
     private long nextDeadline;
     private int controlQueued;
+    private boolean flushing; // inside flushOut
+    private boolean flushAgain; // flushOut was asked for again while inside it
     private long lastActivity;
     private long lastDrained;
     /** DATA frames written; the timer compares it with {@link #dataFramesSeen} to see send progress. */
@@ -404,7 +419,9 @@ public final class Http2Session implements Session {
         if (s.contentLength >= 0 && s.received > s.contentLength) {
             throw new StreamError(streamId, ErrorCode.PROTOCOL_ERROR, "more DATA than content-length"); // §8.1.1
         }
-        if (!s.discardBody) {
+        if (s.in != null) {
+            feed(s, a, off, len, flowLength);
+        } else if (!s.discardBody) {
             bufferBody(s, a, off, len);
         }
         if (s.state == StreamState.HALF_CLOSED_LOCAL && s.received > discardLimit()) {
@@ -419,6 +436,8 @@ public final class Http2Session implements Session {
                 throw new StreamError(streamId, ErrorCode.PROTOCOL_ERROR, "less DATA than content-length"); // §8.1.1
             }
             endOfRequest(s);
+        } else if (s.in != null) {
+            creditIn(s);
         } else {
             int streamCredit = s.recvWindow.credit(flowLength);
             if (streamCredit > 0) {
@@ -496,7 +515,8 @@ public final class Http2Session implements Session {
         }
         s = new Http2Stream(streamId, this, peer.initialWindowSize(), streamRecvWindow);
         s.state = endStream ? StreamState.HALF_CLOSED_REMOTE : StreamState.OPEN;
-        s.deadlineNanos = System.nanoTime() + requestTimeoutNanos;
+        s.startNanos = System.nanoTime();
+        s.deadlineNanos = s.startNanos + requestTimeoutNanos;
         streams.put(streamId, s);
         counters.h2StreamOpened();
         if (!deadlineArmed || s.deadlineNanos - nextDeadline < 0) {
@@ -527,6 +547,8 @@ public final class Http2Session implements Session {
                 throw new StreamError(streamId, ErrorCode.PROTOCOL_ERROR, "content-length without DATA"); // §8.1.1
             }
             queueDispatch(s);
+        } else if (s.route instanceof RouteMatch.Found<AsyncHandler> found && found.handler() instanceof StreamingRoute sr) {
+            startStreaming(s, sr);
         } else if (s.contentLength > maxBodyBytes) {
             counters.tripped(Limit.BODY_BYTES);
             answerEarly(s, 413);
@@ -566,6 +588,128 @@ public final class Http2Session implements Session {
             counters.tripped(e.limit()); // BODY_BYTES (413) or BODY_BUDGET (503)
             answerEarly(s, e.status() == 503 ? Responses.overloaded() : Responses.error(e.status()));
         }
+    }
+
+    // ---------------------------------------------------------------- streaming request bodies
+
+    /**
+     * A request to a {@link StreamingRoute} with a body to come: its handler is dispatched now
+     * (at the end of this read, like any request), and the body goes to it through a {@link
+     * BodyStream} as DATA arrives. The stream's window is given back only as the handler takes
+     * the body ({@link #creditIn}), so a slow handler holds the client to about {@link
+     * Http2Stream#inLimit} octets in flight; the connection's window is given back as DATA arrives
+     * (as for every stream), so a stalled stream never stalls the others. The listener's {@code
+     * max_body_bytes} and the connection's body budget do not apply: the route's cap does (413).
+     */
+    private void startStreaming(Http2Stream s, StreamingRoute sr) {
+        if (s.contentLength > sr.maxBodyBytes()) {
+            counters.tripped(Limit.BODY_BYTES);
+            answerEarly(s, 413);
+            return;
+        }
+        s.in = new BodyStream(sr.window());
+        s.inCap = sr.maxBodyBytes();
+        // the stream's window as advertised, or the route's when that is larger (opened by WINDOW_UPDATE)
+        s.inLimit = Math.max(streamRecvWindow, sr.window());
+        if (s.inLimit > streamRecvWindow) {
+            int more = s.inLimit - streamRecvWindow;
+            s.recvWindow.grant(more);
+            FrameWriter.windowUpdate(conn.out(), s.id, more);
+        }
+        queueDispatch(s);
+    }
+
+    /**
+     * A DATA frame's payload for a streaming request: a copy goes to the handler's stream (the
+     * read buffer is the loop's); dropped once the handler cancelled the stream or the engine
+     * answered. Past the route's cap the stream fails with 413.
+     */
+    private void feed(Http2Stream s, byte[] a, int off, int len, int flowLength) {
+        s.inUncredited += flowLength; // padding too: it is given back with the next update
+        if (s.discardBody || s.inEnded) {
+            return;
+        }
+        if (s.received > s.inCap) {
+            counters.tripped(Limit.BODY_BYTES);
+            rejectStreaming(s, 413, "the body is longer than the route's max_body_bytes (" + s.inCap + ")");
+            return;
+        }
+        s.deadlineNanos = System.nanoTime() + requestTimeoutNanos; // the client is sending: its stall timer restarts
+        BodyStream in = s.in;
+        if (len > 0 && !in.isCancelled() && !in.offer(Arrays.copyOfRange(a, off, off + len)) && !s.inDemandArmed) {
+            s.inDemandArmed = true;
+            in.onDemand(() -> conn.loop().submit(() -> onInDemand(s, in)));
+        }
+    }
+
+    /** The handler took enough of a full stream (or cancelled it): its window opens again. */
+    private void onInDemand(Http2Stream s, BodyStream in) {
+        s.inDemandArmed = false;
+        if (s.in != in || s.state == StreamState.CLOSED || closing || conn.isClosed()) {
+            return;
+        }
+        creditIn(s);
+        if (!in.isCancelled() && in.buffered() >= in.window() && !s.inDemandArmed) {
+            s.inDemandArmed = true;
+            in.onDemand(() -> conn.loop().submit(() -> onInDemand(s, in)));
+        }
+        flushOut();
+    }
+
+    /**
+     * Gives the client back the stream window the handler has consumed (all of it once the body
+     * is no longer read): at once when the client is left with less than half of {@link
+     * Http2Stream#inLimit}, else once half of it is owed. What the client may send plus what is
+     * buffered never exceeds {@code inLimit}. When the client has window left it sends, and the
+     * next DATA comes back here; when it has none the stream is full and its onDemand does.
+     */
+    private void creditIn(Http2Stream s) {
+        if (s.inEnded || !s.state.canReceive()) {
+            return;
+        }
+        BodyStream in = s.in;
+        long held = s.discardBody || in.isCancelled() ? 0 : in.buffered();
+        long owed = s.inUncredited - held;
+        if (owed <= 0) {
+            return;
+        }
+        if (owed >= s.inLimit / 2 || s.recvWindow.window() < s.inLimit / 2) {
+            int n = (int) owed;
+            s.inUncredited -= n;
+            s.recvWindow.grant(n);
+            FrameWriter.windowUpdate(conn.out(), s.id, n);
+        }
+    }
+
+    /** The client cannot send a full frame: the handler holds the body back, not the client. */
+    private static boolean heldByHandler(Http2Stream s) {
+        return !s.discardBody && !s.in.isCancelled() && s.recvWindow.window() < Http2Settings.MIN_MAX_FRAME_SIZE;
+    }
+
+    /**
+     * A streaming request body cannot complete (408: the client stalled; 413: past the route's
+     * cap): the handler's stream fails with that status, and the engine answers it unless the
+     * handler answered first; a response already under way is reset (CANCEL) instead.
+     */
+    private void rejectStreaming(Http2Stream s, int status, String why) {
+        if (!s.responseStarted && s.exchange != null) {
+            s.exchange.cancel(); // first: the handler's answer to the failure it is about to see comes too late
+        }
+        s.in.fail(new BodyStream.BodyFailedException(status, why));
+        LOG.log(System.Logger.Level.DEBUG, () -> "streaming request on stream " + s.id + " from "
+                + conn.remoteAddress() + " failed: " + status + " " + why);
+        if (s.held) {
+            s.held = false;
+            held.remove(s);
+        }
+        if (!s.responseStarted) {
+            answerEarly(s, status); // the rest of the body is drained (and credited), the handler cancelled
+            undispatched(s);
+            return;
+        }
+        FrameWriter.rstStream(conn.out(), s.id, ErrorCode.CANCEL);
+        rememberReset(s.id);
+        closeStream(s);
     }
 
     /**
@@ -610,12 +754,39 @@ public final class Http2Session implements Session {
         if (streams.remove(s.id) != null) {
             counters.h2StreamClosed();
         }
+        endBodies(s, s.responseStarted && s.out == null ? "the request was answered"
+                : "the stream was reset or the connection closed");
         releaseBody(s);
         if (s.held) {
             s.held = false;
             held.remove(s); // reset while it waited: no handler sees it
         }
         undispatched(s);
+    }
+
+    /**
+     * The streaming bodies of a stream that is gone: a request body still arriving fails (status
+     * 0: the client reset the stream or went away), one that ended is cancelled (the handler
+     * answered: what it did not read is dropped), and a streaming response's producer is
+     * cancelled (the client reset the stream or the connection closed).
+     */
+    private void endBodies(Http2Stream s, String why) {
+        BodyStream in = s.in;
+        if (in != null) {
+            s.in = null;
+            if (!s.inEnded) {
+                in.fail(new BodyStream.BodyFailedException(0, why + " before the body ended"));
+            } else {
+                in.cancel(new BodyStream.CancelledException(why));
+            }
+        }
+        BodyStream out = s.out;
+        if (out != null) {
+            s.out = null;
+            s.outChunk = null;
+            out.cancel(new BodyStream.CancelledException(why));
+            responded(s, s.outStatus, s.outSent);
+        }
     }
 
     /**
@@ -673,11 +844,36 @@ public final class Http2Session implements Session {
 
     private void endOfRequest(Http2Stream s) {
         s.state = s.state.onRecvEndStream();
+        if (s.in != null && !s.inEnded) {
+            // a streaming body is complete: the handler has had the request since HEADERS
+            s.inEnded = true;
+            s.in.end();
+            if (s.state == StreamState.CLOSED) {
+                forget(s);
+                closeIfDone();
+                return;
+            }
+            // the request's deadline runs from now (it had none while the body arrived); a
+            // response already under way (full duplex) has nothing left to time out
+            s.deadlineNanos = System.nanoTime() + (s.responseStarted ? FAR_FUTURE : requestTimeoutNanos);
+            if (s.exchange != null) {
+                s.exchange.deadline(s.deadlineNanos);
+            }
+            armDeadline(s);
+            return;
+        }
         if (s.state == StreamState.CLOSED) {
             forget(s); // answered early, now complete both ways
             closeIfDone();
         } else if (!s.discardBody) {
             queueDispatch(s);
+        }
+    }
+
+    private void armDeadline(Http2Stream s) {
+        if (!deadlineArmed || s.deadlineNanos - nextDeadline < 0) {
+            deadlineArmed = true;
+            nextDeadline = s.deadlineNanos;
         }
     }
 
@@ -744,10 +940,18 @@ public final class Http2Session implements Session {
     private void dispatch(Http2Stream s) {
         s.dispatched = true;
         dispatchedCount++;
-        Exchange ex = new Exchange(conn.loop(), s, s.deadlineNanos);
+        // a streaming body still arriving: no deadline until it ends (its stall timeout governs)
+        boolean streamingIn = s.in != null && !s.inEnded;
+        Exchange ex = new Exchange(conn.loop(), s, streamingIn ? Long.MAX_VALUE : s.deadlineNanos);
         ex.head = s.headRequest;
         s.exchange = ex;
-        if (s.route instanceof RouteMatch.Found<AsyncHandler> found) {
+        if (s.in != null && s.route instanceof RouteMatch.Found<AsyncHandler> found) {
+            ex.requestStream = s.in;
+            ex.request(Request.streaming(s.method, s.path, s.query, "HTTP/2", ctx.scheme(), s.headers, s.in,
+                    conn.remoteAddress(), ctx.trustedProxies(), found.pattern(), found.params(), conn.tls(), s.requestId));
+            s.headers = null;
+            Dispatcher.invoke(found.handler(), ex);
+        } else if (s.route instanceof RouteMatch.Found<AsyncHandler> found) {
             ex.request(new Request(s.method, s.path, s.query, "HTTP/2", ctx.scheme(), s.headers, takeBody(s),
                     conn.remoteAddress(), ctx.trustedProxies(), found.pattern(), found.params(), conn.tls(), s.requestId));
             s.headers = null; // the handler's now: nothing on this loop changes them after hand-off
@@ -775,11 +979,14 @@ public final class Http2Session implements Session {
     /** A handler's response, on the loop thread; dropped when the stream or connection is gone. */
     void onResponse(Http2Stream s, Response r) {
         if (conn.isClosed() || closing || s.state == StreamState.CLOSED || s.responseStarted) {
+            if (r.bodyStream() != null) {
+                r.bodyStream().cancel(new BodyStream.CancelledException("the stream is gone"));
+            }
             return;
         }
         writeResponse(s, r);
         undispatched(s);
-        conn.flush();
+        flushOut();
     }
 
     /** The engine answers by itself (413, 431, timeouts); a pending handler is cancelled. */
@@ -806,27 +1013,230 @@ public final class Http2Session implements Session {
             f = ResponseHeaders.fields(r.headers());
         } catch (ResponseHeaders.InvalidFieldException bad) {
             LOG.log(System.Logger.Level.ERROR, "handler response has an invalid header: " + bad.getMessage());
+            if (r.bodyStream() != null) {
+                r.bodyStream().cancel(new BodyStream.CancelledException("invalid response header"));
+            }
             r = Responses.error(500);
             f = new String[] {"content-type", "text/plain; charset=utf-8"};
         }
         int status = r.status() < 200 || r.status() > 599 ? 500 : r.status(); // no interim responses here
+        if (r.bodyStream() != null) {
+            startStreamOut(s, r, status, f);
+            return;
+        }
         byte[] body = r.body();
         boolean noBody = Status.bodyless(status) || s.headRequest || body.length == 0;
         ResponseHeaders.write(conn.out(), encoder, s.id, status, f, body.length, noBody, peer.maxFrameSize(),
                 s.requestId != null ? s.requestId : RequestIds.next());
-        String pattern = s.route instanceof RouteMatch.Found<AsyncHandler> found ? found.pattern() : null;
-        long took = System.nanoTime() - (s.deadlineNanos - requestTimeoutNanos);
-        ctx.metrics().responded(s.method, pattern, status, took, s.received, noBody ? 0 : body.length);
-        if (ctx.accessLog() != null) {
-            ctx.accessLog().log(s.exchange == null ? null : s.exchange.request(), conn.remoteAddress(), conn.tls(),
-                    s.method, s.path, pattern, "HTTP/2", status, s.received, noBody ? 0 : body.length, took, s.requestId);
-        }
+        responded(s, status, noBody ? 0 : body.length);
         if (noBody) {
             sentEndStream(s);
         } else {
             s.pending = body;
             s.pendingOff = 0;
             sendData(s);
+        }
+    }
+
+    /** The metrics and the access log of one response. */
+    private void responded(Http2Stream s, int status, long bodyOut) {
+        String pattern = s.route instanceof RouteMatch.Found<AsyncHandler> found ? found.pattern() : null;
+        long took = System.nanoTime() - s.startNanos;
+        ctx.metrics().responded(s.method, pattern, status, took, s.received, bodyOut);
+        if (ctx.accessLog() != null) {
+            ctx.accessLog().log(s.exchange == null ? null : s.exchange.request(), conn.remoteAddress(), conn.tls(),
+                    s.method, s.path, pattern, "HTTP/2", status, s.received, bodyOut, took, s.requestId);
+        }
+    }
+
+    // ---------------------------------------------------------------- streaming responses
+
+    /**
+     * A streaming response: HEADERS without END_STREAM (with {@code content-length} only when the
+     * handler gave one), then DATA as the producer yields chunks ({@link #pumpOut}). A HEAD
+     * request or a bodyless status takes no body: the stream is cancelled and HEADERS ends it.
+     */
+    private void startStreamOut(Http2Stream s, Response r, int status, String[] f) {
+        BodyStream body = r.bodyStream();
+        long declared;
+        try {
+            declared = declaredLength(r);
+        } catch (ResponseHeaders.InvalidFieldException bad) {
+            LOG.log(System.Logger.Level.ERROR, "handler response has an invalid header: " + bad.getMessage());
+            body.cancel(new BodyStream.CancelledException("invalid response header"));
+            writeResponse(s, Responses.error(500));
+            return;
+        }
+        boolean noBody = Status.bodyless(status) || s.headRequest;
+        ResponseHeaders.write(conn.out(), encoder, s.id, status, f, declared, noBody, peer.maxFrameSize(),
+                s.requestId != null ? s.requestId : RequestIds.next());
+        if (noBody) {
+            body.cancel(new BodyStream.CancelledException("the response takes no body"));
+            responded(s, status, 0);
+            sentEndStream(s);
+            return;
+        }
+        s.out = body;
+        s.outDeclared = declared;
+        s.outStatus = status;
+        s.outSent = 0;
+        if (!s.state.canReceive()) {
+            s.deadlineNanos = System.nanoTime() + FAR_FUTURE; // answered and complete: nothing left to time out
+        }
+        pumpOut(s);
+    }
+
+    /** The handler's own {@code content-length} for a streaming response, or -1. */
+    private static long declaredLength(Response r) throws ResponseHeaders.InvalidFieldException {
+        String v = r.headers().get("content-length");
+        if (v == null) {
+            return -1;
+        }
+        String t = v.strip();
+        if (t.isEmpty() || t.length() > 18 || !t.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            throw new ResponseHeaders.InvalidFieldException("invalid content-length for a streaming response: " + v);
+        }
+        return Long.parseLong(t);
+    }
+
+    /**
+     * Sends what the response's producer has ready, while the peer's stream and connection
+     * windows and the outbound queue allow; a chunk is taken from the producer only when there is
+     * window for it, so a client that does not read holds the producer (through the stream's own
+     * backpressure). Waits in {@link #waiting} for window, or on the producer's onAvailable.
+     */
+    private void pumpOut(Http2Stream s) {
+        BodyStream body = s.out;
+        int maxFrame = peer.maxFrameSize();
+        long framesBefore = dataFramesSent;
+        while (true) {
+            byte[] c = s.outChunk;
+            if (c != null) {
+                int off = s.outChunkOff;
+                while (off < c.length) {
+                    int n = Math.min(Math.min(c.length - off, maxFrame),
+                            Math.min(s.sendWindow.available(), connSendWindow.available()));
+                    if (n == 0 || conn.out().pendingBytes() > local.maxQueuedBytes()) {
+                        break;
+                    }
+                    FrameWriter.data(conn.out(), s.id, c, off, n, false);
+                    s.sendWindow.consume(n);
+                    connSendWindow.consume(n);
+                    off += n;
+                    dataFramesSent++;
+                }
+                s.outChunkOff = off;
+                if (off < c.length) {
+                    waitForWindow(s);
+                    break;
+                }
+                s.outChunk = null;
+            }
+            if (s.sendWindow.available() == 0 || connSendWindow.available() == 0
+                    || conn.out().pendingBytes() > local.maxQueuedBytes()) {
+                waitForWindow(s); // the producer waits too: nothing more is taken from it
+                break;
+            }
+            c = body.poll();
+            if (c == null) {
+                if (body.isDone()) {
+                    finishOut(s);
+                    return;
+                }
+                if (!s.outArmed) {
+                    s.outArmed = true;
+                    body.onAvailable(() -> conn.loop().submit(() -> onOutAvailable(s, body)));
+                }
+                break;
+            }
+            s.outSent += c.length;
+            if (s.outDeclared >= 0 && s.outSent > s.outDeclared) {
+                body.cancel(new BodyStream.CancelledException("the body is longer than its content-length"));
+                failOut(s, "the body is longer than its content-length (" + s.outDeclared + ")", null);
+                return;
+            }
+            s.outChunk = c;
+            s.outChunkOff = 0;
+        }
+        if (dataFramesSent != framesBefore) {
+            flushOut(); // each chunk leaves at once (server-sent events)
+        }
+    }
+
+    /**
+     * Flushes, not re-entered: a flush that drains at once calls {@link #onDrained} inside it,
+     * which may pump a streaming response and ask for another flush; that one runs after this
+     * one returns, in a loop instead of a deeper call. Only a pump that wrote asks again.
+     */
+    private void flushOut() {
+        if (flushing) {
+            flushAgain = true;
+            return;
+        }
+        flushing = true;
+        try {
+            do {
+                flushAgain = false;
+                conn.flush();
+            } while (flushAgain && !conn.isClosed());
+        } finally {
+            flushing = false;
+        }
+    }
+
+    private void waitForWindow(Http2Stream s) {
+        if (conn.isInputClosed() && waitsForWindow(s)) {
+            neverSendable(s);
+            return;
+        }
+        waiting.add(s); // resumed on WINDOW_UPDATE, SETTINGS or drain
+    }
+
+    private void onOutAvailable(Http2Stream s, BodyStream body) {
+        s.outArmed = false;
+        if (s.out == body && s.state != StreamState.CLOSED && !closing && !conn.isClosed() && !waiting.contains(s)) {
+            pumpOut(s);
+        }
+    }
+
+    /** The producer ended: END_STREAM, unless it failed or fell short of its content-length. */
+    private void finishOut(Http2Stream s) {
+        BodyStream body = s.out;
+        Throwable failure = body.failure();
+        if (failure != null) {
+            failOut(s, failure.getMessage(), failure);
+            return;
+        }
+        if (s.outDeclared >= 0 && s.outSent != s.outDeclared) {
+            failOut(s, "the body is shorter than its content-length (" + s.outDeclared + ")", null);
+            return;
+        }
+        s.out = null;
+        FrameWriter.data(conn.out(), s.id, EMPTY, 0, 0, true);
+        responded(s, s.outStatus, s.outSent);
+        sentEndStream(s);
+        flushOut();
+    }
+
+    /**
+     * A streaming response cannot be completed: RST_STREAM INTERNAL_ERROR, so the client never
+     * takes the body it has for a whole one, and an ERROR log naming the route. The connection
+     * and its other streams go on.
+     */
+    private void failOut(Http2Stream s, String why, Throwable cause) {
+        Request r = s.exchange == null ? null : s.exchange.request();
+        long sent = s.outSent;
+        LOG.log(System.Logger.Level.ERROR, () -> "streaming response of " + (r == null ? s.method + " " + s.path
+                : r.method() + " " + r.path() + (r.routePattern() == null ? "" : " (route " + r.routePattern() + ")"))
+                + " ended after " + sent + " bytes: " + why + "; stream " + s.id + " is reset (INTERNAL_ERROR)", cause);
+        s.out = null;
+        s.outChunk = null;
+        responded(s, s.outStatus, sent);
+        FrameWriter.rstStream(conn.out(), s.id, ErrorCode.INTERNAL_ERROR);
+        rememberReset(s.id);
+        closeStream(s);
+        if (!conn.isClosed()) {
+            flushOut();
         }
     }
 
@@ -884,7 +1294,7 @@ public final class Http2Session implements Session {
     /** A response waits for window (or for the socket to drain) with body left to send. */
     private boolean hasStalledStream() {
         for (Http2Stream s : waiting) {
-            if (s.state != StreamState.CLOSED && s.pending != null) {
+            if (s.state != StreamState.CLOSED && (s.pending != null || s.out != null)) {
                 return true;
             }
         }
@@ -893,7 +1303,12 @@ public final class Http2Session implements Session {
 
     private void resumeWaiting() {
         waiting.resume(connSendWindow, s -> {
-            if (s.state != StreamState.CLOSED && s.pending != null) {
+            if (s.state == StreamState.CLOSED) {
+                return;
+            }
+            if (s.out != null) {
+                pumpOut(s);
+            } else if (s.pending != null) {
                 sendData(s);
             }
         });
@@ -901,6 +1316,13 @@ public final class Http2Session implements Session {
 
     private void sentEndStream(Http2Stream s) {
         s.state = s.state.onSendEndStream();
+        if (s.state == StreamState.HALF_CLOSED_LOCAL && s.in != null && !s.discardBody) {
+            // a streaming route's handler answered before its body ended: the rest is drained
+            // and dropped as for the engine's early answers (clients such as curl report a reset
+            // as a failure while they still send), up to the same limit
+            s.discardBody = true;
+            s.in.cancel(new BodyStream.CancelledException("the request was answered"));
+        }
         if (s.state == StreamState.HALF_CLOSED_LOCAL && !(s.discardBody && s.received <= discardLimit())) {
             stopRequest(s);
         }
@@ -953,6 +1375,7 @@ public final class Http2Session implements Session {
     private void closeStream(Http2Stream s) {
         s.state = StreamState.CLOSED;
         s.pending = null;
+        s.outChunk = null;
         if (s.exchange != null) {
             s.exchange.cancel();
         }
@@ -1029,6 +1452,7 @@ public final class Http2Session implements Session {
             if (s.exchange != null) {
                 s.exchange.cancel();
             }
+            endBodies(s, "the connection closed");
             releaseBody(s);
             counters.h2StreamClosed();
         }
@@ -1061,7 +1485,7 @@ public final class Http2Session implements Session {
         for (Http2Stream s : streams.values().toArray(new Http2Stream[0])) {
             if (s.state.canReceive()) {
                 closeStream(s); // an incomplete request can never complete now
-            } else if (waiting.contains(s) && s.pending != null && waitsForWindow(s)) {
+            } else if (waiting.contains(s) && (s.pending != null || s.out != null) && waitsForWindow(s)) {
                 neverSendable(s);
             }
         }
@@ -1136,7 +1560,14 @@ public final class Http2Session implements Session {
             if (now - s.deadlineNanos < 0 || s.state == StreamState.CLOSED) {
                 continue;
             }
-            if (s.exchange != null && s.exchange.isPending() && s.exchange.cancel()) {
+            if (s.in != null && !s.inEnded && s.state.canReceive() && !s.discardBody) {
+                if (heldByHandler(s)) {
+                    s.deadlineNanos = now + requestTimeoutNanos; // we withhold the window, not the client
+                } else {
+                    counters.tripped(Limit.BODY_TIMEOUT); // the client stopped sending the body
+                    rejectStreaming(s, 408, "no request body for request_timeout_ms");
+                }
+            } else if (s.exchange != null && s.exchange.isPending() && s.exchange.cancel()) {
                 counters.tripped(Limit.REQUEST_TIMEOUT);
                 s.exchange = null;
                 writeResponse(s, Responses.error(504));

@@ -1,6 +1,7 @@
 package dev.siphon.http.h2.server;
 
 import dev.siphon.http.AsyncHandler;
+import dev.siphon.http.BodyStream;
 import dev.siphon.http.Headers;
 import dev.siphon.http.Response;
 import dev.siphon.http.codec.BodyBuffer;
@@ -50,7 +51,37 @@ final class Http2Stream implements Exchange.Sink {
     /** Handed to its handler and not yet answered: one of the session's dispatch slots. */
     boolean dispatched;
     long deadlineNanos;
+    /** {@link System#nanoTime()} when the request's HEADERS arrived. */
+    long startNanos;
     Exchange exchange;
+
+    // A streaming route's request body (StreamingRoute): handed to the handler at HEADERS.
+    /** The body as it arrives, fed by the session; null for a buffered request. */
+    BodyStream in;
+    /** The route's cap on the body ({@link dev.siphon.http.StreamingRoute#maxBodyBytes}). */
+    long inCap;
+    /** What the client may have outstanding on this stream: sent, buffered or allowed; the stream window we keep. */
+    int inLimit;
+    /** DATA octets (padding included) taken from the stream's window and not yet given back. */
+    long inUncredited;
+    /** END_STREAM arrived: {@link #in} has ended. */
+    boolean inEnded;
+    /** {@link #in}'s onDemand is registered. */
+    boolean inDemandArmed;
+
+    // A streaming response (Response.streaming).
+    /** The response's body as it is produced; null for a whole body or once it ended. */
+    BodyStream out;
+    /** The handler's content-length, or -1. */
+    long outDeclared = -1;
+    /** Octets of {@link #out} taken so far. */
+    long outSent;
+    int outStatus;
+    /** A chunk of {@link #out} taken but not all sent yet (the windows closed), from {@link #outChunkOff}. */
+    byte[] outChunk;
+    int outChunkOff;
+    /** {@link #out}'s onAvailable is registered. */
+    boolean outArmed;
 
     // The response.
     boolean responseStarted;

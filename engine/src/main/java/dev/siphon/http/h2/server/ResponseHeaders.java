@@ -53,13 +53,14 @@ final class ResponseHeaders {
      * Writes HEADERS (+ CONTINUATION) for {@code r} on {@code streamId}.
      *
      * @param fields from {@link #fields}
-     * @param bodyLength the length {@code content-length} announces (HEAD: what GET would send)
+     * @param bodyLength the length {@code content-length} announces (HEAD: what GET would send);
+     *                   -1 for none (a streaming body of unknown length)
      * @param requestId sent as {@code x-request-id} unless {@code fields} has that field already
      */
-    static void write(OutboundQueue out, HpackEncoder enc, int streamId, int status, String[] fields, int bodyLength,
+    static void write(OutboundQueue out, HpackEncoder enc, int streamId, int status, String[] fields, long bodyLength,
                       boolean endStream, int maxFrameSize, String requestId) {
         String date = HttpDate.text();
-        String length = Status.bodyless(status) ? null : Integer.toString(bodyLength);
+        String length = Status.bodyless(status) || bodyLength < 0 ? null : Long.toString(bodyLength);
         int estimate = 16 + HpackEncoder.maxEncodedLength("date", date)
                 + (length == null ? 0 : HpackEncoder.maxEncodedLength("content-length", length));
         String id = requestId;
