@@ -15,8 +15,10 @@
 # (its answer's version changes) and after renewing the certificate (a new key and certificate
 # from the same CA, each moved into place whole). Prints each tool's counts, the reloads the
 # server counted (siphon_reloads_total), and the process's RSS: before, the highest during the
-# run, and after. Then one more reload on its own, with RSS sampled every 50 ms: the memory the
-# overlap of two script generations costs.
+# run, and after. Before the load run, the memory the overlap of two script generations costs:
+# a request of the old script is held in flight (its handler waits for a file) so that both
+# generations are alive, and the live heap after a full GC (jcmd GC.run, GC.heap_info) is
+# compared with one generation's, and with the heap after the old one was released.
 #
 # Environment: WORKERS [2], WRK_CONNECTIONS [8], H2_CONNECTIONS [4], H2_STREAMS [8].
 set -euo pipefail
@@ -95,8 +97,63 @@ rss() { awk '/^VmRSS/ {print int($2 / 1024)}' "/proc/$pid/status"; }
 echo "== siphon-http pid $pid: $http_url, $https_url, admin $admin_url; $WORKERS worker(s)"
 echo "== warm-up: 10 s of wrk"
 wrk -t1 -c"${WRK_CONNECTIONS:-8}" -d10s "$http_url/" >/dev/null
-rss_before=$(rss)
 
+echo "== the overlap held open: a request of the old script in flight keeps its contexts alive"
+# live heap after a full collection (ParallelGC: System.gc is one), and RSS
+live() {
+  "$JCMD" "$pid" GC.run >/dev/null
+  "$JCMD" "$pid" GC.heap_info | awk '/PSYoungGen|ParOldGen/ {for (i = 1; i <= NF; i++) if ($i == "used") {v = $(i + 1); sub("K,?", "", v); s += v}} END {print int(s / 1024)}'
+}
+JCMD="$(bin/find-jdk)/bin/jcmd"
+gate="$work/gate"
+script_gated() { # version $1, with /slow answering once $gate exists
+  cat >"$work/app.py.tmp" <<EOF
+import asyncio, os
+from siphon import http
+
+@http.route("/")
+def root(req):
+    return http.Response(body="hello v$1")
+
+@http.route("/slow")
+async def slow(req):
+    while not os.path.exists("$gate"):
+        await asyncio.sleep(0.05)
+    return http.Response(body="slow v$1")
+EOF
+  mv "$work/app.py.tmp" "$work/app.py"
+}
+reloaded() { grep -c 'siphon.http: reloaded ' "$work/err" || true; }
+n=$(reloaded)
+script_gated 1000
+kill -HUP "$pid"
+until [ "$(curl -s "$http_url/")" = "hello v1000" ]; do sleep 0.2; done
+until [ "$(reloaded)" -ge $((n + 1)) ]; do sleep 0.2; done
+sleep 2
+one_live=$(live); one_rss=$(rss)
+curl -s --max-time 120 "$http_url/slow" >"$work/slow.txt" &
+slow_pid=$!
+sleep 1
+script_gated 1001
+t0=$(date +%s.%N)
+kill -HUP "$pid"
+until [ "$(curl -s "$http_url/")" = "hello v1001" ]; do sleep 0.05; done
+t1=$(date +%s.%N)
+sleep 2
+two_live=$(live); two_rss=$(rss)
+touch "$gate"
+wait "$slow_pid"
+until [ "$(reloaded)" -ge $((n + 2)) ]; do sleep 0.2; done
+sleep 2
+after_live=$(live); after_rss=$(rss)
+echo "   SIGHUP to the new script answering: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s;"   "the slow request of the old script answered: $(cat "$work/slow.txt")"
+grep 'siphon.http: reloaded ' "$work/err" | tail -1 | sed 's/^/   /'
+echo "   live heap after a full GC (MiB): one generation $one_live, two (overlap) $two_live"   "(+$((two_live - one_live))), after the old one was released $after_live"
+echo "   RSS (MiB): one generation $one_rss, two $two_rss, after $after_rss"
+
+rss_before=$(rss)
+ok_before=$(reloaded)
+tls_before=$(grep -c 'TLS reloaded for' "$work/err" || true)
 echo "== $SECONDS_RUN s of load with $RELOADS reloads"
 wrk -t1 -c"${WRK_CONNECTIONS:-8}" -d"${SECONDS_RUN}s" "$http_url/" >"$work/wrk.txt" 2>&1 &
 wrk_pid=$!
@@ -139,26 +196,9 @@ echo "== curl, a new TLS connection per request: $curl_ok answered 200, $curl_ba
 [ -f "$work/curl-bad.txt" ] && sort "$work/curl-bad.txt" | uniq -c
 echo "== the server's own count"
 curl -s "$admin_url/metrics" | grep '^siphon_reloads_total'
-echo "   reloaded lines in its log: $(grep -c 'siphon.http: reloaded ' "$work/err")," \
-  "TLS reloaded: $(grep -c 'TLS reloaded for' "$work/err"), failed: $(grep -c 'reload of .* failed' "$work/err")"
+echo "   (2 of them before the load run) reloads in its log during the run: $(( $(reloaded) - ok_before ))," \
+  "TLS reloaded: $(( $(grep -c 'TLS reloaded for' "$work/err") - tls_before ))," \
+  "failed: $(grep -c 'reload of .* failed' "$work/err" || true)"
 echo "   now serving: $(curl -s "$http_url/")"
 echo "== RSS (MiB): before $rss_before, highest during the run $rss_peak, 5 s after $rss_after"
 
-echo "== one reload on its own, RSS every 50 ms"
-sleep 5
-base=$(rss)
-: >"$work/rss1.txt"
-( for _ in $(seq 1 200); do rss >>"$work/rss1.txt"; sleep 0.05; done ) &
-s1=$!
-before_lines=$(grep -c 'siphon.http: reloaded ' "$work/err")
-script 999
-kill -HUP "$pid"
-wait "$s1"
-peak1=$(sort -n "$work/rss1.txt" | tail -1)
-sleep 5
-after1=$(rss)
-grep 'siphon.http: reloaded ' "$work/err" | tail -1 | sed 's/^/   /'
-echo "   RSS (MiB): before $base, highest in the 10 s after SIGHUP $peak1 (+$((peak1 - base))), 5 s later $after1" \
-  "(reload logged: $(( $(grep -c 'siphon.http: reloaded ' "$work/err") - before_lines )))"
-heap() { "$(bin/find-jdk)/bin/jcmd" "$pid" GC.heap_info 2>/dev/null | awk '/total/ {print; exit}'; }
-echo "   heap now: $(heap)"
