@@ -276,6 +276,76 @@ class ReloadTest {
         }
     }
 
+    private static String echoApp(int v, boolean withGone) {
+        return """
+                from siphon import http
+
+                @http.route("/", methods=["GET"])
+                def root(req):
+                    return http.Response(body="v%d")
+
+                @http.route("/echo/{name}", methods=["POST"])
+                def echo(req):
+                    return http.Response(body="v%d " + req.path_params["name"] + " " + req.body().decode())
+                """.formatted(v, v) + (withGone ? """
+
+                @http.route("/gone", methods=["POST"])
+                def gone(req):
+                    return http.Response(body="v%d gone")
+                """.formatted(v) : "");
+    }
+
+    /** Sends a request head announcing a body of {@code length} bytes, and none of the body yet. */
+    private static java.net.Socket head(int port, String path, int length) throws IOException {
+        java.net.Socket s = new java.net.Socket("127.0.0.1", port);
+        s.setSoTimeout(30_000);
+        s.getOutputStream().write(("POST " + path + " HTTP/1.1\r\nhost: x\r\ncontent-length: " + length
+                + "\r\nconnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        s.getOutputStream().flush();
+        return s;
+    }
+
+    private static String finish(java.net.Socket s, String body) throws IOException {
+        s.getOutputStream().write(body.getBytes(StandardCharsets.US_ASCII));
+        s.getOutputStream().flush();
+        String response = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        s.close();
+        return response;
+    }
+
+    /**
+     * A request routed before the switch whose body arrives only after the old script was
+     * released goes to the new script's route of the same pattern (path parameters as routed);
+     * one whose route the new script no longer has gets 503 with Retry-After.
+     */
+    @Test
+    void aRequestRoutedBeforeTheSwitchAndDispatchedAfterGoesToTheSameRouteOfTheNewScript(@TempDir Path dir)
+            throws Exception {
+        Path script = write(dir, "app.py", echoApp(1, true));
+        Path yaml = write(dir, "http.yaml", "servers:\n  - listen: 127.0.0.1:0\nengine:\n  workers: 1\n");
+        Path err = dir.resolve("err.txt");
+        Process p = start(dir, yaml, script);
+        try {
+            String base = awaitListening(p, dir.resolve("out.txt"), err);
+            int port = Integer.parseInt(base.substring(base.lastIndexOf(':') + 1));
+            try (java.net.Socket echo = head(port, "/echo/ann", 5); java.net.Socket gone = head(port, "/gone", 2)) {
+                Thread.sleep(300); // both heads are routed by v1's routes
+                Files.writeString(script, echoApp(2, false));
+                hup(p);
+                await("v1 released", err, () -> read(err).contains("siphon.http: reloaded "));
+                assertEquals("v2", Curl.run(base + "/").body());
+                String r = finish(echo, "hello");
+                assertTrue(r.startsWith("HTTP/1.1 200 ") && r.endsWith("v2 ann hello"), r);
+                String g = finish(gone, "hi");
+                assertTrue(g.startsWith("HTTP/1.1 503 ") && g.toLowerCase(java.util.Locale.ROOT)
+                        .contains("retry-after: 1"), g);
+            }
+            assertEquals(404, Curl.run("-X", "POST", base + "/gone").status(), "a new request: the new routes");
+        } finally {
+            stop(p);
+        }
+    }
+
     // ---- TLS ----
 
     private static void openssl(Path dir, String... args) throws IOException, InterruptedException {
