@@ -14,7 +14,7 @@
 # while it sends RELOADS SIGHUPs spread over the run, alternately after rewriting the script
 # (its answer's version changes) and after renewing the certificate (a new key and certificate
 # from the same CA, each moved into place whole). Prints each tool's counts, the reloads the
-# server counted (siphon_reloads_total), and the process's RSS: before, the highest during the
+# server counted (siphon_python_reloads_total), and the process's RSS: before, the highest during the
 # run, and after. Before the load run, the memory the overlap of two script generations costs:
 # a request of the old script is held in flight (its handler waits for a file) so that both
 # generations are alive, and the live heap after a full GC (jcmd GC.run, GC.heap_info) is
@@ -195,7 +195,7 @@ read -r curl_ok curl_bad <"$work/curl.txt"
 echo "== curl, a new TLS connection per request: $curl_ok answered 200, $curl_bad not"
 [ -f "$work/curl-bad.txt" ] && sort "$work/curl-bad.txt" | uniq -c
 echo "== the server's own count"
-curl -s "$admin_url/metrics" | grep '^siphon_reloads_total'
+curl -s "$admin_url/metrics" | grep '^siphon_python_reloads_total'
 echo "   (2 of them before the load run) reloads in its log during the run: $(( $(reloaded) - ok_before ))," \
   "TLS reloaded: $(( $(grep -c 'TLS reloaded for' "$work/err") - tls_before ))," \
   "failed: $(grep -c 'reload of .* failed' "$work/err" || true)"

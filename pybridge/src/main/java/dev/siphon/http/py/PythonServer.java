@@ -65,9 +65,11 @@ public final class PythonServer implements AutoCloseable {
         this.workersReady = workersReady;
         this.script = script;
         this.requestTimeoutMs = requestTimeoutMs;
-        this.reloads = pool.get().metrics().counter("siphon_reloads",
+        this.reloads = pool.get().metrics().counter("siphon_python_reloads",
                 "reloads of the script (SIGHUP, --reload) by outcome: ok, or failed (the old script serves on)",
                 "outcome");
+        reloads.labels("ok"); // both series from the start: a rate() or an alert sees 0, not nothing
+        reloads.labels("failed");
     }
 
     /** Starts serving, and returns once every worker is ready (see {@link #start(HttpConfig, Path, int, Consumer)}). */

@@ -125,7 +125,7 @@ class ReloadTest {
         Path gate = dir.resolve("gate");
         Path script = write(dir, "app.py", app(1, shutdownLog, gate));
         Path yaml = write(dir, "http.yaml", "servers:\n  - listen: 127.0.0.1:0\n    request_timeout_ms: 120000\n"
-                + "engine:\n  workers: 2\n");
+                + "admin:\n  listen: 127.0.0.1:0\nengine:\n  workers: 2\n");
         Path err = dir.resolve("err.txt");
         Process p = start(dir, yaml, script);
         AtomicBoolean running = new AtomicBoolean(true);
@@ -217,6 +217,12 @@ class ReloadTest {
             assertEquals(3, log.lines().filter(l -> l.contains("INFO siphon.http: reloaded " + script + " in ")).count(),
                     log);
             assertTrue(p.isAlive(), "SIGHUP must not stop the server");
+            java.util.regex.Matcher admin = java.util.regex.Pattern.compile("admin listener on (\\S+)")
+                    .matcher(read(dir.resolve("out.txt")));
+            assertTrue(admin.find(), read(dir.resolve("out.txt")));
+            String metrics = Curl.run(admin.group(1) + "/metrics").body();
+            assertTrue(metrics.contains("siphon_python_reloads_total{outcome=\"ok\"} 3"), metrics);
+            assertTrue(metrics.contains("siphon_python_reloads_total{outcome=\"failed\"} 2"), metrics);
         } finally {
             running.set(false);
             stop(p);
