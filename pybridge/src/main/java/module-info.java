@@ -6,6 +6,7 @@ module dev.siphon.http.py {
     requires transitive org.graalvm.polyglot;
     requires org.jctools.core.jdk11;
     requires org.yaml.snakeyaml;
+    requires jdk.unsupported; // sun.misc.Signal: SIGHUP reloads (Reloader)
 
     exports dev.siphon.http.py;
 }

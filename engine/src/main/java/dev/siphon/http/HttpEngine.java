@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.ServiceLoader;
 import java.util.concurrent.CountDownLatch;
@@ -66,9 +67,12 @@ public final class HttpEngine implements AutoCloseable {
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private volatile String failedOn;
+    /** The routes added outside {@link Builder#reloadable}, in order: {@link #reroute} adds them again. */
+    private final List<Consumer<Routes>> fixedRoutes;
 
     private HttpEngine(EngineSettings settings, Backend.Bound serving, FatalErrorHandler fatalErrorHandler,
-                       MetricsRegistry metrics, AdminConfig admin, String notReady) {
+                       MetricsRegistry metrics, AdminConfig admin, String notReady, List<Consumer<Routes>> fixedRoutes) {
+        this.fixedRoutes = fixedRoutes;
         this.settings = settings;
         this.serving = serving;
         this.fatalErrorHandler = fatalErrorHandler;
@@ -134,6 +138,93 @@ public final class HttpEngine implements AutoCloseable {
     /** Null when ready, else why not. */
     public String notReadyReason() {
         return notReady;
+    }
+
+    /**
+     * What routes are added through: the {@link Builder}, and the fresh set a {@link #reroute}
+     * builds. A malformed pattern or a conflict throws {@link dev.siphon.http.router.RouteException}
+     * naming both patterns.
+     */
+    public interface Routes {
+        Routes routeAsync(String method, String pattern, AsyncHandler handler);
+
+        Routes routeAsync(Collection<String> methods, String pattern, AsyncHandler handler);
+
+        /** The handler of requests that match no route; see {@link Builder#unmatched}. */
+        Routes unmatched(AsyncHandler handler);
+    }
+
+    /** Routes added to a router under construction. */
+    private record RouterRoutes(Router.Builder<AsyncHandler> router) implements Routes {
+        @Override
+        public Routes routeAsync(String method, String pattern, AsyncHandler handler) {
+            router.add(method, pattern, Objects.requireNonNull(handler));
+            return this;
+        }
+
+        @Override
+        public Routes routeAsync(Collection<String> methods, String pattern, AsyncHandler handler) {
+            router.add(methods, pattern, Objects.requireNonNull(handler));
+            return this;
+        }
+
+        @Override
+        public Routes unmatched(AsyncHandler handler) {
+            router.unmatched(Objects.requireNonNull(handler));
+            return this;
+        }
+    }
+
+    /**
+     * Replaces the routes of {@link Builder#reloadable} with the ones {@code layer} adds; the
+     * routes added to the builder otherwise (a Java host's) are added again after them, as at
+     * start. The new router is built first: a malformed or conflicting pattern throws {@link
+     * dev.siphon.http.router.RouteException} and the old routes stay. Then it is switched to at
+     * once for every listener: a request whose head arrives from now on is routed by it; one
+     * routed before runs the handler it was routed to (see {@link #syncLoops}). Any thread.
+     */
+    public void reroute(Consumer<? super Routes> layer) {
+        Router.Builder<AsyncHandler> b = Router.builder();
+        RouterRoutes r = new RouterRoutes(b);
+        layer.accept(r);
+        for (Consumer<Routes> fixed : fixedRoutes) {
+            fixed.accept(r);
+        }
+        serving.reroute(b.build());
+    }
+
+    /**
+     * Returns once every loop ran a task submitted now, or after {@code timeoutMs}: whatever a
+     * loop did with what it read before this call (a router replaced by {@link #reroute}, a
+     * handler's state) is done by then. False when a loop did not answer in time.
+     */
+    public boolean syncLoops(long timeoutMs) {
+        try {
+            return serving.probeLoops(timeoutMs).get().isEmpty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (java.util.concurrent.ExecutionException e) {
+            return false;
+        }
+    }
+
+    /** What {@link #reloadTls} did for one TLS listener: {@code problem} is null when it took the new files. */
+    public record TlsReload(String listener, String problem) {
+        public boolean ok() {
+            return problem == null;
+        }
+    }
+
+    /**
+     * Reads every TLS listener's certificate chain, key and {@code client_ca} again, as at start
+     * (a key that does not match its certificate, or a file that does not parse, is refused), and
+     * makes new handshakes use them; connections already open keep theirs. A listener whose files
+     * are refused keeps serving with the ones it had, and the problem (naming the file) is logged
+     * as a warning. One entry per TLS listener, in configuration order. Any thread.
+     */
+    public List<TlsReload> reloadTls() {
+        return serving.reloadTls();
     }
 
     /** What failed: each loop that did not answer in time, each health check with its problem; empty when healthy. */
@@ -271,9 +362,11 @@ public final class HttpEngine implements AutoCloseable {
     }
 
     /** Collects listeners, settings and routes; {@link #start()} binds and serves. Not thread-safe. */
-    public static final class Builder {
+    public static final class Builder implements Routes {
         private final List<ServerConfig> servers = new ArrayList<>();
         private final Router.Builder<AsyncHandler> routes = Router.builder();
+        /** Each route added outside {@link #reloadable}, to add again after a {@link HttpEngine#reroute}. */
+        private final List<Consumer<Routes>> fixedRoutes = new ArrayList<>();
         private EngineSettings settings = EngineSettings.defaults();
         private FatalErrorHandler fatalErrorHandler = FatalErrorHandler.NONE;
         private AdminConfig admin;
@@ -392,19 +485,35 @@ public final class HttpEngine implements AutoCloseable {
          * which it may send, change or replace. Not for a malformed path (400), and the body of
          * such a request is not kept.
          */
+        @Override
         public Builder unmatched(AsyncHandler handler) {
             routes.unmatched(Objects.requireNonNull(handler));
+            fixedRoutes.add(r -> r.unmatched(handler));
             return this;
         }
 
         /** A route whose handler answers later, from any thread, through its {@link Responder}. */
+        @Override
         public Builder routeAsync(String method, String pattern, AsyncHandler handler) {
             routes.add(method, pattern, Objects.requireNonNull(handler));
+            fixedRoutes.add(r -> r.routeAsync(method, pattern, handler));
             return this;
         }
 
+        @Override
         public Builder routeAsync(Collection<String> methods, String pattern, AsyncHandler handler) {
             routes.add(methods, pattern, Objects.requireNonNull(handler));
+            List<String> m = List.copyOf(methods);
+            fixedRoutes.add(r -> r.routeAsync(m, pattern, handler));
+            return this;
+        }
+
+        /**
+         * Routes that {@link HttpEngine#reroute} replaces (a script's, which a reload loads
+         * again); the others stay. Added now, in order with the others, checked as they are.
+         */
+        public Builder reloadable(Consumer<? super Routes> layer) {
+            layer.accept(new RouterRoutes(routes));
             return this;
         }
 
@@ -447,7 +556,8 @@ public final class HttpEngine implements AutoCloseable {
             Router<AsyncHandler> adminRoutes = admin == null ? null : AdminRoutes.build(self::get, checks);
             Backend.Bound bound = TheBackend.INSTANCE.bind(List.copyOf(servers), settings, routes.build(),
                     (thread, error) -> self.get().fail(thread, error), admin, adminRoutes, registry, accessLog);
-            HttpEngine engine = new HttpEngine(settings, bound, fatalErrorHandler, registry, admin, notReadyAtStart);
+            HttpEngine engine = new HttpEngine(settings, bound, fatalErrorHandler, registry, admin, notReadyAtStart,
+                    List.copyOf(fixedRoutes));
             self.set(engine);
             bound.start();
             return engine;
@@ -546,6 +656,12 @@ public final class HttpEngine implements AutoCloseable {
 
             /** Lets requests in flight finish for up to {@code graceMs}, then closes every socket and loop. */
             void stop(long graceMs);
+
+            /** Routes requests from now on with {@code routes} (every listener but the admin one). */
+            void reroute(Router<AsyncHandler> routes);
+
+            /** {@link HttpEngine#reloadTls}. */
+            List<TlsReload> reloadTls();
         }
     }
 }

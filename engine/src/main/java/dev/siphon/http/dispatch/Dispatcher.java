@@ -9,13 +9,20 @@ import dev.siphon.http.router.Router;
 /**
  * Routes a request and calls its handler. 404, 405 (with {@code Allow}) and 400 for a
  * malformed path are answered here without calling any handler. Called on the connection's
- * loop thread; immutable, shared by all loops.
+ * loop thread; shared by all loops. The router is immutable and replaced whole by {@link
+ * #reroute} (any thread): a request is matched against the one router read once, and a request
+ * matched before a reroute runs the handler it matched.
  */
 public final class Dispatcher {
-    private final Router<AsyncHandler> router;
+    private volatile Router<AsyncHandler> router;
 
     public Dispatcher(Router<AsyncHandler> router) {
         this.router = router;
+    }
+
+    /** Routes requests matched from now on with {@code next} (HttpEngine.reroute). Any thread. */
+    public void reroute(Router<AsyncHandler> next) {
+        this.router = java.util.Objects.requireNonNull(next);
     }
 
     public RouteMatch<AsyncHandler> match(String method, String path) {
@@ -34,7 +41,13 @@ public final class Dispatcher {
 
     /** Calls the unmatched handler for a request built with {@link Request#unmatchedAnswer()} set; as {@link #invoke}. */
     public void invokeUnmatched(Exchange exchange) {
-        invoke(router.unmatched(), exchange);
+        AsyncHandler h = router.unmatched();
+        if (h == null) {
+            // rerouted between toUnmatched and here to a router without one: the engine's own answer
+            exchange.send(exchange.request().unmatchedAnswer());
+            return;
+        }
+        invoke(h, exchange);
     }
 
     /** The engine's answer for a request that matched no handler. */

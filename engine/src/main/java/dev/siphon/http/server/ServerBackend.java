@@ -83,6 +83,7 @@ public final class ServerBackend implements HttpEngine.Backend {
             loops[i] = new EventLoop(i, settings.bufferSize(), loopFailed);
         }
         List<Listener> listeners = new ArrayList<>();
+        List<ReloadableTls> tlsListeners = new ArrayList<>();
         Listener adminListener = null;
         Http2Settings h2 = settings.http2();
         ConnectionLimiter limiter = new ConnectionLimiter(settings.connections());
@@ -90,7 +91,12 @@ public final class ServerBackend implements HttpEngine.Backend {
         try {
             for (int i = 0; i < servers.size(); i++) {
                 ServerConfig s = servers.get(i);
-                TransportFactory tls = s.tls() == null ? null : tls(s, "servers[" + i + "].tls");
+                ReloadableTls tls = null;
+                if (s.tls() != null) {
+                    String key = "servers[" + i + "].tls";
+                    tls = new ReloadableTls(s, key, tls(s, key));
+                    tlsListeners.add(tls);
+                }
                 ListenerContext ctx = new ListenerContext(s, settings, dispatcher, counters,
                         trustedProxies(s), tls == null ? "http" : "https", requestMetrics, accessLog);
                 InetSocketAddress address = new InetSocketAddress(InetAddress.getByName(s.host()), s.port());
@@ -122,7 +128,46 @@ public final class ServerBackend implements HttpEngine.Backend {
             throw e;
         }
         EngineMetrics.register(registry, counters, listeners, loops, accessLog);
-        return new Serving(settings, loops, List.copyOf(listeners), counters, limiter, adminListener, accessLog);
+        return new Serving(settings, loops, List.copyOf(listeners), counters, limiter, adminListener, accessLog,
+                dispatcher, List.copyOf(tlsListeners));
+    }
+
+    /**
+     * A TLS listener's transports, made by the context its files gave last ({@link
+     * HttpEngine#reloadTls}): each accepted connection reads it once, when its handshake starts,
+     * and keeps it. One volatile read per connection.
+     */
+    private static final class ReloadableTls implements TransportFactory {
+        private final ServerConfig server;
+        private final String key;
+        private volatile TransportFactory current;
+
+        ReloadableTls(ServerConfig server, String key, TransportFactory first) {
+            this.server = server;
+            this.key = key;
+            this.current = first;
+        }
+
+        @Override
+        public dev.siphon.http.net.Transport create(dev.siphon.http.net.Connection connection) {
+            return current.create(connection);
+        }
+
+        /** Reads the files again; on any problem keeps the context it has and says why. */
+        HttpEngine.TlsReload reload() {
+            try {
+                current = tls(server, key);
+                LOG.log(System.Logger.Level.INFO, "TLS reloaded for " + server.listen() + ": "
+                        + server.tls().certPath() + ", " + server.tls().keyPath()
+                        + (server.tls().clientCa() == null ? "" : ", " + server.tls().clientCa()));
+                return new HttpEngine.TlsReload(server.listen(), null);
+            } catch (IOException | RuntimeException e) {
+                String problem = e.getMessage();
+                LOG.log(System.Logger.Level.WARNING, "TLS reload for " + server.listen()
+                        + " refused, the listener keeps its current certificate: " + problem);
+                return new HttpEngine.TlsReload(server.listen(), problem);
+            }
+        }
     }
 
     /** The loops and listeners of one engine. */
@@ -135,9 +180,14 @@ public final class ServerBackend implements HttpEngine.Backend {
         private final ConnectionLimiter limiter;
         private final Listener admin; // null without one
         private final AccessLog accessLog; // null without one
+        private final Dispatcher dispatcher;
+        private final List<ReloadableTls> tls;
 
         Serving(EngineSettings settings, EventLoop[] loops, List<Listener> listeners, Counters counters,
-                ConnectionLimiter limiter, Listener admin, AccessLog accessLog) {
+                ConnectionLimiter limiter, Listener admin, AccessLog accessLog, Dispatcher dispatcher,
+                List<ReloadableTls> tls) {
+            this.dispatcher = dispatcher;
+            this.tls = tls;
             this.accessLog = accessLog;
             this.settings = settings;
             this.loops = loops;
@@ -168,6 +218,20 @@ public final class ServerBackend implements HttpEngine.Backend {
             if (admin != null) {
                 LOG.log(System.Logger.Level.INFO, "admin listener on " + url(admin) + " (/metrics, /healthz, /readyz)");
             }
+        }
+
+        @Override
+        public void reroute(Router<AsyncHandler> routes) {
+            dispatcher.reroute(routes);
+        }
+
+        @Override
+        public List<HttpEngine.TlsReload> reloadTls() {
+            List<HttpEngine.TlsReload> done = new ArrayList<>(tls.size());
+            for (ReloadableTls t : tls) {
+                done.add(t.reload());
+            }
+            return done;
         }
 
         @Override

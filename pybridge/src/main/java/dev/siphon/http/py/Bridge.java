@@ -75,7 +75,9 @@ public final class Bridge {
                     bounds[i] = buckets.getArrayElement(i).asDouble();
                 }
             }
-            return metrics.register(worker.index, kind, name, help, names, bounds);
+            // a reload's workers register the script's metrics again, and join them as another worker would
+            return metrics.register(worker.pool().generation() * 100_000 + worker.index, kind, name, help, names,
+                    bounds);
         } catch (IllegalArgumentException e) {
             error.set(e.getMessage());
             return null;

@@ -30,15 +30,17 @@ import java.util.List;
  * (a stack overflow, a Java error) on an engine thread while serving: logged, and the process
  * ends at once, without the graceful shutdown ({@link FatalErrorHandler#exit()}), so that it never
  * stays up half alive. Runs on the main thread; the server then runs on its own
- * threads until a signal stops it (SIGTERM, SIGINT, SIGHUP): the shutdown hook drains and
+ * threads until a signal stops it (SIGTERM, SIGINT): the shutdown hook drains and
  * closes it, and the JVM exits as any JVM a signal ends, with 128 + the signal's number (143
- * for SIGTERM). (An OutOfMemoryError ends the JVM before anything else runs, with status 3:
+ * for SIGTERM). SIGHUP, once the server listens, reloads the script and the TLS files
+ * ({@link PythonServer#reload}, on the thread of a {@link Reloader}); {@code --reload} also
+ * reloads the script when a {@code .py} file in its directory changes. (An OutOfMemoryError ends the JVM before anything else runs, with status 3:
  * {@code bin/siphon-http} passes {@code -XX:+ExitOnOutOfMemoryError}.)
  */
 public final class Launcher {
     static final String USAGE = """
-            usage: siphon-http --config http.yaml --script app.py [--check]
-                   siphon-http --siphon-config siphon.yaml [--check]
+            usage: siphon-http --config http.yaml --script app.py [--check | --reload]
+                   siphon-http --siphon-config siphon.yaml [--check | --reload]
                    siphon-http test [--workers N] [-k TEXT] PATH...
                    siphon-http --help | --version
 
@@ -49,6 +51,9 @@ public final class Launcher {
               --check                load the configuration and the script, report problems and exit
                                      (0: fine, 1: a problem); on_startup and on_shutdown hooks
                                      are not run
+              --reload               (development) reload the script when a .py file in its
+                                     directory (or below) changes; SIGHUP reloads it, and the
+                                     TLS certificates, in any case
               --help                 this text
               --version              the version of siphon-http and of GraalPy
             """;
@@ -76,6 +81,7 @@ public final class Launcher {
         Path siphon = null;
         List<CacheConfig> caches = List.of();
         boolean check = false;
+        boolean watch = false;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -88,6 +94,7 @@ public final class Launcher {
                     return 0;
                 }
                 case "--check" -> check = true;
+                case "--reload" -> watch = true;
                 case "--config", "--script", "--siphon-config" -> {
                     if (i + 1 >= args.length) {
                         err.println("siphon-http: " + a + " needs a file\n" + USAGE);
@@ -133,7 +140,7 @@ public final class Launcher {
                         + " give this user a writable home, or set SIPHON_JAVA_OPTS=-Dpolyglot.engine.userResourceCache=DIR"
                         + " to a writable directory.");
             }
-            return check ? check(http, script, caches, out, err) : serve(http, config, script, caches, out, err);
+            return check ? check(http, script, caches, out, err) : serve(http, config, script, caches, watch, out, err);
         } catch (ConfigException e) {
             err.println("siphon-http: " + e.getMessage());
             return 1;
@@ -219,8 +226,8 @@ public final class Launcher {
         }
     }
 
-    private static int serve(HttpConfig http, Path config, Path script, List<CacheConfig> caches, PrintStream out,
-                             PrintStream err) {
+    private static int serve(HttpConfig http, Path config, Path script, List<CacheConfig> caches, boolean watch,
+                             PrintStream out, PrintStream err) {
         long t0 = System.nanoTime();
         System.Logger log = System.getLogger("siphon.http");
         long sinceStart = millisSinceProcessStart();
@@ -257,6 +264,16 @@ public final class Launcher {
         }
         if (server.engine().adminUrl() != null) {
             out.println("siphon-http: admin listener on " + server.engine().adminUrl() + " (/metrics, /healthz, /readyz)");
+        }
+        Reloader reloader = new Reloader(server);
+        reloader.onSighup();
+        if (watch) {
+            try {
+                reloader.watch(script);
+            } catch (IOException e) {
+                err.println("siphon-http: --reload: cannot watch " + script.toAbsolutePath().getParent() + ": "
+                        + e.getMessage());
+            }
         }
         out.flush();
         server.workersReady().whenComplete((ok, failure) -> {

@@ -3,6 +3,7 @@ package dev.siphon.http.py;
 import dev.siphon.http.HttpEngine;
 import dev.siphon.http.config.CacheConfig;
 import dev.siphon.http.config.HttpConfig;
+import dev.siphon.http.metrics.Counter;
 import dev.siphon.http.router.RouteException;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -12,6 +13,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
@@ -26,20 +29,47 @@ import java.util.function.Consumer;
  * a half-started server must not stay up). {@link #close} stops the {@code timer} jobs, drains
  * the requests in flight, then runs the {@code @http.on_shutdown} hooks, then stops the workers.
  *
+ * <p>{@link #reload} (the launcher's SIGHUP and {@code --reload}) loads the script again into
+ * fresh worker contexts beside the serving ones, runs their on_startup hooks, and then switches
+ * the engine's routes to them at once; requests routed before finish on the old contexts, which
+ * then run their on_shutdown hooks and are released. A script that fails to load, or whose
+ * hooks fail, leaves the old one serving. The same call re-reads every TLS listener's files.
+ *
  * <p>A fatal {@link Error} on a worker's thread or an outbound client's is the engine's too
  * ({@link HttpEngine#fail}): it closes, calls the {@link dev.siphon.http.FatalErrorHandler} set on
  * its builder ({@code customize}), and {@link HttpEngine#awaitTermination()} throws. The workers
  * stay until {@link #close}.
  */
 public final class PythonServer implements AutoCloseable {
-    private final WorkerPool pool;
+    private static final System.Logger LOG = System.getLogger("siphon.http");
+
+    /** The serving generation of the workers; replaced by {@link #reload}. */
+    private final AtomicReference<WorkerPool> pool;
     private final HttpEngine engine;
     private final CompletableFuture<Void> workersReady;
+    private final Path script;
+    private final long requestTimeoutMs;
+    private final Counter reloads;
+    /** Held for the whole of a {@link #reload}: one at a time. */
+    private final ReentrantLock reloading = new ReentrantLock();
+    /** Guards {@link #closing} and {@link #retiring} between a reload and {@link #close}. */
+    private final Object lock = new Object();
+    private boolean closing;
+    /** The generation a reload replaced and is handing over, or null. */
+    private WorkerPool retiring;
 
-    private PythonServer(WorkerPool pool, HttpEngine engine, CompletableFuture<Void> workersReady) {
+    private PythonServer(AtomicReference<WorkerPool> pool, HttpEngine engine, CompletableFuture<Void> workersReady,
+                         Path script, long requestTimeoutMs) {
         this.pool = pool;
         this.engine = engine;
         this.workersReady = workersReady;
+        this.script = script;
+        this.requestTimeoutMs = requestTimeoutMs;
+        this.reloads = pool.get().metrics().counter("siphon_python_reloads",
+                "reloads of the script (SIGHUP, --reload) by outcome: ok, or failed (the old script serves on)",
+                "outcome");
+        reloads.labels("ok"); // both series from the start: a rate() or an alert sees 0, not nothing
+        reloads.labels("failed");
     }
 
     /** Starts serving, and returns once every worker is ready (see {@link #start(HttpConfig, Path, int, Consumer)}). */
@@ -152,11 +182,16 @@ public final class PythonServer implements AutoCloseable {
         try {
             long requestTimeoutMs = config.servers().stream().mapToLong(s -> s.requestTimeoutMs()).max()
                     .orElse(dev.siphon.http.config.ServerConfig.DEFAULT_REQUEST_TIMEOUT_MS);
+            AtomicReference<WorkerPool> current = new AtomicReference<>(pool);
             HttpEngine.Builder builder = HttpEngine.builder().config(config)
                     .metrics(pool.metrics())
                     .notReadyAtStart("Python workers starting")
-                    .healthCheck("python", () -> pool.healthProblem(requestTimeoutMs));
-            register(builder, pool, script);
+                    .healthCheck("python", () -> current.get().healthProblem(requestTimeoutMs));
+            try {
+                builder.reloadable(r -> registering(r, pool, script));
+            } catch (Registering e) {
+                throw e.problem;
+            }
             customize.accept(builder);
             pool.runStartupHooks();
             HttpEngine engine = builder.start();
@@ -164,7 +199,7 @@ public final class PythonServer implements AutoCloseable {
             CompletableFuture<Void> rest = pool.startRest();
             // ready once every worker loaded the script and ran its on_startup hooks
             rest.whenComplete((ok, failed) -> engine.ready(failed == null ? null : "a Python worker could not start"));
-            return new PythonServer(pool, engine, rest);
+            return new PythonServer(current, engine, rest, script, requestTimeoutMs);
         } catch (ScriptException | IOException | RuntimeException e) {
             // workers whose on_startup hooks completed (a later worker's raised, or no port) undo them
             try {
@@ -176,8 +211,26 @@ public final class PythonServer implements AutoCloseable {
         }
     }
 
+    /** The script's problem with its routes, carried out of a route-adding callback. */
+    private static final class Registering extends RuntimeException {
+        final ScriptException problem;
+
+        Registering(ScriptException problem) {
+            super(problem.getMessage(), problem, false, false);
+            this.problem = problem;
+        }
+    }
+
+    private static void registering(HttpEngine.Routes routes, WorkerPool pool, Path script) {
+        try {
+            register(routes, pool, script);
+        } catch (ScriptException e) {
+            throw new Registering(e);
+        }
+    }
+
     /** Registers the script's routes; a malformed or conflicting pattern fails naming the script and both patterns. */
-    static void register(HttpEngine.Builder builder, WorkerPool pool, Path script) throws ScriptException {
+    static void register(HttpEngine.Routes builder, WorkerPool pool, Path script) throws ScriptException {
         List<RouteSpec> routes = pool.registrations().routes();
         for (int i = 0; i < routes.size(); i++) {
             RouteSpec r = routes.get(i);
@@ -221,8 +274,120 @@ public final class PythonServer implements AutoCloseable {
         }
     }
 
+    /** The workers serving now (a {@link #reload} replaces them). */
     public WorkerPool pool() {
-        return pool;
+        return pool.get();
+    }
+
+    /**
+     * What one {@link #reload} did: {@code problem} is null when the new script serves, else why
+     * the old one still does; {@code tls} has one entry per TLS listener.
+     */
+    public record Reload(String problem, List<HttpEngine.TlsReload> tls, long switchedAfterMs, long doneAfterMs) {
+        public boolean ok() {
+            return problem == null;
+        }
+    }
+
+    /**
+     * Re-reads every TLS listener's files ({@link HttpEngine#reloadTls}), then the script:
+     * loads it into as many new worker contexts as serve now (beside them, on the same polyglot
+     * engine, outbound clients and caches), runs their {@code @http.on_startup} hooks, and
+     * switches the engine's routes to them at once (a Java host's routes stay). Requests routed
+     * before the switch finish on the old contexts (up to the longest {@code request_timeout_ms});
+     * then the old generation's timers stop, its {@code @http.on_shutdown} hooks run and its
+     * contexts are closed. A script that does not load, registers routes that do not build, or
+     * whose on_startup hook raises is logged at ERROR with the reason, and the old one serves on
+     * (its timers too). Returns when the old generation is released. One reload at a time: a call
+     * during another waits for it. Any thread but a worker's.
+     */
+    public Reload reload() {
+        reloading.lock();
+        try {
+            return reloadNow();
+        } finally {
+            reloading.unlock();
+        }
+    }
+
+    private Reload reloadNow() {
+        long t0 = System.nanoTime();
+        List<HttpEngine.TlsReload> tls = engine.reloadTls();
+        try {
+            workersReady.join(); // the start-up's other workers read the script too: not replaced half started
+        } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+            return failed("the server's workers did not all start", tls, t0);
+        }
+        WorkerPool old;
+        synchronized (lock) {
+            if (closing) {
+                return failed("the server is shutting down", tls, t0);
+            }
+            old = pool.get();
+        }
+        WorkerPool next;
+        try {
+            next = old.successor();
+        } catch (ScriptException | RuntimeException e) {
+            return failed(e.getMessage(), tls, t0);
+        }
+        try {
+            next.runStartupHooks();
+            synchronized (lock) {
+                if (closing) {
+                    throw new ScriptException("the server is shutting down");
+                }
+                try {
+                    engine.reroute(r -> registering(r, next, script));
+                } catch (Registering e) {
+                    throw e.problem;
+                } catch (RuntimeException e) { // a conflict with a Java host's route
+                    throw new ScriptException(script + ": " + e.getMessage(), e);
+                }
+                old.stopTimers(0); // no timer run of the old generation starts any more
+                next.makeCurrent();
+                pool.set(next);
+                retiring = old;
+            }
+        } catch (ScriptException | RuntimeException e) {
+            try {
+                next.runShutdownHooks(engine.settings().shutdownHooksTimeoutMs()); // of the workers whose hooks ran
+            } finally {
+                next.close();
+            }
+            return failed(e.getMessage(), tls, t0);
+        }
+        long switched = (System.nanoTime() - t0) / 1_000_000;
+        reloads.labels("ok").inc();
+        boolean inTime = old.retire(next, requestTimeoutMs + WorkerPool.CANCEL_GRACE_MS, () -> engine.syncLoops(1000));
+        if (!inTime) {
+            LOG.log(System.Logger.Level.WARNING, "reload: the old script's requests were not done within "
+                    + (requestTimeoutMs + WorkerPool.CANCEL_GRACE_MS) + " ms; releasing its workers anyway");
+        }
+        synchronized (lock) {
+            if (closing) {
+                // close() drains and releases it with the serving one
+                return new Reload(null, tls, switched, (System.nanoTime() - t0) / 1_000_000);
+            }
+            retiring = null;
+        }
+        try {
+            old.runShutdownHooks(engine.settings().shutdownHooksTimeoutMs());
+        } finally {
+            old.close();
+        }
+        long done = (System.nanoTime() - t0) / 1_000_000;
+        LOG.log(System.Logger.Level.INFO, "reloaded " + script + " in " + switched + " ms (new requests on the new"
+                + " script from then on); the old script's requests done and its on_shutdown hooks run after "
+                + done + " ms");
+        return new Reload(null, tls, switched, done);
+    }
+
+    private Reload failed(String why, List<HttpEngine.TlsReload> tls, long t0) {
+        reloads.labels("failed").inc();
+        LOG.log(System.Logger.Level.ERROR, "reload of " + script + " failed; the old script serves on: " + why);
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        return new Reload(why, tls, ms, ms);
     }
 
     /** The bound port of the first listener. */
@@ -239,15 +404,33 @@ public final class PythonServer implements AutoCloseable {
      */
     @Override
     public void close() {
+        WorkerPool serving;
+        WorkerPool old;
+        synchronized (lock) {
+            closing = true;
+            serving = pool.get();
+            old = retiring;
+            retiring = null;
+        }
         // no timer run starts once shutdown starts; one under way may end while requests drain
-        pool.stopTimers(engine.settings().shutdownGraceMs());
+        serving.stopTimers(engine.settings().shutdownGraceMs());
         try {
             engine.close();
         } finally {
             try {
-                pool.runShutdownHooks(engine.settings().shutdownHooksTimeoutMs());
+                if (old != null) { // a reload was handing it over: its requests drained with the others
+                    try {
+                        old.runShutdownHooks(engine.settings().shutdownHooksTimeoutMs());
+                    } finally {
+                        old.close();
+                    }
+                }
             } finally {
-                pool.close();
+                try {
+                    serving.runShutdownHooks(engine.settings().shutdownHooksTimeoutMs());
+                } finally {
+                    serving.close();
+                }
             }
         }
     }

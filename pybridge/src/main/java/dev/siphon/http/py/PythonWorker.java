@@ -408,6 +408,15 @@ final class PythonWorker {
         return pool;
     }
 
+    /**
+     * No request waits in the queue, none is held by Python, and no handler runs its first step.
+     * A request between the queue and its first step shows as none: callers check more than once
+     * ({@link WorkerPool#retire}). Any thread.
+     */
+    boolean idle() {
+        return queue.isEmpty() && held == 0 && running == null;
+    }
+
     /** Requests waiting in this worker's queue. Any thread. */
     int queued() {
         return queue.size();

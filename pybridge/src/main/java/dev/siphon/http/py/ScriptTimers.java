@@ -99,11 +99,20 @@ final class ScriptTimers {
         }
     }
 
-    ScriptTimers(WorkerPool pool, MetricsRegistry registry) {
+    /** The schedule of one generation of {@code pool}; the counters are the process's, shared by every generation. */
+    ScriptTimers(WorkerPool pool, Counter runs, Counter errors) {
         this.pool = pool;
-        this.runs = registry.counter("siphon_python_timer_runs",
+        this.runs = runs;
+        this.errors = errors;
+    }
+
+    static Counter runsCounter(MetricsRegistry registry) {
+        return registry.counter("siphon_python_timer_runs",
                 "runs of @timer.every jobs (by name) and timer.set handlers (timer=\"timer.set\") that ended", "timer");
-        this.errors = registry.counter("siphon_python_timer_errors",
+    }
+
+    static Counter errorsCounter(MetricsRegistry registry) {
+        return registry.counter("siphon_python_timer_errors",
                 "runs of @timer.every jobs and timer.set handlers that raised (or were interrupted)", "timer");
     }
 

@@ -95,19 +95,26 @@ public final class WorkerPool implements AutoCloseable {
     private static final String BOOT = "dev/siphon/http/py/boot.py";
 
     private final Engine engine;
-    /** False when the engine is a test run's, shared by its harnesses' pools ({@link ScriptTestRunner}). */
-    private final boolean ownEngine;
+    /** What this pool shares with the generations before and after it ({@link #successor}). */
+    private final Shared shared;
     private final PythonWorker[] workers;
+    private final int queueCapacity;
     private final Caches caches;
     /** {@code from siphon import metrics}: one registry per process, which the admin listener's /metrics serves. */
-    private final ScriptMetrics scriptMetrics = new ScriptMetrics(new dev.siphon.http.metrics.MetricsRegistry());
+    private final ScriptMetrics scriptMetrics;
     private final ClientPools clients;
     private final Source boot = importer();
     private final String[] sources;
     /** The workers that take requests, in index order; replaced (never changed) as workers become ready. */
     private volatile PythonWorker[] ready = new PythonWorker[0];
-    private final AtomicLong rejected = new AtomicLong();
-    private final AtomicLong dispatched = new AtomicLong();
+    private final AtomicLong rejected;
+    private final AtomicLong dispatched;
+    /**
+     * Set once this pool was replaced by a reload and has no request left ({@link #retire}):
+     * requests routed to it before the switch but dispatched only now (a body still arriving, an
+     * HTTP/2 stream held back) go to the same route of the successor.
+     */
+    private volatile Successor forwardTo;
     private final dev.siphon.http.metrics.Counter scriptErrors;
     private final ClientMetrics clientMetrics;
     /** {@code from siphon import timer}: the jobs' and one-shots' schedule, one per process. */
@@ -124,51 +131,116 @@ public final class WorkerPool implements AutoCloseable {
     /** A {@link ScriptHarness}'s copy of what the script logs (level 0-3, message); null when none. */
     private volatile java.util.function.ObjIntConsumer<String> logTap;
 
-    private WorkerPool(Path script, int workers, int queueCapacity, ClientPools clients, Caches caches,
-                       Map<String, Object> namespaces, Engine shared) {
-        long t0 = System.nanoTime();
-        this.clients = clients;
-        this.caches = caches;
+    private WorkerPool(Path script, int workers, int queueCapacity, Map<String, Object> namespaces, Shared shared) {
+        this.shared = shared;
+        this.engine = shared.engine;
+        this.clients = shared.clients;
+        this.caches = shared.caches;
+        this.scriptMetrics = shared.scriptMetrics;
+        this.scriptErrors = shared.scriptErrors;
+        this.clientMetrics = shared.clientMetrics;
+        this.rejected = shared.rejected;
+        this.dispatched = shared.dispatched;
         this.namespaces = namespaces;
-        clients.onFatalError(this::fatal);
-        this.ownEngine = shared == null;
-        this.engine = shared != null ? shared : newEngine();
-        LOG.log(System.Logger.Level.INFO, () -> "start-up: polyglot engine " + (System.nanoTime() - t0) / 1_000_000
-                + " ms (" + engine.getImplementationName() + ")");
+        this.queueCapacity = queueCapacity;
+        this.generation = shared.generations++;
         this.sources = moduleSources();
         this.workers = new PythonWorker[workers];
         for (int i = 0; i < workers; i++) {
             this.workers[i] = new PythonWorker(i, this, script, queueCapacity);
         }
         this.watchdog = Thread.ofPlatform().name("siphon-py-watchdog").daemon(true).unstarted(this::watch);
-        this.scriptErrors = registerMetrics(scriptMetrics.registry());
-        this.clientMetrics = new ClientMetrics(scriptMetrics.registry(), clients);
-        caches.metrics(new CacheMetrics(scriptMetrics.registry()));
-        this.timers = new ScriptTimers(this, scriptMetrics.registry());
+        this.timers = new ScriptTimers(this, shared.timerRuns, shared.timerErrors);
+        synchronized (shared) {
+            shared.live.add(this);
+        }
     }
 
-    /** The workers' families in the process's registry (docs/operations.md lists them); returns the error counter. */
-    private dev.siphon.http.metrics.Counter registerMetrics(dev.siphon.http.metrics.MetricsRegistry r) {
-        List<String> byWorker = List.of("worker");
-        r.callback("siphon_python_queue_depth", "requests waiting in each worker's queue", "gauge", byWorker, s -> {
-            for (PythonWorker w : workers) {
-                s.add(w.queued(), Integer.toString(w.index));
-            }
-        });
-        r.callback("siphon_python_busy_seconds", "time each worker spent running Python code", "counter", byWorker,
-                s -> {
-                    for (PythonWorker w : workers) {
-                        s.add(w.busyNanos() / 1e9, Integer.toString(w.index));
-                    }
-                });
-        r.callback("siphon_python_requests_dispatched", "requests handed to a worker's queue", "counter", List.of(),
-                s -> s.add(dispatched.get()));
-        r.callback("siphon_python_requests_rejected", "requests answered 503 because every worker's queue was full",
-                "counter", List.of(), s -> s.add(rejected.get()));
-        r.callback("siphon_python_interrupts", "handlers the watchdog interrupted (answered 504)", "counter", List.of(),
-                s -> s.add(interrupts()));
-        return r.counter("siphon_python_script_errors",
-                "handler, middleware or hook calls that raised, by function name (the request answered 500)", "handler");
+    /**
+     * What the generations of one server's pool share across reloads ({@link #successor}): the
+     * polyglot engine (contexts on it share parsed and compiled code), the outbound clients, the
+     * caches (a local cache keeps its entries), the metrics registry and its families. Closed by
+     * the last pool that uses it.
+     */
+    private static final class Shared {
+        final Engine engine;
+        /** False when the engine is a test run's, shared by its harnesses' pools ({@link ScriptTestRunner}). */
+        final boolean ownEngine;
+        final ClientPools clients;
+        final Caches caches;
+        final ScriptMetrics scriptMetrics = new ScriptMetrics(new dev.siphon.http.metrics.MetricsRegistry());
+        final AtomicLong rejected = new AtomicLong();
+        final AtomicLong dispatched = new AtomicLong();
+        /** Interrupts of the workers of generations already closed. */
+        final AtomicLong retiredInterrupts = new AtomicLong();
+        final dev.siphon.http.metrics.Counter scriptErrors;
+        final ClientMetrics clientMetrics;
+        final dev.siphon.http.metrics.Counter timerRuns;
+        final dev.siphon.http.metrics.Counter timerErrors;
+        /** The pools not closed yet; the serving one is {@link #current}. */
+        final java.util.Set<WorkerPool> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        /** The generation whose workers /metrics shows and whose fatal-error handler is told. */
+        volatile WorkerPool current;
+        /** Generations made so far (start-up's is 0); the starting thread only. */
+        int generations;
+
+        Shared(ClientPools clients, Caches caches, Engine shared) {
+            long t0 = System.nanoTime();
+            this.clients = clients;
+            this.caches = caches;
+            this.ownEngine = shared == null;
+            this.engine = shared != null ? shared : newEngine();
+            LOG.log(System.Logger.Level.INFO, () -> "start-up: polyglot engine " + (System.nanoTime() - t0) / 1_000_000
+                    + " ms (" + engine.getImplementationName() + ")");
+            clients.onFatalError((thread, error) -> current.fatal(thread, error));
+            dev.siphon.http.metrics.MetricsRegistry r = scriptMetrics.registry();
+            this.scriptErrors = registerMetrics(r);
+            this.clientMetrics = new ClientMetrics(r, clients);
+            caches.metrics(new CacheMetrics(r));
+            this.timerRuns = ScriptTimers.runsCounter(r);
+            this.timerErrors = ScriptTimers.errorsCounter(r);
+        }
+
+        /** The workers' families in the process's registry (docs/operations.md lists them); returns the error counter. */
+        private dev.siphon.http.metrics.Counter registerMetrics(dev.siphon.http.metrics.MetricsRegistry r) {
+            List<String> byWorker = List.of("worker");
+            r.callback("siphon_python_queue_depth", "requests waiting in each worker's queue", "gauge", byWorker, s -> {
+                for (PythonWorker w : current.workers) {
+                    s.add(w.queued(), Integer.toString(w.index));
+                }
+            });
+            r.callback("siphon_python_busy_seconds", "time each worker spent running Python code", "counter", byWorker,
+                    s -> {
+                        for (PythonWorker w : current.workers) {
+                            s.add(w.busyNanos() / 1e9, Integer.toString(w.index));
+                        }
+                    });
+            r.callback("siphon_python_requests_dispatched", "requests handed to a worker's queue", "counter", List.of(),
+                    s -> s.add(dispatched.get()));
+            r.callback("siphon_python_requests_rejected", "requests answered 503 because every worker's queue was full",
+                    "counter", List.of(), s -> s.add(rejected.get()));
+            r.callback("siphon_python_interrupts", "handlers the watchdog interrupted (answered 504)", "counter",
+                    List.of(), s -> {
+                        long n;
+                        synchronized (this) {
+                            n = retiredInterrupts.get();
+                            for (WorkerPool p : live) {
+                                n += p.interrupts();
+                            }
+                        }
+                        s.add(n);
+                    });
+            return r.counter("siphon_python_script_errors",
+                    "handler, middleware or hook calls that raised, by function name (the request answered 500)",
+                    "handler");
+        }
+    }
+
+    /** Which generation of its server this pool is: 0 at start-up, one more for each {@link #successor}. */
+    private final int generation;
+
+    int generation() {
+        return generation;
     }
 
     ClientMetrics clientMetrics() {
@@ -267,6 +339,7 @@ public final class WorkerPool implements AutoCloseable {
         if (queueCapacity < 2) {
             throw new IllegalArgumentException("queueCapacity must be >= 2, was " + queueCapacity);
         }
+        Map<String, Object> checked = checkNamespaces(namespaces);
         ClientPools pools = ClientPools.start(clients);
         Caches c;
         try {
@@ -276,13 +349,110 @@ public final class WorkerPool implements AutoCloseable {
             throw e;
         }
         try {
-            return new WorkerPool(script.toAbsolutePath().normalize(), workers, queueCapacity, pools, c,
-                    checkNamespaces(namespaces), shared);
+            Shared sh = new Shared(pools, c, shared);
+            WorkerPool pool = new WorkerPool(script.toAbsolutePath().normalize(), workers, queueCapacity, checked, sh);
+            sh.current = pool;
+            return pool;
         } catch (RuntimeException e) {
             pools.close();
             c.close();
             throw e;
         }
+    }
+
+    /**
+     * The next generation of this pool, for a reload: the script at the same path read again, in
+     * as many new worker contexts, on the same polyglot engine, with the same outbound clients,
+     * caches, metrics and namespaces. Returns once every worker loaded the script and registered
+     * the same routes (not yet its on_startup hooks: {@link #runStartupHooks}); otherwise closes
+     * the new workers and throws. This pool serves on meanwhile; {@link #makeCurrent} and {@link
+     * #retire} hand over. The starting thread only (one reload at a time).
+     */
+    WorkerPool successor() throws ScriptException {
+        WorkerPool next = new WorkerPool(script(), workers.length, queueCapacity, namespaces, shared);
+        next.fatalHandler = fatalHandler;
+        try {
+            next.startWorkers(script());
+        } catch (ScriptException | RuntimeException e) {
+            next.close();
+            throw e;
+        }
+        return next;
+    }
+
+    /** This generation's workers are the ones /metrics shows, and its fatal-error handler hears of the clients'. */
+    void makeCurrent() {
+        shared.current = this;
+    }
+
+    /** Where late requests of a retired pool go: the successor, and its route index for each of this pool's routes. */
+    private record Successor(WorkerPool pool, int[] routes) {}
+
+    /**
+     * Hands this pool, replaced by {@code next} (its routes already switched to in the engine),
+     * over once its requests are done: waits up to {@code timeoutMs} until no worker holds a
+     * request (checked a few times in a row, {@link #idle}); then requests still dispatched to it
+     * (routed before the switch, dispatched later) go to {@code next}'s route of the same pattern
+     * and methods, or get {@code 503} with {@code Retry-After} when the script no longer has it.
+     * Returns whether the requests finished in time. {@code loopsDone} must run once every
+     * engine loop has run a task submitted after it was called ({@link HttpEngine#syncLoops}).
+     */
+    boolean retire(WorkerPool next, long timeoutMs, Runnable loopsDone) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        loopsDone.run(); // every request matched before the switch and dispatched at once is queued by now
+        boolean done = awaitIdle(deadline);
+        List<RouteSpec> mine = registrations.routes();
+        List<RouteSpec> theirs = next.registrations.routes();
+        int[] map = new int[mine.size()];
+        for (int i = 0; i < map.length; i++) {
+            map[i] = -2;
+            for (int j = 0; j < theirs.size(); j++) {
+                if (mine.get(i).sameRoute(theirs.get(j))) {
+                    map[i] = j;
+                    break;
+                }
+            }
+        }
+        forwardTo = new Successor(next, map);
+        loopsDone.run(); // a dispatch that read forwardTo before it was set has queued its request by now
+        return awaitIdle(deadline) && done;
+    }
+
+    /** No worker has a request queued, held by Python, or in its first step, at five checks 10 ms apart. */
+    private boolean awaitIdle(long deadline) {
+        int quiet = 0;
+        while (quiet < 5) {
+            boolean idle = true;
+            for (PythonWorker w : workers) {
+                idle &= w.idle();
+            }
+            quiet = idle ? quiet + 1 : 0;
+            if (quiet < 5) {
+                if (System.nanoTime() - deadline > 0) {
+                    return false;
+                }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+            }
+        }
+        return true;
+    }
+
+    /** A request dispatched to this pool after it retired: to the successor's same route, else 503. */
+    private void forward(Successor to, int index, dev.siphon.http.Request request, dev.siphon.http.Responder responder) {
+        if (index == UNMATCHED) {
+            if (to.pool.registrations.unmatched() > 0) {
+                to.pool.dispatch(UNMATCHED, request, responder);
+            } else {
+                responder.send(request.unmatchedAnswer());
+            }
+            return;
+        }
+        int j = to.routes[index];
+        if (j < 0) {
+            responder.send(Responses.error(503).header("retry-after", "1"));
+            return;
+        }
+        to.pool.dispatch(j, request, responder);
     }
 
     /**
@@ -678,16 +848,23 @@ public final class WorkerPool implements AutoCloseable {
     static final int UNMATCHED = -1;
 
     private AsyncHandler dispatcher(int index) {
-        return (request, responder) -> {
-            Dispatch d = new Dispatch(index, request, responder);
-            if (!enqueue(d)) {
-                rejected.incrementAndGet();
-                responder.send(overloaded());
-                return;
-            }
-            dispatched.incrementAndGet();
-            responder.onCancel(() -> d.worker.cancel(d));
-        };
+        return (request, responder) -> dispatch(index, request, responder);
+    }
+
+    private void dispatch(int index, dev.siphon.http.Request request, dev.siphon.http.Responder responder) {
+        Successor to = forwardTo;
+        if (to != null) {
+            forward(to, index, request, responder);
+            return;
+        }
+        Dispatch d = new Dispatch(index, request, responder);
+        if (!enqueue(d)) {
+            rejected.incrementAndGet();
+            responder.send(overloaded());
+            return;
+        }
+        dispatched.incrementAndGet();
+        responder.onCancel(() -> d.worker.cancel(d));
     }
 
     private boolean enqueue(Dispatch d) {
@@ -910,8 +1087,17 @@ public final class WorkerPool implements AutoCloseable {
         for (PythonWorker w : list) {
             w.stop(5000);
         }
+        boolean last;
+        synchronized (shared) {
+            shared.retiredInterrupts.addAndGet(interrupts());
+            shared.live.remove(this);
+            last = shared.live.isEmpty();
+        }
+        if (!last) {
+            return; // another generation serves on with the engine, clients and caches
+        }
         try {
-            if (ownEngine) {
+            if (shared.ownEngine) {
                 engine.close(true);
             }
         } catch (RuntimeException e) {
