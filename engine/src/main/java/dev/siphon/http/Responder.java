@@ -8,7 +8,9 @@ package dev.siphon.http;
  *
  * <p>An HTTP/1.1 client that stops sending (end of input) is treated as a half-close: its
  * pending requests are still answered, so they are cancelled only when the connection fails
- * (a write error, the idle timeout) or at {@code request_timeout_ms}. An HTTP/2 stream is
+ * (a write error, the idle timeout) or at {@code request_timeout_ms}; but end of input while a
+ * streaming response's body is being sent ({@link Response#streaming}) closes the connection and
+ * cancels that body, which may otherwise write nothing for a long time. An HTTP/2 stream is
  * cancelled as soon as the client resets it.
  */
 public interface Responder {

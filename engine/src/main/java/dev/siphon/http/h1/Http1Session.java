@@ -667,6 +667,14 @@ public final class Http1Session implements Session, Exchange.Sink {
 
     @Override
     public void onInputClosed() {
+        if (streamOut != null) {
+            // A streaming response may run for as long as its producer likes (server-sent events)
+            // and write nothing for minutes: a client that closed its side is taken to have left,
+            // as no write error might ever tell, and the producer is told.
+            closeAfterResponses();
+            conn.close();
+            return;
+        }
         // The client half-closed: answer every request it sent in full, then close.
         afterProgress();
     }
