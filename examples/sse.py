@@ -1,6 +1,6 @@
 # A server-sent events feed (docs/cookbook.md, "Server-sent events").
 #
-#   bin/siphon-http --config examples/http.yaml --script examples/sse.py
+#   bin/siphon-http --config examples/sse.yaml --script examples/sse.py
 #   curl -N http://127.0.0.1:8080/events                           # one terminal: the feed
 #   curl -d 'deploy finished' http://127.0.0.1:8080/publish         # another: an event
 #
@@ -9,8 +9,8 @@
 # sent at once. A comment line every 15 s keeps idle connections (and proxies) from timing out.
 # When a client goes away its iterator is closed: the `finally` drops its queue.
 #
-# Subscribers live in one worker: run with engine.workers: 1, or publish through a shared
-# store (cache on Redis) when there are several.
+# Subscribers live in one worker's memory, so examples/sse.yaml runs one worker; with several,
+# publish and subscribe through a shared store instead.
 import asyncio
 import itertools
 from typing import AsyncIterator

@@ -44,6 +44,9 @@ final class Curl {
             throw new IOException("curl " + what + " failed: " + err);
         }
         String text = new String(out, StandardCharsets.ISO_8859_1);
+        while (text.matches("(?s)HTTP/\\S+ 1\\d\\d .*")) { // an interim response (100 Continue) before the final one
+            text = text.substring(text.indexOf("\r\n\r\n") + 4);
+        }
         int end = text.indexOf("\r\n\r\n");
         String head = text.substring(0, end);
         String body = text.substring(end + 4);

@@ -188,6 +188,55 @@ class ExamplesTest {
     }
 
     @Test
+    void uploadExampleStreamsToDiskAndBack(@TempDir Path dir) throws Exception {
+        Path uploads = dir.resolve("uploads");
+        try (Server s = Server.start(dir, "upload.py", Map.of("UPLOAD_DIR", uploads.toString()))) {
+            List<Curl.Result> r = runCookbook("upload.py", s, 3);
+            byte[] file = Files.readAllBytes(Path.of("/etc/os-release"));
+            String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(file));
+            assertJson(r.get(0), 201, "{\"name\": \"os-release\", \"bytes\": " + file.length + ", \"sha256\": \"" + sha
+                    + "\"}");
+            assertEquals(200, r.get(1).status());
+            assertEquals(Integer.toString(file.length), r.get(1).header("content-length"));
+            assertEquals(new String(file, StandardCharsets.UTF_8), r.get(1).body());
+            assertEquals(404, r.get(2).status());
+            assertTrue(Files.isRegularFile(uploads.resolve("os-release")));
+            try (var left = Files.list(uploads)) {
+                assertEquals(List.of("os-release"), left.map(p -> p.getFileName().toString()).toList(),
+                        "no temporary file is left");
+            }
+        }
+    }
+
+    @Test
+    void sseExampleDeliversAPublishedEventToASubscriber(@TempDir Path dir) throws Exception {
+        try (Server s = Server.start(dir, Files.readString(LauncherTest.EXAMPLES.resolve("sse.yaml")),
+                LauncherTest.EXAMPLES.resolve("sse.py"), Map.of())) {
+            List<String> commands = cookbookCommands("sse.py");
+            assertEquals(2, commands.size(), commands.toString());
+            // the feed never ends: it runs in the background for 4 s while the event is published
+            Process feed = new ProcessBuilder("bash", "-c", commands.get(0).replace(DOC_ADDRESS, s.hostPort())
+                    + " -s -S --max-time 4").start();
+            Curl.Result published = null;
+            for (int i = 0; i < 40; i++) { // until the subscriber is there
+                Thread.sleep(100);
+                published = Curl.shell(commands.get(1).replace(DOC_ADDRESS, s.hostPort()));
+                if (published.body().equals("delivered to 1\n")) {
+                    break;
+                }
+            }
+            assertEquals(202, published.status());
+            assertEquals("delivered to 1\n", published.body());
+            String out = new String(feed.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            feed.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertTrue(out.startsWith("HTTP/1.1 200 "), out);
+            assertTrue(out.contains("content-type: text/event-stream"), out);
+            assertTrue(out.contains(": connected\n\n"), out);
+            assertTrue(out.matches("(?s).*id: \\d+\ndata: deploy finished\n\n.*"), out);
+        }
+    }
+
+    @Test
     void webhookReceiverChecksTheTokenParsesJsonAndCounts(@TempDir Path dir) throws Exception {
         try (Server s = Server.start(dir, "webhook.py", Map.of("WEBHOOK_TOKEN", "s3cr3t"))) {
             List<Curl.Result> r = runCookbook("webhook.py", s, 6);
