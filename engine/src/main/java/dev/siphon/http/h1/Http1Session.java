@@ -220,13 +220,18 @@ public final class Http1Session implements Session, Exchange.Sink {
         if (!isChunked && length > sr.maxBodyBytes()) {
             throw new RequestError(413, "Content-Length exceeds the route's max_body_bytes", Limit.BODY_BYTES);
         }
+        // the window the stream may hold is reserved in the engine's body budget for the request's
+        // life, so many slow streaming uploads are bounded as buffered bodies are (503 past it)
+        if (!budget.reserve(sr.window())) {
+            throw new RequestError(503, "bodies buffered exceed max_buffered_body_bytes", Limit.BODY_BUDGET);
+        }
         BodyStream stream = new BodyStream(sr.window());
         // RFC 9110 §10.1.1: 100 Continue before anything the handler answers (it may answer at once)
         boolean continueNow = expectContinue && inflight.isEmpty();
         if (continueNow) {
             sendContinue();
         }
-        Exchange ex = dispatch(EMPTY, 0, stream); // the handler runs now; the head is reset
+        Exchange ex = dispatch(EMPTY, sr.window(), stream); // the handler runs now; the head is reset
         ex.deadline(Long.MAX_VALUE);
         ex.requestStream = stream;
         streamIn = ex;
@@ -667,10 +672,11 @@ public final class Http1Session implements Session, Exchange.Sink {
 
     @Override
     public void onInputClosed() {
-        if (streamOut != null) {
+        if (streamOut != null || streamIn != null) {
             // A streaming response may run for as long as its producer likes (server-sent events)
             // and write nothing for minutes: a client that closed its side is taken to have left,
-            // as no write error might ever tell, and the producer is told.
+            // as no write error might ever tell, and the producer is told. A streamed request body
+            // cut by the end of input can never end: its handler's stream fails (onClosed).
             closeAfterResponses();
             conn.close();
             return;

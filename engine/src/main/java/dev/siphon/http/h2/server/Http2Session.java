@@ -599,7 +599,8 @@ public final class Http2Session implements Session {
      * the body ({@link #creditIn}), so a slow handler holds the client to about {@link
      * Http2Stream#inLimit} octets in flight; the connection's window is given back as DATA arrives
      * (as for every stream), so a stalled stream never stalls the others. The listener's {@code
-     * max_body_bytes} and the connection's body budget do not apply: the route's cap does (413).
+     * max_body_bytes} and the connection's body budget do not apply: the route's cap does (413);
+     * the stream's window is reserved in the engine's budget (503 when it is spent).
      */
     private void startStreaming(Http2Stream s, StreamingRoute sr) {
         if (s.contentLength > sr.maxBodyBytes()) {
@@ -607,6 +608,14 @@ public final class Http2Session implements Session {
             answerEarly(s, 413);
             return;
         }
+        // the window the stream may hold is reserved in the engine's body budget until the stream
+        // ends (releaseBody), so many slow streaming uploads are bounded as buffered bodies are
+        if (!budget.reserve(sr.window())) {
+            counters.tripped(Limit.BODY_BUDGET);
+            answerEarly(s, 503);
+            return;
+        }
+        s.handedOver = sr.window();
         s.in = new BodyStream(sr.window());
         s.inCap = sr.maxBodyBytes();
         // the stream's window as advertised, or the route's when that is larger (opened by WINDOW_UPDATE)
