@@ -897,24 +897,8 @@ final class PythonWorker {
      */
     String send(long call, int client, String method, String url, Value headers, Value body) {
         HttpClient c = pool.clients().get(client);
-        Map<String, String> h;
-        int n = (int) headers.getArraySize();
-        if (n == 0) {
-            h = Map.of();
-        } else {
-            h = new LinkedHashMap<>();
-            for (int i = 0; i + 1 < n; i += 2) {
-                h.put(headers.getArrayElement(i).asString(), headers.getArrayElement(i + 1).asString());
-            }
-        }
-        byte[] bytes = null;
-        if (body != null && !body.isNull()) {
-            int size = (int) body.getBufferSize();
-            bytes = new byte[size];
-            if (size > 0) {
-                body.readBuffer(0, bytes, 0, size); // an exactly sized array: see reply
-            }
-        }
+        Map<String, String> h = headerMap(headers);
+        byte[] bytes = bytesOf(body);
         CompletableFuture<ClientResponse> f;
         HarnessOutbound canned = pool.outbound();
         try {
@@ -942,19 +926,8 @@ final class PythonWorker {
     String sendStreaming(long call, int client, String method, String url, Value headers, Value body,
                          BodyStream upload, boolean streamResponse) {
         HttpClient c = pool.clients().get(client);
-        Map<String, String> h = new LinkedHashMap<>();
-        int n = (int) headers.getArraySize();
-        for (int i = 0; i + 1 < n; i += 2) {
-            h.put(headers.getArrayElement(i).asString(), headers.getArrayElement(i + 1).asString());
-        }
-        byte[] bytes = null;
-        if (upload == null && body != null && !body.isNull()) {
-            int size = (int) body.getBufferSize();
-            bytes = new byte[size];
-            if (size > 0) {
-                body.readBuffer(0, bytes, 0, size);
-            }
-        }
+        Map<String, String> h = headerMap(headers);
+        byte[] bytes = upload == null ? bytesOf(body) : null;
         CompletableFuture<?> f;
         HarnessOutbound canned = pool.outbound();
         try {
@@ -986,6 +959,32 @@ final class PythonWorker {
             wakeup();
         });
         return null;
+    }
+
+    /** An outbound call's header fields, from Python's flat [name, value, ...]. */
+    private static Map<String, String> headerMap(Value headers) {
+        int n = (int) headers.getArraySize();
+        if (n == 0) {
+            return Map.of();
+        }
+        Map<String, String> h = new LinkedHashMap<>();
+        for (int i = 0; i + 1 < n; i += 2) {
+            h.put(headers.getArrayElement(i).asString(), headers.getArrayElement(i + 1).asString());
+        }
+        return h;
+    }
+
+    /** Python bytes, read in bulk through the buffer API; null for None. */
+    private static byte[] bytesOf(Value body) {
+        if (body == null || body.isNull()) {
+            return null;
+        }
+        int size = (int) body.getBufferSize();
+        byte[] bytes = new byte[size];
+        if (size > 0) {
+            body.readBuffer(0, bytes, 0, size); // an exactly sized array: see reply
+        }
+        return bytes;
     }
 
     /** Whether the calling thread is this worker's. */
@@ -1070,31 +1069,29 @@ final class PythonWorker {
             return;
         }
         if (done.value() instanceof dev.siphon.http.client.StreamingResponse sr) {
-            Map<String, String> hs = sr.headers();
-            String[] flat = new String[hs.size() * 2];
-            int i = 0;
-            for (Map.Entry<String, String> e : hs.entrySet()) {
-                flat[i++] = e.getKey();
-                flat[i++] = e.getValue();
-            }
-            fClientStreamDone.executeVoid(done.call(), sr.status(), flat, sr.body());
+            fClientStreamDone.executeVoid(done.call(), sr.status(), flat(sr.headers()), sr.body());
             return;
         }
         ClientResponse r = (ClientResponse) done.value();
         if (r != null) {
-            Map<String, String> hs = r.headers();
-            String[] flat = new String[hs.size() * 2];
-            int i = 0;
-            for (Map.Entry<String, String> e : hs.entrySet()) {
-                flat[i++] = e.getKey();
-                flat[i++] = e.getValue();
-            }
+            String[] flat = flat(r.headers());
             // the body as Latin-1 (one char per byte), which Python encodes back to bytes in bulk
             fClientDone.executeVoid(done.call(), r.status(), flat, new String(r.body(), StandardCharsets.ISO_8859_1));
             return;
         }
         Throwable e = unwrap(done.failure());
         fClientFailed.executeVoid(done.call(), ClientErrorKind.of(e).wire, String.valueOf(e.getMessage()));
+    }
+
+    /** A response's header fields as Python takes them: name, value, name, value... */
+    private static String[] flat(Map<String, String> hs) {
+        String[] flat = new String[hs.size() * 2];
+        int i = 0;
+        for (Map.Entry<String, String> e : hs.entrySet()) {
+            flat[i++] = e.getKey();
+            flat[i++] = e.getValue();
+        }
+        return flat;
     }
 
     private static Throwable unwrap(Throwable e) {
@@ -1238,12 +1235,7 @@ final class PythonWorker {
      * client went away).
      */
     boolean streamWrite(BodyStream stream, long cid, Value chunk) {
-        int size = (int) chunk.getBufferSize();
-        byte[] bytes = new byte[size];
-        if (size > 0) {
-            chunk.readBuffer(0, bytes, 0, size);
-        }
-        CompletableFuture<Void> f = stream.write(bytes);
+        CompletableFuture<Void> f = stream.write(bytesOf(chunk));
         if (f.isDone() && !f.isCompletedExceptionally()) {
             return true;
         }
