@@ -35,6 +35,14 @@ import java.util.concurrent.TimeUnit;
  * connection closes); one that does not fit is answered 503 and the connection closed, the rest
  * of the body unread. A body for no handler (404, 405) is read, counted and dropped.
  *
+ * <p>A {@link StreamingRoute}'s request is dispatched when its head is read, its body going on to
+ * the handler through a {@link BodyStream} as it arrives; the socket is read only while the
+ * stream has room (the handler's pace), the stall timer runs only while the client is the one
+ * holding it up (408), and the route's cap replaces {@code max_body_bytes} (413). A response
+ * with a {@link Response#bodyStream()} is written as its chunks come (chunked, its declared
+ * length, or up to the close for HTTP/1.0), taking chunks only while the socket keeps up; a
+ * producer that fails leaves the body without its last chunk and the connection is closed.
+ *
  * <p>Pipelined requests are dispatched as soon as each is complete (up to
  * {@code engine.max_pipelined} in flight), so slow handlers overlap; their responses are held
  * until every earlier response has been written.
