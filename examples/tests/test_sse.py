@@ -27,12 +27,6 @@ def h() -> Iterator[HttpTestHarness]:
     harness.close()
 
 
-def subscribe(h: HttpTestHarness) -> StreamedResponse:
-    feed = h.stream("GET", "/events")
-    assert feed.next_chunk() == b": connected\n\n"
-    return feed
-
-
 def test_a_subscriber_gets_the_feeds_head_and_a_comment(h: HttpTestHarness) -> None:
     with h.stream("GET", "/events") as feed:
         assert feed.status == 200
@@ -40,6 +34,12 @@ def test_a_subscriber_gets_the_feeds_head_and_a_comment(h: HttpTestHarness) -> N
         assert feed.headers["cache-control"] == "no-cache"
         assert feed.headers["transfer-encoding"] == "chunked"  # no length: it goes on
         assert feed.next_chunk() == b": connected\n\n"
+
+
+def subscribe(h: HttpTestHarness) -> StreamedResponse:
+    feed = h.stream("GET", "/events")
+    assert feed.next_chunk() == b": connected\n\n"
+    return feed
 
 
 def test_a_published_event_reaches_the_subscriber(h: HttpTestHarness) -> None:

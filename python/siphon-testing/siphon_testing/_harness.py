@@ -841,7 +841,9 @@ class HttpTestHarness:
         else:
             (handler, cap), params = m[1], m[2]
             if cap is not None and cap >= 0 and len(body) > cap:
-                return _engine_answer(413)  # past a stream=True route's max_body_bytes
+                # past a stream=True route's max_body_bytes: the engine answers before reading the body,
+                # and closes the connection after it
+                return _engine_answer(413, {"connection": "close"})
             req = _http.Request(method, raw_path, params, headers, _router.parse_query(raw_query), client, body, tls,
                                 raw_query, rid)
             if cap is not None:

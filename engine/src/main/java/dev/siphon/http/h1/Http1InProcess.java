@@ -44,6 +44,12 @@ import java.util.concurrent.TimeUnit;
  * ({@code max_buffered_body_bytes}), request metrics and the access log, chunked request bodies
  * (refused with 411 here: send a {@code content-length}), 100-continue and timeouts on reading.
  * One loop thread runs every exchange; handlers that answer later do so from their own threads.
+ *
+ * <p>A streaming route gets the whole body as a stream that has all of it already. A streaming
+ * response is read whole by {@link #exchange} (one that fails, or whose length is not its
+ * {@code content-length}, fails the exchange with {@link HttpEngine.InProcess.BodyCutException});
+ * {@link #open} answers at its head and leaves the body to the caller. For HEAD and bodyless
+ * statuses its head is written as a connection writes it: the declared length, else chunked.
  */
 public final class Http1InProcess implements Exchange.Sink, HttpEngine.InProcess {
     private final ServerConfig server;
