@@ -585,6 +585,7 @@ class HttpTestHarness:
         self._loop = asyncio.new_event_loop()
         self._router = None
         self._routed = -1
+        self._streams = []  # what stream() returned: closed with the harness
         self.log = _Log()
         self.cache = _Cache()
         self.metrics = _Metrics()
@@ -708,9 +709,11 @@ class HttpTestHarness:
         status, out_headers, out_body, before = self._exchange(method, path, headers, query_params, body, client,
                                                                tls, client_cert)
         self._check_unexpected(before)
-        if isinstance(out_body, _Pending):
-            return StreamedResponse(self, what, status, out_headers, out_body)
-        return StreamedResponse(self, what, status, out_headers, _Pending(_one_chunk(out_body), None, -1))
+        if not isinstance(out_body, _Pending):
+            out_body = _Pending(_one_chunk(out_body), None, -1)
+        s = StreamedResponse(self, what, status, out_headers, out_body)
+        self._streams.append(s)
+        return s
 
     def _exchange(self, method, path, headers, query_params, body, client, tls, client_cert):
         if not isinstance(method, str) or not method:
@@ -1043,6 +1046,9 @@ class HttpTestHarness:
     def close(self):
         """Ends the harness; raises UnexpectedRequest if unexpected outbound calls were not asserted."""
         if not self._closed:
+            for s in self._streams:
+                s.close()  # as clients that leave: the scripts' iterators run their finally
+            self._streams.clear()
             self._closed = True
             if _http._client_call == self._out.call:
                 _http._client_call = None
