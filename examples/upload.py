@@ -70,10 +70,10 @@ async def get_file(req: http.Request) -> http.Response:
         return http.Response(404, body="no such file\n")
     size = os.path.getsize(path)
 
-    async def chunks() -> AsyncIterator[bytes]:
-        with open(path, "rb") as f:
+    async def chunks(file: str) -> AsyncIterator[bytes]:
+        with open(file, "rb") as f:
             while chunk := f.read(CHUNK):
                 yield chunk
 
-    return http.StreamingResponse(chunks(), headers={"content-type": "application/octet-stream",
+    return http.StreamingResponse(chunks(path), headers={"content-type": "application/octet-stream",
                                                      "content-length": str(size)})

@@ -5,7 +5,10 @@ upstream answers:
     bin/siphon-http test examples/tests/test_proxy.py
 
 CONFIG declares the client ``upstream`` as examples/proxy.yaml does (with UPSTREAM_URL and
-UPSTREAM_H2C unset); the harness answers its calls, nothing goes to the network.
+UPSTREAM_H2C unset); the harness answers its calls, nothing goes to the network. The proxy
+streams both ways: the harness reads the request's streamed upload whole into
+``sent_requests[...]["body"]``, gives the canned answer back as a stream, and reads the
+proxy's StreamingResponse whole into the answer.
 """
 
 import pathlib
@@ -73,8 +76,9 @@ def test_a_post_forwards_its_body_and_end_to_end_headers_only(h: HttpTestHarness
     assert headers["content-type"] == "application/json"
     assert headers["x-request-tag"] == "t1"
     # hop-by-hop fields, and the ones Connection names, stay behind; the client's X-Forwarded-For is replaced
-    for dropped in ("connection", "x-trace-hop", "keep-alive", "te", "content-length", "host"):
+    for dropped in ("connection", "x-trace-hop", "keep-alive", "te", "host"):
         assert dropped not in headers, dropped
+    assert headers["content-length"] == "16"  # the streamed body is exactly that long: its length goes on
     assert headers["x-forwarded-for"] == "2001:db8:0:0:0:0:0:7"  # req.client writes IPv6 so, as the engine does
     assert headers["x-forwarded-proto"] == "https"
     assert headers["x-forwarded-host"] == "localhost"  # the request's Host (the harness sends localhost)
@@ -83,7 +87,9 @@ def test_a_post_forwards_its_body_and_end_to_end_headers_only(h: HttpTestHarness
 def test_every_method_is_forwarded(h: HttpTestHarness) -> None:
     for method in METHODS:
         h.reset()  # forgets the calls and canned answers of the method before
-        h.set_default_response(http.Response(200, headers={"Content-Type": "text/plain"}, body=b"upstream says hi"))
+        # an upstream gives its length (for HEAD too): the proxy relays it
+        h.set_default_response(http.Response(200, headers={"Content-Type": "text/plain", "Content-Length": "16"},
+                                             body=b"upstream says hi"))
         r = h.request(method, "/", body=None if method in ("GET", "HEAD") else b"x")
         assert r.status == 200, method
         assert r.body == (b"" if method == "HEAD" else b"upstream says hi"), method
@@ -91,6 +97,30 @@ def test_every_method_is_forwarded(h: HttpTestHarness) -> None:
         [sent] = h.sent_requests
         assert (sent["method"], sent["path"]) == (method, "/")
         assert sent["body"] == (b"" if method in ("GET", "HEAD") else b"x"), method
+
+
+def test_a_large_upload_streams_through_and_the_answer_streams_back(h: HttpTestHarness) -> None:
+    upload = bytes(range(256)) * 1024  # 256 KiB
+    download = b"0123456789abcdef" * 16384  # 256 KiB
+    h.add_response(http.Response(200, headers={"Content-Type": "application/octet-stream",
+                                               "Content-Length": str(len(download))}, body=download))
+    r = h.request("PUT", "/blobs/b1", body=upload, headers={"Content-Type": "application/octet-stream"})
+    assert (r.status, len(r.body), r.body == download) == (200, len(download), True)
+    assert r.headers["content-length"] == str(len(download))
+    [sent] = h.sent_requests
+    assert (sent["method"], sent["path"], sent["body"] == upload) == ("PUT", "/blobs/b1", True)
+    assert sent["headers"]["content-length"] == str(len(upload))
+
+
+def test_an_answer_without_a_length_streams_chunked(h: HttpTestHarness) -> None:
+    h.set_default_response(http.Response(200, headers={"Content-Type": "text/event-stream"}, body=b"data: 1\n\n"))
+    r = h.request("GET", "/feed")
+    assert (r.status, r.body, r.headers["content-length"]) == (200, b"data: 1\n\n", "9")  # read whole here
+    head = h.request("HEAD", "/feed")
+    assert (head.body, head.headers["transfer-encoding"]) == (b"", "chunked")  # as a connection writes it
+    assert "content-length" not in head.headers
+    with h.stream("GET", "/feed") as s:
+        assert (s.headers["transfer-encoding"], s.read()) == ("chunked", b"data: 1\n\n")
 
 
 def test_the_upstreams_status_is_relayed(h: HttpTestHarness) -> None:

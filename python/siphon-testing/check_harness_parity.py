@@ -7,8 +7,9 @@
 
 Parsed with ``ast`` (the engine's module imports siphon's runtime). Compared: the names the
 package exports (``__all__``); the public methods of ``HttpTestHarness`` with their parameters
-(kind, name, default), its properties and the attributes it sets in ``__init__``; and the public
-methods of the objects behind ``h.log``, ``h.cache`` and ``h.metrics``. Any difference
+(kind, name, default), its properties and the attributes it sets in ``__init__``; the public
+methods of the objects behind ``h.log``, ``h.cache`` and ``h.metrics``, and of the
+``StreamedResponse`` that ``h.stream()`` returns. Any difference
 (beyond EXTRA_CPYTHON) is printed and the exit status is 1.
 """
 
@@ -92,6 +93,13 @@ def main(pkg_dir, engine_module):
             problems.append(f"HttpTestHarness.{attr}: CPython {c and c.name}, engine {e and e.name}")
         else:
             pairs.append((f"HttpTestHarness.{attr}", c, e))
+    # the object HttpTestHarness.stream() returns
+    if "StreamedResponse" in cpy_classes or "StreamedResponse" in eng_classes:
+        c, e = cpy_classes.get("StreamedResponse"), eng_classes.get("StreamedResponse")
+        if c is None or e is None:
+            problems.append(f"StreamedResponse: CPython {c and c.name}, engine {e and e.name}")
+        else:
+            pairs.append(("StreamedResponse", c, e))
     for label, c, e in pairs:
         cm, em = members(c, c is ch), members(e, e is eh)
         for name in sorted(set(cm) | set(em)):

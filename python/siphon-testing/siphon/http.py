@@ -9,19 +9,24 @@ recorded here and served by ``siphon_testing.HttpTestHarness``, which also answe
 import builtins as _builtins
 import os as _os
 
-__all__ = ["route", "middleware", "on_startup", "on_shutdown", "Request", "Response", "Client",
+__all__ = ["route", "middleware", "on_startup", "on_shutdown", "Request", "Response", "StreamingResponse", "Client",
+           "StreamError",
            "ClientError", "ConnectError", "ConnectTimeoutError", "TimeoutError", "PoolTimeoutError",
            "PoolExhaustedError", "TLSError", "ProtocolError", "ConnectionClosedError", "ResponseTooLargeError",
            "OriginNotAllowedError", "TooManyRedirectsError", "HTTPStatusError", "HTTPError"]
 
 # (pattern, methods, function) in registration order; read by siphon_testing.
 _routes = []
+# route index -> max_body_bytes (-2: none) of the routes registered with stream=True
+_stream_routes = {}
+_UNLIMITED = -2
 _middleware = []
 _unmatched = []  # the middleware that also runs for requests no route matches, in order
 _startup = []
 _shutdown = []
 _clients_made = False
-# the harness's outbound call: async (client, method, path, headers dict, body bytes|None) -> Response
+# the harness's outbound call: async (client, method, path, headers dict, body bytes|None, upload
+# (async) iterator|None, stream bool) -> Response
 _client_call = None
 # the harness's named clients: {name: {setting: value}}, or None for "any name is a client"
 _named_clients = {}
@@ -31,11 +36,25 @@ def _reset():
     """Forgets every registration (siphon_testing calls it for each new harness)."""
     global _clients_made
     del _routes[:], _middleware[:], _unmatched[:], _startup[:], _shutdown[:]
+    _stream_routes.clear()
     _clients_made = False
 
 
-def route(path, methods=None):
-    """Registers the decorated function for ``path`` and ``methods`` (default ["GET"])."""
+def route(path, methods=None, *, stream=False, max_body_bytes=None):
+    """Registers the decorated function for ``path`` and ``methods`` (default ["GET"]).
+
+    ``stream=True``: the handler reads the body as it comes, ``async for chunk in req.stream()``;
+    such a route accepts bodies up to ``max_body_bytes`` (default: no cap) instead of the
+    listener's ``max_body_bytes`` (413 past it).
+    """
+    if not isinstance(stream, bool):
+        raise TypeError(f"http.route({path!r}): stream must be True or False, not {stream!r}")
+    if max_body_bytes is not None:
+        if isinstance(max_body_bytes, bool) or not isinstance(max_body_bytes, int) or max_body_bytes < 0:
+            raise TypeError(f"http.route({path!r}): max_body_bytes must be an int >= 0 or None, not {max_body_bytes!r}")
+        if not stream:
+            raise ValueError(f"http.route({path!r}): max_body_bytes= is for stream=True routes; the others "
+                             "take the listener's max_body_bytes (http.yaml)")
     if not isinstance(path, str):
         raise TypeError(f"http.route: path must be a str, not {type(path).__name__}")
     if methods is None:
@@ -54,6 +73,8 @@ def route(path, methods=None):
     def register(fn):
         if not callable(fn):
             raise TypeError(f"http.route({path!r}) decorates a function, not {type(fn).__name__}")
+        if stream:
+            _stream_routes[len(_routes)] = _UNLIMITED if max_body_bytes is None else max_body_bytes
         _routes.append((path, ms, fn))
         return fn
 
@@ -179,6 +200,16 @@ class TooManyRedirectsError(ClientError):
     """The request was redirected more than 10 times in a row (a loop, or a longer chain)."""
 
 
+class StreamError(RuntimeError):
+    """A streamed body could not go on: ``req.stream()`` when the request body stopped short (the
+    client stalled past request_timeout_ms: ``status`` 408; longer than the route's
+    max_body_bytes: 413; the client went away: 0), or a StreamingResponse whose client left."""
+
+    def __init__(self, message, status=0):
+        super().__init__(message)
+        self.status = status
+
+
 class HTTPStatusError(ClientError):
     """Raised by ``Response.raise_for_status()`` for a 4xx or 5xx status; ``.response``, ``.status``."""
 
@@ -191,11 +222,30 @@ class HTTPStatusError(ClientError):
 
 HTTPError = HTTPStatusError  # the name of earlier builds
 
+# how an outbound call failed, as the engine names it -> the Python error raised (the runtime's table)
+_ERROR_KINDS = {
+    "connect_refused": ConnectError,
+    "connect_failed": ConnectError,
+    "proxy_connect": ConnectError,
+    "connect_timeout": ConnectTimeoutError,
+    "request_timeout": TimeoutError,
+    "pool_timeout": PoolTimeoutError,
+    "pool_exhausted": PoolExhaustedError,
+    "tls": TLSError,
+    "malformed_response": ProtocolError,
+    "connection_closed": ConnectionClosedError,
+    "response_too_large": ResponseTooLargeError,
+    "origin_not_allowed": OriginNotAllowedError,
+    "too_many_redirects": TooManyRedirectsError,
+    "request_body": ClientError,  # a streamed request body's iterator raised
+    "client_error": ClientError,
+}
+
 
 class Response:
     """A response: ``Response(status=200, headers=None, body=None)``; body is bytes or str (UTF-8)."""
 
-    __slots__ = ("status", "headers", "_body")
+    __slots__ = ("status", "headers", "_body", "_stream")
 
     def __init__(self, status=200, headers=None, body=None):
         if isinstance(status, bool) or not isinstance(status, int):
@@ -204,11 +254,16 @@ class Response:
             raise ValueError(f"Response status must be from 200 to 599 (a final status), was {status}")
         self.status = status
         self.headers = {} if headers is None else headers
+        self._stream = None
         self.body = body
 
     @property
     def body(self):
-        return self._body
+        b = self._body
+        if b is None:
+            raise RuntimeError("this response's body is a stream (http.Client(...).get(..., stream=True)): "
+                               "read it with `async for chunk in resp.stream()` or `await resp.read()`")
+        return b
 
     @body.setter
     def body(self, body):
@@ -230,7 +285,46 @@ class Response:
         r.status = status
         r.headers = headers
         r._body = body
+        r._stream = None
         return r
+
+    @classmethod
+    def _received_stream(cls, status, headers, chunks):
+        """The response of an outbound call with ``stream=True``: its body is the async iterator ``chunks``."""
+        r = cls.__new__(cls)
+        r.status = status
+        r.headers = headers
+        r._body = None
+        r._stream = chunks
+        return r
+
+    def stream(self):
+        """The body in chunks: ``async for chunk in resp.stream()``. For a response of
+        ``http.Client(...).get(..., stream=True)`` the chunks come as the origin sends them; for any
+        other response, the whole body as one chunk."""
+        st = self._stream
+        if st is None:
+            return _whole_chunks(self.body)
+        self._stream = _READ
+        if st is _READ:
+            raise RuntimeError("resp.stream() can be read once")
+        return st
+
+    async def read(self):
+        """The whole body as bytes; for a ``stream=True`` response, read to its end first."""
+        if self._body is None:
+            parts = [c async for c in self.stream()]
+            self._body = b"".join(parts)
+        return self._body
+
+    async def aclose(self):
+        """Abandons the rest of a ``stream=True`` response's body (its connection is not reused)."""
+        st = self._stream
+        if st is not None and st is not _READ:
+            self._stream = _READ
+            closer = getattr(st, "aclose", None)
+            if closer is not None:
+                await closer()
 
     def raise_for_status(self):
         """Raises HTTPStatusError when the status is 4xx or 5xx; returns the response otherwise."""
@@ -240,6 +334,39 @@ class Response:
 
     def __repr__(self):
         return f"<Response [{self.status}]>"
+
+
+class StreamingResponse(Response):
+    """A response whose body is sent while it is produced: ``StreamingResponse(body, status=200, headers=None)``.
+
+    ``body`` is an async iterator (an ``async def`` generator) or an iterator of bytes or str
+    (UTF-8); each item is sent as it comes, and the iterator is advanced only as fast as the client
+    reads. When the client goes away the iterator is closed (its ``finally`` runs). An iterator
+    that raises cuts the body short where the client can see it. ``body_iterator`` is the
+    iterator, which a middleware may wrap.
+    """
+
+    __slots__ = ("body_iterator",)
+
+    def __init__(self, body, status=200, headers=None):
+        if isinstance(body, (bytes, bytearray, memoryview, str)) or not (
+                hasattr(body, "__aiter__") or hasattr(body, "__iter__")):
+            raise TypeError("StreamingResponse body must be an async iterator or an iterator of bytes/str, not "
+                            f"{type(body).__name__} (for a whole body use http.Response)")
+        super().__init__(status=status, headers=headers)
+        self.body_iterator = body
+
+    @property
+    def body(self):
+        return b""
+
+    @body.setter
+    def body(self, body):
+        if body is not None and body != b"":
+            raise TypeError("a StreamingResponse's body is its body_iterator; set that instead")
+
+    def __repr__(self):
+        return f"<StreamingResponse [{self.status}]>"
 
 
 class ClientCert:
@@ -281,7 +408,8 @@ class TlsInfo:
 class Request:
     """The inbound request handed to handlers and middleware."""
 
-    __slots__ = ("method", "path", "path_params", "_headers", "_query", "_qs", "_client", "_tls", "_body", "_id")
+    __slots__ = ("method", "path", "path_params", "_headers", "_query", "_qs", "_client", "_tls", "_body", "_id",
+                 "_stream")
 
     def __init__(self, method, path, path_params=None, headers=None, query_params=None, client="", body=b"",
                  tls=None, query_string="", request_id=""):
@@ -295,6 +423,7 @@ class Request:
         self._tls = tls
         self._body = body
         self._id = request_id
+        self._stream = None  # _STREAM_ROUTE: a stream=True route's body, not read yet; _READ once read
 
     @property
     def headers(self):
@@ -343,11 +472,41 @@ class Request:
         return None if t is None else t.client_cert
 
     def body(self):
-        """The whole buffered request body as bytes."""
+        """The whole buffered request body as bytes.
+
+        On a ``stream=True`` route it waits for the whole body (up to the route's max_body_bytes):
+        read such a body with ``req.stream()`` instead.
+        """
+        if self._stream is _READ:
+            raise RuntimeError("req.body() after req.stream() began: the body was already read as a stream")
         return self._body
+
+    def stream(self):
+        """The body as it arrives: ``async for chunk in req.stream()`` gives bytes chunks.
+
+        On a ``stream=True`` route the chunks come as the client sends them (in tests: the
+        request's body as one chunk); on other routes, the whole body as one chunk. It raises
+        ``http.StreamError`` when the body stops short (``.status`` 408 for a client that stalled,
+        413 past the route's max_body_bytes, 0 for a client that left).
+        """
+        st = self._stream
+        if st is _READ:
+            raise RuntimeError("req.stream() can be read once")
+        if st is _STREAM_ROUTE:
+            self._stream = _READ
+        return _whole_chunks(self._body)
 
     def __repr__(self):
         return f"<Request {self.method} {self.path}>"
+
+
+_READ = object()  # a Response's or stream route Request's stream once handed out
+_STREAM_ROUTE = object()  # a stream=True route's Request whose body was not read yet
+
+
+async def _whole_chunks(b):
+    if b:
+        yield b
 
 
 # The keys of clients.<name> as the engine declares them (dev.siphon.http.config.ClientConfig.SECTION):
@@ -478,45 +637,56 @@ class Client:
         self.base_url = settings.get("base_url")
         self._closed = False
 
-    async def get(self, path, *, headers=None, body=None):
+    async def get(self, path, *, headers=None, body=None, stream=False):
         """GET ``path`` (joined onto base_url unless absolute)."""
-        return await self.request("GET", path, headers=headers, body=body)
+        return await self.request("GET", path, headers=headers, body=body, stream=stream)
 
-    async def post(self, path, *, body=None, headers=None):
-        return await self.request("POST", path, headers=headers, body=body)
+    async def post(self, path, *, body=None, headers=None, stream=False):
+        return await self.request("POST", path, headers=headers, body=body, stream=stream)
 
-    async def put(self, path, *, body=None, headers=None):
-        return await self.request("PUT", path, headers=headers, body=body)
+    async def put(self, path, *, body=None, headers=None, stream=False):
+        return await self.request("PUT", path, headers=headers, body=body, stream=stream)
 
-    async def patch(self, path, *, body=None, headers=None):
-        return await self.request("PATCH", path, headers=headers, body=body)
+    async def patch(self, path, *, body=None, headers=None, stream=False):
+        return await self.request("PATCH", path, headers=headers, body=body, stream=stream)
 
-    async def delete(self, path, *, headers=None, body=None):
-        return await self.request("DELETE", path, headers=headers, body=body)
+    async def delete(self, path, *, headers=None, body=None, stream=False):
+        return await self.request("DELETE", path, headers=headers, body=body, stream=stream)
 
-    async def request(self, method, path, *, body=None, headers=None):
-        """Any method: ``await c.request("HEAD", "/x")``. Returns a Response with lower-case header names."""
+    async def request(self, method, path, *, body=None, headers=None, stream=False):
+        """Any method: ``await c.request("HEAD", "/x")``. Returns a Response with lower-case header names.
+
+        ``body`` may be an async iterator (or iterator) of bytes/str: it is sent as it is produced
+        (in tests: read whole, and recorded whole in ``sent_requests``). ``stream=True`` returns as
+        soon as the response's head arrived; read its body with ``async for chunk in resp.stream()``.
+        """
         if self._closed:
             raise ClientError("http.Client is closed (its async with block ended)")
         if not isinstance(method, str) or not method:
             raise TypeError(f"method must be a non-empty str, not {method!r}")
         if not isinstance(path, str):
             raise TypeError(f"path must be a str, not {type(path).__name__}")
+        upload = None
         if body is None or isinstance(body, bytes):
             data = body
         elif isinstance(body, str):
             data = body.encode("utf-8")
         elif isinstance(body, (bytearray, memoryview)):
             data = bytes(body)
+        elif hasattr(body, "__aiter__") or (hasattr(body, "__iter__") and not isinstance(body, dict)):
+            data = None
+            upload = body
         else:
-            raise TypeError(f"request body must be bytes or str, not {type(body).__name__}")
+            raise TypeError(f"request body must be bytes, str or an (async) iterator of them, not {type(body).__name__}")
+        if not isinstance(stream, bool):
+            raise TypeError(f"stream must be True or False, not {stream!r}")
         sent = {}
         for k, v in (headers or {}).items():
             sent[k if isinstance(k, str) else str(k)] = v if isinstance(v, str) else str(v)
         if _client_call is None:
             raise ClientError("http.Client: outbound calls are answered by siphon_testing.HttpTestHarness, "
                               "and none is active")
-        return await _client_call(self, method, path, sent, data)
+        return await _client_call(self, method, path, sent, data, upload, stream)
 
     async def aclose(self):
         """Ends this handle; the shared pool stays open for other handles (the server closes it)."""

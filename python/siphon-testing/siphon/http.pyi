@@ -7,9 +7,10 @@ its registrations; siphon-http registers the routes with the engine once.
 import builtins as _builtins
 import os
 from types import TracebackType
-from typing import Any, Awaitable, Callable, Iterable, Mapping, TypeVar, overload
+from typing import Any, AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Mapping, TypeVar, overload
 
-__all__ = ["route", "middleware", "on_startup", "on_shutdown", "Request", "Response", "Client",
+__all__ = ["route", "middleware", "on_startup", "on_shutdown", "Request", "Response", "StreamingResponse", "Client",
+           "StreamError",
            "ClientError", "ConnectError", "ConnectTimeoutError", "TimeoutError", "PoolTimeoutError",
            "PoolExhaustedError", "TLSError", "ProtocolError", "ConnectionClosedError", "ResponseTooLargeError",
            "OriginNotAllowedError", "TooManyRedirectsError", "HTTPStatusError", "HTTPError"]
@@ -21,12 +22,18 @@ _Wrapper = Callable[[Request, _CallNext], Response | Awaitable[Response]]
 _Middleware = TypeVar("_Middleware", bound=_Guard | _Wrapper)
 _Hook = TypeVar("_Hook", bound=Callable[[], Any])
 _Body = bytes | str | bytearray | memoryview | None
+_Chunks = AsyncIterable[bytes | str] | Iterable[bytes | str]
+_Upload = _Body | AsyncIterable[bytes | str] | Iterable[bytes | str]
 _Setting = str | int | bool | os.PathLike[str] | tuple[str | os.PathLike[str], str | os.PathLike[str]] | None
 
-def route(path: str, methods: Iterable[str] | None = None) -> Callable[[_Handler], _Handler]:
+def route(path: str, methods: Iterable[str] | None = None, *, stream: bool = False,
+          max_body_bytes: int | None = None) -> Callable[[_Handler], _Handler]:
     """Registers the decorated function for ``path`` and ``methods`` (default ["GET"]).
 
     The handler takes the Request and returns a Response (``def`` or ``async def``).
+    ``stream=True``: the handler runs as soon as the request's head has arrived and reads the body
+    as it comes, ``async for chunk in req.stream()``; such a route accepts bodies up to
+    ``max_body_bytes`` (default: no cap; only with ``stream=True``) instead of the listener's.
     """
 
 @overload
@@ -93,6 +100,13 @@ class OriginNotAllowedError(ClientError):
 class TooManyRedirectsError(ClientError):
     """The request was redirected more than 10 times in a row (a loop, or a longer chain)."""
 
+class StreamError(RuntimeError):
+    """A streamed body could not go on: ``req.stream()`` when the request body stopped short
+    (``status`` 408: the client stalled; 413: past the route's max_body_bytes; 0: the client left)."""
+
+    status: int
+    def __init__(self, message: str, status: int = 0) -> None: ...
+
 class HTTPStatusError(ClientError):
     """Raised by ``Response.raise_for_status()`` for a 4xx or 5xx status; ``.response``, ``.status``."""
 
@@ -114,11 +128,37 @@ class Response:
     def __init__(self, status: int = 200, headers: Mapping[str, Any] | None = None, body: _Body = None) -> None: ...
     @property
     def body(self) -> bytes:
-        """The body, always ``bytes`` (a str is stored as UTF-8; None as b"")."""
+        """The body, always ``bytes`` (a str is stored as UTF-8; None as b""). For a response of
+        ``http.Client(...).get(..., stream=True)``: RuntimeError until ``await resp.read()``."""
     @body.setter
     def body(self, body: _Body) -> None: ...
+    def stream(self) -> AsyncIterator[bytes]:
+        """The body in chunks: ``async for chunk in resp.stream()`` (a ``stream=True`` response's as
+        they arrive, once; any other's as one chunk)."""
+    async def read(self) -> bytes:
+        """The whole body as bytes; for a ``stream=True`` response, read to its end first."""
+    async def aclose(self) -> None:
+        """Abandons the rest of a ``stream=True`` response's body."""
     def raise_for_status(self) -> Response:
         """Raises HTTPStatusError when the status is 4xx or 5xx; returns the response otherwise."""
+
+class StreamingResponse(Response):
+    """A response whose body is sent while it is produced: ``StreamingResponse(body, status=200, headers=None)``.
+
+    ``body`` is an async iterator (an ``async def`` generator) or an iterator of bytes or str
+    (UTF-8), advanced only as fast as the client reads; closed when the client goes away. An
+    iterator that raises cuts the body short. ``body_iterator`` is the iterator (a middleware may
+    wrap it); ``body`` is always b"".
+    """
+
+    body_iterator: _Chunks
+    def __init__(self, body: _Chunks, status: int = 200, headers: Mapping[str, Any] | None = None) -> None: ...
+    @property
+    def body(self) -> bytes:
+        """Always b"": the body is ``body_iterator``."""
+    @body.setter
+    def body(self, body: _Body) -> None:
+        """TypeError for anything but None or b""."""
 
 class ClientCert:
     """A client certificate verified against the listener's ``tls.client_ca``.
@@ -184,7 +224,12 @@ class Request:
     def client_cert(self) -> ClientCert | None:
         """The client certificate mutual TLS verified (a ``ClientCert``), or None."""
     def body(self) -> bytes:
-        """The whole buffered request body as bytes."""
+        """The whole buffered request body as bytes (on a ``stream=True`` route: waits for all of it,
+        up to the route's max_body_bytes; RuntimeError once ``req.stream()`` began)."""
+    def stream(self) -> AsyncIterator[bytes]:
+        """The body as it arrives: ``async for chunk in req.stream()`` (on a ``stream=True`` route,
+        once: a second call raises RuntimeError); on other routes the whole body as one chunk.
+        Raises ``http.StreamError`` when the body stops short."""
 
 _C = TypeVar("_C", bound=Client)
 
@@ -201,15 +246,23 @@ class Client:
     name: str | None
     base_url: str | None
     def __init__(self, name: str | None = None, **settings: _Setting) -> None: ...
-    async def get(self, path: str, *, headers: Mapping[str, object] | None = None, body: _Body = None) -> Response:
+    async def get(self, path: str, *, headers: Mapping[str, object] | None = None, body: _Upload = None,
+                  stream: bool = False) -> Response:
         """GET ``path`` (joined onto base_url unless absolute)."""
-    async def post(self, path: str, *, body: _Body = None, headers: Mapping[str, object] | None = None) -> Response: ...
-    async def put(self, path: str, *, body: _Body = None, headers: Mapping[str, object] | None = None) -> Response: ...
-    async def patch(self, path: str, *, body: _Body = None, headers: Mapping[str, object] | None = None) -> Response: ...
-    async def delete(self, path: str, *, headers: Mapping[str, object] | None = None, body: _Body = None) -> Response: ...
-    async def request(self, method: str, path: str, *, body: _Body = None,
-                      headers: Mapping[str, object] | None = None) -> Response:
-        """Any method: ``await c.request("HEAD", "/x")``. Returns a Response with lower-case header names."""
+    async def post(self, path: str, *, body: _Upload = None, headers: Mapping[str, object] | None = None,
+                   stream: bool = False) -> Response: ...
+    async def put(self, path: str, *, body: _Upload = None, headers: Mapping[str, object] | None = None,
+                  stream: bool = False) -> Response: ...
+    async def patch(self, path: str, *, body: _Upload = None, headers: Mapping[str, object] | None = None,
+                    stream: bool = False) -> Response: ...
+    async def delete(self, path: str, *, headers: Mapping[str, object] | None = None, body: _Upload = None,
+                     stream: bool = False) -> Response: ...
+    async def request(self, method: str, path: str, *, body: _Upload = None,
+                      headers: Mapping[str, object] | None = None, stream: bool = False) -> Response:
+        """Any method: ``await c.request("HEAD", "/x")``. Returns a Response with lower-case header names.
+
+        ``body`` may be an async iterator (or iterator) of bytes/str, sent as it is produced.
+        ``stream=True`` returns at the response's head; read its body with ``resp.stream()``."""
     async def aclose(self) -> None:
         """Ends this handle; the shared pool stays open for other handles (the server closes it)."""
     async def __aenter__(self: _C) -> _C: ...

@@ -15,6 +15,6 @@ responses, and exposes what the script logged, cached, measured and scheduled. T
 runs inside the engine (``bin/siphon-http test``).
 """
 
-from siphon_testing._harness import HarnessError, HttpTestHarness, UnexpectedRequest
+from siphon_testing._harness import HarnessError, HttpTestHarness, StreamedResponse, UnexpectedRequest
 
-__all__ = ["HttpTestHarness", "UnexpectedRequest", "HarnessError"]
+__all__ = ["HttpTestHarness", "UnexpectedRequest", "HarnessError", "StreamedResponse"]

@@ -12,7 +12,7 @@ from typing import Any, Literal, Mapping, TypeAlias, TypedDict
 
 from siphon import http
 
-__all__ = ["HttpTestHarness", "UnexpectedRequest", "HarnessError"]
+__all__ = ["HttpTestHarness", "UnexpectedRequest", "HarnessError", "StreamedResponse"]
 
 _Value: TypeAlias = str | bytes | int | float | bool | None
 
@@ -86,6 +86,24 @@ class _Metrics:
     def clear(self) -> None:
         """Forgets the values: the CPython harness only (HarnessError in the engine)."""
 
+class StreamedResponse:
+    """A response read as it comes (``HttpTestHarness.stream()``), as a client reads a
+    StreamingResponse: ``headers`` as written (its content-length, else ``transfer-encoding:
+    chunked``); the body a chunk at a time. A whole response's body comes as one chunk."""
+
+    status: int
+    headers: dict[str, str]
+    def next_chunk(self, timeout: float = 5.0) -> bytes | None:
+        """The next chunk (one item of the script's iterator), or None at the end; TimeoutError
+        when none comes within ``timeout`` seconds; HarnessError when the body fails."""
+    def read(self, timeout: float = 5.0) -> bytes:
+        """The rest of the body, to its end."""
+    def close(self) -> None:
+        """The client leaves: the script's iterator is closed (its ``finally`` runs)."""
+    def __enter__(self) -> StreamedResponse: ...
+    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None,
+                 tb: TracebackType | None) -> Literal[False]: ...
+
 class HttpTestHarness:
     """A script under test, answered as siphon-http's engine answers it (docs/testing.md)."""
 
@@ -100,7 +118,14 @@ class HttpTestHarness:
     def request(self, method: str = "GET", path: str = "/", *, headers: Mapping[str, str] | None = None,
                 query_params: Mapping[str, str | int] | None = None,
                 body: bytes | str | dict[str, Any] | list[Any] | None = None, client: str = "127.0.0.1:0",
-                tls: _Tls | None = None, client_cert: _ClientCert | None = None) -> http.Response: ...
+                tls: _Tls | None = None, client_cert: _ClientCert | None = None) -> http.Response:
+        """One request; a StreamingResponse is read to its end (HarnessError where a client would
+        see its body cut short)."""
+    def stream(self, method: str = "GET", path: str = "/", *, headers: Mapping[str, str] | None = None,
+               query_params: Mapping[str, str | int] | None = None,
+               body: bytes | str | dict[str, Any] | list[Any] | None = None, client: str = "127.0.0.1:0",
+               tls: _Tls | None = None, client_cert: _ClientCert | None = None) -> StreamedResponse:
+        """One request, returning at the response's head: its body is read a chunk at a time."""
     def add_response(self, response: http.Response | BaseException) -> None: ...
     def set_response(self, path: str, response: http.Response | BaseException) -> None: ...
     def set_default_response(self, response: http.Response | BaseException) -> None: ...

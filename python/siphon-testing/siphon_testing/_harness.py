@@ -148,7 +148,10 @@ class _Outbound:
         # the SDK's mock answers an uncanned call with an empty 200
         self.default = _http.Response(200) if self.sdk else None
 
-    async def call(self, client, method, path, headers, body):
+    async def call(self, client, method, path, headers, body, upload=None, stream=False):
+        if upload is not None:
+            # the engine's harness reads a streamed upload whole, then answers (sent_requests holds all of it)
+            body = await _read_upload(upload)
         settings = client._settings
         base = client.base_url if client.name is None else settings.get("base_url")
         if self.sdk and base is None and not path.lower().startswith(("http://", "https://")):
@@ -161,8 +164,9 @@ class _Outbound:
         self.sent_requests.append({"method": method, "path": path, "url": url, "name": client.name,
                                    "base_url": base, "headers": dict(headers), "body": body or b""})
         if any(p is None or url.startswith(p) for p in self.pass_prefixes):
-            return await asyncio.get_running_loop().run_in_executor(
+            r = await asyncio.get_running_loop().run_in_executor(
                 None, _network_call, method, url, headers, body, settings)
+            return _as_stream(r) if stream else r
         if self.queue:
             answer = self.queue.popleft()
         elif path in self.per_path:
@@ -179,7 +183,100 @@ class _Outbound:
                                     "set_default_response, or pass_through)")
         if isinstance(answer, BaseException) or (isinstance(answer, type) and issubclass(answer, BaseException)):
             raise answer
-        return _copy_response(answer)
+        r = _copy_response(answer)
+        return _as_stream(r) if stream else r
+
+
+async def _read_upload(upload):
+    """An upload's iterator read to its end; what it raises fails the call as in the engine."""
+    parts = []
+    try:
+        if hasattr(upload, "__aiter__"):
+            async for chunk in upload:
+                parts.append(_chunk_bytes(chunk, "the request body"))
+        else:
+            for chunk in upload:
+                parts.append(_chunk_bytes(chunk, "the request body"))
+    except asyncio.CancelledError:
+        raise
+    except Exception as e:
+        raise _http.ClientError(f"the request body's iterator raised {type(e).__name__}: {e}") from e
+    return b"".join(parts)
+
+
+def _chunk_bytes(chunk, what=None):
+    if chunk.__class__ is bytes:
+        return chunk
+    if isinstance(chunk, str):
+        return chunk.encode("utf-8")
+    if isinstance(chunk, (bytes, bytearray, memoryview)):
+        return bytes(chunk)
+    # the runtime's words, for a response's iterator and an upload's alike
+    raise TypeError(f"a StreamingResponse body yielded {type(chunk).__name__}; it must yield bytes or str")
+
+
+async def _body_items(it):
+    """The items of a StreamingResponse's (async) iterator as non-empty bytes, as the engine sends
+    them (str as UTF-8; anything else: TypeError); the iterator is closed however this ends."""
+    aiter = hasattr(it, "__aiter__")
+    src = it.__aiter__() if aiter else iter(it)
+    try:
+        while True:
+            try:
+                chunk = (await src.__anext__()) if aiter else next(src)
+            except (StopAsyncIteration, StopIteration):
+                return
+            chunk = _chunk_bytes(chunk)
+            if chunk:
+                yield chunk
+    finally:
+        await _close_iterator(src)
+
+
+def _as_stream(r):
+    """A whole response as a ``stream=True`` call returns it: its body a stream of one chunk."""
+    return _http.Response._received_stream(r.status, r.headers, _one_chunk(r._body))
+
+
+async def _one_chunk(b):
+    if b:
+        yield b
+
+
+async def _close_iterator(it):
+    """Closes a StreamingResponse's iterator (its ``finally`` runs), as the engine does when the client leaves."""
+    closer = getattr(it, "aclose", None) if hasattr(it, "__aiter__") else getattr(it, "close", None)
+    if closer is None:
+        return
+    try:
+        r = closer()
+        if inspect.isawaitable(r):
+            await r
+    except Exception:
+        pass
+
+
+class _Pending:
+    """A StreamingResponse's body, not read yet: its iterator, the handler's name, the declared length."""
+
+    def __init__(self, it, who, declared):
+        self.it, self.who, self.declared = it, who, declared
+
+
+def _declared_length(headers):
+    """The content-length a streaming response's script gave (-1: none); a bad one: ValueError."""
+    for k, v in (headers or {}).items():
+        if str(k).lower() == "content-length":
+            t = (v if isinstance(v, str) else str(v)).strip()
+            if not t or len(t) > 18 or not t.isdigit() or not t.isascii():
+                raise ValueError(f"invalid content-length for a streaming response: {v}")
+            return int(t)
+    return -1
+
+
+def _cut(what, why):
+    return HarnessError(f"{what}: {why.rstrip()}\n(a client sees the body cut short: the connection closes "
+                        "before its end)")
 
 
 def _network_call(method, url, headers, body, settings):
@@ -373,6 +470,83 @@ _request_id.prefix = f"{random.getrandbits(64):016x}-"
 _request_id.n = 0
 
 
+class StreamedResponse:
+    """A response read as it comes (``HttpTestHarness.stream()``): ``status``, ``headers`` (a
+    StreamingResponse's as written: its content-length, else ``transfer-encoding: chunked``),
+    ``next_chunk()``, ``read()``, ``close()``. A whole response's body comes as one chunk."""
+
+    def __init__(self, harness, what, status, headers, pending):
+        self._h = harness
+        self._what = what
+        self.status = status
+        self.headers = headers
+        self._pending = pending
+        self._items = _body_items(pending.it)
+        self._done = False
+        self._count = 0
+        if pending.who is not None:
+            if pending.declared >= 0:
+                headers["content-length"] = str(pending.declared)
+            else:
+                headers["transfer-encoding"] = "chunked"
+
+    def next_chunk(self, timeout=5.0):
+        """The next chunk of the body (bytes), or None at its end. A chunk is one item of the
+        script's iterator (empty ones are not sent). Waits up to ``timeout`` seconds for it
+        (TimeoutError past that); a body that fails: HarnessError, as ``request()`` raises."""
+        if self._done:
+            return None
+
+        async def step():
+            try:
+                return await asyncio.wait_for(self._items.__anext__(), timeout), None
+            except StopAsyncIteration:
+                return None, None
+            except (asyncio.TimeoutError, asyncio.CancelledError):
+                raise
+            except Exception:
+                return None, _script_traceback()
+
+        try:
+            chunk, tb = self._h._run(step())
+        except asyncio.TimeoutError:
+            self._done = True
+            raise TimeoutError(f"{self._what}: no chunk of the body within {timeout:g} s") from None
+        if tb is not None:
+            self._done = True
+            raise _cut(self._what, f"the streaming body of {self._pending.who} failed:\n{tb}")
+        if chunk is None:
+            self._done = True
+            d = self._pending.declared
+            if d >= 0 and self._count != d:
+                raise _cut(self._what, f"the streaming response's body is {self._count} bytes, its content-length "
+                                       f"says {d}")
+            return None
+        self._count += len(chunk)
+        return chunk
+
+    def read(self, timeout=5.0):
+        """The rest of the body, to its end (each chunk within ``timeout`` seconds)."""
+        parts = []
+        while (chunk := self.next_chunk(timeout)) is not None:
+            parts.append(chunk)
+        return b"".join(parts)
+
+    def close(self):
+        """The client leaves: the script's iterator is closed (its ``finally`` runs) unless it ended."""
+        if not self._done:
+            self._done = True
+            if not self._h._closed:
+                self._h._run(self._items.aclose())
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, et, ev, tb):
+        self.close()
+        return False
+
+
 class HttpTestHarness:
     """Loads a script and answers its requests as siphon-http does (docs/testing.md).
 
@@ -411,6 +585,7 @@ class HttpTestHarness:
         self._loop = asyncio.new_event_loop()
         self._router = None
         self._routed = -1
+        self._streams = []  # what stream() returned: closed with the harness
         self.log = _Log()
         self.cache = _Cache()
         self.metrics = _Metrics()
@@ -472,8 +647,8 @@ class HttpTestHarness:
     def _build_router(self):
         r = _router.Router()
         try:
-            for pattern, methods, fn in _http._routes:
-                r.add(methods, pattern, fn)
+            for i, (pattern, methods, fn) in enumerate(_http._routes):
+                r.add(methods, pattern, (fn, _http._stream_routes.get(i)))
         except _router.RouteError as e:
             raise HarnessError(f"the engine would refuse the script's routes: {e}") from None
         self._router = r
@@ -510,7 +685,37 @@ class HttpTestHarness:
 
     def request(self, method="GET", path="/", *, headers=None, query_params=None, body=None,
                 client="127.0.0.1:0", tls=None, client_cert=None):
-        """Sends one request through the engine's rules and the script; returns an http.Response."""
+        """Sends one request through the engine's rules and the script; returns an http.Response.
+
+        A StreamingResponse is read to its end (its iterator must end); one that fails or whose
+        length differs from the content-length its script gave raises HarnessError, as a client
+        would see its body cut short."""
+        what = f"{method} {path}"
+        status, out_headers, out_body, before = self._exchange(method, path, headers, query_params, body, client,
+                                                               tls, client_cert)
+        if isinstance(out_body, _Pending):
+            out_body = self._collect(what, out_body)
+            out_headers["content-length"] = str(len(out_body))
+        self._check_unexpected(before)
+        return _http.Response._received(status, out_headers, out_body)
+
+    def stream(self, method="GET", path="/", *, headers=None, query_params=None, body=None,
+               client="127.0.0.1:0", tls=None, client_cert=None):
+        """Sends one request as ``request()`` does, and returns at the response's head: a
+        ``StreamedResponse`` whose body the test reads a chunk at a time (``next_chunk()``), as a
+        client reads a StreamingResponse (server-sent events), and closes (``close()``: the
+        iterator is closed, as when a client leaves). Other requests may go meanwhile."""
+        what = f"{method} {path}"
+        status, out_headers, out_body, before = self._exchange(method, path, headers, query_params, body, client,
+                                                               tls, client_cert)
+        self._check_unexpected(before)
+        if not isinstance(out_body, _Pending):
+            out_body = _Pending(_one_chunk(out_body), None, -1)
+        s = StreamedResponse(self, what, status, out_headers, out_body)
+        self._streams.append(s)
+        return s
+
+    def _exchange(self, method, path, headers, query_params, body, client, tls, client_cert):
         if not isinstance(method, str) or not method:
             raise TypeError(f"method must be a non-empty str, not {method!r}")
         if self._sdk:
@@ -548,12 +753,26 @@ class HttpTestHarness:
                                                     self._tls(tls, client_cert), rid)
         if "x-request-id" not in out_headers:
             out_headers["x-request-id"] = rid
-        if status in (204, 304):
+        if isinstance(out_body, _Pending):
+            if method == "HEAD" or status in (204, 304):
+                # the engine writes the head and closes the iterator unread: the length the script
+                # declared, else chunked framing (none for 204 and 304)
+                self._run(_close_iterator(out_body.it))
+                if status not in (204, 304):
+                    if out_body.declared >= 0:
+                        out_headers["content-length"] = str(out_body.declared)
+                    else:
+                        out_headers["transfer-encoding"] = "chunked"
+                out_body = b""
+        elif status in (204, 304):
             out_body = b""
         else:
             out_headers["content-length"] = str(len(out_body))
-        if method == "HEAD":
+        if method == "HEAD" and not isinstance(out_body, _Pending):
             out_body = b""
+        return status, out_headers, out_body, before
+
+    def _check_unexpected(self, before):
         new = self._out.unexpected_requests[before:]
         if new and not self._sdk:
             # the test fails here, naming the calls (the script saw http.ClientError and answered)
@@ -561,7 +780,27 @@ class HttpTestHarness:
             del self._out.unexpected_requests[before:]
             raise UnexpectedRequest("no canned response for " + "; ".join(new)
                                     + " (add_response, set_response, set_default_response or pass_through)")
-        return _http.Response._received(status, out_headers, out_body)
+
+    def _collect(self, what, pending):
+        """A StreamingResponse's body read whole; HarnessError where a client would see it cut short."""
+        async def read():
+            parts = []
+            try:
+                async for chunk in _body_items(pending.it):
+                    parts.append(chunk)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                return None, _script_traceback()
+            return b"".join(parts), None
+
+        data, tb = self._run(read())
+        if data is None:
+            raise _cut(what, f"the streaming body of {pending.who} failed:\n{tb}")
+        if pending.declared >= 0 and len(data) != pending.declared:
+            raise _cut(what, f"the streaming response's body is {len(data)} bytes, its content-length says "
+                             f"{pending.declared}")
+        return data
 
     @staticmethod
     def _tls(tls, client_cert):
@@ -603,13 +842,19 @@ class HttpTestHarness:
             engine.__qualname__ = "the engine's answer"
             r = self._run(self._chain(req, engine, list(_http._unmatched)))
         else:
-            handler, params = m[1], m[2]
+            (handler, cap), params = m[1], m[2]
+            if cap is not None and cap >= 0 and len(body) > cap:
+                # past a stream=True route's max_body_bytes: the engine answers before reading the body,
+                # and closes the connection after it
+                return _engine_answer(413, {"connection": "close"})
             req = _http.Request(method, raw_path, params, headers, _router.parse_query(raw_query), client, body, tls,
                                 raw_query, rid)
+            if cap is not None:
+                req._stream = _http._STREAM_ROUTE
             r = self._run(self._chain(req, handler))
         if r is None:
             return _engine_answer(500)
-        return self._written(r, req)
+        return self._written(r, req, _name(handler) if m[0] == "found" else "the unmatched middleware")
 
     async def _chain(self, req, handler, middleware=None):
         """The middleware in registration order, then the handler, as the engine runs them: a
@@ -691,8 +936,9 @@ class HttpTestHarness:
         print(f"siphon_testing: {who} failed on {req.method} {req.path}: answered 500\n{detail.rstrip()}",
               file=sys.stderr)
 
-    def _written(self, r, req):
-        """The script's response as the engine writes it; 500 where the engine could not."""
+    def _written(self, r, req, who):
+        """The script's response as the engine writes it; 500 where the engine could not. A
+        StreamingResponse's body is left to read (a _Pending)."""
         s = r.status
         if s.__class__ is not int or s < 200 or s > 599:
             self._failed("handler", req, f"answered with status {s!r}; a response status must be an int "
@@ -711,6 +957,14 @@ class HttpTestHarness:
                 if name in _FRAMING:
                     continue
                 out[name] = one if name not in out else out[name] + ", " + one
+        if isinstance(r, _http.StreamingResponse):
+            try:
+                declared = _declared_length(r.headers)
+            except ValueError as e:
+                self._failed("handler", req, str(e))
+                self._run(_close_iterator(r.body_iterator))
+                return _engine_answer(500)
+            return s, out, _Pending(r.body_iterator, who, declared)
         return s, out, r.body
 
     # -- outbound calls --------------------------------------------------------------------
@@ -792,6 +1046,9 @@ class HttpTestHarness:
     def close(self):
         """Ends the harness; raises UnexpectedRequest if unexpected outbound calls were not asserted."""
         if not self._closed:
+            for s in self._streams:
+                s.close()  # as clients that leave: the scripts' iterators run their finally
+            self._streams.clear()
             self._closed = True
             if _http._client_call == self._out.call:
                 _http._client_call = None

@@ -135,3 +135,27 @@ def a_b_d(req):
 @http.route("/head-own", methods=["GET", "HEAD"])
 def head_own(req):
     return http.Response(headers={"x-method": req.method}, body=b"own")
+
+
+@http.route("/stream-echo", methods=["POST"], stream=True, max_body_bytes=32)
+async def stream_echo(req):
+    parts = [c async for c in req.stream()]
+    return http.Response(headers={"x-bytes": str(sum(len(p) for p in parts))}, body=b"".join(parts))
+
+
+@http.route("/stream-sized")
+async def stream_sized(req):
+    async def gen():
+        yield "hello "
+        yield b"world"
+    return http.StreamingResponse(gen(), headers={"content-type": "text/plain", "content-length": "11"})
+
+
+@http.route("/stream-chunked")
+def stream_chunked(req):
+    return http.StreamingResponse(iter([b"a", b"b"]), status=201, headers={"x-kind": "chunked"})
+
+
+@http.route("/stream-nocontent")
+def stream_nocontent(req):
+    return http.StreamingResponse(iter([b"never sent"]), status=204)

@@ -603,6 +603,31 @@ public final class HttpEngine implements AutoCloseable {
          */
         java.util.concurrent.CompletableFuture<byte[]> exchange(byte[] request, InetSocketAddress remote, TlsInfo tls);
 
+        /**
+         * As {@link #exchange}, but a streaming response's future completes at its head (framed as
+         * a connection frames it: the handler's {@code content-length}, else chunked) with its
+         * body left to read from {@link Streamed#body()}; cancelling that stream is the client
+         * leaving. Any other response comes whole, with a null {@link Streamed#body()}.
+         */
+        java.util.concurrent.CompletableFuture<Streamed> open(byte[] request, InetSocketAddress remote, TlsInfo tls);
+
+        /**
+         * An answer of {@link #open}: {@code head} the bytes written so far (the whole response
+         * when {@code body} is null), {@code body} a streaming response's body still to come.
+         */
+        record Streamed(byte[] head, BodyStream body) {}
+
+        /**
+         * The exchange of {@link #exchange} failed because a streaming response's body could not be
+         * read to its end (its producer failed, or its length differs from its content-length): on
+         * a connection the client would see the body cut short.
+         */
+        final class BodyCutException extends IOException {
+            public BodyCutException(Throwable cause) {
+                super(cause.getMessage(), cause);
+            }
+        }
+
         /** Stops its loop: an exchange still waiting for its handler then never completes. */
         @Override
         void close();

@@ -44,6 +44,12 @@ import java.util.concurrent.TimeUnit;
  * ({@code max_buffered_body_bytes}), request metrics and the access log, chunked request bodies
  * (refused with 411 here: send a {@code content-length}), 100-continue and timeouts on reading.
  * One loop thread runs every exchange; handlers that answer later do so from their own threads.
+ *
+ * <p>A streaming route gets the whole body as a stream that has all of it already. A streaming
+ * response is read whole by {@link #exchange} (one that fails, or whose length is not its
+ * {@code content-length}, fails the exchange with {@link HttpEngine.InProcess.BodyCutException});
+ * {@link #open} answers at its head and leaves the body to the caller. For HEAD and bodyless
+ * statuses its head is written as a connection writes it: the declared length, else chunked.
  */
 public final class Http1InProcess implements Exchange.Sink, HttpEngine.InProcess {
     private final ServerConfig server;
@@ -66,7 +72,13 @@ public final class Http1InProcess implements Exchange.Sink, HttpEngine.InProcess
 
     /** What the request's exchange needs until its answer is encoded. */
     private static final class Pending {
-        final CompletableFuture<byte[]> answer = new CompletableFuture<>();
+        /** {@link #open}: a streaming response's head is the answer, its body is read by the caller. */
+        final boolean open;
+        final CompletableFuture<Streamed> answer = new CompletableFuture<>();
+
+        Pending(boolean open) {
+            this.open = open;
+        }
     }
 
     /**
@@ -79,7 +91,20 @@ public final class Http1InProcess implements Exchange.Sink, HttpEngine.InProcess
      */
     @Override
     public CompletableFuture<byte[]> exchange(byte[] request, InetSocketAddress remote, TlsInfo tls) {
-        Pending p = new Pending();
+        return start(request, remote, tls, false).thenApply(Streamed::head);
+    }
+
+    /**
+     * As {@link #exchange}, but a streaming response completes at its head (framed as on a
+     * connection: its {@code content-length}, else chunked) and its body is left to the caller.
+     */
+    @Override
+    public CompletableFuture<Streamed> open(byte[] request, InetSocketAddress remote, TlsInfo tls) {
+        return start(request, remote, tls, true);
+    }
+
+    private CompletableFuture<Streamed> start(byte[] request, InetSocketAddress remote, TlsInfo tls, boolean open) {
+        Pending p = new Pending(open);
         loop.submit(() -> {
             try {
                 serve(request, remote, tls, p);
@@ -178,17 +203,51 @@ public final class Http1InProcess implements Exchange.Sink, HttpEngine.InProcess
             // a streaming response is read whole here (the harness answers with whole messages); a
             // producer that fails answers as a cut connection would: the exchange fails
             BodyStream stream = response.bodyStream();
-            if (ex.head || dev.siphon.http.internal.Status.bodyless(response.status())) {
-                stream.cancel(new BodyStream.CancelledException("the response takes no body"));
-                complete(ex, new Response(response.status(), response.headers(), null));
+            long declared;
+            try {
+                declared = Http1Encoder.declaredLength(response);
+            } catch (Http1Encoder.InvalidHeaderException bad) {
+                stream.cancel(new BodyStream.CancelledException("the response's head is invalid"));
+                ex.fail(bad); // already answered: this only logs
+                complete(ex, Responses.error(500));
+                return;
+            }
+            boolean bodyless = ex.head || dev.siphon.http.internal.Status.bodyless(response.status());
+            if (bodyless || (pending.get(ex) != null && pending.get(ex).open)) {
+                // the head as a connection writes it: the declared length (HEAD too), else chunked
+                if (bodyless) {
+                    stream.cancel(new BodyStream.CancelledException("the response takes no body"));
+                }
+                Pending p = pending.remove(ex);
+                if (p == null) {
+                    if (!bodyless) {
+                        stream.cancel(new BodyStream.CancelledException("nobody reads the response"));
+                    }
+                    return;
+                }
+                OutboundQueue out = new OutboundQueue(loop.pool());
+                Bytes sink = new Bytes();
+                try {
+                    Http1Encoder.encodeHead(response, declared >= 0 ? declared : Http1Encoder.CHUNKED, ex.closeAfter,
+                            false, ex.requestId, out);
+                    out.flush(sink);
+                    p.answer.complete(new Streamed(sink.bytes.toByteArray(), bodyless ? null : stream));
+                } catch (IOException | Http1Encoder.InvalidHeaderException e) {
+                    stream.cancel(new BodyStream.CancelledException("the response's head is invalid"));
+                    p.answer.completeExceptionally(e);
+                } finally {
+                    out.discard();
+                }
                 return;
             }
             stream.readAll(Integer.MAX_VALUE - 16).whenComplete((bytes, failed) -> loop.submit(() -> {
-                if (failed != null) {
+                Throwable cut = failed != null || declared < 0 || bytes.length == declared ? failed
+                        : new IOException("the streaming response's body is " + bytes.length
+                                + " bytes, its content-length says " + declared);
+                if (cut != null) {
                     Pending p = pending.remove(ex);
                     if (p != null) {
-                        p.answer.completeExceptionally(new IOException("the streaming body ended short: "
-                                + failed.getMessage(), failed));
+                        p.answer.completeExceptionally(new BodyCutException(cut));
                     }
                     return;
                 }
@@ -214,7 +273,7 @@ public final class Http1InProcess implements Exchange.Sink, HttpEngine.InProcess
                 Http1Encoder.encode(Responses.error(500), ex.head, ex.closeAfter, false, ex.requestId, out);
             }
             out.flush(sink);
-            p.answer.complete(sink.bytes.toByteArray());
+            p.answer.complete(new Streamed(sink.bytes.toByteArray(), null));
         } catch (IOException | Http1Encoder.InvalidHeaderException e) {
             p.answer.completeExceptionally(e);
         } finally {

@@ -100,11 +100,89 @@ public final class HarnessBridge implements AutoCloseable {
     @HostAccess.Export
     public String[] request(String method, String target, Value headers, String body, String client, Value tls,
                             Value cert) {
+        ScriptHarness.Answer a;
+        try {
+            a = harness().request(method, target, fields(headers),
+                    body == null ? null : body.getBytes(StandardCharsets.ISO_8859_1), client, tls(tls, cert));
+        } catch (IllegalArgumentException e) {
+            return new String[] {"error", e.getMessage()};
+        } catch (ScriptHarness.BodyCutException e) {
+            return new String[] {"cut", e.getMessage()};
+        }
+        return flat(a.status(), a.headers(), a.body());
+    }
+
+    /**
+     * One request read as it comes ({@link ScriptHarness#open}): a {@link Streamed}, or {"error",
+     * why} for a request that cannot be written.
+     */
+    @HostAccess.Export
+    public Object open(String method, String target, Value headers, String body, String client, Value tls,
+                       Value cert) {
+        try {
+            return new Streamed(harness().open(method, target, fields(headers),
+                    body == null ? null : body.getBytes(StandardCharsets.ISO_8859_1), client, tls(tls, cert)));
+        } catch (IllegalArgumentException e) {
+            return new String[] {"error", e.getMessage()};
+        }
+    }
+
+    /** A {@link ScriptHarness.StreamedAnswer} for Python: its head, then its chunks. */
+    public static final class Streamed {
+        private final ScriptHarness.StreamedAnswer answer;
+
+        Streamed(ScriptHarness.StreamedAnswer answer) {
+            this.answer = answer;
+        }
+
+        /** {status, name, value, ..., ""}. */
+        @HostAccess.Export
+        public String[] head() {
+            return flat(answer.status(), answer.headers(), new byte[0]);
+        }
+
+        /** {"chunk", bytes (Latin-1)}, {"end"}, {"cut", why} or {"timeout"}. */
+        @HostAccess.Export
+        public String[] next(long timeoutMs) {
+            try {
+                byte[] c = answer.next(timeoutMs);
+                return c == null ? new String[] {"end"}
+                        : new String[] {"chunk", new String(c, StandardCharsets.ISO_8859_1)};
+            } catch (ScriptHarness.BodyCutException e) {
+                return new String[] {"cut", e.getMessage()};
+            } catch (java.util.concurrent.TimeoutException e) {
+                return new String[] {"timeout"};
+            }
+        }
+
+        @HostAccess.Export
+        public void close() {
+            answer.close();
+        }
+    }
+
+    private static String[] flat(int status, List<Map.Entry<String, String>> headers, byte[] body) {
+        String[] out = new String[2 + 2 * headers.size()];
+        out[0] = Integer.toString(status);
+        int k = 1;
+        for (Map.Entry<String, String> e : headers) {
+            out[k++] = e.getKey();
+            out[k++] = e.getValue();
+        }
+        out[k] = new String(body, StandardCharsets.ISO_8859_1);
+        return out;
+    }
+
+    private static Map<String, String> fields(Value headers) {
         Map<String, String> h = new LinkedHashMap<>();
         for (long i = 0; i + 1 < headers.getArraySize(); i += 2) {
             h.merge(headers.getArrayElement(i).asString(), headers.getArrayElement(i + 1).asString(),
                     (a, b) -> a + ", " + b);
         }
+        return h;
+    }
+
+    private static TlsInfo tls(Value tls, Value cert) {
         TlsInfo t = null;
         if (!tls.isNull()) {
             ClientCert c = null;
@@ -119,22 +197,7 @@ public final class HarnessBridge implements AutoCloseable {
             t = new TlsInfo(tls.getArrayElement(0).asString(), tls.getArrayElement(1).asString(),
                     str(tls.getArrayElement(2)), str(tls.getArrayElement(3)), c);
         }
-        ScriptHarness.Answer a;
-        try {
-            a = harness().request(method, target, h, body == null ? null : body.getBytes(StandardCharsets.ISO_8859_1),
-                    client, t);
-        } catch (IllegalArgumentException e) {
-            return new String[] {"error", e.getMessage()};
-        }
-        String[] out = new String[2 + 2 * a.headers().size()];
-        out[0] = Integer.toString(a.status());
-        int k = 1;
-        for (Map.Entry<String, String> e : a.headers()) {
-            out[k++] = e.getKey();
-            out[k++] = e.getValue();
-        }
-        out[k] = new String(a.body(), StandardCharsets.ISO_8859_1);
-        return out;
+        return t;
     }
 
     private static String str(Value v) {

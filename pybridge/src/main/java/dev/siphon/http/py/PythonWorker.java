@@ -1253,7 +1253,9 @@ final class PythonWorker {
         pool.scriptError(who);
         LOG.log(System.Logger.Level.ERROR, "the streaming body of " + who + " failed:\n"
                 + (detail == null ? "" : detail.stripTrailing()));
-        stream.fail(new java.io.IOException("the streaming body of " + who + " failed"));
+        // the traceback as the cause: a harness names it (ScriptHarness), a connection logs only the message
+        stream.fail(new java.io.IOException("the streaming body of " + who + " failed",
+                detail == null ? null : new ScriptException(detail.stripTrailing())));
     }
 
     /** The engine's answer to request {@code rid}, which matched no route: {status, name, value, ..., body (Latin-1)}. */

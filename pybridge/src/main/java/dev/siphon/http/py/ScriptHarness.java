@@ -70,6 +70,117 @@ public final class ScriptHarness implements AutoCloseable {
         }
     }
 
+    /**
+     * A streaming response's body could not be read to its end (its iterator raised or yielded
+     * something but bytes or str, or its length differs from the content-length it gave): a
+     * client would see it cut short. The message says why, with the script's traceback.
+     */
+    public static final class BodyCutException extends IllegalStateException {
+        BodyCutException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /**
+     * An answer read as it comes ({@link #open}): its status and header fields as written (a
+     * streaming response's {@code content-length}, else {@code transfer-encoding: chunked}), and
+     * its body a chunk at a time. Closing it before the end is the client leaving: the script's
+     * iterator is closed.
+     */
+    public static final class StreamedAnswer implements AutoCloseable {
+        private final Answer head;
+        private final dev.siphon.http.BodyStream body;
+        private final long declared;
+        private long read;
+        private boolean done;
+
+        StreamedAnswer(Answer head, dev.siphon.http.BodyStream body) {
+            this.head = head;
+            this.body = body;
+            String cl = body == null ? null : head.header("content-length");
+            this.declared = cl == null ? -1 : Long.parseLong(cl);
+        }
+
+        public int status() {
+            return head.status();
+        }
+
+        public List<Map.Entry<String, String>> headers() {
+            return head.headers();
+        }
+
+        /**
+         * The next chunk of the body (a whole answer's body is one), or null at its end.
+         *
+         * @throws TimeoutException  when no chunk came within {@code timeoutMs} (the answer is closed)
+         * @throws BodyCutException  when the body failed, as {@link #request} throws it
+         */
+        public synchronized byte[] next(long timeoutMs) throws TimeoutException {
+            if (done) {
+                return null;
+            }
+            if (body == null) {
+                done = true;
+                return head.body().length == 0 ? null : head.body();
+            }
+            byte[] c;
+            try {
+                c = body.read().get(timeoutMs, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                close();
+                throw new IllegalStateException("interrupted waiting for a chunk", e);
+            } catch (ExecutionException e) {
+                done = true;
+                throw cut(e.getCause());
+            } catch (TimeoutException e) {
+                close();
+                throw e;
+            }
+            if (c == null) {
+                done = true;
+                if (declared >= 0 && read != declared) {
+                    throw new BodyCutException("the streaming response's body is " + read
+                            + " bytes, its content-length says " + declared, null);
+                }
+                return null;
+            }
+            read += c.length;
+            return c;
+        }
+
+        /** The client leaves: the rest of the body is not wanted. */
+        @Override
+        public synchronized void close() {
+            if (!done) {
+                done = true;
+                if (body != null) {
+                    body.cancel(new dev.siphon.http.BodyStream.CancelledException("the test closed the response"));
+                }
+            }
+        }
+    }
+
+    /** Why a body was cut: the producer's failure, and the script's traceback when there is one. */
+    static BodyCutException cut(Throwable failure) {
+        Throwable t = failure;
+        String why = null;
+        String traceback = null;
+        while (t != null) {
+            if (t instanceof ScriptException se) {
+                traceback = se.getMessage();
+            } else if (why == null && !(t instanceof java.util.concurrent.CompletionException)
+                    && !(t instanceof HttpEngine.InProcess.BodyCutException) && t.getMessage() != null) {
+                why = t.getMessage();
+            }
+            t = t.getCause();
+        }
+        if (why == null) {
+            why = String.valueOf(failure);
+        }
+        return new BodyCutException(traceback == null ? why : why + ":\n" + traceback, failure);
+    }
+
     private static final String[] LEVELS = {"debug", "info", "warn", "error"};
 
     private final WorkerPool pool;
@@ -241,6 +352,33 @@ public final class ScriptHarness implements AutoCloseable {
         try {
             byte[] answer = engine.exchange(raw, address(client), tls).get(answerTimeoutMs, TimeUnit.MILLISECONDS);
             return parse(answer);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted waiting for the answer to " + method + " " + target, e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof HttpEngine.InProcess.BodyCutException) {
+                throw cut(e.getCause());
+            }
+            throw new IllegalStateException("the engine failed on " + method + " " + target + ": " + e.getCause(),
+                    e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("no answer to " + method + " " + target + " within " + answerTimeoutMs
+                    + " ms", e);
+        }
+    }
+
+    /**
+     * As {@link #request(String, String, Map, byte[], String, TlsInfo)}, returning at the
+     * response's head: a streaming response's body is read a chunk at a time from the answer,
+     * as a client reads it (server-sent events); other requests may go meanwhile.
+     */
+    public StreamedAnswer open(String method, String target, Map<String, String> headers, byte[] body, String client,
+                               TlsInfo tls) {
+        byte[] raw = encode(method, target, headers, body);
+        try {
+            HttpEngine.InProcess.Streamed s = engine.open(raw, address(client), tls)
+                    .get(answerTimeoutMs, TimeUnit.MILLISECONDS);
+            return new StreamedAnswer(parse(s.head()), s.body());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted waiting for the answer to " + method + " " + target, e);

@@ -263,6 +263,16 @@ class CPythonHarnessTest {
         assertTrue(r.output().contains("4 passed"), r.output());
     }
 
+    /** docs/testing.md's streaming example is examples/tests/test_sse.py's, word for word (CookbookTestsTest runs it). */
+    @Test
+    void theTestingPagesStreamingExampleIsTested() throws Exception {
+        String doc = Files.readString(ROOT.resolve("docs/testing.md"));
+        Matcher m = Pattern.compile("## Streaming\n.*?```python\n(.*?)```", Pattern.DOTALL).matcher(doc);
+        assertTrue(m.find(), "no python block in docs/testing.md's section Streaming");
+        String test = Files.readString(ROOT.resolve("examples/tests/test_sse.py"));
+        assertTrue(test.contains(m.group(1)), "docs/testing.md's streaming block is not in test_sse.py:\n" + m.group(1));
+    }
+
     static String pyString(String s) {
         return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'";
     }

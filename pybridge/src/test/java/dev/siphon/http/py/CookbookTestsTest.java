@@ -31,8 +31,9 @@ class CookbookTestsTest {
     static final String PYTHON = StubsTest.PYTHON;
     /** The tests of each file (a parametrized test counts once per row), as both harnesses run them. */
     static final Map<String, Integer> EXPECTED = new TreeMap<>(Map.of(
-            "test_hello.py", 5, "test_jobs.py", 8, "test_original.py", 3, "test_proxy.py", 11,
-            "test_registry.py", 13, "test_rest.py", 8, "test_webhook.py", 6, "test_middleware.py", 5));
+            "test_hello.py", 5, "test_jobs.py", 8, "test_original.py", 3, "test_proxy.py", 13,
+            "test_registry.py", 13, "test_rest.py", 8, "test_webhook.py", 6, "test_middleware.py", 5,
+            "test_sse.py", 5, "test_upload.py", 6));
 
     record Result(int status, String output) {}
 

@@ -103,7 +103,14 @@ class HarnessParityTest {
             Row.get("/async"),
             Row.get("/status/418"),
             Row.get("/status/599"),
-            Row.get("/status/600"));                      // Response(600) raises: 500
+            Row.get("/status/600"),                       // Response(600) raises: 500
+            Row.of("POST", "/stream-echo").body("streamed body"), // a stream=True route
+            Row.of("POST", "/stream-echo").body("x".repeat(33)), // past its max_body_bytes: 413
+            Row.of("POST", "/stream-echo"),
+            Row.get("/stream-sized"),                     // a StreamingResponse with its content-length
+            Row.of("HEAD", "/stream-sized"),
+            Row.of("HEAD", "/stream-chunked"),            // HEAD of a chunked one: transfer-encoding
+            Row.get("/stream-nocontent"));                // 204: no body, no framing
 
     @Test
     void theHarnessAnswersEveryRequestAsTheEngine(@TempDir Path dir) throws Exception {

@@ -185,6 +185,45 @@ class ScriptHarnessTest {
         }
     }
 
+    /** A StreamingResponse read whole, as a head, a chunk at a time, and cut short (harness/streaming_app.py). */
+    @Test
+    void streamingResponses() throws Exception {
+        Path app = Scripts.harnessApp().getParent().resolve("streaming_app.py");
+        try (ScriptHarness h = ScriptHarness.builder(app).start()) {
+            ScriptHarness.Answer whole = h.request("GET", "/chunks", Map.of(), null);
+            assertEquals(203, whole.status());
+            assertEquals("caf\u00e9 au lait", text(whole));
+            assertEquals(String.valueOf("caf\u00e9 au lait".getBytes(StandardCharsets.UTF_8).length),
+                    whole.header("content-length"));
+            ScriptHarness.Answer head = h.request("HEAD", "/chunks", Map.of(), null);
+            assertEquals(List.of("chunked", ""), List.of(head.header("transfer-encoding"), text(head)));
+            assertNull(head.header("content-length"));
+
+            ScriptHarness.BodyCutException cut = assertThrows(ScriptHarness.BodyCutException.class,
+                    () -> h.request("GET", "/raises", Map.of(), null));
+            assertTrue(cut.getMessage().startsWith("the streaming body of streaming_app.raises failed:\n")
+                    && cut.getMessage().contains("ValueError: disk gone"), cut.getMessage());
+            cut = assertThrows(ScriptHarness.BodyCutException.class,
+                    () -> h.request("GET", "/too-short", Map.of(), null));
+            assertEquals("the streaming response's body is 5 bytes, its content-length says 10", cut.getMessage());
+
+            try (ScriptHarness.StreamedAnswer feed = h.open("GET", "/feed", Map.of(), null, "127.0.0.1:0", null)) {
+                assertEquals("chunked", feed.headers().stream().filter(e -> e.getKey().equals("transfer-encoding"))
+                        .map(Map.Entry::getValue).findFirst().orElse(null));
+                assertEquals("hello\n", new String(feed.next(5_000), StandardCharsets.UTF_8));
+                h.request("POST", "/publish", Map.of(), "one".getBytes(StandardCharsets.UTF_8));
+                assertEquals("one\n", new String(feed.next(5_000), StandardCharsets.UTF_8));
+                assertThrows(java.util.concurrent.TimeoutException.class, () -> feed.next(200));
+                assertNull(feed.next(5_000)); // closed by the timeout
+            }
+            try (ScriptHarness.StreamedAnswer s = h.open("GET", "/sync", Map.of(), null, "127.0.0.1:0", null)) {
+                assertEquals("one,", new String(s.next(5_000), StandardCharsets.UTF_8));
+                assertEquals("two", new String(s.next(5_000), StandardCharsets.UTF_8));
+                assertNull(s.next(5_000));
+            }
+        }
+    }
+
     @Test
     void aScriptThatRaisesAtImportNamesItsOwnLine(@TempDir Path dir) throws Exception {
         Path bad = dir.resolve("bad.py");

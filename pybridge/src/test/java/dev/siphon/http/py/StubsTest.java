@@ -227,8 +227,8 @@ class StubsTest {
         Path rt = copy(RUNTIME, dir.resolve("runtime"), ".py");
         Path st = copy(STUBS.resolve("siphon"), dir.resolve("stubs"), ".pyi");
         edit(rt.resolve("http.py"), "class PoolTimeoutError(TimeoutError):", "class PoolTimeoutError(ClientError):");
-        edit(rt.resolve("http.py"), "async def put(self, path, *, body=None, headers=None):",
-                "async def put(self, path, body=None, *, headers=None):");
+        edit(rt.resolve("http.py"), "async def put(self, path, *, body=None, headers=None, stream=False):",
+                "async def put(self, path, body=None, *, headers=None, stream=False):");
         Files.writeString(rt.resolve("cache.py"), "\n\nasync def flush(name):\n    pass\n",
                 java.nio.file.StandardOpenOption.APPEND);
         edit(st.resolve("cache.pyi"), "async def exists(", "def exists(");
@@ -239,7 +239,8 @@ class StubsTest {
         assertEquals(1, r.status(), r.output());
         for (String expected : new String[] {
             "siphon.http.PoolTimeoutError: differs: runtime class ('ClientError',), stub class ('TimeoutError',)",
-            "siphon.http.Client.put: differs: runtime async def(self, path, body=None, (kw-only) headers=None)",
+            "siphon.http.Client.put: differs: runtime async def(self, path, body=None, (kw-only) headers=None, "
+                    + "(kw-only) stream=False)",
             "siphon.cache.flush: in the runtime (async def(name)) but not in the stub",
             "siphon.cache.exists: differs: runtime async def(name, key), stub def(name, key)",
             "siphon.metrics.Gauge.dec: in the runtime (def(self, amount=1)) but not in the stub",

@@ -14,7 +14,7 @@ from urllib.parse import quote as _quote, urlencode as _urlencode
 
 from siphon import http as _http
 
-__all__ = ["HttpTestHarness", "HarnessError", "UnexpectedRequest"]
+__all__ = ["HttpTestHarness", "HarnessError", "UnexpectedRequest", "StreamedResponse"]
 
 _host = None      # dev.siphon.http.py.ScriptTestRunner's host object (boot)
 _sources = None   # {module name: source} of the siphon package (boot), for harness.cache
@@ -45,6 +45,69 @@ def _flat(d):
         out.append(str(k))
         out.append(str(v))
     return out
+
+
+def _cut(what, why):
+    return HarnessError(f"{what}: {why.rstrip()}\n(a client sees the body cut short: the connection closes "
+                        "before its end)")
+
+
+def _headers_of(a, n):
+    out = {}
+    for i in range(1, n - 1, 2):
+        k, v = str(a[i]), str(a[i + 1])
+        out[k] = out[k] + ", " + v if k in out else v
+    return out
+
+
+class StreamedResponse:
+    """A response read as it comes (``HttpTestHarness.stream()``): ``status``, ``headers`` (a
+    StreamingResponse's as written: its content-length, else ``transfer-encoding: chunked``),
+    ``next_chunk()``, ``read()``, ``close()``. A whole response's body comes as one chunk."""
+
+    def __init__(self, harness, what, status, headers, streamed):
+        self._h = harness
+        self._what = what
+        self.status = status
+        self.headers = headers
+        self._s = streamed
+        self._done = False
+
+    def next_chunk(self, timeout=5.0):
+        """The next chunk of the body (bytes), or None at its end; waits up to ``timeout`` seconds
+        (TimeoutError past that); a body that fails: HarnessError, as ``request()`` raises."""
+        if self._done:
+            return None
+        a = self._s.next(int(timeout * 1000))
+        kind = str(a[0])
+        if kind == "chunk":
+            return str(a[1]).encode("latin-1")
+        self._done = True
+        if kind == "end":
+            return None
+        if kind == "timeout":
+            raise TimeoutError(f"{self._what}: no chunk of the body within {timeout:g} s")
+        raise _cut(self._what, str(a[1]))
+
+    def read(self, timeout=5.0):
+        """The rest of the body, to its end (each chunk within ``timeout`` seconds)."""
+        parts = []
+        while (chunk := self.next_chunk(timeout)) is not None:
+            parts.append(chunk)
+        return b"".join(parts)
+
+    def close(self):
+        """The client leaves: the script's iterator is closed (its ``finally`` runs) unless it ended."""
+        if not self._done:
+            self._done = True
+            self._s.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, et, ev, tb):
+        self.close()
+        return False
 
 
 class _Log:
@@ -230,6 +293,37 @@ class HttpTestHarness:
 
     def request(self, method="GET", path="/", *, headers=None, query_params=None, body=None,
                 client="127.0.0.1:0", tls=None, client_cert=None):
+        """One request through the engine; a StreamingResponse is read to its end (a body that fails,
+        or whose length differs from its content-length: HarnessError)."""
+        args = self._args(method, path, headers, query_params, body, client, tls, client_cert)
+        a = self._j.request(*args)
+        if len(a) == 2 and str(a[0]) == "error":
+            raise ValueError(str(a[1]))
+        if len(a) == 2 and str(a[0]) == "cut":
+            raise _cut(f"{method} {path}", str(a[1]))
+        n = len(a)
+        resp = _http.Response(int(a[0]), headers=_headers_of(a, n), body=str(a[n - 1]).encode("latin-1"))
+        self._check_unexpected()
+        return resp
+
+    def stream(self, method="GET", path="/", *, headers=None, query_params=None, body=None,
+               client="127.0.0.1:0", tls=None, client_cert=None):
+        """One request, returning at the response's head: a StreamedResponse whose body the test
+        reads a chunk at a time, as a client reads a StreamingResponse; other requests may go meanwhile."""
+        args = self._args(method, path, headers, query_params, body, client, tls, client_cert)
+        s = self._j.open(*args)
+        if not hasattr(s, "head"):  # {"error", why}
+            raise ValueError(str(s[1]))
+        a = s.head()
+        out = StreamedResponse(self, f"{method} {path}", int(a[0]), _headers_of(a, len(a)), s)
+        try:
+            self._check_unexpected()
+        except UnexpectedRequest:
+            out.close()
+            raise
+        return out
+
+    def _args(self, method, path, headers, query_params, body, client, tls, client_cert):
         if not self._loaded:
             raise HarnessError("no script loaded: call load_script or load_source first")
         method = method.upper()
@@ -253,22 +347,15 @@ class HttpTestHarness:
                  tls.get("alpn"), tls.get("server_name")]
         if client_cert is not None:
             c = [client_cert.get("subject", ""), client_cert.get("issuer", "")] + list(client_cert.get("sans", ()))
-        a = self._j.request(method, target, _flat(h), None if body is None else body.decode("latin-1"), client, t, c)
-        if len(a) == 2 and str(a[0]) == "error":
-            raise ValueError(str(a[1]))
-        n = len(a)
-        resp_headers = {}
-        for i in range(1, n - 1, 2):
-            k, v = str(a[i]), str(a[i + 1])
-            resp_headers[k] = resp_headers[k] + ", " + v if k in resp_headers else v
-        resp = _http.Response(int(a[0]), headers=resp_headers, body=str(a[n - 1]).encode("latin-1"))
+        return method, target, _flat(h), None if body is None else body.decode("latin-1"), client, t, c
+
+    def _check_unexpected(self):
         new = [str(u) for u in self._j.unexpected()]
         if new:
             self._reported += new
             self._j.clearUnexpected()
             raise UnexpectedRequest("no canned response for " + "; ".join(new)
                                     + " (add_response, set_response, set_default_response or pass_through)")
-        return resp
 
     # -- outbound --
 
