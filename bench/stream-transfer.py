@@ -153,7 +153,13 @@ class Server:
             cmd = [os.path.join(java_home, "bin", "java"), "-XX:+UseParallelGC", f"-Xmx{args.netty_heap}",
                    *NETTY_OPTS, *args.netty_opts.split(), "-cp", BENCH_JAR,
                    "dev.siphon.http.bench.NettyStreamServer", f"127.0.0.1:{self.port}"]
+        if args.nmt:
+            if name == "siphon":
+                env["SIPHON_JAVA_OPTS"] = (env.get("SIPHON_JAVA_OPTS", "") + " -XX:NativeMemoryTracking=summary").strip()
+            else:
+                cmd.insert(1, "-XX:NativeMemoryTracking=summary")
         self.cmd = ["taskset", "-c", args.server_cpu] + cmd
+        self.java_home = java_home
         self.env = env
         self.proc = None
         self.pid = None
@@ -174,10 +180,13 @@ class Server:
             time.sleep(0.2)
         die(f"{self.name} did not answer within {timeout} s; see {self.log_path}")
 
-    def heap_info(self, java_home):
-        r = subprocess.run([os.path.join(java_home, "bin", "jcmd"), str(self.pid), "GC.heap_info"],
+    def jcmd(self, *what):
+        r = subprocess.run([os.path.join(self.java_home, "bin", "jcmd"), str(self.pid), *what],
                            capture_output=True, text=True, timeout=60)
         return r.stdout
+
+    def heap_info(self, java_home):
+        return self.jcmd("GC.heap_info")
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
@@ -228,9 +237,11 @@ def check(out, protocol, direction, size):
     return float(fields[2]), None
 
 
-def transfer(server, protocol, direction, size, upload_file, args, others=()):
+def transfer(server, protocol, direction, size, upload_file, args, others=(), nmt_name=None):
     """One transfer, measured; a dict of its figures. others: the idle servers, whose CPU is recorded."""
     pid = server.pid
+    if args.nmt:
+        server.jcmd("VM.native_memory", "baseline")
     with open(f"/proc/{pid}/clear_refs", "w") as f:
         f.write("5")  # resets VmHWM to the current RSS
     before = status_kib(pid, "VmRSS")
@@ -263,6 +274,10 @@ def transfer(server, protocol, direction, size, upload_file, args, others=()):
     except ValueError as e:
         die(f"{server.name} {protocol} {direction}: {e}")
     peak = max(max(sampled), hwm)
+    if args.nmt and nmt_name:
+        with open(os.path.join(args.out, f"nmt-{nmt_name}.txt"), "w") as f:
+            f.write(f"VmRSS before {before} KiB, peak {peak} KiB, after {after} KiB\n")
+            f.write(server.jcmd("VM.native_memory", "summary.diff"))
     # the machine's busy CPU beyond this server's and curl's is others' load: curl is at most wall
     # seconds of one core, so "other" here is an upper bound
     machine_busy = (b1 - b0) / CLK_TCK
@@ -301,6 +316,9 @@ def main():
     ap.add_argument("--netty-opts", default="", help="more JVM options for the Netty peer")
     ap.add_argument("--sample-ms", type=int, default=100, help="RSS sampling period [100]")
     ap.add_argument("--quiet-timeout", type=int, default=15, help="most seconds wait-quiet waits per transfer [15]")
+    ap.add_argument("--nmt", action="store_true",
+                    help="run the JVMs with Native Memory Tracking and keep each transfer's diff (what the RSS "
+                         "growth is made of) in --out/nmt-*.txt; jcmd then runs around every transfer")
     ap.add_argument("--start-timeout", type=int, default=120)
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "target", "stream-transfer"))
     args = ap.parse_args()
@@ -338,7 +356,7 @@ def main():
         if args.warmup_size:
             for s in servers:
                 for p, d in cases:
-                    w = transfer(s, p, d, args.warmup_size, small, args)
+                    w = transfer(s, p, d, args.warmup_size, small, args, nmt_name=f"{s.name}-warmup-{p}-{d}")
                     log(f"{s.name} {p} {d}: warm-up {args.warmup_size >> 20} MiB at {w['mbps']:.0f} MB/s, "
                         f"RSS {w['rss_before_mib']:.0f} -> peak {w['rss_peak_mib']:.0f} MiB")
         for rnd in range(1, args.rounds + 1):
@@ -346,7 +364,8 @@ def main():
             for s in order:
                 for p, d in cases:
                     quiet = wait_quiet(args.quiet_timeout)
-                    r = transfer(s, p, d, args.size, big, args, [o for o in servers if o is not s])
+                    r = transfer(s, p, d, args.size, big, args, [o for o in servers if o is not s],
+                                 nmt_name=f"{s.name}-{rnd}-{p}-{d}")
                     r.update(server=s.name, protocol=p, direction=d, round=rnd, quiet=quiet)
                     runs.append(r)
                     log(f"round {rnd} {s.name} {p} {d}: {r['mbps']:.1f} MB/s, {r['cpu_s']:.1f} CPU-s, RSS "
