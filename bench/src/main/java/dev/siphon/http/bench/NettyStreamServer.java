@@ -44,6 +44,7 @@ import io.netty.handler.stream.ChunkedInput;
 import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -77,7 +78,7 @@ public final class NettyStreamServer {
 
     static final int CHUNK = 256 * 1024;
     private static final String DOWNLOAD = "/download/";
-    private static final byte[] H2_PREFACE_START = "PRI * HTTP/2.0".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] H2_PREFACE_START = "PRI * HTTP/2.0".getBytes(StandardCharsets.US_ASCII);
 
     private NettyStreamServer() {}
 
@@ -126,7 +127,8 @@ public final class NettyStreamServer {
 
     /**
      * Picks the pipeline from the first octets: the HTTP/2 connection preface ("PRI * HTTP/2.0")
-     * means h2c with prior knowledge, anything else HTTP/1.1.
+     * means h2c with prior knowledge, anything else HTTP/1.1. Runs on the connection's event loop
+     * and leaves the pipeline once it has decided.
      */
     static final class ProtocolSniffer extends ChannelInboundHandlerAdapter {
         private final ByteBuf zeros;
@@ -181,7 +183,10 @@ public final class NettyStreamServer {
         }
     }
 
-    /** One request at a time on an HTTP/1.1 connection or an HTTP/2 stream's child channel. */
+    /**
+     * One request at a time on an HTTP/1.1 connection or an HTTP/2 stream's child channel. Runs
+     * on the connection's event loop.
+     */
     static final class StreamHandler extends ChannelInboundHandlerAdapter {
         private final ByteBuf zeros;
         private boolean uploading;
