@@ -13,7 +13,7 @@ STAMP := engine/target/.built
 ENGINE_CP = engine/target/siphon-engine.jar:engine/target/lib/*
 JAVA_FLAGS ?= -XX:+UseParallelGC
 
-.PHONY: build run test python-dist fuzz bench bench-e2e bench-python bench-cold bench-soak deploy-check clean jdk
+.PHONY: build run test python-dist fuzz bench bench-e2e bench-python bench-cold bench-stream bench-soak deploy-check clean jdk
 
 jdk:
 	@echo "$(JDK)"
@@ -79,6 +79,12 @@ bench-python: $(STAMP)
 bench-cold: $(STAMP)
 	bin/ensure-tools python-bench
 	bench/cold-path.py $(COLD_ARGS)
+
+## 1 GiB up and down through streamed bodies, HTTP/1.1 and h2c, against Netty, with the servers' RSS
+## growth (docs/performance.md, "Streaming bodies"); STREAM_ARGS e.g. --rounds 1 --size 256M --nmt.
+bench-stream: $(STAMP)
+	bin/ensure-tools bench
+	bench/stream-transfer.py $(STREAM_ARGS)
 
 ## The soak test: 30 minutes of mixed HTTP/1.1, h2c and TLS load with abusive clients, judged on
 ## flat memory, fds and buffer pool and no failed request (docs/performance.md, "Soak");
