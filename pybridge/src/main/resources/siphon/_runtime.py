@@ -791,9 +791,8 @@ async def client_stream_call(client, method, url, headers, body, upload, stream)
     whose body is a stream (``stream``)."""
     global _next_pump
     cid, fut = _new_call("http.Client requests")
-    bridge = _java.bridge
-    up = None if upload is None else bridge.newStream()
-    err = bridge.clientStream(cid, client, method, url, headers, body, up, stream)
+    up = None if upload is None else _java.bridge.newStream()
+    err = _java.bridge.clientStream(cid, client, method, url, headers, body, up, stream)
     if err is not None:
         raise ValueError(str(err))
     pump = None
@@ -890,7 +889,6 @@ async def _pump(token, stream, it, who, upload=False):
     """Sends each chunk of ``it`` as the reader takes them (the server's client, or the origin of
     an upload); closes ``it`` however it ends."""
     global _next_call
-    bridge = _java.bridge
     aiter = hasattr(it, "__aiter__")
     src = it.__aiter__() if aiter else iter(it)
     try:
@@ -911,20 +909,20 @@ async def _pump(token, stream, it, who, upload=False):
                 continue
             _next_call += 1
             cid = _next_call
-            if not bridge.streamWrite(stream, cid, chunk):
+            if not _java.bridge.streamWrite(stream, cid, chunk):
                 fut = loop.create_future()
                 _calls[cid] = fut
                 await _await_java(cid, fut)
-        bridge.streamEnd(stream)
+        _java.bridge.streamEnd(stream)
     except (_CancelledError, http.StreamError):
         if upload:
-            bridge.streamAbort(stream, "the upload was cancelled")
+            _java.bridge.streamAbort(stream, "the upload was cancelled")
         # else the client went away: nothing more to send, nobody to tell
     except BaseException as e:
         if upload:  # the outbound call fails with it, where the script sees it
-            bridge.streamAbort(stream, f"the request body's iterator raised {type(e).__name__}: {e}")
+            _java.bridge.streamAbort(stream, f"the request body's iterator raised {type(e).__name__}: {e}")
         else:
-            bridge.streamFail(stream, who, _script_traceback())
+            _java.bridge.streamFail(stream, who, _script_traceback())
     finally:
         _pumps.pop(token, None)
         closer = getattr(src, "aclose", None) if aiter else getattr(src, "close", None)

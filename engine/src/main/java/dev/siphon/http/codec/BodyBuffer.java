@@ -28,7 +28,7 @@ public final class BodyBuffer {
     private final BodyBudget budget;
     private final boolean discard;
     /** A streaming route's body: each append goes on to the handler as a chunk; null when buffered. */
-    private final dev.siphon.http.BodyStream stream;
+    private final java.util.function.Consumer<byte[]> stream;
     private byte[] data;
     private int size;
     private long streamed; // a streaming buffer's octets so far
@@ -39,7 +39,7 @@ public final class BodyBuffer {
         this(initial, cap, budget, discard, null);
     }
 
-    private BodyBuffer(int initial, long cap, BodyBudget budget, boolean discard, dev.siphon.http.BodyStream stream) {
+    private BodyBuffer(int initial, long cap, BodyBudget budget, boolean discard, java.util.function.Consumer<byte[]> stream) {
         this.stream = stream;
         this.cap = cap;
         this.budget = budget;
@@ -63,16 +63,11 @@ public final class BodyBuffer {
 
     /**
      * A streaming route's body of at most {@code cap} octets: what arrives is counted and handed
-     * on to {@code stream} as it comes (a copy of each read's octets), or dropped once the
-     * handler cancelled the stream. Nothing is kept here; the stream's window bounds what is held.
+     * on to {@code sink} as it comes (a copy of each read's octets; the sink drops it when the
+     * handler no longer wants it). Nothing is kept here; the sink's window bounds what is held.
      */
-    public static BodyBuffer streaming(long cap, dev.siphon.http.BodyStream stream) {
-        return new BodyBuffer(0, cap, null, false, java.util.Objects.requireNonNull(stream, "stream"));
-    }
-
-    /** The stream a {@link #streaming} buffer feeds; null for the others. */
-    public dev.siphon.http.BodyStream stream() {
-        return stream;
+    public static BodyBuffer streaming(long cap, java.util.function.Consumer<byte[]> sink) {
+        return new BodyBuffer(0, cap, null, false, java.util.Objects.requireNonNull(sink, "sink"));
     }
 
     public void append(byte[] b, int off, int len) throws CodecException {
@@ -81,8 +76,8 @@ public final class BodyBuffer {
                 throw tooLarge();
             }
             streamed += len;
-            if (len > 0 && !stream.isCancelled()) {
-                stream.offer(Arrays.copyOfRange(b, off, off + len));
+            if (len > 0) {
+                stream.accept(Arrays.copyOfRange(b, off, off + len));
             }
             return;
         }

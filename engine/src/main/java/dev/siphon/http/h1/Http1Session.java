@@ -243,7 +243,11 @@ public final class Http1Session implements Session, Exchange.Sink {
         ex.deadline(Long.MAX_VALUE);
         ex.requestStream = stream;
         streamIn = ex;
-        body = BodyBuffer.streaming(sr.maxBodyBytes(), stream);
+        body = BodyBuffer.streaming(sr.maxBodyBytes(), chunk -> {
+            if (!stream.isCancelled()) {
+                stream.offer(chunk);
+            }
+        });
         if (isChunked) {
             chunked = new ChunkedDecoder(ctx.settings().maxHeaderBytes());
         } else {
@@ -293,8 +297,9 @@ public final class Http1Session implements Session, Exchange.Sink {
     private void endStream() {
         Exchange ex = streamIn;
         streamIn = null;
-        ex.bodyBytesIn = body.stream().produced();
-        body.stream().end();
+        BodyStream stream = ex.requestStream;
+        ex.bodyBytesIn = stream.produced();
+        stream.end();
         ex.requestStream = null;
         ex.deadline(System.nanoTime() + requestTimeoutNanos);
         body = null;
@@ -415,7 +420,7 @@ public final class Http1Session implements Session, Exchange.Sink {
     private void rejectStream(RequestError e) {
         Exchange ex = streamIn;
         streamIn = null;
-        BodyStream s = body.stream();
+        BodyStream s = ex.requestStream;
         body = null;
         chunked = null;
         route = null;

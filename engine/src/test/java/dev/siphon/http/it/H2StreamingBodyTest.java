@@ -15,14 +15,12 @@ import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -185,27 +183,11 @@ class H2StreamingBodyTest {
     }
 
     private static Path file(Path dir, long size) throws IOException {
-        Path f = dir.resolve("upload-" + size + ".bin");
-        byte[] block = new byte[1 << 20];
-        new Random(42).nextBytes(block);
-        try (OutputStream out = Files.newOutputStream(f)) {
-            for (long written = 0; written < size; written += block.length) {
-                out.write(block, 0, (int) Math.min(block.length, size - written));
-            }
-        }
-        return f;
+        return StreamFiles.file(dir, size);
     }
 
     private static String crcOf(Path f) throws IOException {
-        CRC32 crc = new CRC32();
-        try (InputStream in = Files.newInputStream(f)) {
-            byte[] b = new byte[1 << 16];
-            int n;
-            while ((n = in.read(b)) > 0) {
-                crc.update(b, 0, n);
-            }
-        }
-        return Long.toHexString(crc.getValue());
+        return StreamFiles.crcOf(f);
     }
 
     /** Checks a downloaded file octet by octet against the producer's pattern. */

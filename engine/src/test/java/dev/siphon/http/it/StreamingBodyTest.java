@@ -15,10 +15,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -140,27 +138,11 @@ class StreamingBodyTest {
     }
 
     private static Path file(Path dir, long size) throws IOException {
-        Path f = dir.resolve("upload-" + size + ".bin");
-        byte[] block = new byte[1 << 20];
-        new Random(42).nextBytes(block);
-        try (OutputStream out = Files.newOutputStream(f)) {
-            for (long written = 0; written < size; written += block.length) {
-                out.write(block, 0, (int) Math.min(block.length, size - written));
-            }
-        }
-        return f;
+        return StreamFiles.file(dir, size);
     }
 
     private static String crcOf(Path f) throws IOException {
-        CRC32 crc = new CRC32();
-        try (InputStream in = Files.newInputStream(f)) {
-            byte[] b = new byte[1 << 16];
-            int n;
-            while ((n = in.read(b)) > 0) {
-                crc.update(b, 0, n);
-            }
-        }
-        return Long.toHexString(crc.getValue());
+        return StreamFiles.crcOf(f);
     }
 
     @Test
