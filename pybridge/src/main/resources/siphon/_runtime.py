@@ -789,16 +789,14 @@ async def client_call(client, method, url, headers, body):
 async def client_stream_call(client, method, url, headers, body, upload, stream):
     """As ``client_call``, with ``upload`` (an iterator) sent as it is produced, and/or a response
     whose body is a stream (``stream``)."""
-    global _next_pump
     cid, fut = _new_call("http.Client requests")
     up = None if upload is None else _java.bridge.newStream()
     err = _java.bridge.clientStream(cid, client, method, url, headers, body, up, stream)
     if err is not None:
         raise ValueError(str(err))
     pump = None
-    if up is not None:
-        _next_pump += 1
-        pump = loop.create_task(_pump(_next_pump, up, upload, "http.Client upload", True))
+    if up is not None:  # token 0: no client of ours can go away from an upload (_pumps is for responses)
+        pump = loop.create_task(_pump(0, up, upload, "http.Client upload", True))
     try:
         return await _await_java(cid, fut)
     finally:

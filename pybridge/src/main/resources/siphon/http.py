@@ -578,7 +578,9 @@ class Request:
             self._stream = st
         elif st is not None and st is not False:
             raise RuntimeError("req.stream() can be read once")
-        return _body_chunks(self, st)
+        if st is None or st is False:  # a buffered body (or one made in Python): one chunk
+            return _whole_chunks(self.body())
+        return _stream_chunks(st)
 
     def __repr__(self):
         return f"<Request {self.method} {self.path}>"
@@ -606,21 +608,9 @@ async def _stream_chunks(st):
         if not done:
             _java.bridge.streamCancel(st)  # left early (or failed, or cancelled): the rest is not wanted
 
+
 # siphon._runtime.stream_read(stream) -> bytes, or None at the end; installed by the runtime
 _stream_read = None
-
-
-async def _body_chunks(req, st):
-    if st is None or st is False:
-        b = req.body()
-        if b:
-            yield b
-        return
-    while True:
-        chunk = await _stream_read(st)
-        if chunk is None:
-            return
-        yield chunk
 
 
 class Client:

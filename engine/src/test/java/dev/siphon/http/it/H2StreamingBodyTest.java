@@ -156,30 +156,8 @@ class H2StreamingBodyTest {
         }
     }
 
-    /** Writes {@code total} octets of {@code offset % 251} in 16 KiB chunks; fails after 100 KB when asked. */
     private void produce(BodyStream body, long total, boolean fail) {
-        try {
-            long sent = 0;
-            while (sent < total) {
-                int n = (int) Math.min(16 * 1024, total - sent);
-                byte[] c = new byte[n];
-                for (int i = 0; i < n; i++) {
-                    c[i] = (byte) ((sent + i) % 251);
-                }
-                if (fail && sent >= 100_000) {
-                    body.fail(new IOException("the producer broke"));
-                    return;
-                }
-                body.write(c).get(30, TimeUnit.SECONDS);
-                sent += n;
-                produced.set(sent);
-            }
-            body.end();
-        } catch (Exception e) {
-            producerStopped.set(e.getCause() != null ? e.getCause() : e);
-        } finally {
-            producerDone.countDown();
-        }
+        StreamFiles.produce(body, total, fail, produced, producerStopped, producerDone);
     }
 
     private static Path file(Path dir, long size) throws IOException {

@@ -898,7 +898,7 @@ final class PythonWorker {
     String send(long call, int client, String method, String url, Value headers, Value body) {
         HttpClient c = pool.clients().get(client);
         Map<String, String> h = headerMap(headers);
-        byte[] bytes = bytesOf(body);
+        byte[] bytes = bytesOrNull(body);
         CompletableFuture<ClientResponse> f;
         HarnessOutbound canned = pool.outbound();
         try {
@@ -927,7 +927,7 @@ final class PythonWorker {
                          BodyStream upload, boolean streamResponse) {
         HttpClient c = pool.clients().get(client);
         Map<String, String> h = headerMap(headers);
-        byte[] bytes = upload == null ? bytesOf(body) : null;
+        byte[] bytes = upload == null ? bytesOrNull(body) : null;
         CompletableFuture<?> f;
         HarnessOutbound canned = pool.outbound();
         try {
@@ -974,15 +974,18 @@ final class PythonWorker {
         return h;
     }
 
-    /** Python bytes, read in bulk through the buffer API; null for None. */
+    /** Python bytes, or null for None (an outbound call without a body). */
+    private static byte[] bytesOrNull(Value body) {
+        return body == null || body.isNull() ? null : bytesOf(body);
+    }
+
+    /** Python bytes, read in bulk through the buffer API. */
     private static byte[] bytesOf(Value body) {
-        if (body == null || body.isNull()) {
-            return null;
-        }
         int size = (int) body.getBufferSize();
         byte[] bytes = new byte[size];
         if (size > 0) {
-            body.readBuffer(0, bytes, 0, size); // an exactly sized array: see reply
+            // read into an exactly sized array: readBuffer rejects a partial destination (GraalPy 25.0)
+            body.readBuffer(0, bytes, 0, size);
         }
         return bytes;
     }
@@ -1109,14 +1112,7 @@ final class PythonWorker {
         HELD.setRelease(this, inflight.size());
         Response response;
         try {
-            Headers h = headersOf(headers);
-            int size = (int) body.getBufferSize();
-            byte[] bytes = new byte[size];
-            if (size > 0) {
-                // read into an exactly sized array: readBuffer rejects a partial destination (GraalPy 25.0)
-                body.readBuffer(0, bytes, 0, size);
-            }
-            response = new Response(status, h, bytes);
+            response = new Response(status, headersOf(headers), bytesOf(body));
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, "the response of " + describe(d) + " cannot be sent", e);
             response = Responses.error(500);
@@ -1211,11 +1207,9 @@ final class PythonWorker {
             return null;
         }
         HELD.setRelease(this, inflight.size());
-        Headers h;
         try {
-            h = headersOf(headers);
             BodyStream body = new BodyStream(BodyStream.DEFAULT_WINDOW);
-            Response response = Response.streaming(status, h, body);
+            Response response = Response.streaming(status, headersOf(headers), body);
             body.onCancel(() -> {
                 control.add(new StreamCancel(token));
                 wakeup();
